@@ -1,0 +1,47 @@
+package manifest
+
+import (
+	"strings"
+)
+
+// Headers renders the _headers file (Cloudflare Pages / Workers Static
+// Assets and Netlify syntax) that serves every file with the cache policy
+// the manifest gives it: one rule for all fingerprinted assets, and one
+// per page for its CDN lifetime and Cache-Tag.
+func (m *Manifest) Headers(assetPrefix string) []byte {
+	var b strings.Builder
+	b.WriteString("# Written by verge build: cache policy per file. Do not edit.\n")
+	if assetPrefix != "" {
+		b.WriteString(strings.TrimSuffix(assetPrefix, "/") + "/*\n")
+		b.WriteString("  Cache-Control: public, max-age=31536000, immutable\n")
+		b.WriteString("  X-Content-Type-Options: nosniff\n")
+	}
+	for _, f := range m.Files {
+		if f.Kind == KindAsset && assetPrefix != "" && strings.HasPrefix(f.Path, assetPrefix) {
+			continue
+		}
+		if f.Kind == KindMeta {
+			continue
+		}
+		for _, p := range servedPaths(f) {
+			b.WriteString(p + "\n")
+			b.WriteString("  Cache-Control: " + f.CacheControl + "\n")
+			if f.CDNCacheControl != "" {
+				b.WriteString("  CDN-Cache-Control: " + f.CDNCacheControl + "\n")
+			}
+			if len(f.Tags) > 0 {
+				b.WriteString("  Cache-Tag: " + strings.Join(f.Tags, ",") + "\n")
+			}
+		}
+	}
+	return []byte(b.String())
+}
+
+// servedPaths is the URL a file is requested at: a page's route (the
+// directory URL), else its path.
+func servedPaths(f File) []string {
+	if f.Route != "" {
+		return []string{f.Route}
+	}
+	return []string{f.Path}
+}

@@ -1,0 +1,126 @@
+// Package manifest owns the description of a build's output that every
+// later stage reads without the site's code: each file's path, size,
+// hashes, content type, cache policy and tags, and each API function's
+// route and policy. It lives at dist/_verge/manifest.json.
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Path is where a build's manifest lives, relative to the output directory.
+const Path = "_verge/manifest.json"
+
+// SchemaVersion changes when the manifest's shape does.
+const SchemaVersion = 1
+
+// File kinds.
+const (
+	KindPage   = "page"   // rendered HTML (or another rendered route)
+	KindAsset  = "asset"  // fingerprinted bundle or media: immutable
+	KindStatic = "static" // copied from static/ under its own name
+	KindMeta   = "meta"   // Verge's own files such as _headers
+)
+
+// Manifest describes one build's output.
+type Manifest struct {
+	Schema    int        `json:"schema"`
+	BuildID   string     `json:"build_id"` // hash of every file's path and hash: equal builds, equal IDs
+	Site      SiteInfo   `json:"site"`
+	Files     []File     `json:"files"` // sorted by Path
+	Functions []Function `json:"functions"`
+}
+
+// SiteInfo is what the manifest records of the site's config.
+type SiteInfo struct {
+	Title   string `json:"title"`
+	BaseURL string `json:"base_url"`
+}
+
+// File is one output file.
+type File struct {
+	Path            string   `json:"path"` // URL path with leading "/", e.g. "/posts/a/index.html"
+	Route           string   `json:"route,omitempty"` // for pages: the URL it is served at, e.g. "/posts/a/"
+	Kind            string   `json:"kind"`
+	Size            int64    `json:"size"`
+	SHA256          string   `json:"sha256"`     // hex
+	AssetHash       string   `json:"asset_hash"` // Cloudflare Workers Static Assets hash
+	ContentType     string   `json:"content_type"`
+	CacheControl    string   `json:"cache_control"`
+	CDNCacheControl string   `json:"cdn_cache_control,omitempty"`
+	Integrity       string   `json:"integrity,omitempty"` // SRI of fingerprinted assets
+	Tags            []string `json:"tags,omitempty"`
+	// Links lists the internal URL paths a page references, so an
+	// incremental build can re-check them without re-rendering.
+	Links []string `json:"links,omitempty"`
+}
+
+// Function is one API function served at the origin.
+type Function struct {
+	Pattern     string `json:"pattern"` // net/http pattern, e.g. "GET /api/related/{slug}"
+	Method      string `json:"method,omitempty"`
+	Path        string `json:"path"`
+	Policy      Policy `json:"policy"`
+	TimeoutMS   int64  `json:"timeout_ms"`
+	MaxBody     int64  `json:"max_body"`
+	Concurrency int    `json:"concurrency"`
+}
+
+// Policy is a function's cache policy in seconds.
+type Policy struct {
+	EdgeTTL              int64    `json:"edge_ttl"`
+	BrowserTTL           int64    `json:"browser_ttl"`
+	StaleWhileRevalidate int64    `json:"stale_while_revalidate"`
+	StaleIfError         int64    `json:"stale_if_error"`
+	Vary                 []string `json:"vary,omitempty"`
+	CacheControl         string   `json:"cache_control"`
+	CDNCacheControl      string   `json:"cdn_cache_control"`
+}
+
+// Sort puts files in path order, the order the manifest is written in.
+func (m *Manifest) Sort() {
+	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
+}
+
+// Lookup returns the file at URL path p, or nil.
+func (m *Manifest) Lookup(p string) *File {
+	i := sort.Search(len(m.Files), func(i int) bool { return m.Files[i].Path >= p })
+	if i < len(m.Files) && m.Files[i].Path == p {
+		return &m.Files[i]
+	}
+	return nil
+}
+
+// Encode writes m as indented JSON; the same manifest always encodes to
+// the same bytes.
+func (m *Manifest) Encode() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", " ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Read loads the manifest of the output directory dir.
+func Read(dir string) (*Manifest, error) {
+	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(Path)))
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, Path), err)
+	}
+	if m.Schema != SchemaVersion {
+		return nil, fmt.Errorf("%s: schema %d, this Verge reads %d: rebuild the site", filepath.Join(dir, Path), m.Schema, SchemaVersion)
+	}
+	return &m, nil
+}
