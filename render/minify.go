@@ -1,0 +1,36 @@
+package render
+
+import (
+	"regexp"
+
+	"github.com/tdewolff/minify/v2"
+	"github.com/tdewolff/minify/v2/css"
+	"github.com/tdewolff/minify/v2/html"
+	"github.com/tdewolff/minify/v2/js"
+	"github.com/tdewolff/minify/v2/json"
+	"github.com/tdewolff/minify/v2/svg"
+)
+
+// minifier wraps a configured tdewolff minifier. Configuration (Add*) is
+// not safe for concurrent use, so it happens once here; minifying is.
+type minifier struct{ m *minify.M }
+
+func newMinifier() *minifier {
+	m := minify.New()
+	// Document and end tags stay: without them <body> can vanish and the
+	// dev server's script injection has nowhere to go.
+	m.Add("text/html", &html.Minifier{KeepDocumentTags: true, KeepEndTags: true, KeepDefaultAttrVals: true})
+	m.AddFunc("text/css", css.Minify)
+	m.Add("image/svg+xml", &svg.Minifier{KeepNamespaces: []string{"", "x-bind"}})
+	m.AddFuncRegexp(regexp.MustCompile(`^(application|text)/(x-)?(java|ecma)script$`), js.Minify)
+	m.AddFunc("module", js.Minify)
+	m.AddFunc("importmap", json.Minify)
+	m.AddFuncRegexp(regexp.MustCompile(`[/+]json$`), json.Minify)
+	return &minifier{m: m}
+}
+
+// html minifies src, which it may modify in place: callers pass a buffer
+// they will not read again.
+func (mi *minifier) html(src []byte) ([]byte, error) {
+	return mi.m.Bytes("text/html", src)
+}

@@ -1,0 +1,136 @@
+// Package render owns turning a site's routes into finished HTML: it runs
+// every page on every core, then post-processes each page (asset
+// references rewritten to fingerprinted URLs with SRI, internal links
+// collected for checking, empty src/href caught, HTML minified) and keeps
+// the tags each page recorded.
+package render
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+)
+
+// Page is one route to render.
+type Page struct {
+	Route string // URL path, e.g. "/posts/hello/"
+	// Render writes the page's HTML and returns the tags of what it read.
+	Render func(ctx context.Context, w io.Writer) (tags []string, err error)
+}
+
+// Output is a rendered page.
+type Output struct {
+	Route  string
+	HTML   []byte
+	Tags   []string
+	Links  []Link   // internal references to check against the build
+	Assets []string // logical asset paths the HTML referenced by source path
+	Err    error    // rendering or post-processing failed; HTML is nil
+}
+
+// Link is a reference found in a page's HTML.
+type Link struct {
+	URL  string // as written
+	Path string // resolved absolute URL path, query and fragment removed
+	Attr string // attribute it came from: href, src, srcset, ...
+	Line int    // line in the unminified HTML
+}
+
+// Options configures rendering.
+type Options struct {
+	Minify bool
+	// Asset maps a reference written in HTML (e.g. "/assets/css/main.css")
+	// to the fingerprinted URL and SRI hash of its build output.
+	Asset func(ref string) (url, integrity string, ok bool)
+	// Workers bounds parallelism; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Renderer renders and post-processes pages. It is safe for concurrent use.
+type Renderer struct {
+	opts Options
+	min  *minifier
+	pool sync.Pool
+}
+
+// New returns a Renderer for opts.
+func New(opts Options) *Renderer {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	r := &Renderer{opts: opts, min: newMinifier()}
+	r.pool.New = func() any { return new(bytes.Buffer) }
+	return r
+}
+
+// RenderAll renders pages in parallel and hands each result to each, from
+// the worker that rendered it, so a caller can write and drop a page's
+// HTML at once instead of holding the whole site in memory. each must be
+// safe for concurrent use.
+func (r *Renderer) RenderAll(ctx context.Context, pages []Page, each func(i int, o Output)) {
+	next := make(chan int, r.opts.Workers)
+	var wg sync.WaitGroup
+	for range min(r.opts.Workers, max(1, len(pages))) {
+		wg.Go(func() {
+			for i := range next {
+				each(i, r.Render(ctx, pages[i]))
+			}
+		})
+	}
+	for i := range pages {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// Render renders and post-processes one page.
+func (r *Renderer) Render(ctx context.Context, p Page) (o Output) {
+	o.Route = p.Route
+	buf := r.pool.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer r.pool.Put(buf)
+	defer func() {
+		// A panicking page must fail that page, not the whole build.
+		if v := recover(); v != nil {
+			o = Output{Route: p.Route, Err: fmt.Errorf("panic: %v", v)}
+		}
+	}()
+	tags, err := p.Render(ctx, buf)
+	if err != nil {
+		o.Err = err
+		return o
+	}
+	o.Tags = tags
+	if !isHTML(p.Route) {
+		o.HTML = bytes.Clone(buf.Bytes())
+		return o
+	}
+	processed, links, assets, err := r.postprocess(p.Route, buf.Bytes())
+	if err != nil {
+		o.Err = err
+		return o
+	}
+	o.Links, o.Assets = links, assets
+	if r.opts.Minify {
+		m, err := r.min.html(processed)
+		if err != nil {
+			o.Err = fmt.Errorf("minify: %w", err)
+			return o
+		}
+		processed = m
+	}
+	o.HTML = processed
+	return o
+}
+
+// isHTML reports whether a route's output is an HTML document.
+func isHTML(route string) bool {
+	return route == "" || route[len(route)-1] == '/' || bytes.HasSuffix([]byte(route), []byte(".html")) || bytes.HasSuffix([]byte(route), []byte(".htm"))
+}
