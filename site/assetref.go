@@ -1,0 +1,84 @@
+package site
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/a-h/templ"
+
+	"github.com/vergehq/verge/assets"
+	"github.com/vergehq/verge/internal/diag"
+)
+
+// AssetRef is a built asset as a page refers to it.
+type AssetRef struct {
+	URL       string // fingerprinted URL, e.g. "/_assets/css/main-5KQ2.css"
+	Integrity string // SRI hash, "sha384-..."
+}
+
+// assetLookup resolves a logical asset path ("css/main.css") for a build.
+type assetLookup struct {
+	res *assets.Result
+}
+
+func (a assetLookup) find(logical string) (*assets.File, bool) {
+	if a.res == nil {
+		return nil, false
+	}
+	return a.res.Lookup(strings.TrimPrefix(logical, "/"))
+}
+
+// sourceRef maps a reference written in HTML as the source path, such as
+// "/assets/css/main.css", to the asset built from it.
+func (a assetLookup) sourceRef(ref string) (*assets.File, string, bool) {
+	logical, ok := strings.CutPrefix(ref, "/assets/")
+	if !ok {
+		return nil, "", false
+	}
+	f, ok := a.find(logical)
+	return f, logical, ok
+}
+
+// Asset resolves an asset by its path under assets/ ("css/main.css") to
+// its fingerprinted URL and SRI hash, recording it as a dependency of the
+// page being rendered. A missing asset fails the page with the caller's
+// file and line.
+func Asset(ctx context.Context, logical string) AssetRef {
+	c := FromContext(ctx)
+	if c == nil {
+		return AssetRef{}
+	}
+	f, ok := c.b.assets.find(logical)
+	if !ok {
+		file, line := c.callerSite()
+		c.fail(&diag.Diagnostic{File: file, Line: line, Msg: fmt.Sprintf("asset %q not found", logical),
+			Hint: "add assets/" + strings.TrimPrefix(logical, "/") + ", or fix the path (it is relative to assets/)"})
+		return AssetRef{}
+	}
+	c.deps[makeTag("a", strings.TrimPrefix(logical, "/"))] = f.Integrity
+	return AssetRef{URL: f.Path, Integrity: f.Integrity}
+}
+
+// Stylesheet renders <link rel="stylesheet"> for the asset, with SRI.
+func Stylesheet(logical string) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		a := Asset(ctx, logical)
+		_, err := fmt.Fprintf(w, `<link rel="stylesheet" href="%s" integrity="%s" crossorigin="anonymous">`,
+			templ.EscapeString(a.URL), a.Integrity)
+		return err
+	})
+}
+
+// Script renders a <script type="module"> for the asset, with SRI. Module
+// scripts never block parsing (they run deferred); defer is written too for
+// readers and tools that look for it.
+func Script(logical string) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		a := Asset(ctx, logical)
+		_, err := fmt.Fprintf(w, `<script type="module" src="%s" integrity="%s" crossorigin="anonymous" defer></script>`,
+			templ.EscapeString(a.URL), a.Integrity)
+		return err
+	})
+}

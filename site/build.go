@@ -1,0 +1,241 @@
+package site
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vergehq/verge/assets"
+	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/manifest"
+	"github.com/vergehq/verge/render"
+)
+
+// BuildOptions control one build.
+type BuildOptions struct {
+	// OutDir is the output directory; "" means the config's output_dir
+	// under the site root.
+	OutDir string
+	// Force re-renders every page even when the previous build proves it
+	// unchanged.
+	Force bool
+	// BuildKey identifies the site program (its code and templates);
+	// pages are reused only from a build with the same key. "" means a
+	// hash of the running executable.
+	BuildKey string
+	// Progress receives progress lines; nil prints nothing.
+	Progress io.Writer
+	// Terminal makes progress a single updating line.
+	Terminal bool
+}
+
+// Report summarises a finished build.
+type Report struct {
+	OutDir    string
+	Pages     int // pages in the output
+	Rendered  int // pages rendered this time
+	Reused    int // pages proven unchanged and kept from the previous build
+	Assets    int // fingerprinted asset files
+	Static    int // files copied from static/
+	Bytes     int64
+	Unchanged bool // nothing changed: the output directory was left as it was
+	Phases    []Phase
+	Manifest  *manifest.Manifest
+}
+
+// Phase is the time one step of the build took.
+type Phase struct {
+	Name     string
+	Duration time.Duration
+}
+
+// Build renders the site into its output directory. On any error nothing
+// is written and the previous output stays as it was; the error is a
+// *diag.List holding every problem found.
+func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
+	t := newTimer()
+	out := opts.OutDir
+	if out == "" {
+		out = filepath.Join(s.root, filepath.FromSlash(s.cfg.OutputDir))
+	}
+	out, _ = filepath.Abs(out)
+	rep := &Report{OutDir: out}
+	prog := newProgress(opts.Progress, opts.Terminal)
+
+	var errs diag.List
+	if s.cfgErr != nil {
+		// Without a valid config nothing else can be trusted.
+		errs.AddErr(ConfigFile, s.cfgErr)
+		return nil, &errs
+	}
+	for _, d := range s.declErrs.Items() {
+		errs.Add(d)
+	}
+	b, err := s.newBuildState(opts.BuildKey)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range s.loaders {
+		l.load(b, &errs)
+	}
+	rep.Phases = append(rep.Phases, t.lap("content"))
+	prog.line("content loaded")
+
+	res, err := assets.Build(ctx, assets.Options{
+		Root:      s.root,
+		AssetsDir: filepath.Join(s.root, "assets"),
+		StaticDir: filepath.Join(s.root, "static"),
+		Entries:   s.cfg.Build.Entries,
+		Target:    s.cfg.Build.Targets,
+		Minify:    s.cfg.Build.Minify,
+		Sourcemap: s.cfg.Build.Sourcemap,
+	})
+	if err != nil {
+		errs.AddErr("assets", err)
+	}
+	b.assets = assetLookup{res: res}
+	rep.Phases = append(rep.Phases, t.lap("assets"))
+	prog.line("assets built")
+	if errs.Len() > 0 {
+		// Rendering on top of broken content or assets would only repeat
+		// the same problems page by page.
+		return nil, &errs
+	}
+
+	jobs := s.expandRoutes(b, &errs)
+	if err := checkOutDir(out); err != nil {
+		errs.Add(&diag.Diagnostic{File: ConfigFile, Msg: err.Error()})
+	}
+	if errs.Len() > 0 {
+		return nil, &errs
+	}
+	prev := loadPrevious(out, opts.Force)
+	w := newOutWriter(out)
+	defer w.abort()
+	pages := s.renderPages(ctx, b, jobs, prev, w, prog, &errs)
+	rep.Phases = append(rep.Phases, t.lap("render"))
+	if errs.Len() > 0 {
+		return nil, &errs
+	}
+
+	files := outputFiles(res, pages, &errs)
+	s.checkLinks(b, files, pages, &errs)
+	if errs.Len() > 0 {
+		return nil, &errs
+	}
+	m := s.buildManifest(files)
+	rep.Phases = append(rep.Phases, t.lap("manifest"))
+
+	unchanged, err := w.commit(m, files, prev, b.versions())
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", out, err)
+	}
+	rep.Phases = append(rep.Phases, t.lap("write"))
+	rep.Unchanged = unchanged
+	rep.Manifest = m
+	for _, p := range pages {
+		rep.Pages++
+		if p.prev != nil {
+			rep.Reused++
+		} else {
+			rep.Rendered++
+		}
+	}
+	for _, f := range m.Files {
+		rep.Bytes += f.Size
+		switch f.Kind {
+		case manifest.KindAsset:
+			rep.Assets++
+		case manifest.KindStatic:
+			rep.Static++
+		}
+	}
+	prog.done()
+	return rep, nil
+}
+
+func (s *Site) newBuildState(key string) (*buildState, error) {
+	if key == "" {
+		exe, err := os.Executable()
+		if err == nil {
+			key, err = fileHash(exe)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("identify site program: %w", err)
+		}
+	}
+	cfgText, err := os.ReadFile(filepath.Join(s.root, ConfigFile))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s", key, cfgText, s.cfg.OutputDir)
+	return &buildState{
+		root:        s.root,
+		cfg:         s.cfg,
+		md:          newMarkdown(s.cfg.Markdown),
+		siteVersion: hex.EncodeToString(h.Sum(nil)[:12]),
+		states:      map[any]any{},
+		loaderList:  s.loaders,
+	}, nil
+}
+
+func fileHash(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12]), nil
+}
+
+// expandRoutes turns declarations into pages and rejects two routes that
+// would write the same file.
+func (s *Site) expandRoutes(b *buildState, errs *diag.List) []pageJob {
+	var jobs []pageJob
+	seen := map[string]pageJob{}
+	for _, r := range s.routes {
+		for _, j := range r.expand(b) {
+			if err := validRoute(j.route); err != nil {
+				errs.Add(&diag.Diagnostic{File: j.source, Msg: err.Error(), Hint: "check the slug in the front matter or the route pattern at " + j.decl})
+				continue
+			}
+			p := OutputPath(j.route)
+			if first, dup := seen[p]; dup {
+				errs.Add(&diag.Diagnostic{File: j.source, Msg: fmt.Sprintf("route %s is produced twice: by %s and by %s", j.route, describe(first), describe(j)),
+					Hint: "give one of them a different slug or route"})
+				continue
+			}
+			seen[p] = j
+			jobs = append(jobs, j)
+		}
+	}
+	return jobs
+}
+
+func describe(j pageJob) string {
+	if j.source != j.decl {
+		return fmt.Sprintf("%s (declared at %s)", j.source, j.decl)
+	}
+	return j.decl
+}
+
+// renderedPage is a page of this build: rendered and written (file), or
+// proven unchanged and kept from the previous build (prev).
+type renderedPage struct {
+	job   pageJob
+	tags  []string
+	links []render.Link
+	file  *outputFile
+	prev  *manifest.File
+}

@@ -1,0 +1,240 @@
+package site_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+func readOut(t *testing.T, out, p string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(p)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestBuildValidSite(t *testing.T) {
+	dir, _ := extractSite(t, "ok")
+	out := filepath.Join(dir, "dist")
+	rep, err := build(t, dir, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 posts, 2 pages of /posts/, home, tags index, 2 tag pages (go has
+	// 2 posts, web 2), about.
+	wantPages := []string{"/", "/about/", "/posts/", "/posts/page/2/", "/posts/first/", "/posts/second/", "/posts/third/", "/tags/", "/tags/go/", "/tags/web/"}
+	if rep.Pages != len(wantPages) {
+		t.Errorf("pages = %d, want %d", rep.Pages, len(wantPages))
+	}
+	m, err := manifest.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range wantPages {
+		if f := m.Lookup("/" + strings.TrimPrefix(r+"index.html", "/")); f == nil || f.Route != r {
+			t.Errorf("manifest lacks page %s", r)
+		}
+	}
+	if m.Lookup("/posts/wip/index.html") != nil {
+		t.Error("draft was built")
+	}
+
+	post := readOut(t, out, "posts/first/index.html")
+	for _, want := range []string{
+		`<h2 id=a-heading>`,                         // heading IDs
+		`href=#a-heading class=anchor`,              // heading anchor link
+		`<pre style=background-color:`,              // chroma highlighting, inline styles
+		`rating 3`,                                  // typed front matter
+		`integrity=sha384-`,                         // SRI on the stylesheet
+		`<script type=module src=/_assets/js/main-`, // fingerprinted script
+		`</body></html>`,                            // end tags kept by the minifier
+		`<span>one</span>`,                          // data file
+	} {
+		if !strings.Contains(post, want) {
+			t.Errorf("posts/first/index.html lacks %q:\n%s", want, post)
+		}
+	}
+	second := readOut(t, out, "posts/second/index.html")
+	for _, want := range []string{"<table>", `class=footnotes`, `src=/_assets/`} {
+		if !strings.Contains(second, want) {
+			t.Errorf("posts/second/index.html lacks %q:\n%s", want, second)
+		}
+	}
+	if strings.Contains(second, "/assets/img/logo.svg") {
+		t.Error("asset reference by source path was not rewritten")
+	}
+	home := readOut(t, out, "index.html")
+	if !strings.Contains(home, "Hand-written summary.") || !strings.Contains(home, "<p>Third.") {
+		t.Errorf("home lacks summaries:\n%s", home)
+	}
+	if strings.Index(home, "Third post") > strings.Index(home, "Second post") {
+		t.Error("home is not newest first")
+	}
+
+	// Tags: each page says what it read.
+	first := m.Lookup("/posts/first/index.html")
+	for _, tag := range []string{"site", "e:posts/first", "a:css/main.css", "a:js/main.js", "d:nav"} {
+		if !contains(first.Tags, tag) {
+			t.Errorf("posts/first tags %v lack %q", first.Tags, tag)
+		}
+	}
+	if contains(first.Tags, "e:posts/second") {
+		t.Errorf("posts/first depends on a post it does not show: %v", first.Tags)
+	}
+	homeRec := m.Lookup("/index.html")
+	if !contains(homeRec.Tags, "c:posts") || !contains(homeRec.Tags, "e:posts/third") || contains(homeRec.Tags, "e:posts/first") {
+		t.Errorf("home (latest 2) tags = %v", homeRec.Tags)
+	}
+	if tagPage := m.Lookup("/tags/go/index.html"); !contains(tagPage.Tags, "t:tags/go") {
+		t.Errorf("tag page tags = %v", tagPage.Tags)
+	}
+
+	// Cache policy and hashes.
+	if first.CacheControl != "public, max-age=60, must-revalidate" || first.CDNCacheControl == "" {
+		t.Errorf("page cache policy = %q / %q", first.CacheControl, first.CDNCacheControl)
+	}
+	var css *manifest.File
+	for i := range m.Files {
+		f := &m.Files[i]
+		data := readOut(t, out, f.Path)
+		if manifest.SHA256([]byte(data)) != f.SHA256 || int64(len(data)) != f.Size || manifest.AssetHash(f.Path, []byte(data)) != f.AssetHash {
+			t.Errorf("%s: manifest hashes do not match the file", f.Path)
+		}
+		if strings.HasSuffix(f.Path, ".css") {
+			css = f
+		}
+	}
+	if css == nil || css.Kind != manifest.KindAsset || css.CacheControl != "public, max-age=31536000, immutable" || css.Integrity == "" {
+		t.Errorf("css record = %+v", css)
+	}
+	if robots := m.Lookup("/robots.txt"); robots == nil || robots.Kind != manifest.KindStatic {
+		t.Errorf("static file record = %+v", robots)
+	}
+	if len(m.Functions) != 1 || m.Functions[0].Pattern != "GET /api/related/{slug}" || m.Functions[0].Policy.EdgeTTL != 3600 ||
+		!strings.Contains(m.Functions[0].Policy.CDNCacheControl, "stale-while-revalidate=60") {
+		t.Errorf("functions = %+v", m.Functions)
+	}
+
+	headers := readOut(t, out, "_headers")
+	for _, want := range []string{"/_assets/*\n  Cache-Control: public, max-age=31536000, immutable", "/posts/first/\n  Cache-Control: public, max-age=60, must-revalidate\n  CDN-Cache-Control: public, max-age=31536000\n  Cache-Tag: "} {
+		if !strings.Contains(headers, want) {
+			t.Errorf("_headers lacks %q:\n%s", want, headers)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// tree reads every file under dir.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func TestBuildIsDeterministic(t *testing.T) {
+	dir, _ := extractSite(t, "ok")
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	if _, err := build(t, dir, a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := build(t, dir, b); err != nil {
+		t.Fatal(err)
+	}
+	ta, tb := tree(t, a), tree(t, b)
+	if len(ta) != len(tb) {
+		t.Fatalf("%d files vs %d", len(ta), len(tb))
+	}
+	for p, data := range ta {
+		if tb[p] != data {
+			t.Errorf("%s differs between two builds of the same sources", p)
+		}
+	}
+}
+
+func TestIncrementalBuildRedoesOnlyWhatChanged(t *testing.T) {
+	dir, _ := extractSite(t, "ok")
+	out := filepath.Join(dir, "dist")
+	if _, err := build(t, dir, out); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := build(t, dir, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rendered != 0 || !rep.Unchanged {
+		t.Fatalf("second build rendered %d pages, unchanged=%v; want 0, true", rep.Rendered, rep.Unchanged)
+	}
+	before := tree(t, out)
+
+	// Edit the body of the oldest post: only its page and the lists that
+	// show it change (/posts/page/2/ and /tags/go/, /tags/web/ show it).
+	p := filepath.Join(dir, "content", "posts", "first.md")
+	src, _ := os.ReadFile(p)
+	writeFile(t, p, strings.Replace(string(src), "The first post", "The edited first post", 1))
+	rep, err = build(t, dir, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rendered != 4 || rep.Unchanged {
+		t.Errorf("after a post edit: rendered %d, want 4 (the post, posts page 2, two tag pages)", rep.Rendered)
+	}
+	after := tree(t, out)
+	if !strings.Contains(after["posts/first/index.html"], "The edited first post") {
+		t.Error("edited post not rebuilt")
+	}
+	if after["posts/second/index.html"] != before["posts/second/index.html"] {
+		t.Error("an unrelated page changed")
+	}
+
+	// A fresh build of the final sources gives the same output.
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	if _, err := build(t, dir, fresh); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal([]byte(readOut(t, fresh, manifest.Path)), []byte(after[manifest.Path])) {
+		t.Error("incremental build's manifest differs from a fresh build's")
+	}
+
+	// A new post joins the lists: home, posts pages, its tag page, tags index.
+	writeFile(t, filepath.Join(dir, "content", "posts", "fourth.md"), "---\ntitle: Fourth\ndate: 2024-05-01\ntags: [web]\n---\nNew.\n")
+	rep, err = build(t, dir, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m manifest.Manifest
+	_ = json.Unmarshal([]byte(readOut(t, out, manifest.Path)), &m)
+	if m.Lookup("/posts/fourth/index.html") == nil || rep.Reused == 0 {
+		t.Errorf("new post: rendered %d reused %d", rep.Rendered, rep.Reused)
+	}
+	if !strings.Contains(readOut(t, out, "index.html"), "Fourth") {
+		t.Error("home does not list the new post")
+	}
+}

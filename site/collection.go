@@ -1,0 +1,225 @@
+package site
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/vergehq/verge/internal/diag"
+)
+
+// Collection is a directory of Markdown files under content/ whose front
+// matter decodes into T. Declare it once in main; read it from page
+// functions through a Ctx so the read is recorded.
+type Collection[T any] struct {
+	s    *Site
+	name string
+	cmp  func(a, b *Entry[T]) int
+	// permalink is the URL pattern of the collection's entries, set by Each.
+	permalink string
+}
+
+// collState is a collection as loaded by one build.
+type collState[T any] struct {
+	entries []*Entry[T] // sorted, drafts removed unless the config keeps them
+	byID    map[string]*Entry[T]
+	version string // hash of the members in order: changes on add, remove, reorder
+}
+
+// Markdown declares the collection content/dir: every .md file in it and
+// its subdirectories. dir "" means only the .md files directly in content/
+// (pages such as about.md), not those in subdirectories.
+func Markdown[T any](s *Site, dir string) *Collection[T] {
+	dir = strings.Trim(path.Clean("/"+dir), "/")
+	c := &Collection[T]{s: s, name: dir, cmp: compareEntries[T]}
+	s.loaders = append(s.loaders, c)
+	return c
+}
+
+// SortBy replaces the collection's order (default: newest first, then by
+// weight and title). It returns c for chaining.
+func (c *Collection[T]) SortBy(cmp func(a, b *Entry[T]) int) *Collection[T] {
+	c.cmp = cmp
+	return c
+}
+
+// Name is the collection's directory under content/.
+func (c *Collection[T]) Name() string { return c.name }
+
+func (c *Collection[T]) tag() string {
+	name := c.name
+	if name == "" {
+		name = "."
+	}
+	return makeTag("c", name)
+}
+
+func (c *Collection[T]) state(b *buildState) *collState[T] {
+	return b.states[c].(*collState[T])
+}
+
+// All returns every entry in order, recording the collection and each entry.
+func (c *Collection[T]) All(ctx *Ctx) []*Entry[T] {
+	st := c.state(ctx.b)
+	ctx.deps[c.tag()] = st.version
+	for _, e := range st.entries {
+		ctx.deps[e.tag()] = e.version
+	}
+	return st.entries
+}
+
+// Latest returns the first n entries in order, recording the collection
+// (its membership decides which n) and only the entries returned.
+func (c *Collection[T]) Latest(ctx *Ctx, n int) []*Entry[T] {
+	st := c.state(ctx.b)
+	ctx.deps[c.tag()] = st.version
+	list := st.entries[:min(n, len(st.entries))]
+	for _, e := range list {
+		ctx.deps[e.tag()] = e.version
+	}
+	return list
+}
+
+// Len reports how many entries the collection has, recording the collection.
+func (c *Collection[T]) Len(ctx *Ctx) int {
+	st := c.state(ctx.b)
+	ctx.deps[c.tag()] = st.version
+	return len(st.entries)
+}
+
+// Get returns the entry with the given ID ("about", "2024/recap"), recording
+// it; a missing ID is an error naming the collection.
+func (c *Collection[T]) Get(ctx *Ctx, id string) (*Entry[T], error) {
+	st := c.state(ctx.b)
+	e, ok := st.byID[id]
+	if !ok {
+		// Depend on membership so the page is redone when the entry appears.
+		ctx.deps[c.tag()] = st.version
+		return nil, fmt.Errorf("collection %q has no entry %q (looked for content/%s)", c.name, id, path.Join(c.name, id)+".md")
+	}
+	ctx.deps[e.tag()] = e.version
+	return e, nil
+}
+
+// load reads the collection's files in parallel and records every bad file
+// in errs, so one run reports them all.
+func (c *Collection[T]) load(b *buildState, errs *diag.List) {
+	dir := filepath.Join(b.root, "content", filepath.FromSlash(c.name))
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != dir && (c.name == "" || strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(d.Name(), ".md") && !strings.HasPrefix(d.Name(), ".") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		errs.AddErr(relPath(b.root, dir), err)
+	}
+	entries := make([]*Entry[T], len(files))
+	parallel(len(files), func(i int) {
+		e, err := c.loadEntry(b, files[i])
+		if err != nil {
+			errs.AddErr(relPath(b.root, files[i]), err)
+			return
+		}
+		entries[i] = e
+	})
+	st := &collState[T]{byID: make(map[string]*Entry[T], len(entries))}
+	for _, e := range entries {
+		if e == nil || (e.Draft && !b.cfg.Build.Drafts) {
+			continue
+		}
+		st.entries = append(st.entries, e)
+		st.byID[e.ID] = e
+	}
+	slices.SortFunc(st.entries, c.cmp)
+	h := sha256.New()
+	for _, e := range st.entries {
+		fmt.Fprintf(h, "%s\x00", e.ID)
+	}
+	st.version = hex.EncodeToString(h.Sum(nil)[:12])
+	b.mu.Lock()
+	b.states[c] = st
+	b.mu.Unlock()
+}
+
+func (c *Collection[T]) loadEntry(b *buildState, file string) (*Entry[T], error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	rel := relPath(b.root, file)
+	fm, err := splitFrontMatter(rel, src)
+	if err != nil {
+		return nil, err
+	}
+	var common commonMeta
+	e := &Entry[T]{Collection: c.name, File: rel, body: fm.body, md: b.md}
+	if err := decodeFrontMatter(rel, fm, &common, &e.Meta); err != nil {
+		return nil, err
+	}
+	inColl, _ := filepath.Rel(filepath.Join(b.root, "content", filepath.FromSlash(c.name)), file)
+	e.ID = strings.TrimSuffix(filepath.ToSlash(inColl), ".md")
+	e.Slug = cmp.Or(common.Slug, path.Base(e.ID))
+	e.Title, e.Date, e.Lastmod = common.Title, common.Date.Time, common.Lastmod.Time
+	if e.Lastmod.IsZero() {
+		e.Lastmod = common.Date.Time
+	}
+	e.Draft, e.Tags, e.Weight, e.summary = common.Draft, common.Tags, common.Weight, common.Summary
+	sum := sha256.Sum256(src)
+	e.version = hex.EncodeToString(sum[:12])
+	if c.permalink != "" {
+		e.url = expandPermalink(c.permalink, e)
+	}
+	return e, nil
+}
+
+// parallel runs fn(0..n-1) on every core and waits for all of them.
+func parallel(n int, fn func(i int)) {
+	workers := min(n, runtimeWorkers())
+	if workers <= 1 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, workers)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// relPath is p relative to root, slash-separated, for messages.
+func relPath(root, p string) string {
+	if r, err := filepath.Rel(root, p); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return p
+}

@@ -1,0 +1,104 @@
+package site
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+)
+
+// Ctx is passed to every page function (and, through context.Context, to
+// every component it renders). Content read through it is recorded: the
+// recorded tags are what the page depends on, so they decide both which
+// pages an incremental rebuild redoes and which edge entries a purge drops.
+type Ctx struct {
+	context.Context
+	b     *buildState
+	route string
+	deps  map[string]string // tag -> version of what was read
+	errs  []error           // problems found while rendering (missing assets)
+}
+
+type ctxKey struct{}
+
+func newCtx(parent context.Context, b *buildState, route string) *Ctx {
+	c := &Ctx{b: b, route: route, deps: map[string]string{SiteTag: b.siteVersion}}
+	c.Context = context.WithValue(parent, ctxKey{}, c)
+	return c
+}
+
+// FromContext returns the Ctx a component is being rendered under, or nil
+// outside a Verge render.
+func FromContext(ctx context.Context) *Ctx {
+	if c, ok := ctx.(*Ctx); ok {
+		return c
+	}
+	c, _ := ctx.Value(ctxKey{}).(*Ctx)
+	return c
+}
+
+// Route is the URL path of the page being rendered, e.g. "/posts/hello/".
+func (c *Ctx) Route() string { return c.route }
+
+// Config is the site's configuration.
+func (c *Ctx) Config() *Config { return &c.b.cfg }
+
+// Depend records a dependency by hand, for content a page reads outside
+// Verge's readers. The version should change whenever the content does.
+func (c *Ctx) Depend(tag, version string) {
+	c.deps[tag] = version
+}
+
+// Tags lists what the page has read so far, sorted.
+func (c *Ctx) Tags() []string {
+	out := make([]string, 0, len(c.deps))
+	for t := range c.deps {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// fail records a problem found while rendering; the page fails with it
+// after rendering, together with any others.
+func (c *Ctx) fail(err error) { c.errs = append(c.errs, err) }
+
+// callerSite names the first caller outside Verge and templ as
+// "file:line" relative to the site root, so an error raised inside a
+// helper such as Stylesheet points at the component that called it.
+func (c *Ctx) callerSite() (string, int) {
+	_, self, _, _ := runtime.Caller(0)
+	siteDir := path.Dir(self)
+	pcs := make([]uintptr, 32)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	for {
+		f, more := frames.Next()
+		if !internalFrame(siteDir, f.File) {
+			return relPath(c.b.root, f.File), f.Line
+		}
+		if !more {
+			return "", 0
+		}
+	}
+}
+
+// internalFrame reports whether a source file belongs to Verge's build
+// machinery or templ's runtime rather than to the site. Files, not function
+// names, decide: a closure inlined into site code carries the site's name.
+func internalFrame(siteDir, file string) bool {
+	dir := path.Dir(file)
+	switch {
+	case dir == siteDir:
+		return !strings.HasSuffix(file, "_test.go")
+	case dir == path.Join(path.Dir(siteDir), "render"):
+		return true
+	}
+	return strings.Contains(file, "/a-h/templ")
+}
+
+// errorf is fmt.Errorf with the page's route in front.
+func (c *Ctx) errorf(format string, args ...any) error {
+	return fmt.Errorf("%s: "+format, append([]any{c.route}, args...)...)
+}

@@ -1,0 +1,111 @@
+package site
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/pelletier/go-toml/v2"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vergehq/verge/internal/diag"
+)
+
+// DataFile is a JSON, YAML or TOML file under data/ decoded into T.
+type DataFile[T any] struct {
+	name string
+}
+
+type dataState[T any] struct {
+	value   T
+	version string
+}
+
+// Data declares the data file data/name.json (or .yaml, .yml, .toml).
+func Data[T any](s *Site, name string) *DataFile[T] {
+	d := &DataFile[T]{name: name}
+	s.loaders = append(s.loaders, d)
+	return d
+}
+
+// Get returns the decoded value and records the file as a dependency.
+func (d *DataFile[T]) Get(c *Ctx) T {
+	st := c.b.states[d].(*dataState[T])
+	c.deps[makeTag("d", d.name)] = st.version
+	return st.value
+}
+
+func (d *DataFile[T]) load(b *buildState, errs *diag.List) {
+	st := &dataState[T]{}
+	defer func() {
+		b.mu.Lock()
+		b.states[d] = st
+		b.mu.Unlock()
+	}()
+	var found []string
+	for _, ext := range []string{".json", ".yaml", ".yml", ".toml"} {
+		if _, err := os.Stat(filepath.Join(b.root, "data", d.name+ext)); err == nil {
+			found = append(found, "data/"+d.name+ext)
+		}
+	}
+	switch len(found) {
+	case 0:
+		errs.Add(&diag.Diagnostic{File: "data/" + d.name + ".json", Msg: fmt.Sprintf("data file %q not found", d.name),
+			Hint: "create data/" + d.name + ".json, .yaml or .toml, or remove the site.Data declaration"})
+		return
+	case 1:
+	default:
+		errs.Add(&diag.Diagnostic{File: found[0], Msg: fmt.Sprintf("data file %q exists as %v", d.name, found), Hint: "keep only one of them"})
+		return
+	}
+	rel := found[0]
+	src, err := os.ReadFile(filepath.Join(b.root, filepath.FromSlash(rel)))
+	if err != nil {
+		errs.AddErr(rel, err)
+		return
+	}
+	sum := sha256.Sum256(src)
+	st.version = hex.EncodeToString(sum[:12])
+	switch filepath.Ext(rel) {
+	case ".json":
+		err = jsonDiagnostic(rel, src, json.Unmarshal(src, &st.value))
+	case ".toml":
+		if e := toml.Unmarshal(src, &st.value); e != nil {
+			err = tomlDiagnostics(rel, 0, e, "fix the data file or its Go type")
+		}
+	default:
+		if e := yaml.Unmarshal(src, &st.value); e != nil {
+			err = yamlDiagnostic(rel, 0, e, "fix the data file or its Go type")
+		}
+	}
+	errs.AddErr(rel, err)
+}
+
+// jsonDiagnostic locates an encoding/json error by converting its byte
+// offset to a line and column.
+func jsonDiagnostic(file string, src []byte, err error) error {
+	if err == nil {
+		return nil
+	}
+	var off int64 = -1
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		off = syn.Offset
+	case errors.As(err, &typ):
+		off = typ.Offset
+	}
+	d := &diag.Diagnostic{File: file, Msg: err.Error(), Hint: "fix the JSON or the Go type it decodes into"}
+	if off >= 0 && off <= int64(len(src)) {
+		before := src[:off]
+		d.Line = bytes.Count(before, []byte("\n")) + 1
+		d.Col = int(off) - (bytes.LastIndexByte(before, '\n') + 1)
+	}
+	return d
+}

@@ -1,0 +1,79 @@
+package site
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/vergehq/verge/internal/diag"
+)
+
+// checkLinks reports every internal link or asset reference that resolves
+// to nothing the build serves (a 404), and links that only work through a
+// redirect. Each is reported at the page's source.
+func (s *Site) checkLinks(b *buildState, files []*outputFile, pages []*renderedPage, errs *diag.List) {
+	if !s.cfg.Build.CheckLinks {
+		return
+	}
+	served := make(map[string]bool, len(files)*2)
+	for _, f := range files {
+		served[f.path] = true
+		if f.rec.Route != "" {
+			served[f.rec.Route] = true
+		}
+	}
+	funcs := http.NewServeMux()
+	for _, fn := range s.funcs {
+		funcs.HandleFunc(fn.Pattern, func(http.ResponseWriter, *http.Request) {})
+	}
+	for _, p := range pages {
+		reported := map[string]bool{}
+		for _, l := range p.links {
+			if served[l.Path] || reported[l.Path] || isFunctionPath(funcs, l.Path) {
+				continue
+			}
+			reported[l.Path] = true
+			d := &diag.Diagnostic{File: p.job.source, Line: lineOf(b.root, p.job.source, l.URL),
+				Msg: fmt.Sprintf("page %s links to %s, which is not in the build (404)", p.job.route, l.URL)}
+			switch {
+			case served[l.Path+"/"]:
+				d.Msg = fmt.Sprintf("page %s links to %s, which only exists as %s/ (a redirect)", p.job.route, l.URL, l.Path)
+				d.Hint = "link to the canonical URL with the trailing slash"
+			case strings.HasPrefix(l.Path, "/assets/"):
+				d.Hint = "no asset " + strings.TrimPrefix(l.Path, "/") + " exists: add the file or fix the path"
+			default:
+				d.Hint = "fix the link, or add the page or static file it points to"
+			}
+			errs.Add(d)
+		}
+	}
+}
+
+func isFunctionPath(mux *http.ServeMux, p string) bool {
+	req, err := http.NewRequest(http.MethodGet, p, nil)
+	if err != nil {
+		return false
+	}
+	_, pattern := mux.Handler(req)
+	return pattern != ""
+}
+
+// lineOf finds the first line of a Markdown source that mentions ref, so a
+// broken link points at the line its author wrote.
+func lineOf(root, source, ref string) int {
+	if !strings.HasSuffix(source, ".md") {
+		return 0
+	}
+	src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(source)))
+	if err != nil {
+		return 0
+	}
+	for i, l := range strings.Split(string(src), "\n") {
+		if strings.Contains(l, ref) {
+			return i + 1
+		}
+	}
+	return 0
+}

@@ -1,0 +1,132 @@
+package site
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/vergehq/verge/internal/diag"
+)
+
+// Main runs the site program's command line: `go run . build` (or the
+// verge CLI, which compiles the site and runs it the same way). It exits
+// the process with status 1 on failure.
+func Main(s *Site) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := Run(ctx, s, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Run is Main without the process: it runs one command and returns the
+// exit status.
+func Run(ctx context.Context, s *Site, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		args = []string{"build"}
+	}
+	switch args[0] {
+	case "build":
+		return runBuild(ctx, s, args[1:], stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, "usage: go run . build [--out DIR] [--force] [--json]")
+		return 0
+	default:
+		fmt.Fprintf(stderr, "unknown command %q (this site program knows: build)\n", args[0])
+		return 2
+	}
+}
+
+func runBuild(ctx context.Context, s *Site, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("build", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "output directory (default: output_dir from verge.toml, else dist)")
+	force := fs.Bool("force", false, "re-render every page, ignoring the previous build")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	quiet := fs.Bool("quiet", false, "print nothing on success")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	isTerm := false
+	if f, ok := stderr.(*os.File); ok {
+		isTerm = term.IsTerminal(int(f.Fd()))
+	}
+	var prog io.Writer
+	if isTerm && !*asJSON && !*quiet {
+		prog = stderr
+	}
+	start := time.Now()
+	rep, err := s.Build(ctx, BuildOptions{OutDir: *out, Force: *force, BuildKey: os.Getenv("VERGE_BUILD_KEY"), Progress: prog, Terminal: isTerm})
+	if err != nil {
+		printBuildError(stderr, err)
+		return 1
+	}
+	switch {
+	case *asJSON:
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(jsonReport(rep, time.Since(start)))
+	case !*quiet:
+		printReport(stdout, rep, time.Since(start))
+	}
+	return 0
+}
+
+func printBuildError(w io.Writer, err error) {
+	var l *diag.List
+	var d *diag.Diagnostic
+	switch {
+	case errors.As(err, &l):
+		fmt.Fprintf(w, "build failed, %s\nThe previous output was left as it was.\n", l.Error())
+	case errors.As(err, &d):
+		fmt.Fprintf(w, "build failed: %s\n", d.Error())
+	default:
+		fmt.Fprintf(w, "build failed: %v\n", err)
+	}
+}
+
+func printReport(w io.Writer, r *Report, total time.Duration) {
+	state := fmt.Sprintf("%d rendered, %d unchanged", r.Rendered, r.Reused)
+	if r.Unchanged {
+		state += "; output already up to date"
+	}
+	fmt.Fprintf(w, "built %s\n", r.OutDir)
+	fmt.Fprintf(w, "  pages   %6d  (%s)\n", r.Pages, state)
+	fmt.Fprintf(w, "  assets  %6d  fingerprinted, %d static\n", r.Assets, r.Static)
+	fmt.Fprintf(w, "  bytes   %6s\n", humanBytes(r.Bytes))
+	var phases []string
+	for _, p := range r.Phases {
+		phases = append(phases, fmt.Sprintf("%s %s", p.Name, p.Duration.Round(time.Millisecond)))
+	}
+	fmt.Fprintf(w, "  time    %6s  (%s)\n", total.Round(time.Millisecond), strings.Join(phases, ", "))
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func jsonReport(r *Report, total time.Duration) map[string]any {
+	phases := map[string]float64{}
+	for _, p := range r.Phases {
+		phases[p.Name] = p.Duration.Seconds()
+	}
+	return map[string]any{
+		"out": r.OutDir, "pages": r.Pages, "rendered": r.Rendered, "reused": r.Reused,
+		"assets": r.Assets, "static": r.Static, "bytes": r.Bytes, "unchanged": r.Unchanged,
+		"seconds": total.Seconds(), "phases": phases, "build_id": r.Manifest.BuildID,
+	}
+}

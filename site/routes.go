@@ -1,0 +1,217 @@
+package site
+
+import (
+	"fmt"
+	"path"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+)
+
+// PageFunc renders one page. It reads content through c, which records
+// what the page depends on.
+type PageFunc func(c *Ctx) (templ.Component, error)
+
+// routeSpec is a declared route; a build expands it into concrete pages.
+type routeSpec interface {
+	expand(b *buildState) []pageJob
+}
+
+// pageJob is one page a build renders.
+type pageJob struct {
+	route  string // URL path, e.g. "/posts/hello/"
+	source string // file the page comes from, for error messages
+	decl   string // "file:line" of the declaration in the site's code
+	run    PageFunc
+}
+
+// declSite is "file:line" of the site code that called a declaring
+// function, skip frames above declSite's caller.
+func (s *Site) declSite(skip int) string {
+	_, file, line, ok := runtime.Caller(skip + 1)
+	if !ok {
+		return "main.go"
+	}
+	return fmt.Sprintf("%s:%d", relPath(s.root, file), line)
+}
+
+// validRoute reports whether r is a route Verge can write: an absolute,
+// clean path that ends in "/" (a directory page) or names a file.
+func validRoute(r string) error {
+	if !strings.HasPrefix(r, "/") {
+		return fmt.Errorf("route %q must start with /", r)
+	}
+	if strings.ContainsAny(r, "?#\\ ") || strings.Contains(r, "..") {
+		return fmt.Errorf("route %q may not contain spaces, ?, #, \\ or ..", r)
+	}
+	last := path.Base(r)
+	if !strings.HasSuffix(r, "/") && !strings.Contains(last, ".") {
+		return fmt.Errorf("route %q must end in / (a page) or name a file such as /feed.xml", r)
+	}
+	return nil
+}
+
+// OutputPath is where route r is written in the output directory:
+// "/" -> "index.html", "/posts/a/" -> "posts/a/index.html",
+// "/feed.xml" -> "feed.xml".
+func OutputPath(r string) string {
+	if strings.HasSuffix(r, "/") {
+		return strings.TrimPrefix(r, "/") + "index.html"
+	}
+	return strings.TrimPrefix(r, "/")
+}
+
+type singlePage struct {
+	route string
+	decl  string
+	fn    PageFunc
+}
+
+func (p singlePage) expand(*buildState) []pageJob {
+	return []pageJob{{route: p.route, source: p.decl, decl: p.decl, run: p.fn}}
+}
+
+// Page declares a single page at route.
+func (s *Site) Page(route string, fn PageFunc) {
+	decl := s.declSite(1)
+	if err := validRoute(route); err != nil {
+		s.declError("%v", err)
+		return
+	}
+	s.routes = append(s.routes, singlePage{route: route, decl: decl, fn: fn})
+}
+
+type eachRoute[T any] struct {
+	coll *Collection[T]
+	decl string
+	fn   func(c *Ctx, e *Entry[T]) (templ.Component, error)
+}
+
+func (r eachRoute[T]) expand(b *buildState) []pageJob {
+	st := r.coll.state(b)
+	jobs := make([]pageJob, 0, len(st.entries))
+	for _, e := range st.entries {
+		jobs = append(jobs, pageJob{route: e.url, source: e.File, decl: r.decl, run: func(c *Ctx) (templ.Component, error) {
+			c.deps[e.tag()] = e.version
+			return r.fn(c, e)
+		}})
+	}
+	return jobs
+}
+
+// Each declares one page per entry of coll at pattern, e.g.
+// "/posts/{slug}/". Placeholders: {slug}, {id}, {year}, {month}, {day}.
+// It also gives the entries their URL.
+func Each[T any](s *Site, pattern string, coll *Collection[T], fn func(c *Ctx, e *Entry[T]) (templ.Component, error)) {
+	decl := s.declSite(1)
+	if err := validRoute(pattern); err != nil {
+		s.declError("%v", err)
+		return
+	}
+	if !strings.Contains(pattern, "{slug}") && !strings.Contains(pattern, "{id}") {
+		s.declError("pattern %q must contain {slug} or {id} so every entry gets its own page", pattern)
+		return
+	}
+	coll.permalink = pattern
+	s.routes = append(s.routes, eachRoute[T]{coll: coll, decl: decl, fn: fn})
+}
+
+func expandPermalink[T any](pattern string, e *Entry[T]) string {
+	r := strings.NewReplacer(
+		"{slug}", e.Slug,
+		"{id}", e.ID,
+		"{year}", fmt.Sprintf("%04d", e.Date.Year()),
+		"{month}", fmt.Sprintf("%02d", int(e.Date.Month())),
+		"{day}", fmt.Sprintf("%02d", e.Date.Day()),
+	)
+	return r.Replace(pattern)
+}
+
+// Pager is one page of a paginated list.
+type Pager[T any] struct {
+	Items      []*Entry[T] // the entries on this page
+	Number     int         // 1-based page number
+	Total      int         // number of pages (at least 1)
+	PerPage    int
+	TotalItems int
+	base       string
+}
+
+// URLFor is the URL of page n: the base route for page 1, base+"page/n/"
+// after it.
+func (p *Pager[T]) URLFor(n int) string {
+	if n <= 1 {
+		return p.base
+	}
+	return p.base + "page/" + strconv.Itoa(n) + "/"
+}
+
+// URL is this page's URL.
+func (p *Pager[T]) URL() string { return p.URLFor(p.Number) }
+
+// Prev is the previous page's URL, or "" on the first page.
+func (p *Pager[T]) Prev() string {
+	if p.Number <= 1 {
+		return ""
+	}
+	return p.URLFor(p.Number - 1)
+}
+
+// Next is the next page's URL, or "" on the last page.
+func (p *Pager[T]) Next() string {
+	if p.Number >= p.Total {
+		return ""
+	}
+	return p.URLFor(p.Number + 1)
+}
+
+// paginate splits list into pager pages; an empty list still has page 1.
+func paginate[T any](base string, list []*Entry[T], per int) []*Pager[T] {
+	total := max(1, (len(list)+per-1)/per)
+	out := make([]*Pager[T], total)
+	for i := range total {
+		lo, hi := i*per, min((i+1)*per, len(list))
+		out[i] = &Pager[T]{Items: list[lo:hi], Number: i + 1, Total: total, PerPage: per, TotalItems: len(list), base: base}
+	}
+	return out
+}
+
+type paginateRoute[T any] struct {
+	base string
+	coll *Collection[T]
+	per  int
+	decl string
+	fn   func(c *Ctx, p *Pager[T]) (templ.Component, error)
+}
+
+func (r paginateRoute[T]) expand(b *buildState) []pageJob {
+	st := r.coll.state(b)
+	var jobs []pageJob
+	for _, p := range paginate(r.base, st.entries, r.per) {
+		jobs = append(jobs, pageJob{route: p.URL(), source: r.decl, decl: r.decl, run: func(c *Ctx) (templ.Component, error) {
+			c.deps[r.coll.tag()] = st.version
+			for _, e := range p.Items {
+				c.deps[e.tag()] = e.version
+			}
+			return r.fn(c, p)
+		}})
+	}
+	return jobs
+}
+
+// Paginate declares a list of coll's entries split into pages of perPage:
+// page 1 at base (e.g. "/posts/"), page K at base+"page/K/".
+func Paginate[T any](s *Site, base string, coll *Collection[T], perPage int, fn func(c *Ctx, p *Pager[T]) (templ.Component, error)) {
+	decl := s.declSite(1)
+	if err := validRoute(base); err != nil || !strings.HasSuffix(base, "/") {
+		s.declError("paginated route %q must start and end with /", base)
+		return
+	}
+	if perPage < 1 {
+		s.declError("perPage must be at least 1, not %d", perPage)
+		return
+	}
+	s.routes = append(s.routes, paginateRoute[T]{base: base, coll: coll, per: perPage, decl: decl, fn: fn})
+}

@@ -1,0 +1,92 @@
+// Package site is the authoring API a Verge site's main.go imports: it
+// declares collections, data files, routes and API functions, loads
+// verge.toml, and orchestrates a build (content -> render/assets -> dist/
+// and its manifest). Every content read goes through a Ctx that records
+// what the page depends on.
+package site
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/yuin/goldmark"
+
+	"github.com/vergehq/verge/internal/diag"
+)
+
+// Site is a site's declaration: what content it has and which pages,
+// functions and files it produces. It holds no build results, so one Site
+// can be built many times (as the dev server does).
+type Site struct {
+	root    string
+	cfg     Config
+	cfgErr  error
+	loaders []loader
+	routes  []routeSpec
+	funcs   []*Function
+	// declErrs are mistakes in the declarations themselves (a bad route
+	// pattern, say), reported with the build's other errors.
+	declErrs diag.List
+}
+
+// loader is a source of content loaded fresh by every build.
+type loader interface {
+	load(b *buildState, errs *diag.List)
+}
+
+// New declares a site rooted at the current directory, or at $VERGE_ROOT
+// when set (the verge CLI sets it when it runs the site program).
+func New() *Site {
+	root := os.Getenv("VERGE_ROOT")
+	if root == "" {
+		root, _ = os.Getwd()
+	}
+	return NewAt(root)
+}
+
+// NewAt declares a site rooted at dir and reads its verge.toml. A bad
+// config is reported when the site is built, together with other errors.
+func NewAt(dir string) *Site {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	s := &Site{root: abs}
+	s.cfg, s.cfgErr = LoadConfig(abs)
+	return s
+}
+
+// Root is the site's source directory.
+func (s *Site) Root() string { return s.root }
+
+// Config is the site's configuration as loaded from verge.toml.
+func (s *Site) Config() *Config { return &s.cfg }
+
+// buildState is everything one build has loaded; Ctx reads from it.
+type buildState struct {
+	root        string
+	cfg         Config
+	md          goldmark.Markdown
+	siteVersion string
+	assets      assetLookup
+
+	mu         sync.Mutex
+	states     map[any]any // loader -> its loaded state (e.g. *collState[T])
+	loaderList []loader
+
+	versionsOnce sync.Once
+	versionMap   map[string]string
+}
+
+// runtimeWorkers is how many goroutines CPU-bound loops use.
+func runtimeWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// declError records a mistake in a declaration, located at the caller of
+// the declaring function in the site's code.
+func (s *Site) declError(format string, args ...any) {
+	_, file, line, _ := runtime.Caller(2)
+	s.declErrs.Add(&diag.Diagnostic{File: relPath(s.root, file), Line: line, Msg: fmt.Sprintf(format, args...)})
+}

@@ -1,0 +1,40 @@
+package site
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
+
+// Tag kinds. A page's tags say what it read; the same strings key
+// incremental rebuilds and edge purges.
+const (
+	// SiteTag is carried by every page and function response: it stands for
+	// what every output depends on (config, templates, code).
+	SiteTag = "site"
+	// maxTagLen is the longest tag kept verbatim; longer ones are hashed so
+	// they fit every CDN's limit (Cloudflare allows 1,024; Verge keeps 128).
+	maxTagLen = 128
+)
+
+// makeTag builds the tag "kind:name": lower-case printable ASCII without
+// spaces or commas. A name outside that alphabet, or too long, is replaced
+// by a hash of itself so the tag stays valid and distinct.
+func makeTag(kind, name string) string {
+	t := kind + ":" + strings.ToLower(name)
+	if len(t) <= maxTagLen && validTag(t) {
+		return t
+	}
+	sum := sha256.Sum256([]byte(name))
+	return kind + ":#" + hex.EncodeToString(sum[:12])
+}
+
+func validTag(t string) bool {
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c <= ' ' || c > '~' || c == ',' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,182 @@
+package site
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/a-h/templ"
+
+	"github.com/vergehq/verge/internal/diag"
+)
+
+// Taxonomy groups a collection's entries by terms, such as tags.
+type Taxonomy[T any] struct {
+	coll      *Collection[T]
+	name      string
+	keys      func(e *Entry[T]) []string
+	permalink string // set by EachTerm
+}
+
+// Term is one value of a taxonomy and the entries that carry it, in the
+// collection's order.
+type Term[T any] struct {
+	Name    string
+	Slug    string
+	Entries []*Entry[T]
+	url     string
+	version string
+}
+
+// URL is the term's page URL when EachTerm declared one, else "".
+func (t *Term[T]) URL() string { return t.url }
+
+type taxState[T any] struct {
+	terms   []*Term[T]
+	bySlug  map[string]*Term[T]
+	version string // names and sizes of all terms
+}
+
+// Tags declares the taxonomy "tags" over the entries' front matter tags.
+func Tags[T any](coll *Collection[T]) *Taxonomy[T] {
+	return NewTaxonomy(coll, "tags", func(e *Entry[T]) []string { return e.Tags })
+}
+
+// NewTaxonomy declares a taxonomy called name whose terms for an entry are
+// keys(entry).
+func NewTaxonomy[T any](coll *Collection[T], name string, keys func(e *Entry[T]) []string) *Taxonomy[T] {
+	t := &Taxonomy[T]{coll: coll, name: name, keys: keys}
+	coll.s.loaders = append(coll.s.loaders, t)
+	return t
+}
+
+// Slugify makes a URL path segment from a term: lower case, letters and
+// digits kept, runs of anything else turned into one "-".
+func Slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
+
+func (t *Taxonomy[T]) tag() string { return makeTag("x", t.name) }
+
+func termTag(tax, slug string) string { return makeTag("t", tax+"/"+slug) }
+
+// load groups the collection's loaded entries; it runs after the
+// collection's own load because declarations run in order.
+func (t *Taxonomy[T]) load(b *buildState, _ *diag.List) {
+	st := t.coll.state(b)
+	ts := &taxState[T]{bySlug: map[string]*Term[T]{}}
+	for _, e := range st.entries {
+		for _, k := range t.keys(e) {
+			slug := Slugify(k)
+			if slug == "" {
+				continue
+			}
+			term, ok := ts.bySlug[slug]
+			if !ok {
+				term = &Term[T]{Name: k, Slug: slug}
+				if t.permalink != "" {
+					term.url = strings.ReplaceAll(t.permalink, "{term}", slug)
+				}
+				ts.bySlug[slug] = term
+				ts.terms = append(ts.terms, term)
+			}
+			if len(term.Entries) == 0 || term.Entries[len(term.Entries)-1] != e {
+				term.Entries = append(term.Entries, e)
+			}
+		}
+	}
+	slices.SortFunc(ts.terms, func(a, b *Term[T]) int { return strings.Compare(a.Slug, b.Slug) })
+	all := sha256.New()
+	for _, term := range ts.terms {
+		h := sha256.New()
+		for _, e := range term.Entries {
+			fmt.Fprintf(h, "%s\x00", e.ID)
+		}
+		term.version = hex.EncodeToString(h.Sum(nil)[:12])
+		fmt.Fprintf(all, "%s\x00%d\x00", term.Slug, len(term.Entries))
+	}
+	ts.version = hex.EncodeToString(all.Sum(nil)[:12])
+	b.mu.Lock()
+	b.states[t] = ts
+	b.mu.Unlock()
+}
+
+func (t *Taxonomy[T]) state(b *buildState) *taxState[T] { return b.states[t].(*taxState[T]) }
+
+// Terms returns every term sorted by slug, recording the taxonomy (which
+// terms exist and how many entries each has).
+func (t *Taxonomy[T]) Terms(c *Ctx) []*Term[T] {
+	ts := t.state(c.b)
+	c.deps[t.tag()] = ts.version
+	return ts.terms
+}
+
+// Term returns the term with the given name or slug and records it
+// (its members and their order), or nil if no entry carries it.
+func (t *Taxonomy[T]) Term(c *Ctx, name string) *Term[T] {
+	ts := t.state(c.b)
+	slug := Slugify(name)
+	term := ts.bySlug[slug]
+	if term == nil {
+		c.deps[t.tag()] = ts.version
+		return nil
+	}
+	c.deps[termTag(t.name, slug)] = term.version
+	return term
+}
+
+type termRoute[T any] struct {
+	tax  *Taxonomy[T]
+	per  int
+	decl string
+	fn   func(c *Ctx, term *Term[T], p *Pager[T]) (templ.Component, error)
+}
+
+func (r termRoute[T]) expand(b *buildState) []pageJob {
+	var jobs []pageJob
+	for _, term := range r.tax.state(b).terms {
+		for _, p := range paginate(term.url, term.Entries, r.per) {
+			jobs = append(jobs, pageJob{route: p.URL(), source: r.decl, decl: r.decl, run: func(c *Ctx) (templ.Component, error) {
+				c.deps[termTag(r.tax.name, term.Slug)] = term.version
+				for _, e := range p.Items {
+					c.deps[e.tag()] = e.version
+				}
+				return r.fn(c, term, p)
+			}})
+		}
+	}
+	return jobs
+}
+
+// EachTerm declares paginated pages for every term of tax at pattern, e.g.
+// "/tags/{term}/" (page K at "/tags/{term}/page/K/"). It also gives the
+// terms their URL.
+func EachTerm[T any](s *Site, pattern string, tax *Taxonomy[T], perPage int, fn func(c *Ctx, term *Term[T], p *Pager[T]) (templ.Component, error)) {
+	decl := s.declSite(1)
+	if err := validRoute(pattern); err != nil || !strings.Contains(pattern, "{term}") || !strings.HasSuffix(pattern, "/") {
+		s.declError("term route %q must start and end with / and contain {term}", pattern)
+		return
+	}
+	if perPage < 1 {
+		s.declError("perPage must be at least 1, not %d", perPage)
+		return
+	}
+	tax.permalink = pattern
+	s.routes = append(s.routes, termRoute[T]{tax: tax, per: perPage, decl: decl, fn: fn})
+}

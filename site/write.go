@@ -1,0 +1,155 @@
+package site
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/vergehq/verge/internal/fsatomic"
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// outWriter writes a build into a temporary directory beside the output
+// directory and swaps it in only when everything is written, so a failed or
+// interrupted build never leaves a half-written output. The temporary
+// directory is made on the first write: a build that proves every page
+// unchanged writes nothing.
+type outWriter struct {
+	out string
+
+	once   sync.Once
+	tmp    string
+	tmpErr error
+	dirs   sync.Map // directories already made under tmp
+}
+
+func newOutWriter(out string) *outWriter { return &outWriter{out: out} }
+
+func (w *outWriter) ensure() error {
+	w.once.Do(func() {
+		parent := filepath.Dir(w.out)
+		if w.tmpErr = os.MkdirAll(parent, 0o755); w.tmpErr != nil {
+			return
+		}
+		w.tmp, w.tmpErr = os.MkdirTemp(parent, "."+filepath.Base(w.out)+".tmp-")
+	})
+	return w.tmpErr
+}
+
+// dest is where urlPath goes under the temporary directory, its parent
+// made if needed.
+func (w *outWriter) dest(urlPath string) (string, error) {
+	if err := w.ensure(); err != nil {
+		return "", err
+	}
+	p := filepath.Join(w.tmp, filepath.FromSlash(strings.TrimPrefix(urlPath, "/")))
+	dir := filepath.Dir(p)
+	if _, ok := w.dirs.Load(dir); !ok {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", err
+		}
+		w.dirs.Store(dir, true)
+	}
+	return p, nil
+}
+
+// write stores data at urlPath; safe for concurrent use.
+func (w *outWriter) write(urlPath string, data []byte) error {
+	p, err := w.dest(urlPath)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(p, data, 0o644)
+}
+
+// abort removes the temporary directory (after commit, the old output).
+func (w *outWriter) abort() {
+	if w.tmp != "" {
+		_ = os.RemoveAll(w.tmp)
+	}
+}
+
+// commit completes the output with what was not written while rendering
+// (assets, reused pages, _headers, the manifest) and swaps it in. When the
+// manifest equals the previous build's, the output is left as it is and
+// unchanged is true.
+func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *previous, versions map[string]string) (unchanged bool, err error) {
+	vdata, err := json.Marshal(versions)
+	if err != nil {
+		return false, err
+	}
+	if prev != nil && prev.m.BuildID == m.BuildID {
+		// Same output; only versions (a whitespace edit that renders the
+		// same, say) may differ.
+		return true, fsatomic.WriteFile(filepath.Join(w.out, filepath.FromSlash(versionsPath)), vdata)
+	}
+	mdata, err := m.Encode()
+	if err != nil {
+		return false, err
+	}
+	errs := make([]error, len(files))
+	parallel(len(files), func(i int) {
+		f := files[i]
+		switch {
+		case f.prev != nil:
+			var dst string
+			if dst, errs[i] = w.dest(f.path); errs[i] == nil {
+				errs[i] = linkOrCopy(prev.path(f.prev), dst)
+			}
+		case f.data != nil:
+			errs[i] = w.write(f.path, f.data)
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return false, err
+	}
+	for name, data := range map[string][]byte{"_headers": m.Headers("/_assets/"), manifest.Path: mdata, versionsPath: vdata} {
+		if err := w.write("/"+name, data); err != nil {
+			return false, err
+		}
+	}
+	return false, fsatomic.SwapDir(w.tmp, w.out)
+}
+
+// checkOutDir refuses to replace a directory that is not a Verge output:
+// output_dir = "." or a typo must never delete a site's sources.
+func checkOutDir(out string) error {
+	entries, err := os.ReadDir(out)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && len(entries) == 0) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(manifest.Path))); err != nil {
+		return fmt.Errorf("%s exists and is not a Verge build output (it has no %s): remove it or set output_dir to another directory", out, manifest.Path)
+	}
+	return nil
+}
+
+// linkOrCopy hard-links a reused page from the previous output (no bytes
+// move), copying where the file system cannot link.
+func linkOrCopy(src, dst string) error {
+	if os.Link(src, dst) == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
