@@ -49,14 +49,14 @@ func TestBuildValidSite(t *testing.T) {
 
 	post := readOut(t, out, "posts/first/index.html")
 	for _, want := range []string{
-		`<h2 id=a-heading>`,                         // heading IDs
-		`href=#a-heading class=anchor`,              // heading anchor link
-		`<pre style=background-color:`,              // chroma highlighting, inline styles
-		`rating 3`,                                  // typed front matter
-		`integrity=sha384-`,                         // SRI on the stylesheet
-		`<script type=module src=/_assets/js/main-`, // fingerprinted script
-		`</body></html>`,                            // end tags kept by the minifier
-		`<span>one</span>`,                          // data file
+		`<h2 id=a-heading>`, // heading IDs
+		`<a class=anchor href=#a-heading aria-hidden=true>#</a>`, // heading anchor link, hidden from screen readers
+		`<pre style=background-color:`,                           // chroma highlighting, inline styles
+		`rating 3`,                                               // typed front matter
+		`integrity=sha384-`,                                      // SRI on the stylesheet
+		`<script type=module src=/_assets/js/main-`,              // fingerprinted script
+		`</body></html>`,                                         // end tags kept by the minifier
+		`<span>one</span>`,                                       // data file
 	} {
 		if !strings.Contains(post, want) {
 			t.Errorf("posts/first/index.html lacks %q:\n%s", want, post)

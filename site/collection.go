@@ -95,6 +95,27 @@ func (c *Collection[T]) Len(ctx *Ctx) int {
 	return len(st.entries)
 }
 
+// Neighbors returns the entries before and after e in the collection's
+// order (nil at either end), for "previous / next" links. It records the
+// collection's membership and the two neighbours, not every entry.
+func (c *Collection[T]) Neighbors(ctx *Ctx, e *Entry[T]) (prev, next *Entry[T]) {
+	st := c.state(ctx.b)
+	ctx.deps[c.tag()] = st.version
+	i := slices.Index(st.entries, e)
+	if i < 0 {
+		return nil, nil
+	}
+	if i > 0 {
+		prev = st.entries[i-1]
+		ctx.deps[prev.tag()] = prev.version
+	}
+	if i+1 < len(st.entries) {
+		next = st.entries[i+1]
+		ctx.deps[next.tag()] = next.version
+	}
+	return prev, next
+}
+
 // Get returns the entry with the given ID ("about", "2024/recap"), recording
 // it; a missing ID is an error naming the collection.
 func (c *Collection[T]) Get(ctx *Ctx, id string) (*Entry[T], error) {

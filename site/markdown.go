@@ -6,48 +6,42 @@ import (
 	"regexp"
 	"strings"
 
-	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/yuin/goldmark"
-	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
 
 // newMarkdown returns the Markdown converter a site's config asks for:
-// GFM, footnotes, heading IDs with anchor links, and chroma highlighting
-// with inline styles (so no extra stylesheet request is needed).
+// GFM, footnotes, heading IDs with anchor links, and syntax-highlighted
+// fenced code. The converter is safe for concurrent use.
 func newMarkdown(cfg MarkdownConfig) goldmark.Markdown {
-	exts := []goldmark.Extender{
-		extension.GFM,
-		extension.Footnote,
-		highlighting.NewHighlighting(
-			highlighting.WithStyle(cfg.HighlightStyle),
-			highlighting.WithFormatOptions(chromahtml.TabWidth(4)),
-		),
-	}
+	exts := []goldmark.Extender{extension.GFM, extension.Footnote}
 	if cfg.Typographer {
 		exts = append(exts, extension.Typographer)
 	}
-	rendererOpts := []goldmark.Option{}
-	if cfg.Unsafe {
-		rendererOpts = append(rendererOpts, goldmark.WithRendererOptions(gmhtml.WithUnsafe()))
-	}
-	return goldmark.New(append(rendererOpts,
+	opts := []goldmark.Option{
 		goldmark.WithExtensions(exts...),
 		goldmark.WithParserOptions(
 			parser.WithAutoHeadingID(),
 			parser.WithAttribute(),
 			parser.WithASTTransformers(util.Prioritized(headingAnchors{}, 500)),
 		),
-	)...)
+		goldmark.WithRendererOptions(renderer.WithNodeRenderers(util.Prioritized(newCodeRenderer(cfg.HighlightStyle), 200))),
+	}
+	if cfg.Unsafe {
+		opts = append(opts, goldmark.WithRendererOptions(gmhtml.WithUnsafe()))
+	}
+	return goldmark.New(opts...)
 }
 
 // headingAnchors appends a "#" link to every heading with an ID, so readers
-// can copy a link to a section.
+// can copy a link to a section. It is raw HTML because goldmark's link
+// renderer drops aria-hidden, and screen readers should not read "#".
 type headingAnchors struct{}
 
 // Transform implements parser.ASTTransformer.
@@ -57,18 +51,12 @@ func (headingAnchors) Transform(doc *ast.Document, reader text.Reader, pc parser
 		if !entering || !ok {
 			return ast.WalkContinue, nil
 		}
-		id, ok := h.AttributeString("id")
-		if !ok {
-			return ast.WalkSkipChildren, nil
+		if id, ok := h.AttributeString("id"); ok {
+			idb, _ := id.([]byte)
+			a := ast.NewString([]byte(` <a class="anchor" href="#` + html.EscapeString(string(idb)) + `" aria-hidden="true">#</a>`))
+			a.SetCode(true) // written as is
+			h.AppendChild(h, a)
 		}
-		idb, _ := id.([]byte)
-		link := ast.NewLink()
-		link.Destination = append([]byte("#"), idb...)
-		link.SetAttributeString("class", []byte("anchor"))
-		link.SetAttributeString("aria-hidden", []byte("true"))
-		link.AppendChild(link, ast.NewString([]byte("#")))
-		h.AppendChild(h, ast.NewString([]byte(" ")))
-		h.AppendChild(h, link)
 		return ast.WalkSkipChildren, nil
 	})
 }
@@ -78,7 +66,9 @@ var moreMarker = []byte("<!--more-->")
 
 var (
 	firstParagraphRE = regexp.MustCompile(`(?s)<p>(.*?)</p>`)
-	tagRE            = regexp.MustCompile(`<[^>]*>`)
+	// Footnote references and heading anchors are navigation, not prose.
+	summaryNoiseRE = regexp.MustCompile(`(?s)<sup[^>]*>.*?</sup>|<a class="anchor"[^>]*>#</a>`)
+	tagRE          = regexp.MustCompile(`<[^>]*>`)
 )
 
 // summarize derives a plain-text summary from rendered HTML: the part
@@ -90,6 +80,7 @@ func summarize(rendered []byte, maxWords int) string {
 	} else if m := firstParagraphRE.FindSubmatch(src); m != nil {
 		src = m[1]
 	}
+	src = summaryNoiseRE.ReplaceAll(src, nil)
 	plain := html.UnescapeString(tagRE.ReplaceAllString(string(src), " "))
 	words := strings.Fields(plain)
 	if len(words) > maxWords {

@@ -129,25 +129,36 @@ func goEnv(ctx context.Context, goBin, dir string) (map[string]string, error) {
 	return env, nil
 }
 
-// moduleRoots returns dir and the directories that local replace
-// directives in its go.mod point at, cleaned, without duplicates, dir first.
+// moduleRoots returns the root of the module that holds dir (dir itself
+// for a site with its own go.mod; an ancestor for a site that is a package
+// of a larger module, as Verge's examples are) and the directories that
+// local replace directives in its go.mod point at, cleaned, without
+// duplicates, the module root first.
 func moduleRoots(dir string) ([]string, error) {
-	gomod := filepath.Join(dir, "go.mod")
-	data, err := os.ReadFile(gomod)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &diag.Diagnostic{File: "go.mod", Msg: "no go.mod in the site directory",
-			Hint: "a site is a Go module: run `go mod init NAME` in the site directory"}
+	root := dir
+	for {
+		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(root)
+		if parent == root {
+			return nil, &diag.Diagnostic{File: "go.mod", Msg: "no go.mod in the site directory or above it",
+				Hint: "a site is a Go module: run `go mod init NAME` in the site directory"}
+		}
+		root = parent
 	}
+	gomod := filepath.Join(root, "go.mod")
+	data, err := os.ReadFile(gomod)
 	if err != nil {
 		return nil, err
 	}
 	mf, err := modfile.Parse(gomod, data, nil)
 	if err != nil {
-		return nil, modfileDiags(dir, err)
+		return nil, modfileDiags(root, err)
 	}
-	roots := []string{dir}
+	roots := []string{root}
 	for _, r := range mf.Replace {
-		roots = addReplaceRoot(roots, dir, r)
+		roots = addReplaceRoot(roots, root, r)
 	}
 	return roots, nil
 }

@@ -96,16 +96,42 @@ func (m *Manifest) Lookup(p string) *File {
 	return nil
 }
 
-// Encode writes m as indented JSON; the same manifest always encodes to
-// the same bytes.
+// Encode writes m as JSON with one file record per line: compact enough to
+// write fast for 10,000 pages, and still readable and diffable. The same
+// manifest always encodes to the same bytes.
 func (m *Manifest) Encode() ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", " ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
+	head := struct {
+		Schema  int      `json:"schema"`
+		BuildID string   `json:"build_id"`
+		Site    SiteInfo `json:"site"`
+	}{m.Schema, m.BuildID, m.Site}
+	if err := enc.Encode(head); err != nil {
 		return nil, err
 	}
+	buf.Truncate(buf.Len() - 2) // drop "}\n": the lists continue the object
+	buf.WriteString(",\n\"files\": [\n")
+	for i := range m.Files {
+		if i > 0 {
+			buf.WriteString(",\n")
+		}
+		if err := enc.Encode(&m.Files[i]); err != nil {
+			return nil, err
+		}
+		buf.Truncate(buf.Len() - 1)
+	}
+	buf.WriteString("\n],\n\"functions\": ")
+	fns := m.Functions
+	if fns == nil {
+		fns = []Function{}
+	}
+	if err := enc.Encode(fns); err != nil {
+		return nil, err
+	}
+	buf.Truncate(buf.Len() - 1)
+	buf.WriteString("\n}\n")
 	return buf.Bytes(), nil
 }
 

@@ -1,0 +1,254 @@
+// Command compare measures Verge against Hugo on the benchmark corpus: it
+// generates the 1,000- and 10,000-post corpora with shared/corpus/gen.py,
+// builds each with `verge build examples/bench` and with Hugo v0.163.3 and
+// the reference layouts, and prints wall time, peak memory and their
+// ratios from the same run. Speed targets are checked here, not in timed
+// tests, because ratios against a peer in the same run survive a noisy
+// machine.
+//
+//	go run ./examples/bench/compare [-sizes 1000,10000] [-runs 3]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const hugoVersion = "v0.163.3"
+
+func main() {
+	sizes := flag.String("sizes", "1000,10000", "corpus sizes (posts)")
+	runs := flag.Int("runs", 3, "runs per measurement; the median is printed")
+	shared := flag.String("shared", "", "the shared/ directory (default: ../shared beside the repository)")
+	dir := flag.String("dir", "", "where corpora and outputs go (default: the system temp dir; /dev/shm takes the disk out of the comparison)")
+	flag.Parse()
+	if err := run(*sizes, *runs, *shared, *dir); err != nil {
+		fmt.Fprintln(os.Stderr, "compare:", err)
+		os.Exit(1)
+	}
+}
+
+// measurement is one command's wall time and peak resident memory.
+type measurement struct {
+	wall time.Duration
+	rss  int64 // bytes, the largest process in the command's tree
+}
+
+func run(sizeList string, runs int, shared, dir string) error {
+	repo, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	if shared == "" {
+		shared = filepath.Join(filepath.Dir(repo), "shared")
+	}
+	hugo, err := ensureHugo()
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp(dir, "verge-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	verge := filepath.Join(work, "verge")
+	if err := sh(repo, nil, "go", "build", "-o", verge, "./cmd/verge"); err != nil {
+		return err
+	}
+	fmt.Printf("verge vs hugo %s, median of %d runs, %d cores, files in %s\n\n", hugoVersion, runs, numCPU(), work)
+	fmt.Printf("%-7s %-22s %10s %10s %10s %10s %9s %9s\n", "posts", "build", "verge", "hugo", "speedup", "verge MB", "hugo MB", "mem ratio")
+	for _, s := range strings.Split(sizeList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("bad size %q", s)
+		}
+		if err := compareSize(repo, shared, work, verge, hugo, n, runs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func compareSize(repo, shared, work, verge, hugo string, n, runs int) error {
+	corpus := filepath.Join(work, fmt.Sprintf("corpus-%d", n))
+	if err := sh(repo, nil, "python3", filepath.Join(shared, "corpus", "gen.py"), corpus, "--pages", strconv.Itoa(n)); err != nil {
+		return err
+	}
+	// Hugo reads the corpus with the reference config and layouts on top.
+	hugoSite := filepath.Join(work, fmt.Sprintf("hugo-%d", n))
+	if err := sh(work, nil, "cp", "-r", corpus, hugoSite); err != nil {
+		return err
+	}
+	if err := sh(work, nil, "cp", "-r", filepath.Join(shared, "corpus", "hugo-reference")+"/.", hugoSite); err != nil {
+		return err
+	}
+	env := []string{"VERGE_CORPUS=" + corpus}
+	vergeOut, hugoOut := filepath.Join(work, "verge-out"), filepath.Join(work, "hugo-out")
+	// Compile the site program once, so timings are of building, as Hugo's
+	// are (its binary is compiled already).
+	if err := sh(repo, env, verge, "build", "examples/bench", "--out", vergeOut); err != nil {
+		return err
+	}
+	var vCold, hCold, vWarm, hWarm []measurement
+	for i := range runs {
+		// Fresh output directories rather than deleting the last ones:
+		// deletes keep the disk busy long after they return.
+		vergeOut = filepath.Join(work, fmt.Sprintf("verge-out-%d-%d", n, i))
+		hugoOut = filepath.Join(work, fmt.Sprintf("hugo-out-%d-%d", n, i))
+		os.RemoveAll(filepath.Join(hugoSite, "resources"))
+		m, err := measure(repo, env, verge, "build", "examples/bench", "--out", vergeOut)
+		if err != nil {
+			return err
+		}
+		vCold = append(vCold, m)
+		if m, err = measure(hugoSite, nil, hugo, "--quiet", "-d", hugoOut); err != nil {
+			return err
+		}
+		hCold = append(hCold, m)
+		// Second build, no source change.
+		if m, err = measure(repo, env, verge, "build", "examples/bench", "--out", vergeOut); err != nil {
+			return err
+		}
+		vWarm = append(vWarm, m)
+		if m, err = measure(hugoSite, nil, hugo, "--quiet", "-d", hugoOut); err != nil {
+			return err
+		}
+		hWarm = append(hWarm, m)
+	}
+	printRow(n, "first (clean)", median(vCold), median(hCold), median(hCold))
+	printRow(n, "second (no change)", median(vWarm), median(hWarm), median(hCold))
+	return nil
+}
+
+// printRow prints one comparison; speedup is against ref, Hugo's clean
+// build, which the targets are stated against.
+func printRow(n int, name string, v, h, ref measurement) {
+	fmt.Printf("%-7d %-22s %9.2fs %9.2fs %9.1fx %10.0f %9.0f %8.2fx\n", n, name, v.wall.Seconds(), h.wall.Seconds(),
+		ref.wall.Seconds()/v.wall.Seconds(), mb(v.rss), mb(h.rss), float64(v.rss)/float64(h.rss))
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+func median(ms []measurement) measurement {
+	walls := make([]time.Duration, len(ms))
+	rss := make([]int64, len(ms))
+	for i, m := range ms {
+		walls[i], rss[i] = m.wall, m.rss
+	}
+	slices.Sort(walls)
+	slices.Sort(rss)
+	return measurement{wall: walls[len(walls)/2], rss: rss[len(rss)/2]}
+}
+
+// settle flushes dirty pages and waits (up to a minute) until no task has
+// stalled on I/O for two seconds, so one build does not pay for earlier
+// writes and deletes: on a VM's disk that noise dwarfs the builds.
+func settle() {
+	_ = exec.Command("sync").Run()
+	stalled := func() (int64, bool) {
+		data, err := os.ReadFile("/proc/pressure/io")
+		if err != nil {
+			return 0, false
+		}
+		var a10, a60, a300 float64
+		var total int64
+		_, err = fmt.Sscanf(string(data), "some avg10=%f avg60=%f avg300=%f total=%d", &a10, &a60, &a300, &total)
+		return total, err == nil
+	}
+	last, ok := stalled()
+	if !ok {
+		return
+	}
+	quietSince := time.Now()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+		time.Sleep(250 * time.Millisecond)
+		now, _ := stalled()
+		if now != last {
+			last, quietSince = now, time.Now()
+		}
+		if time.Since(quietSince) >= 2*time.Second {
+			return
+		}
+	}
+}
+
+// measure runs a command and reports its wall time and the peak RSS of
+// the largest process in its tree (Linux folds waited-for descendants'
+// peak into a child's rusage).
+func measure(dir string, env []string, name string, args ...string) (measurement, error) {
+	settle()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return measurement{}, fmt.Errorf("%s %v: %w", name, args, err)
+	}
+	wall := time.Since(start)
+	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	var rss int64
+	if ru != nil {
+		rss = ru.Maxrss * 1024
+	}
+	return measurement{wall: wall, rss: rss}, nil
+}
+
+func sh(dir string, env []string, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s %v: %w\n%s", name, args, err, out)
+	}
+	return nil
+}
+
+// ensureHugo finds Hugo on PATH or in GOPATH/bin, installing it with the
+// Go toolchain (from the module proxy) when missing.
+func ensureHugo() (string, error) {
+	if p, err := exec.LookPath("hugo"); err == nil && hugoOK(p) {
+		return p, nil
+	}
+	gobin := filepath.Join(goEnv("GOPATH"), "bin", "hugo")
+	if hugoOK(gobin) {
+		return gobin, nil
+	}
+	fmt.Fprintf(os.Stderr, "installing hugo %s with go install (a few minutes, once)...\n", hugoVersion)
+	if err := sh(".", nil, "go", "install", "github.com/gohugoio/hugo@"+hugoVersion); err != nil {
+		return "", err
+	}
+	return gobin, nil
+}
+
+func hugoOK(p string) bool {
+	out, err := exec.Command(p, "version").Output()
+	return err == nil && strings.Contains(string(out), hugoVersion)
+}
+
+func goEnv(k string) string {
+	out, _ := exec.Command("go", "env", k).Output()
+	return strings.TrimSpace(string(out))
+}
+
+func repoRoot() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+	if err != nil {
+		return "", fmt.Errorf("run compare from inside the Verge checkout: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func numCPU() int {
+	out, _ := exec.Command("nproc").Output()
+	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	return n
+}
