@@ -1,0 +1,261 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// These tests run the real verge binary, as a user would, against real
+// site directories: scaffolding, templ generation, compiling the site
+// program and building it.
+
+func vergeBin(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "verge")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runVerge runs verge and returns its combined output and exit status.
+func runVerge(t *testing.T, bin, dir string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return out.String(), ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), 0
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// copyDir copies a source tree, leaving out build output, with old
+// replaced by new in Go and templ files (an import path, say).
+func copyDir(t *testing.T, src, dst, old, new string) {
+	t.Helper()
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if info.IsDir() {
+			if info.Name() == "dist" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(p, ".go") || strings.HasSuffix(p, ".templ") {
+			data = bytes.ReplaceAll(data, []byte(old), []byte(new))
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestNewThenBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles a scaffolded site")
+	}
+	bin := vergeBin(t)
+	dir := filepath.Join(t.TempDir(), "mysite")
+	out, code := runVerge(t, bin, ".", "new", dir)
+	if code != 0 {
+		t.Fatalf("verge new: exit %d\n%s", code, out)
+	}
+	for _, f := range []string{"go.mod", "go.sum", "main.go", "verge.toml", "components/layout.templ", "content/posts", "assets/css/main.css"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("scaffold lacks %s", f)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dist")); err == nil {
+		t.Error("scaffold contains a dist/")
+	}
+	gomod, _ := os.ReadFile(filepath.Join(dir, "go.mod"))
+	if !strings.Contains(string(gomod), "module mysite") || !strings.Contains(string(gomod), "replace github.com/vergehq/verge => "+repoRoot(t)) {
+		t.Errorf("go.mod:\n%s", gomod)
+	}
+	main, _ := os.ReadFile(filepath.Join(dir, "main.go"))
+	if !strings.Contains(string(main), `"mysite/components"`) {
+		t.Error("imports not rewritten to the new module")
+	}
+
+	out, code = runVerge(t, bin, dir, "build")
+	if code != 0 {
+		t.Fatalf("verge build: exit %d\n%s", code, out)
+	}
+	if !strings.Contains(out, "pages") || !strings.Contains(out, "time") {
+		t.Errorf("no build summary:\n%s", out)
+	}
+	m, err := manifest.Read(filepath.Join(dir, "dist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Lookup("/index.html") == nil || m.Lookup("/about/index.html") == nil || len(m.Functions) != 1 {
+		t.Errorf("manifest: %d files, %d functions", len(m.Files), len(m.Functions))
+	}
+
+	// A second build with nothing changed proves every page unchanged.
+	out, code = runVerge(t, bin, dir, "build", "--json")
+	if code != 0 {
+		t.Fatalf("second build: exit %d\n%s", code, out)
+	}
+	var rep struct {
+		Rendered  int  `json:"rendered"`
+		Unchanged bool `json:"unchanged"`
+	}
+	if err := json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &rep); err != nil {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+	if rep.Rendered != 0 || !rep.Unchanged {
+		t.Errorf("second build rendered %d pages, unchanged=%v", rep.Rendered, rep.Unchanged)
+	}
+}
+
+// TestCompileErrors breaks the blog example's code and checks that the
+// build names the file and line, exits 1 and keeps the previous dist/.
+func TestCompileErrors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the example site")
+	}
+	bin := vergeBin(t)
+	cases := []struct {
+		name, file, find, replace string
+		want                      []string
+	}{
+		{"templ syntax error", "components/layout.templ", "</footer>", "</foter>", []string{"components/layout.templ:", "compile failed"}},
+		{"templ expression error", "components/layout.templ", `<main id="main" class="wrap">`, `<main id="main" class="wrap"><p>{ undefinedName }</p>`, []string{"components/layout.templ:45:", "undefined: undefinedName"}},
+		{"Go compile error", "main.go", "s := site.New()", "s := site.New()\n\tvar unused int", []string{"main.go:", "declared and not used"}},
+	}
+	// One site inside the Verge module (as examples/ are), built once so
+	// each case has a good dist/ to keep.
+	name := "blog-e2e-" + t.Name()
+	dir := filepath.Join(repoRoot(t), "examples", name)
+	copyDir(t, filepath.Join(repoRoot(t), "examples", "blog"), dir, blogImport, "github.com/vergehq/verge/examples/"+name)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if out, code := runVerge(t, bin, dir, "build"); code != 0 {
+		t.Fatalf("good build: exit %d\n%s", code, out)
+	}
+	good, _ := os.ReadFile(filepath.Join(dir, "dist", manifest.Path))
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, tc.file)
+			orig, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(orig, []byte(tc.find)) {
+				t.Fatalf("%s lacks %q", tc.file, tc.find)
+			}
+			defer os.WriteFile(p, orig, 0o644)
+			if err := os.WriteFile(p, bytes.Replace(orig, []byte(tc.find), []byte(tc.replace), 1), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, code := runVerge(t, bin, dir, "build")
+			if code != 1 {
+				t.Fatalf("exit %d, want 1\n%s", code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			after, _ := os.ReadFile(filepath.Join(dir, "dist", manifest.Path))
+			if !bytes.Equal(after, good) {
+				t.Error("a failed build changed dist/")
+			}
+		})
+	}
+}
+
+// TestBuildBench builds the benchmark site on a small generated corpus and
+// checks it has exactly the page set of shared/corpus/README.md.
+func TestBuildBench(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the bench site")
+	}
+	gen := filepath.Join(repoRoot(t), "..", "shared", "corpus", "gen.py")
+	if _, err := os.Stat(gen); err != nil {
+		t.Skip("shared/corpus/gen.py not beside the checkout")
+	}
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not installed")
+	}
+	corpus := t.TempDir()
+	if out, err := exec.Command("python3", gen, corpus, "--pages", "45").CombinedOutput(); err != nil {
+		t.Fatalf("gen.py: %v\n%s", err, out)
+	}
+	bin := vergeBin(t)
+	outDir := filepath.Join(t.TempDir(), "out")
+	cmd := exec.Command(bin, "build", "examples/bench", "--out", outDir)
+	cmd.Dir = repoRoot(t)
+	cmd.Env = append(os.Environ(), "VERGE_CORPUS="+corpus)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("verge build: %v\n%s", err, out)
+	}
+	m, err := manifest.Read(outDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := map[string]bool{}
+	for _, f := range m.Files {
+		if f.Route != "" {
+			routes[f.Route] = true
+		}
+	}
+	// 45 posts: /posts/ has 3 pages of 20; every post, /, /tags/, about, contact.
+	for _, r := range []string{"/", "/posts/", "/posts/page/2/", "/posts/page/3/", "/posts/post-00000/", "/posts/post-00044/", "/tags/", "/about/", "/contact/"} {
+		if !routes[r] {
+			t.Errorf("missing page %s", r)
+		}
+	}
+	if routes["/posts/page/4/"] {
+		t.Error("an empty fourth posts page")
+	}
+	tagPages := 0
+	for r := range routes {
+		if strings.HasPrefix(r, "/tags/topic-") {
+			tagPages++
+		}
+	}
+	if tagPages == 0 {
+		t.Error("no tag pages")
+	}
+	home, _ := os.ReadFile(filepath.Join(outDir, "index.html"))
+	for _, want := range []string{"<link rel=stylesheet href=/_assets/css/main-", "integrity=sha384-", "<script type=module src=/_assets/js/main-", "defer"} {
+		if !strings.Contains(string(home), want) {
+			t.Errorf("home lacks %q", want)
+		}
+	}
+	if n := strings.Count(string(home), "<li>"); n != 20 {
+		t.Errorf("home lists %d posts, want 20", n)
+	}
+}
