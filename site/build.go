@@ -45,8 +45,11 @@ type Report struct {
 	Static    int // files copied from static/
 	Bytes     int64
 	Unchanged bool // nothing changed: the output directory was left as it was
+	BuildID   string
 	Phases    []Phase
-	Manifest  *manifest.Manifest
+	// Manifest is the new manifest; nil when the build proved nothing
+	// changed without reading the old one.
+	Manifest *manifest.Manifest
 }
 
 // Phase is the time one step of the build took.
@@ -108,6 +111,15 @@ func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
 		return nil, &errs
 	}
 
+	input := b.inputHash()
+	if sum := readSummary(out); sum != nil && !opts.Force && sum.Exact && sum.Input == input {
+		// Same inputs, same output: nothing to render or write.
+		rep.Unchanged, rep.Pages, rep.Reused = true, sum.Pages, sum.Pages
+		rep.Assets, rep.Static, rep.Bytes, rep.BuildID = sum.Assets, sum.Static, sum.Bytes, sum.BuildID
+		rep.Phases = append(rep.Phases, t.lap("check"))
+		prog.done()
+		return rep, nil
+	}
 	jobs := s.expandRoutes(b, &errs)
 	if err := checkOutDir(out); err != nil {
 		errs.Add(&diag.Diagnostic{File: ConfigFile, Msg: err.Error()})
@@ -132,28 +144,20 @@ func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
 	m := s.buildManifest(files)
 	rep.Phases = append(rep.Phases, t.lap("manifest"))
 
-	unchanged, err := w.commit(m, files, prev, b.versions())
+	sum := summarise(m, input, exactTags(pages, b.versions()))
+	unchanged, err := w.commit(m, files, prev, b.versions(), sum)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", out, err)
 	}
 	rep.Phases = append(rep.Phases, t.lap("write"))
-	rep.Unchanged = unchanged
-	rep.Manifest = m
+	rep.Unchanged, rep.Manifest, rep.BuildID = unchanged, m, m.BuildID
+	rep.Assets, rep.Static, rep.Bytes = sum.Assets, sum.Static, sum.Bytes
 	for _, p := range pages {
 		rep.Pages++
-		if p.prev != nil {
-			rep.Reused++
-		} else {
+		if p.rendered {
 			rep.Rendered++
-		}
-	}
-	for _, f := range m.Files {
-		rep.Bytes += f.Size
-		switch f.Kind {
-		case manifest.KindAsset:
-			rep.Assets++
-		case manifest.KindStatic:
-			rep.Static++
+		} else {
+			rep.Reused++
 		}
 	}
 	prog.done()
@@ -223,6 +227,19 @@ func (s *Site) expandRoutes(b *buildState, errs *diag.List) []pageJob {
 	return jobs
 }
 
+// exactTags reports whether every page's tags are versioned inputs, so
+// that the input hash covers everything the output depends on.
+func exactTags(pages []*renderedPage, versions map[string]string) bool {
+	for _, p := range pages {
+		for _, t := range p.tags {
+			if _, ok := versions[t]; !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func describe(j pageJob) string {
 	if j.source != j.decl {
 		return fmt.Sprintf("%s (declared at %s)", j.source, j.decl)
@@ -230,12 +247,14 @@ func describe(j pageJob) string {
 	return j.decl
 }
 
-// renderedPage is a page of this build: rendered and written (file), or
-// proven unchanged and kept from the previous build (prev).
+// renderedPage is a page of this build: written anew (file), or kept from
+// the previous build (prev) because its dependencies were unchanged or
+// because it rendered to the same bytes.
 type renderedPage struct {
-	job   pageJob
-	tags  []string
-	links []render.Link
-	file  *outputFile
-	prev  *manifest.File
+	job      pageJob
+	tags     []string
+	links    []render.Link
+	file     *outputFile
+	prev     *manifest.File
+	rendered bool // the page function ran in this build
 }

@@ -156,9 +156,12 @@ func decodeFrontMatter(file string, fm frontMatter, common *commonMeta, meta any
 		}
 		return nil
 	}
-	var node yaml.Node
-	if err := yaml.Unmarshal(fm.raw, &node); err != nil {
-		return yamlDiagnostic(file, 1, err, "fix the YAML syntax of the front matter")
+	node, ok := fastYAML(fm.raw)
+	if !ok {
+		node = new(yaml.Node)
+		if err := yaml.Unmarshal(fm.raw, node); err != nil {
+			return yamlDiagnostic(file, 1, err, "fix the YAML syntax of the front matter")
+		}
 	}
 	if len(node.Content) == 0 {
 		return nil

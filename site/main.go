@@ -142,6 +142,6 @@ func jsonReport(r *Report, total time.Duration) map[string]any {
 	return map[string]any{
 		"out": r.OutDir, "pages": r.Pages, "rendered": r.Rendered, "reused": r.Reused,
 		"assets": r.Assets, "static": r.Static, "bytes": r.Bytes, "unchanged": r.Unchanged,
-		"seconds": total.Seconds(), "phases": phases, "build_id": r.Manifest.BuildID,
+		"seconds": total.Seconds(), "phases": phases, "build_id": r.BuildID,
 	}
 }

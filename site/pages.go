@@ -58,10 +58,16 @@ func (s *Site) renderPages(ctx context.Context, b *buildState, jobs []pageJob, p
 		if len(o.Assets) > 0 {
 			tags = addAssetTags(tags, o.Assets)
 		}
-		p := &renderedPage{job: j, tags: tags, links: o.Links}
-		p.file = newPageFile(j, o.HTML)
-		if err := w.write(p.file.path, o.HTML); err != nil {
-			errs.AddErr(j.source, fmt.Errorf("write %s: %w", p.file.path, err))
+		p := &renderedPage{job: j, tags: tags, links: o.Links, rendered: true}
+		f := newPageFile(j, o.HTML)
+		// Rendered the same bytes as last time (the site program changed,
+		// say, but not this page): link the old file rather than write.
+		if old := prev.unchanged(j.route, f.rec.SHA256); old != nil {
+			p.prev = old
+		} else if err := w.write(f.path, o.HTML); err != nil {
+			errs.AddErr(j.source, fmt.Errorf("write %s: %w", f.path, err))
+		} else {
+			p.file = f
 		}
 		pages[todoIdx[k]] = p
 	})

@@ -66,6 +66,24 @@ func (p *previous) reusable(b *buildState, route string) *manifest.File {
 			return nil
 		}
 	}
+	return p.onDisk(f)
+}
+
+// unchanged returns the previous build's file for route if it has the
+// given content hash and is still on disk; otherwise nil.
+func (p *previous) unchanged(route, sha256 string) *manifest.File {
+	if p == nil {
+		return nil
+	}
+	if f := p.byRoute[route]; f != nil && f.SHA256 == sha256 {
+		return p.onDisk(f)
+	}
+	return nil
+}
+
+// onDisk returns f if its file is still in the previous output as
+// recorded (someone may have deleted or edited it), else nil.
+func (p *previous) onDisk(f *manifest.File) *manifest.File {
 	st, err := os.Stat(p.path(f))
 	if err != nil || st.Size() != f.Size {
 		return nil

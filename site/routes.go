@@ -118,15 +118,36 @@ func Each[T any](s *Site, pattern string, coll *Collection[T], fn func(c *Ctx, e
 	s.routes = append(s.routes, eachRoute[T]{coll: coll, decl: decl, fn: fn})
 }
 
+// expandPermalink fills a pattern's placeholders from an entry. It runs
+// once per entry per build, so it scans the pattern itself rather than
+// building a strings.Replacer each time.
 func expandPermalink[T any](pattern string, e *Entry[T]) string {
-	r := strings.NewReplacer(
-		"{slug}", e.Slug,
-		"{id}", e.ID,
-		"{year}", fmt.Sprintf("%04d", e.Date.Year()),
-		"{month}", fmt.Sprintf("%02d", int(e.Date.Month())),
-		"{day}", fmt.Sprintf("%02d", e.Date.Day()),
-	)
-	return r.Replace(pattern)
+	var b strings.Builder
+	b.Grow(len(pattern) + len(e.Slug))
+	for {
+		i := strings.IndexByte(pattern, '{')
+		j := strings.IndexByte(pattern, '}')
+		if i < 0 || j < i {
+			b.WriteString(pattern)
+			return b.String()
+		}
+		b.WriteString(pattern[:i])
+		switch pattern[i+1 : j] {
+		case "slug":
+			b.WriteString(e.Slug)
+		case "id":
+			b.WriteString(e.ID)
+		case "year":
+			fmt.Fprintf(&b, "%04d", e.Date.Year())
+		case "month":
+			fmt.Fprintf(&b, "%02d", int(e.Date.Month()))
+		case "day":
+			fmt.Fprintf(&b, "%02d", e.Date.Day())
+		default:
+			b.WriteString(pattern[i : j+1])
+		}
+		pattern = pattern[j+1:]
+	}
 }
 
 // Pager is one page of a paginated list.

@@ -78,15 +78,23 @@ func (w *outWriter) abort() {
 // (assets, reused pages, _headers, the manifest) and swaps it in. When the
 // manifest equals the previous build's, the output is left as it is and
 // unchanged is true.
-func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *previous, versions map[string]string) (unchanged bool, err error) {
+func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *previous, versions map[string]string, sum buildSummary) (unchanged bool, err error) {
 	vdata, err := json.Marshal(versions)
 	if err != nil {
 		return false, err
 	}
+	sdata, err := json.Marshal(sum)
+	if err != nil {
+		return false, err
+	}
 	if prev != nil && prev.m.BuildID == m.BuildID {
-		// Same output; only versions (a whitespace edit that renders the
-		// same, say) may differ.
-		return true, fsatomic.WriteFile(filepath.Join(w.out, filepath.FromSlash(versionsPath)), vdata)
+		// Same output; only the inputs (a whitespace edit that renders
+		// the same, say) differ. Versions first: a summary must never
+		// vouch for versions that are not on disk.
+		if err := fsatomic.WriteFile(filepath.Join(w.out, filepath.FromSlash(versionsPath)), vdata); err != nil {
+			return true, err
+		}
+		return true, fsatomic.WriteFile(filepath.Join(w.out, filepath.FromSlash(statePath)), sdata)
 	}
 	mdata, err := m.Encode()
 	if err != nil {
@@ -108,7 +116,7 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 	if err := errors.Join(errs...); err != nil {
 		return false, err
 	}
-	for name, data := range map[string][]byte{"_headers": m.Headers("/_assets/"), manifest.Path: mdata, versionsPath: vdata} {
+	for name, data := range map[string][]byte{"_headers": m.Headers("/_assets/"), manifest.Path: mdata, versionsPath: vdata, statePath: sdata} {
 		if err := w.write("/"+name, data); err != nil {
 			return false, err
 		}

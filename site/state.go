@@ -1,0 +1,86 @@
+package site
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// statePath holds a small summary of the last build beside its manifest:
+// enough to prove, without reading the manifest, that nothing changed.
+const statePath = "_verge/state.json"
+
+// buildSummary is what statePath records.
+type buildSummary struct {
+	// Input hashes every tag version and asset output of the build. Equal
+	// inputs give byte-identical output, since rendering is deterministic.
+	Input string `json:"input"`
+	// Exact is false when some page depended on something outside the
+	// versioned inputs (Ctx.Depend); Input proves nothing then.
+	Exact   bool   `json:"exact"`
+	BuildID string `json:"build_id"`
+	Pages   int    `json:"pages"`
+	Assets  int    `json:"assets"`
+	Static  int    `json:"static"`
+	Bytes   int64  `json:"bytes"`
+}
+
+// inputHash summarises everything a build's output is made from.
+func (b *buildState) inputHash() string {
+	v := b.versions()
+	tags := make([]string, 0, len(v))
+	for t := range v {
+		tags = append(tags, t)
+	}
+	sort.Strings(tags)
+	h := sha256.New()
+	for _, t := range tags {
+		fmt.Fprintf(h, "%s=%s\n", t, v[t])
+	}
+	if b.assets.res != nil {
+		for _, f := range b.assets.res.Files {
+			fmt.Fprintf(h, "%s %s\n", f.Path, f.Integrity)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// readSummary returns the previous build's summary if its output is still
+// there, else nil.
+func readSummary(out string) *buildSummary {
+	data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(statePath)))
+	if err != nil {
+		return nil
+	}
+	var s buildSummary
+	if json.Unmarshal(data, &s) != nil {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(manifest.Path))); err != nil {
+		return nil
+	}
+	return &s
+}
+
+// summarise counts the manifest's files for the report and the summary.
+func summarise(m *manifest.Manifest, input string, exact bool) buildSummary {
+	s := buildSummary{Input: input, Exact: exact, BuildID: m.BuildID}
+	for _, f := range m.Files {
+		s.Bytes += f.Size
+		switch f.Kind {
+		case manifest.KindAsset:
+			s.Assets++
+		case manifest.KindStatic:
+			s.Static++
+		case manifest.KindPage:
+			s.Pages++
+		}
+	}
+	return s
+}
