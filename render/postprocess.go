@@ -142,4 +142,3 @@ func internalLink(route, ref, attr string, line int) (Link, bool) {
 	}
 	return Link{URL: ref, Path: p, Attr: attr, Line: line}, true
 }
-

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -52,7 +55,7 @@ func Asset(ctx context.Context, logical string) AssetRef {
 	}
 	f, ok := c.b.assets.find(logical)
 	if !ok {
-		file, line := c.callerSite()
+		file, line := templSource(c.b.root, strconv.Quote(logical))(c.callerSite())
 		c.fail(&diag.Diagnostic{File: file, Line: line, Msg: fmt.Sprintf("asset %q not found", logical),
 			Hint: "add assets/" + strings.TrimPrefix(logical, "/") + ", or fix the path (it is relative to assets/)"})
 		return AssetRef{}
@@ -81,4 +84,26 @@ func Script(logical string) templ.Component {
 			templ.EscapeString(a.URL), a.Integrity)
 		return err
 	})
+}
+
+// templSource maps a position in generated X_templ.go code to the line of
+// X.templ that mentions needle, since the generated file means little to
+// the component's author. Other positions pass through.
+func templSource(root, needle string) func(file string, line int) (string, int) {
+	return func(file string, line int) (string, int) {
+		src, ok := strings.CutSuffix(file, "_templ.go")
+		if !ok {
+			return file, line
+		}
+		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(src+".templ")))
+		if err != nil {
+			return file, line
+		}
+		for i, l := range strings.Split(string(data), "\n") {
+			if strings.Contains(l, needle) {
+				return src + ".templ", i + 1
+			}
+		}
+		return file, line
+	}
 }

@@ -136,7 +136,7 @@ func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
 		return nil, &errs
 	}
 
-	files := outputFiles(res, pages, &errs)
+	files := outputFiles(res, pages, b.collectionTags(), &errs)
 	s.checkLinks(b, files, pages, &errs)
 	if errs.Len() > 0 {
 		return nil, &errs
@@ -181,12 +181,13 @@ func (s *Site) newBuildState(key string) (*buildState, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s", key, cfgText, s.cfg.OutputDir)
 	return &buildState{
-		root:        s.root,
-		cfg:         s.cfg,
-		md:          newMarkdown(s.cfg.Markdown),
-		siteVersion: hex.EncodeToString(h.Sum(nil)[:12]),
-		states:      map[any]any{},
-		loaderList:  s.loaders,
+		root:         s.root,
+		cfg:          s.cfg,
+		md:           newMarkdown(s.cfg.Markdown),
+		siteVersion:  hex.EncodeToString(h.Sum(nil)[:12]),
+		states:       map[any]any{},
+		loaderList:   s.loaders,
+		collectionOf: map[string]string{},
 	}, nil
 }
 

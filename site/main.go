@@ -75,7 +75,7 @@ func runBuild(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 		isTerm = term.IsTerminal(int(f.Fd()))
 	}
 	var prog io.Writer
-	if isTerm && !*asJSON && !*quiet {
+	if !*asJSON && !*quiet {
 		prog = stderr
 	}
 	start := time.Now()

@@ -34,7 +34,7 @@ func newPageFile(j pageJob, html []byte) *outputFile {
 
 // outputFiles lists every file the build writes, sorted by path, and
 // reports two sources producing the same file.
-func outputFiles(res *assets.Result, pages []*renderedPage, errs *diag.List) []*outputFile {
+func outputFiles(res *assets.Result, pages []*renderedPage, collectionOf map[string]string, errs *diag.List) []*outputFile {
 	var files []*outputFile
 	byPath := map[string]string{} // path -> what produced it
 	add := func(f *outputFile, origin string) {
@@ -63,6 +63,7 @@ func outputFiles(res *assets.Result, pages []*renderedPage, errs *diag.List) []*
 			f = &outputFile{path: rec.Path, rec: rec, prev: p.prev}
 		}
 		f.rec.Tags = p.tags
+		f.rec.CacheTags = headerTags(p.tags, collectionOf)
 		f.rec.Links = nil
 		for _, l := range p.links {
 			f.rec.Links = append(f.rec.Links, l.Path)

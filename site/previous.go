@@ -122,11 +122,18 @@ func (b *buildState) versions() map[string]string {
 	return b.versionMap
 }
 
+// collectionTags maps every entry tag to its collection's tag.
+func (b *buildState) collectionTags() map[string]string {
+	b.versions() // fills collectionOf
+	return b.collectionOf
+}
+
 func (c *Collection[T]) addVersions(b *buildState, into map[string]string) {
 	st := c.state(b)
 	into[c.tag()] = st.version
 	for _, e := range st.entries {
 		into[e.tag()] = e.version
+		b.collectionOf[e.tag()] = c.tag()
 	}
 }
 

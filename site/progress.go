@@ -38,6 +38,9 @@ func (p *progress) line(msg string) {
 func (p *progress) start(phase string, total int) {
 	p.phase, p.total = phase, total
 	p.done_.Store(0)
+	if p.w != nil && !p.terminal {
+		fmt.Fprintf(p.w, "%s: %d pages\n", phase, total)
+	}
 }
 
 // tick counts one finished item; it may be called from any goroutine.

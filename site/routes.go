@@ -114,6 +114,14 @@ func Each[T any](s *Site, pattern string, coll *Collection[T], fn func(c *Ctx, e
 		s.declError("pattern %q must contain {slug} or {id} so every entry gets its own page", pattern)
 		return
 	}
+	for rest := pattern; strings.Contains(rest, "{"); {
+		i, j := strings.IndexByte(rest, '{'), strings.IndexByte(rest, '}')
+		if j < i || !map[string]bool{"slug": true, "id": true, "year": true, "month": true, "day": true}[rest[i+1:j]] {
+			s.declError("pattern %q: unknown placeholder (use {slug}, {id}, {year}, {month} or {day})", pattern)
+			return
+		}
+		rest = rest[j+1:]
+	}
 	coll.permalink = pattern
 	s.routes = append(s.routes, eachRoute[T]{coll: coll, decl: decl, fn: fn})
 }

@@ -79,6 +79,7 @@ type buildState struct {
 
 	versionsOnce sync.Once
 	versionMap   map[string]string
+	collectionOf map[string]string // entry tag -> its collection's tag
 }
 
 // runtimeWorkers is how many goroutines CPU-bound loops use.

@@ -1,6 +1,8 @@
 package site
 
 import (
+	"github.com/vergehq/verge/internal/manifest"
+
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
@@ -37,4 +39,34 @@ func validTag(t string) bool {
 		}
 	}
 	return true
+}
+
+// headerTags returns the tags a page's Cache-Tag header can carry: nil when
+// all of them fit, else the list with every entry tag replaced by its
+// collection's (broader, so purging the collection still reaches the page)
+// and, if even that is too long, cut to fit after the site tag, which
+// covers everything.
+func headerTags(tags []string, collectionOf map[string]string) []string {
+	n := 0
+	for _, t := range tags {
+		n += len(t) + 1
+	}
+	if n <= manifest.MaxCacheTagHeader {
+		return nil
+	}
+	seen := map[string]bool{SiteTag: true}
+	out := []string{SiteTag}
+	size := len(SiteTag)
+	for _, t := range tags {
+		if c, ok := collectionOf[t]; ok {
+			t = c
+		}
+		if seen[t] || size+1+len(t) > manifest.MaxCacheTagHeader {
+			continue
+		}
+		seen[t] = true
+		out = append(out, t)
+		size += 1 + len(t)
+	}
+	return out
 }

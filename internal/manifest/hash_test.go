@@ -16,7 +16,7 @@ func TestAssetHashMatchesWrangler(t *testing.T) {
 
 func TestEncodeRoundTrip(t *testing.T) {
 	m := &Manifest{Schema: SchemaVersion, BuildID: "b", Site: SiteInfo{Title: "T <&>"},
-		Files: []File{{Path: "/a.html", Tags: []string{"x"}}, {Path: "/b.css"}},
+		Files:     []File{{Path: "/a.html", Tags: []string{"x"}}, {Path: "/b.css"}},
 		Functions: []Function{{Pattern: "GET /api/x", Path: "/api/x"}}}
 	data, err := m.Encode()
 	if err != nil {

@@ -30,7 +30,7 @@ func (m *Manifest) Headers(assetPrefix string) []byte {
 				b.WriteString("  CDN-Cache-Control: " + f.CDNCacheControl + "\n")
 			}
 			if len(f.Tags) > 0 {
-				b.WriteString("  Cache-Tag: " + strings.Join(f.Tags, ",") + "\n")
+				b.WriteString("  Cache-Tag: " + strings.Join(f.HeaderTags(), ",") + "\n")
 			}
 		}
 	}
@@ -44,4 +44,17 @@ func servedPaths(f File) []string {
 		return []string{f.Route}
 	}
 	return []string{f.Path}
+}
+
+// MaxCacheTagHeader is the most Cache-Tag header a response may carry
+// (Cloudflare's limit, 16 KB).
+const MaxCacheTagHeader = 16 * 1024
+
+// HeaderTags is what the file's Cache-Tag header carries: its tags, or
+// the broader CacheTags the build chose when those do not fit.
+func (f *File) HeaderTags() []string {
+	if f.CacheTags != nil {
+		return f.CacheTags
+	}
+	return f.Tags
 }

@@ -44,7 +44,7 @@ type SiteInfo struct {
 
 // File is one output file.
 type File struct {
-	Path            string   `json:"path"` // URL path with leading "/", e.g. "/posts/a/index.html"
+	Path            string   `json:"path"`            // URL path with leading "/", e.g. "/posts/a/index.html"
 	Route           string   `json:"route,omitempty"` // for pages: the URL it is served at, e.g. "/posts/a/"
 	Kind            string   `json:"kind"`
 	Size            int64    `json:"size"`
@@ -55,6 +55,9 @@ type File struct {
 	CDNCacheControl string   `json:"cdn_cache_control,omitempty"`
 	Integrity       string   `json:"integrity,omitempty"` // SRI of fingerprinted assets
 	Tags            []string `json:"tags,omitempty"`
+	// CacheTags replaces Tags in the Cache-Tag header when Tags would
+	// exceed MaxCacheTagHeader: entry tags collapsed to their collection's.
+	CacheTags []string `json:"cache_tags,omitempty"`
 	// Links lists the internal URL paths a page references, so an
 	// incremental build can re-check them without re-rendering.
 	Links []string `json:"links,omitempty"`

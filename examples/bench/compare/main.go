@@ -29,8 +29,9 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per measurement; the median is printed")
 	shared := flag.String("shared", "", "the shared/ directory (default: ../shared beside the repository)")
 	dir := flag.String("dir", "", "where corpora and outputs go (default: the system temp dir; /dev/shm takes the disk out of the comparison)")
+	wait := flag.Duration("wait", 65*time.Second, "pause after preparing the corpora, before measuring (see prepare)")
 	flag.Parse()
-	if err := run(*sizes, *runs, *shared, *dir); err != nil {
+	if err := run(*sizes, *runs, *shared, *dir, *wait); err != nil {
 		fmt.Fprintln(os.Stderr, "compare:", err)
 		os.Exit(1)
 	}
@@ -42,7 +43,7 @@ type measurement struct {
 	rss  int64 // bytes, the largest process in the command's tree
 }
 
-func run(sizeList string, runs int, shared, dir string) error {
+func run(sizeList string, runs int, shared, dir string, wait time.Duration) error {
 	repo, err := repoRoot()
 	if err != nil {
 		return err
@@ -63,68 +64,89 @@ func run(sizeList string, runs int, shared, dir string) error {
 	if err := sh(repo, nil, "go", "build", "-o", verge, "./cmd/verge"); err != nil {
 		return err
 	}
-	fmt.Printf("verge vs hugo %s, median of %d runs, %d cores, files in %s\n\n", hugoVersion, runs, numCPU(), work)
-	fmt.Printf("%-7s %-22s %10s %10s %10s %10s %9s %9s\n", "posts", "build", "verge", "hugo", "speedup", "verge MB", "hugo MB", "mem ratio")
+	var sites []*benchSite
 	for _, s := range strings.Split(sizeList, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
 			return fmt.Errorf("bad size %q", s)
 		}
-		if err := compareSize(repo, shared, work, verge, hugo, n, runs); err != nil {
+		bs, err := prepare(repo, shared, work, verge, n)
+		if err != nil {
+			return err
+		}
+		sites = append(sites, bs)
+	}
+	// ext4 skips inodes deleted in the last minute or so when it allocates
+	// new ones, scanning bitmaps in the kernel: right after a large delete
+	// (an earlier build's output, a test run), creating files costs
+	// several times more CPU. Nothing is deleted from here on; waiting out
+	// earlier deletes makes the first measurements comparable.
+	fmt.Fprintf(os.Stderr, "waiting %s for the file system to settle...\n", wait)
+	time.Sleep(wait)
+	fmt.Printf("verge vs hugo %s, median of %d runs, %d cores, files in %s\n\n", hugoVersion, runs, numCPU(), work)
+	fmt.Printf("%-7s %-22s %10s %10s %10s %10s %9s %9s\n", "posts", "build", "verge", "hugo", "speedup", "verge MB", "hugo MB", "mem ratio")
+	for _, bs := range sites {
+		if err := bs.compare(verge, hugo, runs); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func compareSize(repo, shared, work, verge, hugo string, n, runs int) error {
-	corpus := filepath.Join(work, fmt.Sprintf("corpus-%d", n))
-	if err := sh(repo, nil, "python3", filepath.Join(shared, "corpus", "gen.py"), corpus, "--pages", strconv.Itoa(n)); err != nil {
-		return err
+// benchSite is one corpus, ready for both generators.
+type benchSite struct {
+	repo, work, corpus, hugoSite string
+	n                            int
+}
+
+// prepare generates the corpus, gives Hugo its copy with the reference
+// layouts, and compiles Verge's site program once, so timings are of
+// building, as Hugo's are (its binary is compiled already).
+func prepare(repo, shared, work, verge string, n int) (*benchSite, error) {
+	bs := &benchSite{repo: repo, work: work, n: n,
+		corpus: filepath.Join(work, fmt.Sprintf("corpus-%d", n)), hugoSite: filepath.Join(work, fmt.Sprintf("hugo-%d", n))}
+	if err := sh(repo, nil, "python3", filepath.Join(shared, "corpus", "gen.py"), bs.corpus, "--pages", strconv.Itoa(n)); err != nil {
+		return nil, err
 	}
-	// Hugo reads the corpus with the reference config and layouts on top.
-	hugoSite := filepath.Join(work, fmt.Sprintf("hugo-%d", n))
-	if err := sh(work, nil, "cp", "-r", corpus, hugoSite); err != nil {
-		return err
+	if err := sh(work, nil, "cp", "-r", bs.corpus, bs.hugoSite); err != nil {
+		return nil, err
 	}
-	if err := sh(work, nil, "cp", "-r", filepath.Join(shared, "corpus", "hugo-reference")+"/.", hugoSite); err != nil {
-		return err
+	if err := sh(work, nil, "cp", "-r", filepath.Join(shared, "corpus", "hugo-reference")+"/.", bs.hugoSite); err != nil {
+		return nil, err
 	}
-	env := []string{"VERGE_CORPUS=" + corpus}
-	vergeOut, hugoOut := filepath.Join(work, "verge-out"), filepath.Join(work, "hugo-out")
-	// Compile the site program once, so timings are of building, as Hugo's
-	// are (its binary is compiled already).
-	if err := sh(repo, env, verge, "build", "examples/bench", "--out", vergeOut); err != nil {
-		return err
-	}
+	warm := filepath.Join(work, fmt.Sprintf("verge-warmup-%d", n))
+	return bs, sh(repo, []string{"VERGE_CORPUS=" + bs.corpus}, verge, "build", "examples/bench", "--out", warm)
+}
+
+func (bs *benchSite) compare(verge, hugo string, runs int) error {
+	env := []string{"VERGE_CORPUS=" + bs.corpus}
 	var vCold, hCold, vWarm, hWarm []measurement
 	for i := range runs {
-		// Fresh output directories rather than deleting the last ones:
-		// deletes keep the disk busy long after they return.
-		vergeOut = filepath.Join(work, fmt.Sprintf("verge-out-%d-%d", n, i))
-		hugoOut = filepath.Join(work, fmt.Sprintf("hugo-out-%d-%d", n, i))
-		os.RemoveAll(filepath.Join(hugoSite, "resources"))
-		m, err := measure(repo, env, verge, "build", "examples/bench", "--out", vergeOut)
+		// Fresh output directories rather than deleting the last ones
+		// (see the wait in run).
+		vergeOut := filepath.Join(bs.work, fmt.Sprintf("verge-out-%d-%d", bs.n, i))
+		hugoOut := filepath.Join(bs.work, fmt.Sprintf("hugo-out-%d-%d", bs.n, i))
+		m, err := measure(bs.repo, env, verge, "build", "examples/bench", "--out", vergeOut)
 		if err != nil {
 			return err
 		}
 		vCold = append(vCold, m)
-		if m, err = measure(hugoSite, nil, hugo, "--quiet", "-d", hugoOut); err != nil {
+		if m, err = measure(bs.hugoSite, nil, hugo, "--quiet", "--ignoreCache", "-d", hugoOut); err != nil {
 			return err
 		}
 		hCold = append(hCold, m)
 		// Second build, no source change.
-		if m, err = measure(repo, env, verge, "build", "examples/bench", "--out", vergeOut); err != nil {
+		if m, err = measure(bs.repo, env, verge, "build", "examples/bench", "--out", vergeOut); err != nil {
 			return err
 		}
 		vWarm = append(vWarm, m)
-		if m, err = measure(hugoSite, nil, hugo, "--quiet", "-d", hugoOut); err != nil {
+		if m, err = measure(bs.hugoSite, nil, hugo, "--quiet", "-d", hugoOut); err != nil {
 			return err
 		}
 		hWarm = append(hWarm, m)
 	}
-	printRow(n, "first (clean)", median(vCold), median(hCold), median(hCold))
-	printRow(n, "second (no change)", median(vWarm), median(hWarm), median(hCold))
+	printRow(bs.n, "first (clean)", median(vCold), median(hCold), median(hCold))
+	printRow(bs.n, "second (no change)", median(vWarm), median(hWarm), median(hCold))
 	return nil
 }
 
