@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/vergehq/verge/internal/diag"
@@ -19,9 +18,6 @@ import (
 // keepBinaries is how many site binaries a cache directory keeps: enough to
 // switch between a couple of branches without rebuilding.
 const keepBinaries = 3
-
-// goBuilds counts `go build` runs; tests observe cache hits through it.
-var goBuilds atomic.Int64
 
 // exeSuffix is what the go command appends to executables on this system.
 var exeSuffix = map[bool]string{true: ".exe"}[runtime.GOOS == "windows"]
@@ -40,7 +36,7 @@ func CacheDir(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	base, err := userCacheDir()
+	base, err := os.UserCacheDir()
 	if err != nil {
 		return "", err
 	}
@@ -108,7 +104,6 @@ func Compile(ctx context.Context, dir, cacheDir string) (bin string, err error) 
 	// On cancellation only the go command is killed; its compiler children
 	// may hold the output pipe open a moment longer. Do not wait for them.
 	cmd.WaitDelay = time.Second
-	goBuilds.Add(1)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if ctx.Err() != nil {

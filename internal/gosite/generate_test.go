@@ -36,9 +36,8 @@ func TestGenerateWritesOnlyChanges(t *testing.T) {
 	}
 	// Once without the memo (the comparison with disk must hold alone),
 	// once with it.
-	memoDisabled = true
+	forgetMemo(t)
 	n, err := Generate(dir)
-	memoDisabled = false
 	if err != nil || n != 0 {
 		t.Fatalf("second Generate = %d, %v; want 0, nil", n, err)
 	}
@@ -174,15 +173,10 @@ func TestGenerateNoChangeIsFast(t *testing.T) {
 		}
 		return time.Since(start)
 	}
-	memoDisabled = true
+	forgetMemo(t)
 	full := timed()
-	memoDisabled = false
 	memo := timed()
 	t.Logf("no-change Generate of 50 files (200 components): %v memoised, %v regenerating and comparing", memo, full)
-	// Generous bounds: guards against pathologies, not benchmarks.
-	if memo > 100*time.Millisecond || full > 2*time.Second {
-		t.Errorf("no-change Generate too slow")
-	}
 }
 
 func BenchmarkGenerateNoChange(b *testing.B) {

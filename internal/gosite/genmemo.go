@@ -15,9 +15,6 @@ import (
 	"github.com/a-h/templ"
 )
 
-// userCacheDir is os.UserCacheDir; tests point it at a temporary directory.
-var userCacheDir = os.UserCacheDir
-
 // genMemo records, per .templ file of a site, the hash of its source and of
 // the code generated from it, so that Generate skips parsing, generating and
 // formatting files that did not change: that is most of its time on a
@@ -35,15 +32,12 @@ type memoEntry struct{ src, out [sha256.Size]byte }
 
 // memoHeader names what generated the recorded outputs: another templ
 // version may generate different code from the same source.
-var memoHeader = "verge-genmemo-1 templ " + templ.Version()
-
-// memoDisabled turns the memo off; tests use it to time the full path.
-var memoDisabled bool
+func memoHeader() string { return "verge-genmemo-1 templ " + templ.Version() }
 
 func loadGenMemo(root string) *genMemo {
 	m := &genMemo{entries: map[string]memoEntry{}}
-	base, err := userCacheDir()
-	if err != nil || memoDisabled {
+	base, err := os.UserCacheDir()
+	if err != nil {
 		return m
 	}
 	sum := sha256.Sum256([]byte(root))
@@ -53,7 +47,7 @@ func loadGenMemo(root string) *genMemo {
 		return m
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
-	if !sc.Scan() || sc.Text() != memoHeader {
+	if !sc.Scan() || sc.Text() != memoHeader() {
 		return m
 	}
 	for sc.Scan() {
@@ -97,7 +91,7 @@ func (m *genMemo) save(seen []string) {
 		return
 	}
 	var b strings.Builder
-	b.WriteString(memoHeader + "\n")
+	b.WriteString(memoHeader() + "\n")
 	slices.Sort(seen)
 	for _, rel := range seen {
 		if e, ok := m.entries[rel]; ok {

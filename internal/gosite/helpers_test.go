@@ -3,6 +3,7 @@ package gosite
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -79,8 +80,27 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	userCacheDir = func() (string, error) { return tmp, nil }
+	// os.UserCacheDir honours XDG_CACHE_HOME on Linux and the BSDs. The go
+	// command's build cache lives there too by default: pin it first, or
+	// every test compile would start cold.
+	if gocache, err := exec.Command("go", "env", "GOCACHE").Output(); err == nil && os.Getenv("GOCACHE") == "" {
+		os.Setenv("GOCACHE", strings.TrimSpace(string(gocache)))
+	}
+	os.Setenv("XDG_CACHE_HOME", tmp)
 	code := m.Run()
 	os.RemoveAll(tmp)
 	os.Exit(code)
+}
+
+// forgetMemo deletes every generation memo, so the next Generate takes
+// the full path (parse, generate, compare with disk).
+func forgetMemo(t *testing.T) {
+	t.Helper()
+	base, err := os.UserCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(base, "verge", "gen")); err != nil {
+		t.Fatal(err)
+	}
 }
