@@ -123,6 +123,13 @@ func TestNewThenBuild(t *testing.T) {
 		t.Errorf("manifest: %d files, %d functions", len(m.Files), len(m.Functions))
 	}
 
+	// The site program runs on its own too.
+	goRun := exec.Command("go", "run", ".", "build", "--out", filepath.Join(t.TempDir(), "gorun"))
+	goRun.Dir = dir
+	if out, err := goRun.CombinedOutput(); err != nil {
+		t.Errorf("go run . build: %v\n%s", err, out)
+	}
+
 	// A second build with nothing changed proves every page unchanged.
 	out, code = runVerge(t, bin, dir, "build", "--json")
 	if code != 0 {
