@@ -33,3 +33,11 @@ func TestEncodeRoundTrip(t *testing.T) {
 		t.Errorf("want one file per line:\n%s", data)
 	}
 }
+
+func BenchmarkAssetHash(b *testing.B) {
+	page := []byte(strings.Repeat("<p>Some page text with <a href=/x/>links</a>.</p>\n", 60))
+	b.SetBytes(int64(len(page)))
+	for b.Loop() {
+		AssetHash("/posts/x/index.html", page)
+	}
+}
