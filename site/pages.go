@@ -44,6 +44,8 @@ func (s *Site) renderPages(ctx context.Context, b *buildState, jobs []pageJob, p
 		},
 	})
 	prog.start("render", len(todo))
+	w.startWriters()
+	defer func() { errs.AddErr("", w.drain()) }()
 	r.RenderAll(ctx, todo, func(k int, o render.Output) {
 		defer prog.tick()
 		j := jobs[todoIdx[k]]
@@ -64,9 +66,8 @@ func (s *Site) renderPages(ctx context.Context, b *buildState, jobs []pageJob, p
 		// say, but not this page): link the old file rather than write.
 		if old := prev.unchanged(j.route, f.rec.SHA256); old != nil {
 			p.prev = old
-		} else if err := w.write(f.path, o.HTML); err != nil {
-			errs.AddErr(j.source, fmt.Errorf("write %s: %w", f.path, err))
 		} else {
+			w.writeAsync(f.path, o.HTML)
 			p.file = f
 		}
 		pages[todoIdx[k]] = p
