@@ -25,7 +25,7 @@ type previous struct {
 // loadPrevious reads the previous build, or returns nil when there is none
 // usable (or force is set); nil simply means every page is rendered.
 func loadPrevious(out string, force bool) *previous {
-	if force {
+	if force || pending(out) {
 		return nil
 	}
 	m, err := manifest.Read(out)

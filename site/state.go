@@ -55,7 +55,7 @@ func (b *buildState) inputHash() string {
 // there, else nil.
 func readSummary(out string) *buildSummary {
 	data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(statePath)))
-	if err != nil {
+	if err != nil || pending(out) {
 		return nil
 	}
 	var s buildSummary

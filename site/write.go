@@ -117,7 +117,7 @@ func (w *outWriter) write(urlPath string, data []byte) error {
 // abort removes the temporary directory (after commit, the old output).
 func (w *outWriter) abort() {
 	if w.tmp != "" {
-		_ = os.RemoveAll(w.tmp)
+		_ = fsatomic.RemoveTree(w.tmp, writers)
 	}
 }
 
@@ -147,6 +147,14 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 	if err != nil {
 		return false, err
 	}
+	// The summary goes last: it vouches for everything before it.
+	meta := []metaFile{{"_headers", m.Headers("/_assets/")}, {manifest.Path, mdata}, {versionsPath, vdata}, {statePath, sdata}}
+	if err := w.drain(); err != nil {
+		return false, err
+	}
+	if patchable(files, prev) {
+		return false, w.patch(m, files, prev, meta)
+	}
 	errs := make([]error, len(files))
 	parallel(len(files), func(i int) {
 		f := files[i]
@@ -163,12 +171,18 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 	if err := errors.Join(errs...); err != nil {
 		return false, err
 	}
-	for name, data := range map[string][]byte{"_headers": m.Headers("/_assets/"), manifest.Path: mdata, versionsPath: vdata, statePath: sdata} {
-		if err := w.write("/"+name, data); err != nil {
+	for _, mf := range meta {
+		if err := w.write("/"+mf.path, mf.data); err != nil {
 			return false, err
 		}
 	}
 	return false, fsatomic.SwapDir(w.tmp, w.out)
+}
+
+// metaFile is one of Verge's own files in the output.
+type metaFile struct {
+	path string // relative to the output directory
+	data []byte
 }
 
 // checkOutDir refuses to replace a directory that is not a Verge output:

@@ -18,7 +18,7 @@ import (
 
 func newBuildCmd() *cobra.Command {
 	var out string
-	var force, asJSON bool
+	var force, asJSON, quiet bool
 	cmd := &cobra.Command{
 		Use:   "build [DIR]",
 		Short: "Build the site in DIR (default .) into DIR/dist",
@@ -43,12 +43,16 @@ not re-rendered. On any error the previous dist/ is left untouched.`,
 			if asJSON {
 				siteArgs = append(siteArgs, "--json")
 			}
-			return runSite(cmd, dir, siteArgs, !asJSON)
+			if quiet {
+				siteArgs = append(siteArgs, "--quiet")
+			}
+			return runSite(cmd, dir, siteArgs, !asJSON && !quiet)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory (default: output_dir of verge.toml, else DIR/dist)")
 	cmd.Flags().BoolVar(&force, "force", false, "re-render every page, ignoring the previous build")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the build report as JSON")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd
 }
 

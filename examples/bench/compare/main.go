@@ -126,7 +126,7 @@ func (bs *benchSite) compare(verge, hugo string, runs int) error {
 		// (see the wait in run).
 		vergeOut := filepath.Join(bs.work, fmt.Sprintf("verge-out-%d-%d", bs.n, i))
 		hugoOut := filepath.Join(bs.work, fmt.Sprintf("hugo-out-%d-%d", bs.n, i))
-		m, err := measure(bs.repo, env, verge, "build", "examples/bench", "--out", vergeOut)
+		m, err := measure(bs.repo, env, verge, "build", "examples/bench", "--quiet", "--out", vergeOut)
 		if err != nil {
 			return err
 		}
@@ -136,7 +136,7 @@ func (bs *benchSite) compare(verge, hugo string, runs int) error {
 		}
 		hCold = append(hCold, m)
 		// Second build, no source change.
-		if m, err = measure(bs.repo, env, verge, "build", "examples/bench", "--out", vergeOut); err != nil {
+		if m, err = measure(bs.repo, env, verge, "build", "examples/bench", "--quiet", "--out", vergeOut); err != nil {
 			return err
 		}
 		vWarm = append(vWarm, m)
