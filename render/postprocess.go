@@ -13,7 +13,7 @@ import (
 )
 
 // urlAttrs are the attributes whose values are URLs a page depends on.
-var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "data": true, "action": false}
+var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "data": true}
 
 // EmptyRefError is an empty src or href: browsers request the page itself
 // for it (YSlow's "avoid empty src or href").

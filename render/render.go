@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 )
 
@@ -132,5 +133,5 @@ func (r *Renderer) Render(ctx context.Context, p Page) (o Output) {
 
 // isHTML reports whether a route's output is an HTML document.
 func isHTML(route string) bool {
-	return route == "" || route[len(route)-1] == '/' || bytes.HasSuffix([]byte(route), []byte(".html")) || bytes.HasSuffix([]byte(route), []byte(".htm"))
+	return route == "" || strings.HasSuffix(route, "/") || strings.HasSuffix(route, ".html") || strings.HasSuffix(route, ".htm")
 }

@@ -60,9 +60,10 @@ func isFunctionPath(mux *http.ServeMux, p string) bool {
 	return pattern != ""
 }
 
-// lineOf finds the first line of a Markdown source that mentions ref, so a
-// broken link points at the line its author wrote.
-func lineOf(root, source, ref string) int {
+// lineOf finds the first line of a Markdown source that holds any of the
+// needles, so an error found in rendered HTML points at the line its
+// author wrote. It returns 0 for other sources or when nothing matches.
+func lineOf(root, source string, needles ...string) int {
 	if !strings.HasSuffix(source, ".md") {
 		return 0
 	}
@@ -71,8 +72,10 @@ func lineOf(root, source, ref string) int {
 		return 0
 	}
 	for i, l := range strings.Split(string(src), "\n") {
-		if strings.Contains(l, ref) {
-			return i + 1
+		for _, n := range needles {
+			if strings.Contains(l, n) {
+				return i + 1
+			}
 		}
 	}
 	return 0

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path"
 	"sort"
 	"strings"
 
@@ -118,31 +116,13 @@ func reportPageErr(b *buildState, j pageJob, err error, errs *diag.List) {
 		}
 		var empty *render.EmptyRefError
 		if errors.As(e, &empty) {
-			errs.Add(&diag.Diagnostic{File: j.source, Line: lineOfEmptyRef(b.root, j.source, empty.Attr),
+			errs.Add(&diag.Diagnostic{File: j.source, Line: lineOf(b.root, j.source, "]()", empty.Attr+`=""`),
 				Msg:  fmt.Sprintf("page %s: empty %s on <%s>", j.route, empty.Attr, empty.Tag),
 				Hint: "an empty src or href makes the browser request the page again: give it a URL or remove the attribute"})
 			continue
 		}
 		errs.Add(&diag.Diagnostic{File: j.source, Msg: fmt.Sprintf("render %s: %v", j.route, e)})
 	}
-}
-
-// lineOfEmptyRef finds where a Markdown source writes an empty link or
-// attribute, since the rendered HTML's line means nothing to its author.
-func lineOfEmptyRef(root, source, attr string) int {
-	if !strings.HasSuffix(source, ".md") {
-		return 0
-	}
-	src, err := os.ReadFile(path.Join(root, source))
-	if err != nil {
-		return 0
-	}
-	for i, l := range strings.Split(string(src), "\n") {
-		if strings.Contains(l, "]()") || strings.Contains(l, attr+`=""`) {
-			return i + 1
-		}
-	}
-	return 0
 }
 
 // addAssetTags adds the tags of assets referenced by source path in the
