@@ -11,8 +11,10 @@ import (
 	"github.com/tdewolff/minify/v2/svg"
 )
 
-// minifier wraps a configured tdewolff minifier. Configuration (Add*) is
-// not safe for concurrent use, so it happens once here; minifying is.
+// minifier minifies pages: Verge's own one-pass HTML minifier, with a
+// configured tdewolff minifier for inline scripts and styles (and as the
+// reference the tests compare against). Configuration (Add*) is not safe
+// for concurrent use, so it happens once here; minifying is.
 type minifier struct{ m *minify.M }
 
 func newMinifier() *minifier {
@@ -29,8 +31,7 @@ func newMinifier() *minifier {
 	return &minifier{m: m}
 }
 
-// html minifies src, which it may modify in place: callers pass a buffer
-// they will not read again.
+// html minifies a page (see minifyHTML).
 func (mi *minifier) html(src []byte) ([]byte, error) {
-	return mi.m.Bytes("text/html", src)
+	return mi.minifyHTML(src)
 }

@@ -1,0 +1,206 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tdewolff/minify/v2"
+	"github.com/tdewolff/parse/v2"
+	"github.com/tdewolff/parse/v2/html"
+)
+
+// blockElements are elements around which whitespace never renders: it is
+// dropped next to their tags. Everything else is treated as inline, where
+// one space between words and tags must stay.
+var blockElements = func() map[string]bool {
+	m := map[string]bool{}
+	for _, e := range strings.Fields(`address article aside blockquote body br caption col colgroup dd details dialog div dl dt
+		fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html legend li link main menu meta nav
+		noscript ol optgroup option p pre script section style summary table tbody td template tfoot th thead title tr ul`) {
+		m[e] = true
+	}
+	return m
+}()
+
+// minifyHTML minifies a page the way Verge's pages need: whitespace
+// collapsed (and dropped around block elements, kept verbatim in pre and
+// textarea), comments removed, attribute quotes dropped where safe,
+// inline scripts and styles minified by tdewolff. Document and end tags
+// stay. It is one pass over the tokens, which is what made it worth having
+// next to tdewolff's general minifier: that one cost a quarter of a large
+// site's build.
+func (mi *minifier) minifyHTML(src []byte) ([]byte, error) {
+	out := make([]byte, 0, len(src))
+	lex := html.NewLexer(parse.NewInputBytes(src))
+	var (
+		tag        string // current start tag's name
+		scriptType string // type attribute of the current <script>
+		verbatim   int    // depth of pre/textarea: text kept as is
+		pending    bool   // collapsed whitespace not yet written
+		atBlock    = true // at a block boundary: leading whitespace drops
+		rawFor     string // element whose raw text comes next (script, style)
+	)
+	for {
+		tt, data := lex.Next()
+		// Raw text belongs to a script or style only right after its start.
+		rawText := rawFor
+		rawFor = ""
+		switch tt {
+		case html.ErrorToken:
+			if err := lex.Err(); err != nil && err != io.EOF {
+				return nil, err
+			}
+			return out, nil
+		case html.CommentToken:
+			if bytes.HasPrefix(data, []byte("<!--[if")) {
+				out = append(out, data...)
+			}
+		case html.DoctypeToken:
+			out = append(out, "<!doctype html>"...)
+		case html.StartTagToken, html.EndTagToken:
+			name := string(lex.Text())
+			if blockElements[name] {
+				pending, atBlock = false, true
+			} else if pending {
+				out = append(out, ' ')
+				pending, atBlock = false, false
+			}
+			if tt == html.EndTagToken {
+				if name == "pre" || name == "textarea" {
+					verbatim = max(0, verbatim-1)
+				}
+				out = append(out, "</"...)
+				out = append(out, name...)
+				out = append(out, '>')
+				continue
+			}
+			tag, scriptType = name, ""
+			if name == "pre" || name == "textarea" {
+				verbatim++
+			}
+			out = append(out, '<')
+			out = append(out, name...)
+		case html.AttributeToken:
+			key := strings.ToLower(string(lex.AttrKey()))
+			if tag == "script" && key == "type" {
+				scriptType = strings.ToLower(unquote(lex.AttrVal()))
+			}
+			out = appendAttr(out, key, lex.AttrVal())
+		case html.StartTagCloseToken, html.StartTagVoidToken:
+			out = append(out, '>')
+			if tag == "script" || tag == "style" {
+				rawFor = tag
+			}
+		case html.TextToken:
+			if rawText != "" {
+				m, err := mi.raw(rawText, scriptType, data)
+				if err != nil {
+					return nil, fmt.Errorf("inline <%s>: %w", rawText, err)
+				}
+				out = append(out, m...)
+				continue
+			}
+			if verbatim > 0 {
+				out = append(out, data...)
+				continue
+			}
+			out, pending, atBlock = appendText(out, data, pending, atBlock)
+		default: // svg, math and the like: passed through whole
+			if pending {
+				out = append(out, ' ')
+				pending = false
+			}
+			out = append(out, data...)
+			atBlock = false
+		}
+	}
+}
+
+// appendText writes text with whitespace runs collapsed to one space. A
+// trailing space is held back (pending) until the next token shows whether
+// it sits between inline content or next to a block boundary.
+func appendText(out, text []byte, pending, atBlock bool) ([]byte, bool, bool) {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f' {
+			if !atBlock {
+				pending = true
+			}
+			i++
+			continue
+		}
+		if pending {
+			out = append(out, ' ')
+			pending = false
+		}
+		j := i
+		for j < len(text) && !(text[j] == ' ' || text[j] == '\n' || text[j] == '\t' || text[j] == '\r' || text[j] == '\f') {
+			j++
+		}
+		out = append(out, text[i:j]...)
+		atBlock = false
+		i = j
+	}
+	return out, pending, atBlock
+}
+
+// appendAttr writes one attribute, unquoted where HTML allows it and
+// without a value when the value is empty (alt="" is alt).
+func appendAttr(out []byte, key string, rawVal []byte) []byte {
+	out = append(out, ' ')
+	out = append(out, key...)
+	if rawVal == nil {
+		return out
+	}
+	quote := byte('"')
+	val := rawVal
+	if len(val) >= 2 && (val[0] == '"' || val[0] == '\'') && val[len(val)-1] == val[0] {
+		quote, val = val[0], val[1:len(val)-1]
+	}
+	if len(val) == 0 {
+		return out
+	}
+	out = append(out, '=')
+	if bytes.ContainsAny(val, " \t\n\r\f\"'=<>`") {
+		out = append(out, quote)
+		out = append(out, val...)
+		return append(out, quote)
+	}
+	return append(out, val...)
+}
+
+// raw minifies the content of an inline <script> or <style>; scripts of
+// types other than JavaScript and JSON pass through unchanged.
+func (mi *minifier) raw(tag, scriptType string, data []byte) ([]byte, error) {
+	mime := "text/css"
+	if tag == "script" {
+		switch {
+		case scriptType == "" || scriptType == "module" || strings.Contains(scriptType, "javascript") || strings.Contains(scriptType, "ecmascript"):
+			mime = "application/javascript"
+		case strings.HasSuffix(scriptType, "json") || scriptType == "importmap":
+			mime = "application/json"
+		default:
+			return data, nil
+		}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	if err := mi.m.Minify(mime, &buf, bytes.NewReader(data)); err != nil {
+		return nil, minifyErr(err)
+	}
+	return buf.Bytes(), nil
+}
+
+func minifyErr(err error) error {
+	if e, ok := err.(*parse.Error); ok {
+		return fmt.Errorf("line %d, column %d: %s", e.Line, e.Column, e.Message)
+	}
+	if err == minify.ErrNotExist {
+		return nil
+	}
+	return err
+}
