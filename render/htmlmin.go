@@ -3,12 +3,10 @@ package render
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/tdewolff/minify/v2"
 	"github.com/tdewolff/parse/v2"
-	"github.com/tdewolff/parse/v2/html"
 )
 
 // blockElements are elements around which whitespace never renders: it is
@@ -23,100 +21,6 @@ var blockElements = func() map[string]bool {
 	}
 	return m
 }()
-
-// minifyHTML minifies a page the way Verge's pages need: whitespace
-// collapsed (and dropped around block elements, kept verbatim in pre and
-// textarea), comments removed, attribute quotes dropped where safe,
-// inline scripts and styles minified by tdewolff. Document and end tags
-// stay. It is one pass over the tokens, which is what made it worth having
-// next to tdewolff's general minifier: that one cost a quarter of a large
-// site's build.
-func (mi *minifier) minifyHTML(src []byte) ([]byte, error) {
-	out := make([]byte, 0, len(src))
-	lex := html.NewLexer(parse.NewInputBytes(src))
-	var (
-		tag        string // current start tag's name
-		scriptType string // type attribute of the current <script>
-		verbatim   int    // depth of pre/textarea: text kept as is
-		pending    bool   // collapsed whitespace not yet written
-		atBlock    = true // at a block boundary: leading whitespace drops
-		rawFor     string // element whose raw text comes next (script, style)
-	)
-	for {
-		tt, data := lex.Next()
-		// Raw text belongs to a script or style only right after its start.
-		rawText := rawFor
-		rawFor = ""
-		switch tt {
-		case html.ErrorToken:
-			if err := lex.Err(); err != nil && err != io.EOF {
-				return nil, err
-			}
-			return out, nil
-		case html.CommentToken:
-			if bytes.HasPrefix(data, []byte("<!--[if")) {
-				out = append(out, data...)
-			}
-		case html.DoctypeToken:
-			out = append(out, "<!doctype html>"...)
-		case html.StartTagToken, html.EndTagToken:
-			name := string(lex.Text())
-			if blockElements[name] {
-				pending, atBlock = false, true
-			} else if pending {
-				out = append(out, ' ')
-				pending, atBlock = false, false
-			}
-			if tt == html.EndTagToken {
-				if name == "pre" || name == "textarea" {
-					verbatim = max(0, verbatim-1)
-				}
-				out = append(out, "</"...)
-				out = append(out, name...)
-				out = append(out, '>')
-				continue
-			}
-			tag, scriptType = name, ""
-			if name == "pre" || name == "textarea" {
-				verbatim++
-			}
-			out = append(out, '<')
-			out = append(out, name...)
-		case html.AttributeToken:
-			key := strings.ToLower(string(lex.AttrKey()))
-			if tag == "script" && key == "type" {
-				scriptType = strings.ToLower(unquote(lex.AttrVal()))
-			}
-			out = appendAttr(out, key, lex.AttrVal())
-		case html.StartTagCloseToken, html.StartTagVoidToken:
-			out = append(out, '>')
-			if tag == "script" || tag == "style" {
-				rawFor = tag
-			}
-		case html.TextToken:
-			if rawText != "" {
-				m, err := mi.raw(rawText, scriptType, data)
-				if err != nil {
-					return nil, fmt.Errorf("inline <%s>: %w", rawText, err)
-				}
-				out = append(out, m...)
-				continue
-			}
-			if verbatim > 0 {
-				out = append(out, data...)
-				continue
-			}
-			out, pending, atBlock = appendText(out, data, pending, atBlock)
-		default: // svg, math and the like: passed through whole
-			if pending {
-				out = append(out, ' ')
-				pending = false
-			}
-			out = append(out, data...)
-			atBlock = false
-		}
-	}
-}
 
 // appendText writes text with whitespace runs collapsed to one space. A
 // trailing space is held back (pending) until the next token shows whether

@@ -10,11 +10,11 @@ func BenchmarkMinify(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	mi := newMinifier()
+	r := New(Options{Minify: true})
 	b.Run("verge", func(b *testing.B) {
 		b.SetBytes(int64(len(src)))
 		for b.Loop() {
-			if _, err := mi.minifyHTML(src); err != nil {
+			if _, err := minifyPage(r, src); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -22,7 +22,7 @@ func BenchmarkMinify(b *testing.B) {
 	b.Run("tdewolff", func(b *testing.B) {
 		b.SetBytes(int64(len(src)))
 		for b.Loop() {
-			if _, err := mi.m.Bytes("text/html", append([]byte(nil), src...)); err != nil {
+			if _, err := r.min.m.Bytes("text/html", append([]byte(nil), src...)); err != nil {
 				b.Fatal(err)
 			}
 		}

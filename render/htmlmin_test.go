@@ -11,7 +11,7 @@ import (
 )
 
 func TestMinifyHTML(t *testing.T) {
-	mi := newMinifier()
+	r := New(Options{Minify: true})
 	cases := []struct{ name, in, want string }{
 		{"whitespace between blocks goes", "<div>\n  <p>a</p>\n  <p>b</p>\n</div>", "<div><p>a</p><p>b</p></div>"},
 		{"one space between inline content stays", "<p>a   <b>b</b>\n <i>c</i> d</p>", "<p>a <b>b</b> <i>c</i> d</p>"},
@@ -33,7 +33,7 @@ func TestMinifyHTML(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := mi.minifyHTML([]byte(tc.in))
+			got, err := minifyPage(r, []byte(tc.in))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +42,7 @@ func TestMinifyHTML(t *testing.T) {
 			}
 		})
 	}
-	if _, err := mi.minifyHTML([]byte("<script>let = ;</script>")); err == nil {
+	if _, err := minifyPage(r, []byte("<script>let = ;</script>")); err == nil {
 		t.Error("invalid inline script minified without error")
 	}
 }
@@ -56,17 +56,17 @@ func TestMinifyHTMLKeepsWhatRenders(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no testdata pages")
 	}
-	mi := newMinifier()
+	r := New(Options{Minify: true})
 	for _, f := range files {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ours, err := mi.minifyHTML(append([]byte(nil), src...))
+		ours, err := minifyPage(r, append([]byte(nil), src...))
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
-		theirs, err := mi.m.Bytes("text/html", append([]byte(nil), src...))
+		theirs, err := r.min.m.Bytes("text/html", append([]byte(nil), src...))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,4 +131,10 @@ func firstDiff(a, b string) string {
 	}
 	lo := max(0, i-80)
 	return "got:  …" + a[lo:min(len(a), i+80)] + "\nwant: …" + b[lo:min(len(b), i+80)]
+}
+
+// minifyPage runs the page pass with minification on.
+func minifyPage(r *Renderer, src []byte) ([]byte, error) {
+	p, err := r.process("/", src)
+	return p.html, err
 }

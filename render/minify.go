@@ -30,8 +30,3 @@ func newMinifier() *minifier {
 	m.AddFuncRegexp(regexp.MustCompile(`[/+]json$`), json.Minify)
 	return &minifier{m: m}
 }
-
-// html minifies a page (see minifyHTML).
-func (mi *minifier) html(src []byte) ([]byte, error) {
-	return mi.minifyHTML(src)
-}

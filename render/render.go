@@ -113,21 +113,13 @@ func (r *Renderer) Render(ctx context.Context, p Page) (o Output) {
 		o.HTML = bytes.Clone(buf.Bytes())
 		return o
 	}
-	processed, links, assets, err := r.postprocess(p.Route, buf.Bytes())
+	pr, err := r.process(p.Route, buf.Bytes())
 	if err != nil {
 		o.Err = err
 		return o
 	}
-	o.Links, o.Assets = links, assets
-	if r.opts.Minify {
-		m, err := r.min.html(processed)
-		if err != nil {
-			o.Err = fmt.Errorf("minify: %w", err)
-			return o
-		}
-		processed = m
-	}
-	o.HTML = processed
+	o.Links, o.Assets = pr.links, pr.assets
+	o.HTML = pr.html
 	return o
 }
 
