@@ -20,7 +20,7 @@ import (
 // GFM, footnotes, heading IDs with anchor links, and syntax-highlighted
 // fenced code. The converter is safe for concurrent use.
 func newMarkdown(cfg MarkdownConfig) goldmark.Markdown {
-	exts := []goldmark.Extender{extension.GFM, extension.Footnote}
+	exts := []goldmark.Extender{gfm{}, extension.Footnote}
 	if cfg.Typographer {
 		exts = append(exts, extension.Typographer)
 	}
@@ -68,6 +68,7 @@ var (
 	firstParagraphRE = regexp.MustCompile(`(?s)<p>(.*?)</p>`)
 	// Footnote references and heading anchors are navigation, not prose.
 	summaryNoiseRE = regexp.MustCompile(`(?s)<sup[^>]*>.*?</sup>|<a class="anchor"[^>]*>#</a>`)
+	blockEndRE     = regexp.MustCompile(`(?i)</(p|li|h[1-6]|blockquote|div|td|th|dd|dt)>|<br\s*/?>`)
 	tagRE          = regexp.MustCompile(`<[^>]*>`)
 )
 
@@ -81,7 +82,9 @@ func summarize(rendered []byte, maxWords int) string {
 		src = m[1]
 	}
 	src = summaryNoiseRE.ReplaceAll(src, nil)
-	plain := html.UnescapeString(tagRE.ReplaceAllString(string(src), " "))
+	// Block boundaries become spaces; inline tags vanish ("<em>x</em>." is "x.").
+	src = blockEndRE.ReplaceAll(src, []byte(" "))
+	plain := html.UnescapeString(tagRE.ReplaceAllString(string(src), ""))
 	words := strings.Fields(plain)
 	if len(words) > maxWords {
 		return strings.Join(words[:maxWords], " ") + "…"
