@@ -52,7 +52,7 @@ func appendText(out, text []byte, pending, atBlock bool) ([]byte, bool, bool) {
 
 // appendAttr writes one attribute, unquoted where HTML allows it and
 // without a value when the value is empty (alt="" is alt).
-func appendAttr(out []byte, key string, rawVal []byte) []byte {
+func appendAttr(out, key, rawVal []byte) []byte {
 	out = append(out, ' ')
 	out = append(out, key...)
 	if rawVal == nil {

@@ -29,13 +29,15 @@ type processed struct {
 // 10,000-page build. src is not modified.
 func (r *Renderer) process(route string, src []byte) (processed, error) {
 	var (
+		tt      html.TokenType
+		data    []byte
 		res     processed
 		errs    []error
 		min     = r.opts.Minify
 		out     = make([]byte, 0, len(src)+256)
 		lex     = html.NewLexer(parse.NewInputBytes(src))
-		line    = 1
-		tag     string // current start tag
+		pos     int    // offset of the current token in src
+		tag     []byte // current start tag, lower case (slices src)
 		rel     string // rel of the current <link>
 		typ     string // type of the current <script>
 		hasSRI  bool
@@ -45,8 +47,8 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 		pending bool   // collapsed whitespace not yet written
 		atBlock = true // at a block boundary: leading whitespace drops
 	)
-	for {
-		tt, data := lex.Next()
+	for ; ; pos += len(data) {
+		tt, data = lex.Next()
 		rawText := rawFor // raw text directly follows its start tag, or none
 		rawFor = ""
 		switch tt {
@@ -70,8 +72,8 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 				out = append(out, data...)
 			}
 		case html.StartTagToken, html.EndTagToken:
-			name := string(lex.Text())
-			if name == "pre" || name == "textarea" {
+			name := lex.Text()
+			if verbatimTag(name) {
 				if tt == html.StartTagToken {
 					pre++
 				} else {
@@ -85,7 +87,7 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 				out = append(out, data...)
 				break
 			}
-			if blockElements[name] {
+			if blockElements[string(name)] {
 				pending, atBlock = false, true
 			} else if pending {
 				out = append(out, ' ')
@@ -100,41 +102,41 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 				out = append(out, name...)
 			}
 		case html.AttributeToken:
-			key := strings.ToLower(string(lex.AttrKey()))
+			key := parse.ToLower(lex.AttrKey()) // in place: src is ours
 			rawVal := lex.AttrVal()
 			val := unquote(rawVal)
 			var rewritten string
-			switch {
-			case key == "integrity":
+			switch k := string(key); {
+			case k == "integrity":
 				hasSRI = true
-			case key == "rel":
+			case k == "rel":
 				rel = strings.ToLower(val)
-			case key == "type" && tag == "script":
+			case k == "type" && string(tag) == "script":
 				typ = strings.ToLower(val)
-			case key == "srcset":
+			case k == "srcset":
 				for _, cand := range strings.Split(val, ",") {
 					if f := strings.Fields(cand); len(f) > 0 {
-						if l, ok := internalLink(route, f[0], key, line); ok {
+						if l, ok := internalLink(route, f[0], "srcset"); ok {
 							res.links = append(res.links, l)
 						}
 					}
 				}
-			case urlAttrs[key]:
-				if strings.TrimSpace(val) == "" && (key == "src" || key == "href") && rawVal != nil {
-					errs = append(errs, &EmptyRefError{Tag: tag, Attr: key, Line: line})
+			case urlAttrs[k]:
+				if strings.TrimSpace(val) == "" && (k == "src" || k == "href") && rawVal != nil {
+					errs = append(errs, &EmptyRefError{Tag: string(tag), Attr: k, Line: lineAt(src, pos)})
 					break
 				}
 				if r.opts.Asset != nil && strings.HasPrefix(val, "/") {
 					if u, integrity, ok := r.opts.Asset(val); ok {
 						res.assets = append(res.assets, val)
 						rewritten = u
-						if tag == "script" || tag == "link" {
+						if t := string(tag); t == "script" || t == "link" {
 							sriFrom = integrity
 						}
 						val = u
 					}
 				}
-				if l, ok := internalLink(route, val, key, line); ok {
+				if l, ok := internalLink(route, val, k); ok {
 					res.links = append(res.links, l)
 				}
 			}
@@ -150,7 +152,7 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 			}
 		case html.StartTagCloseToken, html.StartTagVoidToken:
 			// Only stylesheets and scripts take SRI; a link rel=icon does not.
-			if sriFrom != "" && !hasSRI && (tag == "script" || rel == "stylesheet" || rel == "modulepreload" || rel == "preload") {
+			if sriFrom != "" && !hasSRI && (string(tag) == "script" || rel == "stylesheet" || rel == "modulepreload" || rel == "preload") {
 				out = append(out, ` integrity="`...)
 				out = append(out, sriFrom...)
 				out = append(out, `" crossorigin="anonymous"`...)
@@ -160,8 +162,8 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 				break
 			}
 			out = append(out, '>')
-			if tag == "script" || tag == "style" {
-				rawFor = tag
+			if t := string(tag); t == "script" || t == "style" {
+				rawFor = t
 			}
 		case html.TextToken:
 			switch {
@@ -170,7 +172,7 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 			case rawText != "":
 				m, err := r.min.raw(rawText, typ, data)
 				if err != nil {
-					errs = append(errs, fmt.Errorf("line %d: inline <%s>: %w", line, rawText, err))
+					errs = append(errs, fmt.Errorf("line %d: inline <%s>: %w", lineAt(src, pos), rawText, err))
 					break
 				}
 				out = append(out, m...)
@@ -185,6 +187,15 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 			out = append(out, data...)
 			atBlock = false
 		}
-		line += bytes.Count(data, []byte("\n"))
 	}
+}
+
+// lineAt is the 1-based line of offset pos in src; only errors need it.
+func lineAt(src []byte, pos int) int {
+	return bytes.Count(src[:min(pos, len(src))], []byte("\n")) + 1
+}
+
+// verbatimTag reports whether text inside the element is kept as written.
+func verbatimTag(name []byte) bool {
+	return string(name) == "pre" || string(name) == "textarea"
 }

@@ -46,10 +46,14 @@ func unquote(v []byte) string {
 // internalLink resolves ref against the page's route if it points inside
 // the site (an absolute path or a relative one); external URLs, fragments
 // and special schemes are not checked.
-func internalLink(route, ref, attr string, line int) (Link, bool) {
+func internalLink(route, ref, attr string) (Link, bool) {
 	ref = strings.TrimSpace(ref)
-	if ref == "" || strings.HasPrefix(ref, "#") || strings.HasPrefix(ref, "//") {
+	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "//") {
 		return Link{}, false
+	}
+	// Most links are plain absolute paths: no need to parse those.
+	if ref[0] == '/' && !strings.ContainsAny(ref, "?#%:\\") && !strings.Contains(ref, "/.") {
+		return Link{URL: ref, Path: ref, Attr: attr}, true
 	}
 	u, err := url.Parse(ref)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.Path == "" {
@@ -62,5 +66,5 @@ func internalLink(route, ref, attr string, line int) (Link, bool) {
 			p += "/"
 		}
 	}
-	return Link{URL: ref, Path: p, Attr: attr, Line: line}, true
+	return Link{URL: ref, Path: p, Attr: attr}, true
 }

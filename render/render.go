@@ -37,7 +37,6 @@ type Link struct {
 	URL  string // as written
 	Path string // resolved absolute URL path, query and fragment removed
 	Attr string // attribute it came from: href, src, srcset, ...
-	Line int    // line in the unminified HTML
 }
 
 // Options configures rendering.
