@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,8 +98,12 @@ func (w *outWriter) dest(urlPath string) (string, error) {
 	p := filepath.Join(w.tmp, filepath.FromSlash(strings.TrimPrefix(urlPath, "/")))
 	dir := filepath.Dir(p)
 	if _, ok := w.dirs.Load(dir); !ok {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", err
+		// One mkdir when the parent exists (the common case: a page's own
+		// directory); MkdirAll would stat the path and its parent first.
+		if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return "", err
+			}
 		}
 		w.dirs.Store(dir, true)
 	}
