@@ -84,24 +84,29 @@ func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Assets do not depend on content: bundle them while content loads.
+	var res *assets.Result
+	assetsDone := make(chan struct{})
+	go func() {
+		defer close(assetsDone)
+		var err error
+		res, err = assets.Build(ctx, assets.Options{
+			Root:      s.root,
+			AssetsDir: filepath.Join(s.root, "assets"),
+			StaticDir: filepath.Join(s.root, "static"),
+			Entries:   s.cfg.Build.Entries,
+			Target:    s.cfg.Build.Targets,
+			Minify:    s.cfg.Build.Minify,
+			Sourcemap: s.cfg.Build.Sourcemap,
+		})
+		errs.AddErr("assets", err)
+	}()
 	for _, l := range s.loaders {
 		l.load(b, &errs)
 	}
 	rep.Phases = append(rep.Phases, t.lap("content"))
 	prog.line("content loaded")
-
-	res, err := assets.Build(ctx, assets.Options{
-		Root:      s.root,
-		AssetsDir: filepath.Join(s.root, "assets"),
-		StaticDir: filepath.Join(s.root, "static"),
-		Entries:   s.cfg.Build.Entries,
-		Target:    s.cfg.Build.Targets,
-		Minify:    s.cfg.Build.Minify,
-		Sourcemap: s.cfg.Build.Sourcemap,
-	})
-	if err != nil {
-		errs.AddErr("assets", err)
-	}
+	<-assetsDone
 	b.assets = assetLookup{res: res}
 	rep.Phases = append(rep.Phases, t.lap("assets"))
 	prog.line("assets built")
