@@ -102,10 +102,11 @@ func jsonDiagnostic(file string, src []byte, err error) error {
 		off = typ.Offset
 	}
 	d := &diag.Diagnostic{File: file, Msg: err.Error(), Hint: "fix the JSON or the Go type it decodes into"}
-	if off >= 0 && off <= int64(len(src)) {
-		before := src[:off]
+	if off > 0 && off <= int64(len(src)) {
+		// encoding/json reports the offset after the offending byte.
+		before := src[:off-1]
 		d.Line = bytes.Count(before, []byte("\n")) + 1
-		d.Col = int(off) - (bytes.LastIndexByte(before, '\n') + 1)
+		d.Col = len(before) - (bytes.LastIndexByte(before, '\n') + 1) + 1
 	}
 	return d
 }

@@ -39,6 +39,16 @@ func TestBadInput(t *testing.T) {
 			want:  []string{"content/posts/third.md:3:", `cannot parse "yesterday" as a date`},
 		},
 		{
+			name:  "data file that does not fit its Go type",
+			files: map[string]string{"data/nav.yaml": "- one\n- two: 2\n"},
+			want:  []string{"data/nav.yaml:2:", "hint: fix the data file or its Go type"},
+		},
+		{
+			name:  "malformed data file",
+			files: map[string]string{"data/nav.yaml": "- one\n- [two\n"},
+			want:  []string{"data/nav.yaml:", "fix the data file"},
+		},
+		{
 			name:  "unknown config key",
 			files: map[string]string{"verge.toml": "title = \"T\"\nbase_uri = \"https://x\"\n\n[build]\nminfy = true\n"},
 			want:  []string{`verge.toml:2:1: unknown key "base_uri"`, `verge.toml:5:1: unknown key "build.minfy"`, "verge.toml reference"},
