@@ -126,15 +126,29 @@ func (bs *benchSite) compare(verge, hugo string, runs int) error {
 		// (see the wait in run).
 		vergeOut := filepath.Join(bs.work, fmt.Sprintf("verge-out-%d-%d", bs.n, i))
 		hugoOut := filepath.Join(bs.work, fmt.Sprintf("hugo-out-%d-%d", bs.n, i))
-		m, err := measure(bs.repo, env, verge, "build", "examples/bench", "--quiet", "--out", vergeOut)
-		if err != nil {
+		// Alternate who goes first, so neither always gets the quieter disk.
+		vergeCold := func() error {
+			m, err := measure(bs.repo, env, verge, "build", "examples/bench", "--quiet", "--out", vergeOut)
+			vCold = append(vCold, m)
 			return err
 		}
-		vCold = append(vCold, m)
-		if m, err = measure(bs.hugoSite, nil, hugo, "--quiet", "--ignoreCache", "-d", hugoOut); err != nil {
+		hugoCold := func() error {
+			m, err := measure(bs.hugoSite, nil, hugo, "--quiet", "--ignoreCache", "-d", hugoOut)
+			hCold = append(hCold, m)
 			return err
 		}
-		hCold = append(hCold, m)
+		first, second := vergeCold, hugoCold
+		if i%2 == 1 {
+			first, second = hugoCold, vergeCold
+		}
+		if err := first(); err != nil {
+			return err
+		}
+		if err := second(); err != nil {
+			return err
+		}
+		var m measurement
+		var err error
 		// Second build, no source change.
 		if m, err = measure(bs.repo, env, verge, "build", "examples/bench", "--quiet", "--out", vergeOut); err != nil {
 			return err
