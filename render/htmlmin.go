@@ -15,12 +15,17 @@ import (
 var blockElements = func() map[string]bool {
 	m := map[string]bool{}
 	for _, e := range strings.Fields(`address article aside blockquote body br caption col colgroup dd details dialog div dl dt
-		fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html legend li link main menu meta nav
-		noscript ol optgroup option p pre script section style summary table tbody td template tfoot th thead title tr ul`) {
+		fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html legend li main menu nav
+		ol optgroup option p pre section summary table tbody td tfoot th thead title tr ul`) {
 		m[e] = true
 	}
 	return m
 }()
+
+// invisibleElements render nothing where they stand, so they neither keep
+// nor drop the whitespace around them: "a <script>…</script> b" still
+// shows "a b".
+var invisibleElements = map[string]bool{"script": true, "style": true, "noscript": true, "template": true, "link": true, "meta": true}
 
 // appendText writes text with whitespace runs collapsed to one space. A
 // trailing space is held back (pending) until the next token shows whether

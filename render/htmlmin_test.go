@@ -29,6 +29,7 @@ func TestMinifyHTML(t *testing.T) {
 		{"json script minified", `<script type="application/ld+json">{ "a" : 1 }</script>`, `<script type=application/ld+json>{"a":1}</script>`},
 		{"other script types untouched", `<script type="text/template"> <b> x </b> </script>`, `<script type=text/template> <b> x </b> </script>`},
 		{"textarea is verbatim", "<textarea>  a\n b </textarea>", "<textarea>  a\n b </textarea>"},
+		{"invisible elements keep the space around them", "<p>Hello <script>x()</script> world</p><p>a <noscript>n</noscript> b</p>", "<p>Hello<script>x()</script> world</p><p>a<noscript> n</noscript> b</p>"},
 		{"svg passes through", `<p>a <svg viewBox="0 0 1 1"><path d="M0 0"/></svg> b</p>`, `<p>a <svg viewBox="0 0 1 1"><path d="M0 0"/></svg> b</p>`},
 	}
 	for _, tc := range cases {
@@ -91,8 +92,22 @@ func rendered(t *testing.T, page []byte) string {
 	var b strings.Builder
 	lex := html.NewLexer(parse.NewInputBytes(page))
 	pre := 0
+	hidden := "" // an invisible element being skipped, attributes and all
 	for {
 		tt, data := lex.Next()
+		if hidden != "" {
+			if tt == html.EndTagToken && string(lex.Text()) == hidden ||
+				(hidden == "link" || hidden == "meta") && (tt == html.StartTagCloseToken || tt == html.StartTagVoidToken) {
+				hidden = ""
+			}
+			if tt != html.ErrorToken {
+				continue
+			}
+		}
+		if tt == html.StartTagToken && invisibleElements[string(lex.Text())] {
+			hidden = string(lex.Text())
+			continue
+		}
 		switch tt {
 		case html.ErrorToken:
 			return strings.Join(strings.Fields(strings.ReplaceAll(b.String(), "\x00", " ")), " ")

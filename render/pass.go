@@ -87,9 +87,11 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 				out = append(out, data...)
 				break
 			}
-			if blockElements[string(name)] {
+			switch {
+			case invisibleElements[string(name)]:
+			case blockElements[string(name)]:
 				pending, atBlock = false, true
-			} else if pending {
+			case pending:
 				out = append(out, ' ')
 				pending, atBlock = false, false
 			}

@@ -238,3 +238,37 @@ func TestIncrementalBuildRedoesOnlyWhatChanged(t *testing.T) {
 		t.Error("home does not list the new post")
 	}
 }
+
+func TestRebuildRepairsAndRefreshesTheOutput(t *testing.T) {
+	dir, _ := extractSite(t, "ok")
+	out := filepath.Join(dir, "dist")
+	if _, err := build(t, dir, out); err != nil {
+		t.Fatal(err)
+	}
+	// A cache lifetime changes no page's bytes but must reach the output.
+	cfg := readOut(t, dir, "verge.toml")
+	writeFile(t, filepath.Join(dir, "verge.toml"), cfg+"\n[cache]\nhtml_edge_max_age = 600\n")
+	if _, err := build(t, dir, out); err != nil {
+		t.Fatal(err)
+	}
+	if h := readOut(t, out, "_headers"); !strings.Contains(h, "CDN-Cache-Control: public, max-age=600") {
+		t.Errorf("_headers kept the old edge lifetime:\n%s", h)
+	}
+	// Files deleted from dist/ by hand come back, even when the sources
+	// changed in a way that renders the same.
+	for _, p := range []string{"about/index.html", "robots.txt"} {
+		if err := os.Remove(filepath.Join(out, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post := filepath.Join(dir, "content", "posts", "third.md")
+	writeFile(t, post, readOut(t, dir, "content/posts/third.md")+"\n")
+	if _, err := build(t, dir, out); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"about/index.html", "robots.txt"} {
+		if _, err := os.Stat(filepath.Join(out, p)); err != nil {
+			t.Errorf("%s was not restored: %v", p, err)
+		}
+	}
+}

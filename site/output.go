@@ -109,7 +109,11 @@ func (s *Site) buildManifest(files []*outputFile) *manifest.Manifest {
 	}
 	h := sha256.New()
 	for _, f := range m.Files {
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", f.Path, f.SHA256, f.CacheControl, strings.Join(f.Tags, ","))
+		// Every field: two builds share an ID only if their manifests are
+		// the same, so a changed cache lifetime is a changed build.
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\n",
+			f.Path, f.Route, f.Kind, f.Size, f.SHA256, f.AssetHash, f.ContentType, f.CacheControl, f.CDNCacheControl, f.Integrity,
+			strings.Join(f.Tags, ","), strings.Join(f.CacheTags, ","), strings.Join(f.Links, ","))
 	}
 	for _, fn := range m.Functions {
 		fmt.Fprintf(h, "%+v\x00", fn)

@@ -46,6 +46,17 @@ func (p *previous) holds(f *outputFile) bool {
 	return old != nil && old.SHA256 == f.rec.SHA256 && p.onDisk(old) != nil
 }
 
+// complete reports whether the previous output still holds every file of
+// this build (someone may have deleted one from dist/ by hand).
+func (p *previous) complete(files []*outputFile) bool {
+	for _, f := range files {
+		if f.prev == nil && !p.holds(f) {
+			return false
+		}
+	}
+	return true
+}
+
 // patch applies the build to the previous output in place: changed files
 // replaced one by one (each by a rename, so no file is ever half-written),
 // files the build no longer has removed, and the metadata written last.

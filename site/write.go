@@ -139,7 +139,7 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 	if err != nil {
 		return false, err
 	}
-	if prev != nil && prev.m.BuildID == m.BuildID {
+	if prev != nil && prev.m.BuildID == m.BuildID && prev.complete(files) {
 		// Same output; only the inputs (a whitespace edit that renders
 		// the same, say) differ. Versions first: a summary must never
 		// vouch for versions that are not on disk.

@@ -30,7 +30,7 @@ const (
 // Manifest describes one build's output.
 type Manifest struct {
 	Schema    int        `json:"schema"`
-	BuildID   string     `json:"build_id"` // hash of every file's path and hash: equal builds, equal IDs
+	BuildID   string     `json:"build_id"` // hash of every record: equal manifests, equal IDs
 	Site      SiteInfo   `json:"site"`
 	Files     []File     `json:"files"` // sorted by Path
 	Functions []Function `json:"functions"`
