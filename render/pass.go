@@ -116,27 +116,37 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 			case k == "type" && string(tag) == "script":
 				typ = strings.ToLower(val)
 			case k == "srcset":
-				for _, cand := range strings.Split(val, ",") {
-					if f := strings.Fields(cand); len(f) > 0 {
-						if l, ok := internalLink(route, f[0], "srcset"); ok {
-							res.links = append(res.links, l)
-						}
+				cands := strings.Split(val, ",")
+				changed := false
+				for i, cand := range cands {
+					f := strings.Fields(cand)
+					if len(f) == 0 {
+						continue
 					}
+					if u, _, ok := r.asset(f[0]); ok {
+						res.assets = append(res.assets, f[0])
+						f[0], changed = u, true
+					}
+					cands[i] = strings.Join(f, " ")
+					if l, ok := internalLink(route, f[0], "srcset"); ok {
+						res.links = append(res.links, l)
+					}
+				}
+				if changed {
+					rewritten = strings.Join(cands, ", ")
 				}
 			case urlAttrs[k]:
 				if strings.TrimSpace(val) == "" && (k == "src" || k == "href") && rawVal != nil {
 					errs = append(errs, &EmptyRefError{Tag: string(tag), Attr: k, Line: lineAt(src, pos)})
 					break
 				}
-				if r.opts.Asset != nil && strings.HasPrefix(val, "/") {
-					if u, integrity, ok := r.opts.Asset(val); ok {
-						res.assets = append(res.assets, val)
-						rewritten = u
-						if t := string(tag); t == "script" || t == "link" {
-							sriFrom = integrity
-						}
-						val = u
+				if u, integrity, ok := r.asset(val); ok {
+					res.assets = append(res.assets, val)
+					rewritten = u
+					if t := string(tag); t == "script" || t == "link" {
+						sriFrom = integrity
 					}
+					val = u
 				}
 				if l, ok := internalLink(route, val, k); ok {
 					res.links = append(res.links, l)
@@ -200,4 +210,19 @@ func lineAt(src []byte, pos int) int {
 // verbatimTag reports whether text inside the element is kept as written.
 func verbatimTag(name []byte) bool {
 	return string(name) == "pre" || string(name) == "textarea"
+}
+
+// asset resolves a reference to an asset by its source path, keeping a
+// query or fragment ("/assets/icons.svg#home" is the sprite's URL plus
+// "#home").
+func (r *Renderer) asset(ref string) (url, integrity string, ok bool) {
+	if r.opts.Asset == nil || !strings.HasPrefix(ref, "/") {
+		return "", "", false
+	}
+	base, suffix := ref, ""
+	if i := strings.IndexAny(ref, "?#"); i >= 0 {
+		base, suffix = ref[:i], ref[i:]
+	}
+	u, integrity, ok := r.opts.Asset(base)
+	return u + suffix, integrity, ok
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
-	"path"
 	"strings"
 )
 
@@ -59,12 +58,7 @@ func internalLink(route, ref, attr string) (Link, bool) {
 	if err != nil || u.Scheme != "" || u.Host != "" || u.Path == "" {
 		return Link{}, false
 	}
-	p := u.Path
-	if !strings.HasPrefix(p, "/") {
-		p = path.Join(path.Dir(route+"x"), p)
-		if strings.HasSuffix(u.Path, "/") && !strings.HasSuffix(p, "/") {
-			p += "/"
-		}
-	}
+	// Resolved as a browser would: from /posts/a/, ".." is /posts/.
+	p := (&url.URL{Path: route}).ResolveReference(&url.URL{Path: u.Path}).Path
 	return Link{URL: ref, Path: p, Attr: attr}, true
 }

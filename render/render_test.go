@@ -52,6 +52,20 @@ func TestPostprocess(t *testing.T) {
 			wantLinks: []string{"/posts/b/", "/c/", "/i1.png", "/i2.png"},
 		},
 		{
+			name:       "asset references keep query and fragment; srcset candidates are rewritten",
+			route:      "/",
+			html:       `<img src="/assets/img/a.png#x" srcset="/assets/img/a.png 1x, /big.png 2x">`,
+			wantHTML:   []string{`src="/_assets/img/a-DEF.png#x"`, `srcset="/_assets/img/a-DEF.png 1x, /big.png 2x"`},
+			wantLinks:  []string{"/_assets/img/a-DEF.png", "/_assets/img/a-DEF.png", "/big.png"},
+			wantAssets: []string{"/assets/img/a.png#x", "/assets/img/a.png"},
+		},
+		{
+			name:      "dot segments resolve as a browser would",
+			route:     "/posts/a/",
+			html:      `<a href="..">up</a><a href=".">here</a><a href="../../">root</a>`,
+			wantLinks: []string{"/posts/", "/posts/a/", "/"},
+		},
+		{
 			name:    "empty href and src are errors with their line",
 			route:   "/",
 			html:    "<p>\n<a href=\"\">x</a>\n<img src=\" \">",

@@ -44,6 +44,16 @@ func (a assetLookup) sourceRef(ref string) (*assets.File, string, bool) {
 	return f, logical, ok
 }
 
+// assetTag is the tag of a built file, from its source path as the build
+// knows it (so "./css/main.css" and "css/main.css" are one tag): "a:" for
+// files from assets/, "s:" for files from static/.
+func assetTag(f *assets.File) string {
+	if f.Fingerprinted {
+		return makeTag("a", f.Source)
+	}
+	return makeTag("s", f.Source)
+}
+
 // Asset resolves an asset by its path under assets/ ("css/main.css") to
 // its fingerprinted URL and SRI hash, recording it as a dependency of the
 // page being rendered. A missing asset fails the page with the caller's
@@ -60,7 +70,7 @@ func Asset(ctx context.Context, logical string) AssetRef {
 			Hint: "add assets/" + strings.TrimPrefix(logical, "/") + ", or fix the path (it is relative to assets/)"})
 		return AssetRef{}
 	}
-	c.deps[makeTag("a", strings.TrimPrefix(logical, "/"))] = f.Integrity
+	c.deps[assetTag(f)] = f.Integrity
 	return AssetRef{URL: f.Path, Integrity: f.Integrity}
 }
 

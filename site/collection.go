@@ -67,6 +67,8 @@ func (c *Collection[T]) state(b *buildState) *collState[T] {
 }
 
 // All returns every entry in order, recording the collection and each entry.
+// The slice is shared by every page of the build: read it, do not reorder
+// it (slices.Clone first).
 func (c *Collection[T]) All(ctx *Ctx) []*Entry[T] {
 	st := c.state(ctx.b)
 	ctx.deps[c.tag()] = st.version

@@ -46,7 +46,9 @@ func (c *Ctx) Route() string { return c.route }
 func (c *Ctx) Config() *Config { return &c.b.cfg }
 
 // Depend records a dependency by hand, for content a page reads outside
-// Verge's readers. The version should change whenever the content does.
+// Verge's readers: the tag goes into the page's Cache-Tag, so purging it
+// reaches the page. Verge cannot know such content's version before
+// rendering, so a page with a Depend tag is rendered by every build.
 func (c *Ctx) Depend(tag, version string) {
 	c.deps[tag] = version
 }

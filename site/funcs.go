@@ -78,15 +78,12 @@ func (s *Site) Func(pattern string, h FuncHandler, opts ...FuncOption) {
 	if f.Path == "" {
 		f.Method, f.Path = "", pattern
 	}
-	if err := checkPattern(pattern); err != nil {
+	if s.funcMux == nil {
+		s.funcMux = http.NewServeMux()
+	}
+	if err := register(s.funcMux, pattern); err != nil {
 		s.declError("function %q: %v", pattern, err)
 		return
-	}
-	for _, g := range s.funcs {
-		if g.Pattern == pattern {
-			s.declError("function %q declared twice (first at %s)", pattern, g.Decl)
-			return
-		}
 	}
 	s.funcs = append(s.funcs, f)
 }
@@ -94,14 +91,15 @@ func (s *Site) Func(pattern string, h FuncHandler, opts ...FuncOption) {
 // Functions lists the declared API functions in declaration order.
 func (s *Site) Functions() []*Function { return s.funcs }
 
-// checkPattern validates a pattern the way net/http will when it serves it;
-// ServeMux panics on a bad one, which we turn into an error.
-func checkPattern(p string) (err error) {
+// register adds pattern to mux the way net/http will when it serves the
+// functions, so a bad pattern, or two that overlap (GET /a/{id} and
+// GET /a/{slug}), is a declaration error rather than a panic later.
+func register(mux *http.ServeMux, pattern string) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	http.NewServeMux().HandleFunc(p, func(http.ResponseWriter, *http.Request) {})
+	mux.HandleFunc(pattern, func(http.ResponseWriter, *http.Request) {})
 	return nil
 }

@@ -23,11 +23,11 @@ func (s *Site) checkLinks(b *buildState, files []*outputFile, pages []*renderedP
 		if f.rec.Route != "" {
 			served[f.rec.Route] = true
 		}
+		if dir, ok := strings.CutSuffix(f.path, "/index.html"); ok {
+			served[dir+"/"] = true // static/docs/index.html serves /docs/
+		}
 	}
-	funcs := http.NewServeMux()
-	for _, fn := range s.funcs {
-		funcs.HandleFunc(fn.Pattern, func(http.ResponseWriter, *http.Request) {})
-	}
+	funcs := s.funcMux
 	for _, p := range pages {
 		reported := map[string]bool{}
 		for _, l := range p.links {
@@ -52,6 +52,9 @@ func (s *Site) checkLinks(b *buildState, files []*outputFile, pages []*renderedP
 }
 
 func isFunctionPath(mux *http.ServeMux, p string) bool {
+	if mux == nil {
+		return false
+	}
 	req, err := http.NewRequest(http.MethodGet, p, nil)
 	if err != nil {
 		return false

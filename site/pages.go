@@ -56,7 +56,7 @@ func (s *Site) renderPages(ctx context.Context, b *buildState, jobs []pageJob, p
 		}
 		tags := o.Tags
 		if len(o.Assets) > 0 {
-			tags = addAssetTags(tags, o.Assets)
+			tags = addAssetTags(b, tags, o.Assets)
 		}
 		p := &renderedPage{job: j, tags: tags, links: o.Links, rendered: true}
 		f := newPageFile(j, o.HTML)
@@ -125,15 +125,20 @@ func reportPageErr(b *buildState, j pageJob, err error, errs *diag.List) {
 	}
 }
 
-// addAssetTags adds the tags of assets referenced by source path in the
-// HTML, which the Ctx never saw.
-func addAssetTags(tags, logical []string) []string {
+// addAssetTags adds the tags of assets the HTML referenced by source path
+// ("/assets/css/main.css"), which the Ctx never saw.
+func addAssetTags(b *buildState, tags, refs []string) []string {
 	set := map[string]bool{}
 	for _, t := range tags {
 		set[t] = true
 	}
-	for _, a := range logical {
-		set[makeTag("a", strings.TrimPrefix(a, "/assets/"))] = true
+	for _, ref := range refs {
+		if i := strings.IndexAny(ref, "?#"); i >= 0 {
+			ref = ref[:i]
+		}
+		if f, _, ok := b.assets.sourceRef(ref); ok {
+			set[assetTag(f)] = true
+		}
 	}
 	out := make([]string, 0, len(set))
 	for t := range set {

@@ -7,6 +7,7 @@ package site
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -27,6 +28,7 @@ type Site struct {
 	loaders []loader
 	routes  []routeSpec
 	funcs   []*Function
+	funcMux *http.ServeMux // the functions' patterns, to validate them and match links
 	// declErrs are mistakes in the declarations themselves (a bad route
 	// pattern, say), reported with the build's other errors.
 	declErrs diag.List

@@ -105,11 +105,12 @@ func (t *Taxonomy[T]) load(b *buildState, _ *diag.List) {
 	all := sha256.New()
 	for _, term := range ts.terms {
 		h := sha256.New()
+		fmt.Fprintf(h, "%s\x00", term.Name) // pages show the name as first written
 		for _, e := range term.Entries {
 			fmt.Fprintf(h, "%s\x00", e.ID)
 		}
 		term.version = hex.EncodeToString(h.Sum(nil)[:12])
-		fmt.Fprintf(all, "%s\x00%d\x00", term.Slug, len(term.Entries))
+		fmt.Fprintf(all, "%s\x00%s\x00%d\x00", term.Slug, term.Name, len(term.Entries))
 	}
 	ts.version = hex.EncodeToString(all.Sum(nil)[:12])
 	b.mu.Lock()
@@ -119,8 +120,10 @@ func (t *Taxonomy[T]) load(b *buildState, _ *diag.List) {
 
 func (t *Taxonomy[T]) state(b *buildState) *taxState[T] { return b.states[t].(*taxState[T]) }
 
-// Terms returns every term sorted by slug, recording the taxonomy (which
-// terms exist and how many entries each has).
+// Terms returns every term sorted by slug, recording the taxonomy: which
+// terms exist, their names and how many entries each has. The entries
+// themselves are not recorded; a page that shows them should read each
+// term through Term, or the entries through their collection.
 func (t *Taxonomy[T]) Terms(c *Ctx) []*Term[T] {
 	ts := t.state(c.b)
 	c.deps[t.tag()] = ts.version

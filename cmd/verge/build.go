@@ -82,6 +82,10 @@ func runSite(cmd *cobra.Command, dir string, args []string, chatty bool) error {
 		fmt.Fprintf(cmd.ErrOrStderr(), "compiled site program in %s (%d templ files generated)\n", time.Since(start).Round(time.Millisecond), written)
 	}
 	run := exec.CommandContext(cmd.Context(), bin, args...)
+	// On Ctrl-C, interrupt rather than kill the site program, so it can
+	// remove its temporary output; kill it only if it does not stop.
+	run.Cancel = func() error { return run.Process.Signal(os.Interrupt) }
+	run.WaitDelay = 10 * time.Second
 	run.Dir = abs
 	run.Env = append(os.Environ(), "VERGE_ROOT="+abs, "VERGE_BUILD_KEY="+strings.TrimSuffix(filepath.Base(bin), filepath.Ext(bin)))
 	run.Stdin, run.Stdout, run.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
