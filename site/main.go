@@ -39,7 +39,7 @@ func Run(ctx context.Context, s *Site, args []string, stdout, stderr io.Writer) 
 	case "build":
 		return runBuild(ctx, s, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
-		fmt.Fprintln(stdout, "usage: go run . build [--out DIR] [--force] [--json]")
+		fmt.Fprintln(stdout, "usage: go run . build [flags]   (go run . build -h lists them)")
 		return 0
 	default:
 		fmt.Fprintf(stderr, "unknown command %q (this site program knows: build)\n", args[0])

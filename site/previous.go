@@ -81,8 +81,10 @@ func (p *previous) unchanged(route, sha256 string) *manifest.File {
 	return nil
 }
 
-// onDisk returns f if its file is still in the previous output as
-// recorded (someone may have deleted or edited it), else nil.
+// onDisk returns f if its file is still in the previous output with the
+// recorded size (someone may have deleted or truncated it), else nil. An
+// edit that keeps the size is not noticed: that would take reading every
+// file, which is what reuse avoids.
 func (p *previous) onDisk(f *manifest.File) *manifest.File {
 	st, err := os.Stat(p.path(f))
 	if err != nil || st.Size() != f.Size {

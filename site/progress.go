@@ -15,7 +15,7 @@ type progress struct {
 	terminal bool
 	phase    string
 	total    int
-	done_    atomic.Int64
+	count    atomic.Int64
 	mu       sync.Mutex
 	last     time.Time
 }
@@ -37,7 +37,7 @@ func (p *progress) line(msg string) {
 
 func (p *progress) start(phase string, total int) {
 	p.phase, p.total = phase, total
-	p.done_.Store(0)
+	p.count.Store(0)
 	if p.w != nil && !p.terminal {
 		fmt.Fprintf(p.w, "%s: %d pages\n", phase, total)
 	}
@@ -45,7 +45,7 @@ func (p *progress) start(phase string, total int) {
 
 // tick counts one finished item; it may be called from any goroutine.
 func (p *progress) tick() {
-	n := p.done_.Add(1)
+	n := p.count.Add(1)
 	if p.w == nil || !p.terminal {
 		return
 	}

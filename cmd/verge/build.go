@@ -21,7 +21,7 @@ func newBuildCmd() *cobra.Command {
 	var force, asJSON, quiet bool
 	cmd := &cobra.Command{
 		Use:   "build [DIR]",
-		Short: "Build the site in DIR (default .) into DIR/dist",
+		Short: "Build the site in DIR (default .) into its output directory (default DIR/dist)",
 		Long: `Build generates the site's templ code, compiles the site program (reusing the
 last binary when no Go or templ source changed) and runs its build: every page
 rendered in parallel, assets bundled and fingerprinted, dist/ and its manifest

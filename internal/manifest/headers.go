@@ -20,9 +20,6 @@ func (m *Manifest) Headers(assetPrefix string) []byte {
 		if f.Kind == KindAsset && assetPrefix != "" && strings.HasPrefix(f.Path, assetPrefix) {
 			continue
 		}
-		if f.Kind == KindMeta {
-			continue
-		}
 		for _, p := range servedPaths(f) {
 			b.WriteString(p + "\n")
 			b.WriteString("  Cache-Control: " + f.CacheControl + "\n")

@@ -24,7 +24,6 @@ const (
 	KindPage   = "page"   // rendered HTML (or another rendered route)
 	KindAsset  = "asset"  // fingerprinted bundle or media: immutable
 	KindStatic = "static" // copied from static/ under its own name
-	KindMeta   = "meta"   // Verge's own files such as _headers
 )
 
 // Manifest describes one build's output.
@@ -32,7 +31,7 @@ type Manifest struct {
 	Schema    int        `json:"schema"`
 	BuildID   string     `json:"build_id"` // hash of every record: equal manifests, equal IDs
 	Site      SiteInfo   `json:"site"`
-	Files     []File     `json:"files"` // sorted by Path
+	Files     []File     `json:"files"` // sorted by Path (Lookup relies on it)
 	Functions []Function `json:"functions"`
 }
 
@@ -83,11 +82,6 @@ type Policy struct {
 	Vary                 []string `json:"vary,omitempty"`
 	CacheControl         string   `json:"cache_control"`
 	CDNCacheControl      string   `json:"cdn_cache_control"`
-}
-
-// Sort puts files in path order, the order the manifest is written in.
-func (m *Manifest) Sort() {
-	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
 }
 
 // Lookup returns the file at URL path p, or nil.
