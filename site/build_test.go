@@ -272,3 +272,20 @@ func TestRebuildRepairsAndRefreshesTheOutput(t *testing.T) {
 		}
 	}
 }
+
+func TestTagSpellingChangeRebuildsTheTagsPage(t *testing.T) {
+	dir, _ := extractSite(t, "ok")
+	out := filepath.Join(dir, "dist")
+	if _, err := build(t, dir, out); err != nil {
+		t.Fatal(err)
+	}
+	// A term takes its name from the newest entry with it: third.md.
+	p := filepath.Join(dir, "content", "posts", "third.md")
+	writeFile(t, p, strings.Replace(readOut(t, dir, "content/posts/third.md"), "tags: [web]", "tags: [WEB]", 1))
+	if _, err := build(t, dir, out); err != nil {
+		t.Fatal(err)
+	}
+	if tags := readOut(t, out, "tags/index.html"); !strings.Contains(tags, "WEB (2)") {
+		t.Errorf("/tags/ still shows the old spelling:\n%s", tags)
+	}
+}
