@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -35,13 +34,12 @@ func (a assetLookup) find(logical string) (*assets.File, bool) {
 
 // sourceRef maps a reference written in HTML as the source path, such as
 // "/assets/css/main.css", to the asset built from it.
-func (a assetLookup) sourceRef(ref string) (*assets.File, string, bool) {
+func (a assetLookup) sourceRef(ref string) (*assets.File, bool) {
 	logical, ok := strings.CutPrefix(ref, "/assets/")
 	if !ok {
-		return nil, "", false
+		return nil, false
 	}
-	f, ok := a.find(logical)
-	return f, logical, ok
+	return a.find(logical)
 }
 
 // assetTag is the tag of a built file, from its source path as the build
@@ -105,7 +103,7 @@ func templSource(root, needle string) func(file string, line int) (string, int) 
 		if !ok {
 			return file, line
 		}
-		data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(src+".templ")))
+		data, err := os.ReadFile(inDir(root, src+".templ"))
 		if err != nil {
 			return file, line
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -135,7 +136,7 @@ func (c *Collection[T]) Get(ctx *Ctx, id string) (*Entry[T], error) {
 // load reads the collection's files in parallel and records every bad file
 // in errs, so one run reports them all.
 func (c *Collection[T]) load(b *buildState, errs *diag.List) {
-	dir := filepath.Join(b.root, "content", filepath.FromSlash(c.name))
+	dir := c.dir(b)
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -183,6 +184,11 @@ func (c *Collection[T]) load(b *buildState, errs *diag.List) {
 	b.mu.Unlock()
 }
 
+// dir is the collection's directory under content/.
+func (c *Collection[T]) dir(b *buildState) string {
+	return inDir(filepath.Join(b.root, "content"), c.name)
+}
+
 func (c *Collection[T]) loadEntry(b *buildState, file string) (*Entry[T], error) {
 	src, err := os.ReadFile(file)
 	if err != nil {
@@ -198,7 +204,7 @@ func (c *Collection[T]) loadEntry(b *buildState, file string) (*Entry[T], error)
 	if err := decodeFrontMatter(rel, fm, &common, &e.Meta); err != nil {
 		return nil, err
 	}
-	inColl, _ := filepath.Rel(filepath.Join(b.root, "content", filepath.FromSlash(c.name)), file)
+	inColl, _ := filepath.Rel(c.dir(b), file)
 	e.ID = strings.TrimSuffix(filepath.ToSlash(inColl), ".md")
 	e.Slug = cmp.Or(common.Slug, path.Base(e.ID))
 	e.Title, e.Date, e.Lastmod = common.Title, common.Date.Time, common.Lastmod.Time
@@ -216,7 +222,7 @@ func (c *Collection[T]) loadEntry(b *buildState, file string) (*Entry[T], error)
 
 // parallel runs fn(0..n-1) on every core and waits for all of them.
 func parallel(n int, fn func(i int)) {
-	workers := min(n, runtimeWorkers())
+	workers := min(n, runtime.GOMAXPROCS(0))
 	if workers <= 1 {
 		for i := range n {
 			fn(i)
@@ -237,6 +243,13 @@ func parallel(n int, fn func(i int)) {
 	}
 	close(next)
 	wg.Wait()
+}
+
+// inDir is where the slash-separated path p (a URL path such as
+// "/posts/a/index.html" or a relative one such as "_verge/state.json")
+// lies under dir.
+func inDir(dir, p string) string {
+	return filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(p, "/")))
 }
 
 // relPath is p relative to root, slash-separated, for messages.

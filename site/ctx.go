@@ -2,7 +2,6 @@ package site
 
 import (
 	"context"
-	"fmt"
 	"path"
 	"runtime"
 	"sort"
@@ -98,9 +97,4 @@ func internalFrame(siteDir, file string) bool {
 		return true
 	}
 	return strings.Contains(file, "/a-h/templ")
-}
-
-// errorf is fmt.Errorf with the page's route in front.
-func (c *Ctx) errorf(format string, args ...any) error {
-	return fmt.Errorf("%s: "+format, append([]any{c.route}, args...)...)
 }

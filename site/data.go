@@ -64,7 +64,7 @@ func (d *DataFile[T]) load(b *buildState, errs *diag.List) {
 		return
 	}
 	rel := found[0]
-	src, err := os.ReadFile(filepath.Join(b.root, filepath.FromSlash(rel)))
+	src, err := os.ReadFile(inDir(b.root, rel))
 	if err != nil {
 		errs.AddErr(rel, err)
 		return

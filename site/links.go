@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/vergehq/verge/internal/diag"
@@ -70,7 +69,7 @@ func lineOf(root, source string, needles ...string) int {
 	if !strings.HasSuffix(source, ".md") {
 		return 0
 	}
-	src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(source)))
+	src, err := os.ReadFile(inDir(root, source))
 	if err != nil {
 		return 0
 	}

@@ -34,7 +34,7 @@ func (s *Site) renderPages(ctx context.Context, b *buildState, jobs []pageJob, p
 	r := render.New(render.Options{
 		Minify: s.cfg.Build.Minify,
 		Asset: func(ref string) (string, string, bool) {
-			f, _, ok := b.assets.sourceRef(ref)
+			f, ok := b.assets.sourceRef(ref)
 			if !ok {
 				return "", "", false
 			}
@@ -136,7 +136,7 @@ func addAssetTags(b *buildState, tags, refs []string) []string {
 		if i := strings.IndexAny(ref, "?#"); i >= 0 {
 			ref = ref[:i]
 		}
-		if f, _, ok := b.assets.sourceRef(ref); ok {
+		if f, ok := b.assets.sourceRef(ref); ok {
 			set[assetTag(f)] = true
 		}
 	}

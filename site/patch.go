@@ -62,7 +62,7 @@ func (p *previous) complete(files []*outputFile) bool {
 // files the build no longer has removed, and the metadata written last.
 func (w *outWriter) patch(m *manifest.Manifest, files []*outputFile, prev *previous, meta []metaFile) error {
 	out := w.out
-	if err := fsatomic.WriteFile(filepath.Join(out, filepath.FromSlash(pendingPath)), []byte(m.BuildID)); err != nil {
+	if err := fsatomic.WriteFile(inDir(out, pendingPath), []byte(m.BuildID)); err != nil {
 		return err
 	}
 	kept := make(map[string]bool, len(files))
@@ -71,7 +71,7 @@ func (w *outWriter) patch(m *manifest.Manifest, files []*outputFile, prev *previ
 		if f.prev != nil || prev.holds(f) {
 			continue
 		}
-		dst := filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(f.path, "/")))
+		dst := inDir(out, f.path)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func (w *outWriter) patch(m *manifest.Manifest, files []*outputFile, prev *previ
 			continue
 		}
 		// A page, written to the temporary directory while rendering.
-		src := filepath.Join(w.tmp, filepath.FromSlash(strings.TrimPrefix(f.path, "/")))
+		src := inDir(w.tmp, f.path)
 		if err := os.Rename(src, dst); err != nil {
 			return err
 		}
@@ -91,18 +91,18 @@ func (w *outWriter) patch(m *manifest.Manifest, files []*outputFile, prev *previ
 		if kept[old.Path] {
 			continue
 		}
-		p := filepath.Join(out, filepath.FromSlash(strings.TrimPrefix(old.Path, "/")))
+		p := inDir(out, old.Path)
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 		removeEmptyParents(out, filepath.Dir(p))
 	}
 	for _, mf := range meta {
-		if err := fsatomic.WriteFile(filepath.Join(out, filepath.FromSlash(mf.path)), mf.data); err != nil {
+		if err := fsatomic.WriteFile(inDir(out, mf.path), mf.data); err != nil {
 			return err
 		}
 	}
-	return os.Remove(filepath.Join(out, filepath.FromSlash(pendingPath)))
+	return os.Remove(inDir(out, pendingPath))
 }
 
 // removeEmptyParents removes dir and its ancestors below root while they
@@ -118,6 +118,6 @@ func removeEmptyParents(root, dir string) {
 
 // pending reports whether out was left mid-patch.
 func pending(out string) bool {
-	_, err := os.Stat(filepath.Join(out, filepath.FromSlash(pendingPath)))
+	_, err := os.Stat(inDir(out, pendingPath))
 	return err == nil
 }

@@ -3,8 +3,6 @@ package site
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/vergehq/verge/internal/manifest"
 )
@@ -32,7 +30,7 @@ func loadPrevious(out string, force bool) *previous {
 	if err != nil {
 		return nil
 	}
-	data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(versionsPath)))
+	data, err := os.ReadFile(inDir(out, versionsPath))
 	if err != nil {
 		return nil
 	}
@@ -95,7 +93,7 @@ func (p *previous) onDisk(f *manifest.File) *manifest.File {
 
 // path is where f lies in the previous output directory.
 func (p *previous) path(f *manifest.File) string {
-	return filepath.Join(p.dir, filepath.FromSlash(strings.TrimPrefix(f.Path, "/")))
+	return inDir(p.dir, f.Path)
 }
 
 // versioned is a loader whose loaded state has tag versions.

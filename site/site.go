@@ -84,9 +84,6 @@ type buildState struct {
 	collectionOf map[string]string // entry tag -> its collection's tag
 }
 
-// runtimeWorkers is how many goroutines CPU-bound loops use.
-func runtimeWorkers() int { return runtime.GOMAXPROCS(0) }
-
 // declError records a mistake in a declaration, located at the caller of
 // the declaring function in the site's code.
 func (s *Site) declError(format string, args ...any) {

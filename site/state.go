@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 
 	"github.com/vergehq/verge/internal/manifest"
@@ -54,7 +53,7 @@ func (b *buildState) inputHash() string {
 // readSummary returns the previous build's summary if its output is still
 // there, else nil.
 func readSummary(out string) *buildSummary {
-	data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(statePath)))
+	data, err := os.ReadFile(inDir(out, statePath))
 	if err != nil || pending(out) {
 		return nil
 	}
@@ -62,7 +61,7 @@ func readSummary(out string) *buildSummary {
 	if json.Unmarshal(data, &s) != nil {
 		return nil
 	}
-	if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(manifest.Path))); err != nil {
+	if _, err := os.Stat(inDir(out, manifest.Path)); err != nil {
 		return nil
 	}
 	return &s

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/vergehq/verge/internal/fsatomic"
@@ -95,7 +94,7 @@ func (w *outWriter) dest(urlPath string) (string, error) {
 	if err := w.ensure(); err != nil {
 		return "", err
 	}
-	p := filepath.Join(w.tmp, filepath.FromSlash(strings.TrimPrefix(urlPath, "/")))
+	p := inDir(w.tmp, urlPath)
 	dir := filepath.Dir(p)
 	if _, ok := w.dirs.Load(dir); !ok {
 		// One mkdir when the parent exists (the common case: a page's own
@@ -143,10 +142,10 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 		// Same output; only the inputs (a whitespace edit that renders
 		// the same, say) differ. Versions first: a summary must never
 		// vouch for versions that are not on disk.
-		if err := fsatomic.WriteFile(filepath.Join(w.out, filepath.FromSlash(versionsPath)), vdata); err != nil {
+		if err := fsatomic.WriteFile(inDir(w.out, versionsPath), vdata); err != nil {
 			return true, err
 		}
-		return true, fsatomic.WriteFile(filepath.Join(w.out, filepath.FromSlash(statePath)), sdata)
+		return true, fsatomic.WriteFile(inDir(w.out, statePath), sdata)
 	}
 	mdata, err := m.Encode()
 	if err != nil {
@@ -200,7 +199,7 @@ func checkOutDir(out string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(manifest.Path))); err != nil {
+	if _, err := os.Stat(inDir(out, manifest.Path)); err != nil {
 		return fmt.Errorf("%s exists and is not a Verge build output (it has no %s): remove it or set output_dir to another directory", out, manifest.Path)
 	}
 	return nil

@@ -43,11 +43,6 @@ func (d *Diagnostic) Error() string {
 	return b.String()
 }
 
-// New returns a diagnostic for file:line with a message and a hint.
-func New(file string, line int, msg, hint string) *Diagnostic {
-	return &Diagnostic{File: file, Line: line, Msg: msg, Hint: hint}
-}
-
 // List is a set of diagnostics reported together. The zero value is ready
 // to use and safe for concurrent Add.
 type List struct {
