@@ -65,7 +65,10 @@ func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
 	t := newTimer()
 	out := opts.OutDir
 	if out == "" {
-		out = filepath.Join(s.root, filepath.FromSlash(s.cfg.OutputDir))
+		out = filepath.FromSlash(s.cfg.OutputDir)
+		if !filepath.IsAbs(out) {
+			out = filepath.Join(s.root, out)
+		}
 	}
 	out, _ = filepath.Abs(out)
 	rep := &Report{OutDir: out}

@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vergehq/verge/internal/manifest"
+	"github.com/vergehq/verge/site"
 )
 
 func readOut(t *testing.T, out, p string) string {
@@ -287,5 +289,23 @@ func TestTagSpellingChangeRebuildsTheTagsPage(t *testing.T) {
 	}
 	if tags := readOut(t, out, "tags/index.html"); !strings.Contains(tags, "WEB (2)") {
 		t.Errorf("/tags/ still shows the old spelling:\n%s", tags)
+	}
+}
+
+func TestOutputDirFromConfig(t *testing.T) {
+	dir, _ := extractSite(t, "ok")
+	abs := filepath.Join(t.TempDir(), "public")
+	for _, tc := range []struct{ setting, want string }{
+		{"public", filepath.Join(dir, "public")},
+		{abs, abs},
+	} {
+		writeFile(t, filepath.Join(dir, "verge.toml"), "output_dir = \""+tc.setting+"\"\n")
+		rep, err := declareTestSite(dir).Build(context.Background(), site.BuildOptions{BuildKey: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.OutDir != tc.want {
+			t.Errorf("output_dir %q: built into %s, want %s", tc.setting, rep.OutDir, tc.want)
+		}
 	}
 }
