@@ -1,7 +1,6 @@
 package assets
 
 import (
-	"os"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -9,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/rawfile"
 )
 
 // loaded is one file read from disk and hashed once.
@@ -42,7 +42,7 @@ func readAll(dir string, logicals []string) []loaded {
 				f := &out[j]
 				f.logical = logicals[j]
 				f.abs = filepath.Join(dir, filepath.FromSlash(f.logical))
-				f.data, f.err = os.ReadFile(f.abs)
+				f.data, f.err = rawfile.ReadFile(f.abs)
 				if f.err == nil {
 					f.sum = sum(f.data)
 				}

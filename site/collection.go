@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/rawfile"
 )
 
 // Collection is a directory of Markdown files under content/ whose front
@@ -190,7 +191,7 @@ func (c *Collection[T]) dir(b *buildState) string {
 }
 
 func (c *Collection[T]) loadEntry(b *buildState, file string) (*Entry[T], error) {
-	src, err := os.ReadFile(file)
+	src, err := rawfile.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}

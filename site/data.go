@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/rawfile"
 )
 
 // DataFile is a JSON, YAML or TOML file under data/ decoded into T.
@@ -64,7 +65,7 @@ func (d *DataFile[T]) load(b *buildState, errs *diag.List) {
 		return
 	}
 	rel := found[0]
-	src, err := os.ReadFile(inDir(b.root, rel))
+	src, err := rawfile.ReadFile(inDir(b.root, rel))
 	if err != nil {
 		errs.AddErr(rel, err)
 		return

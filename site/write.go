@@ -12,6 +12,7 @@ import (
 
 	"github.com/vergehq/verge/internal/fsatomic"
 	"github.com/vergehq/verge/internal/manifest"
+	"github.com/vergehq/verge/internal/rawfile"
 )
 
 // outWriter writes a build into a temporary directory beside the output
@@ -115,7 +116,7 @@ func (w *outWriter) write(urlPath string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(p, data, 0o644)
+	return rawfile.WriteFile(p, data, 0o644)
 }
 
 // abort removes the temporary directory (after commit, the old output).
