@@ -46,6 +46,12 @@ type Options struct {
 	// Sourcemap writes external .map files next to bundles, linked from
 	// them.
 	Sourcemap bool
+	// StableNames leaves the content hash out of entry bundles' and
+	// other assets' names ("/_assets/css/main.css"), for the dev server:
+	// pages then stay the same when only an asset changes, and the browser
+	// can swap a stylesheet in place. Files keep Fingerprinted, which then
+	// marks the files a production build would fingerprint.
+	StableNames bool
 	// PublicPath is the URL prefix of fingerprinted outputs, starting with
 	// "/"; "" means DefaultPublicPath.
 	PublicPath string

@@ -170,7 +170,7 @@ func (b *Builder) assemble(bun *bundle, others, statics []loaded, errs *diag.Lis
 			continue
 		}
 		f := &File{
-			Path:          fingerprintedPath(o.PublicPath, a.logical, a.sum),
+			Path:          fingerprintedPath(o.PublicPath, a.logical, a.sum, o.StableNames),
 			Data:          a.data,
 			Source:        a.logical,
 			Integrity:     a.sum.integrity(),

@@ -108,3 +108,40 @@ func TestBuilderConcurrentBuilds(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// With StableNames an edit changes an asset's bytes, never its URL: the
+// dev server relies on that to swap stylesheets without touching pages.
+func TestStableNames(t *testing.T) {
+	root := writeTree(t, site)
+	opts := siteOptions(root)
+	opts.StableNames = true
+	b, err := NewBuilder(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Dispose()
+	r1, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLookup(t, r1, "css/main.css").Path; got != "/_assets/css/main.css" {
+		t.Errorf("main.css at %s, want /_assets/css/main.css", got)
+	}
+	writeFiles(t, root, map[string]string{"assets/css/_vars.css": ":root { --fg: #abcdef; }\n"})
+	r2, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r1.Files {
+		if f.Source == "" {
+			continue
+		}
+		g := mustLookup(t, r2, f.Source)
+		if g.Path != f.Path {
+			t.Errorf("%s moved from %s to %s", f.Source, f.Path, g.Path)
+		}
+	}
+	if !strings.Contains(string(mustLookup(t, r2, "css/main.css").Data), "#abcdef") {
+		t.Error("edit not built")
+	}
+}

@@ -66,6 +66,9 @@ func (b *Builder) esbuildOptions(entries []string) api.BuildOptions {
 		LogOverride:       logOverrides(),
 		Plugins:           []api.Plugin{externalURLPaths, cssCheck(o.Root)},
 	}
+	if o.StableNames {
+		opts.EntryNames = "[dir]/[name]"
+	}
 	if o.Minify {
 		opts.LegalComments = api.LegalCommentsNone
 	}

@@ -99,8 +99,12 @@ func (d digest) nameHash() string {
 	return base32.StdEncoding.EncodeToString(d[:5])
 }
 
-// fingerprintedPath returns publicPath/dir/name-HASH.ext for a logical path.
-func fingerprintedPath(publicPath, logical string, d digest) string {
+// fingerprintedPath returns publicPath/dir/name-HASH.ext for a logical
+// path, or publicPath/logical with stable names.
+func fingerprintedPath(publicPath, logical string, d digest, stable bool) string {
+	if stable {
+		return publicPath + "/" + logical
+	}
 	dir, name := path.Split(logical)
 	ext := path.Ext(name)
 	return publicPath + "/" + dir + strings.TrimSuffix(name, ext) + "-" + d.nameHash() + ext

@@ -23,6 +23,28 @@ type AssetRef struct {
 // assetLookup resolves a logical asset path ("css/main.css") for a build.
 type assetLookup struct {
 	res *assets.Result
+	// stable is set for the dev server's builds, whose asset URLs carry
+	// no hash (assets.Options.StableNames): pages then neither depend on
+	// an asset's bytes nor carry SRI, which would go stale as the file
+	// changes under the same URL.
+	stable bool
+}
+
+// version is what a page that references f depends on: the URL it
+// writes, and in a production build the bytes that URL stands for.
+func (a assetLookup) version(f *assets.File) string {
+	if a.stable {
+		return f.Path
+	}
+	return f.Integrity
+}
+
+// integrity is the SRI value a page writes for f ("" for none).
+func (a assetLookup) integrity(f *assets.File) string {
+	if a.stable {
+		return ""
+	}
+	return f.Integrity
 }
 
 func (a assetLookup) find(logical string) (*assets.File, bool) {
@@ -68,18 +90,26 @@ func Asset(ctx context.Context, logical string) AssetRef {
 			Hint: "add assets/" + strings.TrimPrefix(logical, "/") + ", or fix the path (it is relative to assets/)"})
 		return AssetRef{}
 	}
-	c.deps[assetTag(f)] = f.Integrity
-	return AssetRef{URL: f.Path, Integrity: f.Integrity}
+	c.deps[assetTag(f)] = c.b.assets.version(f)
+	return AssetRef{URL: f.Path, Integrity: c.b.assets.integrity(f)}
 }
 
 // Stylesheet renders <link rel="stylesheet"> for the asset, with SRI.
 func Stylesheet(logical string) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		a := Asset(ctx, logical)
-		_, err := fmt.Fprintf(w, `<link rel="stylesheet" href="%s" integrity="%s" crossorigin="anonymous">`,
-			templ.EscapeString(a.URL), a.Integrity)
+		_, err := fmt.Fprintf(w, `<link rel="stylesheet" href="%s"%s>`, templ.EscapeString(a.URL), a.sriAttrs())
 		return err
 	})
+}
+
+// sriAttrs are the integrity and crossorigin attributes for a, if it has
+// an SRI value.
+func (a AssetRef) sriAttrs() string {
+	if a.Integrity == "" {
+		return ""
+	}
+	return ` integrity="` + a.Integrity + `" crossorigin="anonymous"`
 }
 
 // Script renders a <script type="module"> for the asset, with SRI. Module
@@ -88,8 +118,7 @@ func Stylesheet(logical string) templ.Component {
 func Script(logical string) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		a := Asset(ctx, logical)
-		_, err := fmt.Fprintf(w, `<script type="module" src="%s" integrity="%s" crossorigin="anonymous" defer></script>`,
-			templ.EscapeString(a.URL), a.Integrity)
+		_, err := fmt.Fprintf(w, `<script type="module" src="%s"%s defer></script>`, templ.EscapeString(a.URL), a.sriAttrs())
 		return err
 	})
 }

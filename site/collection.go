@@ -34,6 +34,7 @@ type collState[T any] struct {
 	entries []*Entry[T] // sorted, drafts removed unless the config keeps them
 	byID    map[string]*Entry[T]
 	version string // hash of the members in order: changes on add, remove, reorder
+	files   map[string]*Entry[T] // by absolute source path, drafts included
 }
 
 // Markdown declares the collection content/dir: every .md file in it and
@@ -137,6 +138,30 @@ func (c *Collection[T]) Get(ctx *Ctx, id string) (*Entry[T], error) {
 // load reads the collection's files in parallel and records every bad file
 // in errs, so one run reports them all.
 func (c *Collection[T]) load(b *buildState, errs *diag.List) {
+	c.loadReusing(b, nil, nil, errs)
+}
+
+// reload is load for the dev server: when no changed path (see
+// changeSet) touches the collection, old's state is taken as it is;
+// otherwise only the files that changed are read again, and every other
+// entry, its rendered Markdown included, is reused.
+func (c *Collection[T]) reload(b, old *buildState, ch *changeSet, errs *diag.List) {
+	prev, _ := old.states[c].(*collState[T])
+	switch {
+	case prev == nil:
+		c.load(b, errs)
+	case !ch.touches(c.dir(b)):
+		b.mu.Lock()
+		b.states[c] = prev
+		b.mu.Unlock()
+	default:
+		c.loadReusing(b, prev, ch, errs)
+	}
+}
+
+// loadReusing loads the collection, reusing prev's entry for every file
+// that ch does not mark as changed (prev nil: none).
+func (c *Collection[T]) loadReusing(b *buildState, prev *collState[T], ch *changeSet, errs *diag.List) {
 	dir := c.dir(b)
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -159,6 +184,12 @@ func (c *Collection[T]) load(b *buildState, errs *diag.List) {
 	}
 	entries := make([]*Entry[T], len(files))
 	parallel(len(files), func(i int) {
+		if prev != nil && !ch.has(files[i]) {
+			if e := prev.files[files[i]]; e != nil {
+				entries[i] = e
+				return
+			}
+		}
 		e, err := c.loadEntry(b, files[i])
 		if err != nil {
 			errs.AddErr(relPath(b.root, files[i]), err)
@@ -166,9 +197,13 @@ func (c *Collection[T]) load(b *buildState, errs *diag.List) {
 		}
 		entries[i] = e
 	})
-	st := &collState[T]{byID: make(map[string]*Entry[T], len(entries))}
-	for _, e := range entries {
-		if e == nil || (e.Draft && !b.cfg.Build.Drafts) {
+	st := &collState[T]{byID: make(map[string]*Entry[T], len(entries)), files: make(map[string]*Entry[T], len(entries))}
+	for i, e := range entries {
+		if e == nil {
+			continue
+		}
+		st.files[files[i]] = e
+		if e.Draft && !b.cfg.Build.Drafts {
 			continue
 		}
 		st.entries = append(st.entries, e)

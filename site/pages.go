@@ -38,7 +38,7 @@ func (s *Site) renderPages(ctx context.Context, b *buildState, jobs []pageJob, p
 			if !ok {
 				return "", "", false
 			}
-			return f.Path, f.Integrity, true
+			return f.Path, b.assets.integrity(f), true
 		},
 	})
 	prog.start("render", len(todo))

@@ -113,7 +113,7 @@ func (b *buildState) versions() map[string]string {
 		if b.assets.res != nil {
 			for _, f := range b.assets.res.Files {
 				if f.Source != "" {
-					v[assetTag(f)] = f.Integrity
+					v[assetTag(f)] = b.assets.version(f)
 				}
 			}
 		}

@@ -1,0 +1,287 @@
+package site
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/vergehq/verge/assets"
+	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/manifest"
+	"github.com/vergehq/verge/render"
+)
+
+// devBuild is one build of the dev server, held in memory: nothing of it
+// is written to disk. It is never modified once made; a rebuild makes a
+// new one that shares what did not change.
+type devBuild struct {
+	b        *buildState
+	res      *assets.Result
+	versions map[string]string
+	pages    map[string]*devPage     // by URL path of the file, "/posts/a/index.html"
+	files    map[string]*assets.File // asset and static outputs by URL path
+	seq      int                     // counts good builds
+}
+
+// devPage is a rendered page.
+type devPage struct {
+	job   pageJob
+	html  []byte
+	tags  []string
+	links []render.Link
+}
+
+// devBuilder makes devBuilds, each from the last good one and the changes
+// since. It is used by one goroutine at a time.
+type devBuilder struct {
+	s       *Site
+	key     string // identifies the site program (see BuildOptions.BuildKey)
+	assets  *assets.Builder
+	textGen int // counts .templ text changes: part of every page's site tag
+}
+
+// devResult is the outcome of a rebuild.
+type devResult struct {
+	build    *devBuild // nil when the build failed
+	errs     *diag.List
+	changed  []string       // routes whose HTML changed, appeared or vanished
+	assets   []*assets.File // outputs whose bytes changed, or that appeared
+	rendered int
+	took     time.Duration
+}
+
+func newDevBuilder(s *Site, key string) *devBuilder {
+	return &devBuilder{s: s, key: key}
+}
+
+// close releases esbuild's context.
+func (d *devBuilder) close() {
+	if d.assets != nil {
+		d.assets.Dispose()
+	}
+}
+
+// build makes the next build from old (nil: from scratch) and ch.
+func (d *devBuilder) build(ctx context.Context, old *devBuild, ch *changeSet) devResult {
+	start := time.Now()
+	s := d.s
+	var errs diag.List
+	res := devResult{errs: &errs}
+	if old == nil || ch.all || ch.has(filepath.Join(s.root, ConfigFile)) {
+		s.cfg, s.cfgErr = LoadConfig(s.root)
+		old, ch = nil, &changeSet{all: true, paths: ch.paths, templ: ch.templ}
+		d.close()
+		d.assets = nil
+	}
+	if s.cfgErr != nil {
+		errs.AddErr(ConfigFile, s.cfgErr)
+		return res
+	}
+	for _, e := range s.declErrs.Items() {
+		errs.Add(e)
+	}
+	if ch.templ {
+		d.textGen++
+	}
+	b, err := s.newBuildState(fmt.Sprintf("%s/text-%d", d.key, d.textGen))
+	if err != nil {
+		errs.AddErr("", err)
+		return res
+	}
+
+	// Assets, if they may have changed, alongside content.
+	var ares *assets.Result
+	var wg sync.WaitGroup
+	if old == nil || ch.touches(filepath.Join(s.root, "assets")) || ch.touches(filepath.Join(s.root, "static")) {
+		wg.Go(func() {
+			if d.assets == nil {
+				ab, err := assets.NewBuilder(d.assetOptions())
+				if err != nil {
+					errs.AddErr("assets", err)
+					return
+				}
+				d.assets = ab
+			}
+			r, err := d.assets.Build(ctx)
+			errs.AddErr("assets", err)
+			ares = r
+		})
+	} else {
+		ares = old.res
+	}
+	for _, l := range s.loaders {
+		if r, ok := l.(reloader); ok && old != nil {
+			r.reload(b, old.b, ch, &errs)
+		} else {
+			l.load(b, &errs)
+		}
+	}
+	wg.Wait()
+	if errs.Len() > 0 {
+		return res
+	}
+	b.assets = assetLookup{res: ares, stable: true}
+
+	nb := &devBuild{b: b, res: ares, versions: b.versions(), pages: map[string]*devPage{}, files: map[string]*assets.File{}}
+	if old != nil {
+		nb.seq = old.seq
+	}
+	nb.seq++
+	for _, f := range ares.Files {
+		nb.files[f.Path] = f
+	}
+	jobs := s.expandRoutes(b, &errs)
+	if errs.Len() > 0 {
+		return res
+	}
+	res.rendered = d.renderPages(ctx, b, old, nb, jobs, &errs)
+	if errs.Len() > 0 {
+		return res
+	}
+	d.checkOutput(old, nb, &errs)
+	if errs.Len() > 0 {
+		return res
+	}
+	res.build = nb
+	res.changed, res.assets = diffBuilds(old, nb)
+	res.took = time.Since(start)
+	return res
+}
+
+func (d *devBuilder) assetOptions() assets.Options {
+	s := d.s
+	return assets.Options{
+		Root:        s.root,
+		AssetsDir:   filepath.Join(s.root, "assets"),
+		StaticDir:   filepath.Join(s.root, "static"),
+		Entries:     s.cfg.Build.Entries,
+		Target:      s.cfg.Build.Targets,
+		Minify:      s.cfg.Build.Minify,
+		Sourcemap:   s.cfg.Build.Sourcemap,
+		StableNames: true,
+	}
+}
+
+// reloader is a loader that can reuse what an earlier build loaded.
+type reloader interface {
+	reload(b, old *buildState, ch *changeSet, errs *diag.List)
+}
+
+// renderPages renders the jobs whose dependencies changed since old and
+// takes the others from old; it returns how many it rendered.
+func (d *devBuilder) renderPages(ctx context.Context, b *buildState, old, nb *devBuild, jobs []pageJob, errs *diag.List) int {
+	var todo []render.Page
+	var todoJobs []pageJob
+	for _, j := range jobs {
+		p := "/" + OutputPath(j.route)
+		if old != nil {
+			if op := old.pages[p]; op != nil && op.job.route == j.route && unchangedDeps(op.tags, old.versions, nb.versions) {
+				nb.pages[p] = &devPage{job: j, html: op.html, tags: op.tags, links: op.links}
+				continue
+			}
+		}
+		todo = append(todo, render.Page{Route: j.route, Render: d.s.pageRenderer(b, j)})
+		todoJobs = append(todoJobs, j)
+	}
+	r := render.New(render.Options{
+		Minify: d.s.cfg.Build.Minify,
+		Asset: func(ref string) (string, string, bool) {
+			f, ok := b.assets.sourceRef(ref)
+			if !ok {
+				return "", "", false
+			}
+			return f.Path, "", true
+		},
+	})
+	var mu sync.Mutex
+	r.RenderAll(ctx, todo, func(k int, o render.Output) {
+		j := todoJobs[k]
+		if o.Err != nil {
+			reportPageErr(b, j, o.Err, errs)
+			return
+		}
+		tags := o.Tags
+		if len(o.Assets) > 0 {
+			tags = addAssetTags(b, tags, o.Assets)
+		}
+		mu.Lock()
+		nb.pages["/"+OutputPath(j.route)] = &devPage{job: j, html: o.HTML, tags: tags, links: o.Links}
+		mu.Unlock()
+	})
+	if ctx.Err() != nil {
+		errs.AddErr("", ctx.Err())
+	}
+	return len(todo)
+}
+
+// unchangedDeps reports whether every tag has the same version in both
+// maps (a tag without a version, from Ctx.Depend, never counts as
+// unchanged).
+func unchangedDeps(tags []string, before, now map[string]string) bool {
+	for _, t := range tags {
+		v, ok := now[t]
+		if !ok || before[t] != v {
+			return false
+		}
+	}
+	return len(tags) > 0
+}
+
+// checkOutput reports two sources producing one path, and broken links:
+// those of pages whose HTML changed, or of every page when the set of
+// served paths changed (a link elsewhere may have lost its target).
+func (d *devBuilder) checkOutput(old, nb *devBuild, errs *diag.List) {
+	files := make([]*outputFile, 0, len(nb.files)+len(nb.pages))
+	for p := range nb.files {
+		if pg := nb.pages[p]; pg != nil {
+			errs.Add(&diag.Diagnostic{File: "static" + p, Msg: fmt.Sprintf("%s is produced twice: by %s and by %s", p, "static"+p, describe(pg.job)),
+				Hint: "rename the static file or change the route"})
+		}
+		files = append(files, &outputFile{path: p})
+	}
+	for p, pg := range nb.pages {
+		files = append(files, &outputFile{path: p, rec: manifest.File{Route: pg.job.route}})
+	}
+	sameSet := old != nil && len(old.pages) == len(nb.pages) && len(old.files) == len(nb.files)
+	for p := range nb.pages {
+		sameSet = sameSet && old.pages[p] != nil
+	}
+	for p := range nb.files {
+		sameSet = sameSet && old.files[p] != nil
+	}
+	var check []*renderedPage
+	for p, pg := range nb.pages {
+		if sameSet && bytes.Equal(old.pages[p].html, pg.html) {
+			continue // the same links, to the same set of targets
+		}
+		check = append(check, &renderedPage{job: pg.job, links: pg.links})
+	}
+	d.s.checkLinks(nb.b, files, check, errs)
+}
+
+// diffBuilds lists the routes whose HTML differs between old and nb, and
+// the asset and static outputs whose bytes changed or that are new.
+func diffBuilds(old, nb *devBuild) (routes []string, changed []*assets.File) {
+	if old == nil {
+		return nil, nil
+	}
+	for p, pg := range nb.pages {
+		if op := old.pages[p]; op == nil || !bytes.Equal(op.html, pg.html) {
+			routes = append(routes, pg.job.route)
+		}
+	}
+	for p, op := range old.pages {
+		if nb.pages[p] == nil {
+			routes = append(routes, op.job.route)
+		}
+	}
+	for p, f := range nb.files {
+		if of := old.files[p]; of == nil || of.Integrity != f.Integrity {
+			changed = append(changed, f)
+		}
+	}
+	return routes, changed
+}

@@ -1,0 +1,260 @@
+package site
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+	"html"
+	"log/slog"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vergehq/verge/internal/diag"
+)
+
+//go:embed devclient.js
+var liveClientJS []byte
+
+// liveScript is what the dev server adds to every HTML page it serves.
+const liveScript = `<script type="module" src="/_verge/live.js"></script>`
+
+// devServer serves the dev server's current build from memory, with the
+// site's API functions, and keeps open pages current through the hub.
+type devServer struct {
+	s        *Site
+	builder  *devBuilder
+	hub      *hub
+	instance string // this process, so pages notice a restart
+	log      *slog.Logger
+	funcs    *http.ServeMux
+
+	mu        sync.RWMutex
+	cur       *devBuild          // last good build; nil before the first
+	buildErrs []*diag.Diagnostic // why the last rebuild failed; nil when it did not
+	extErrs   []*diag.Diagnostic // reported by the verge CLI (a compile error)
+}
+
+func newDevServer(s *Site, key string, log *slog.Logger) *devServer {
+	ds := &devServer{s: s, builder: newDevBuilder(s, key), hub: newHub(), log: log,
+		instance: strconv.FormatInt(time.Now().UnixNano(), 36)}
+	ds.funcs = http.NewServeMux()
+	for _, fn := range s.funcs {
+		ds.funcs.Handle(fn.Pattern, ds.function(fn))
+	}
+	return ds
+}
+
+// current returns the build being served.
+func (ds *devServer) current() *devBuild {
+	ds.mu.RLock()
+	defer ds.mu.RUnlock()
+	return ds.cur
+}
+
+// errors returns what the overlay should show, build errors first.
+func (ds *devServer) errors() []*diag.Diagnostic {
+	ds.mu.RLock()
+	defer ds.mu.RUnlock()
+	return append(append([]*diag.Diagnostic(nil), ds.buildErrs...), ds.extErrs...)
+}
+
+// rebuild applies ch, swaps in the new build if it succeeded, and tells
+// the open pages what changed. It reports whether the build succeeded.
+func (ds *devServer) rebuild(ctx context.Context, ch *changeSet) bool {
+	old := ds.current()
+	res := ds.builder.build(ctx, old, ch)
+	if res.build == nil {
+		items := res.errs.Items()
+		ds.mu.Lock()
+		ds.buildErrs = items
+		ds.mu.Unlock()
+		ds.log.Error("build failed; still serving the last good build", "errors", len(items))
+		for _, d := range items {
+			ds.log.Error(d.Error())
+		}
+		ds.sendErrors()
+		return false
+	}
+	ds.mu.Lock()
+	hadErrs := len(ds.buildErrs) > 0
+	ds.cur, ds.buildErrs = res.build, nil
+	ds.mu.Unlock()
+	ds.log.Info("rebuilt", "pages", len(res.build.pages), "rendered", res.rendered, "changed", len(res.changed),
+		"assets", len(res.assets), "took", res.took.Round(time.Millisecond))
+	ds.notify(old, res)
+	if hadErrs {
+		ds.sendErrors() // "ok" when nothing is left to show
+	}
+	return true
+}
+
+// notify tells each open page what happened to it.
+func (ds *devServer) notify(old *devBuild, res devResult) {
+	seq := res.build.seq
+	if old == nil {
+		// The first good build after failing ones: every page is new.
+		ds.hub.send(nil, liveMsg{Type: "reload"})
+		return
+	}
+	changed := map[string]bool{}
+	for _, r := range res.changed {
+		changed["/"+OutputPath(r)] = true
+	}
+	ds.hub.send(func(c *liveClient) bool { return changed["/"+OutputPath(c.path)] }, liveMsg{Type: "reload"})
+	var css, other []string
+	for _, f := range res.assets {
+		if strings.HasPrefix(f.ContentType, "text/css") {
+			css = append(css, f.Path)
+		} else {
+			other = append(other, f.Path)
+		}
+	}
+	// The client swaps the stylesheets it has and reloads for the other
+	// files it references; pages that reload anyway need neither.
+	notChanged := func(c *liveClient) bool { return !changed["/"+OutputPath(c.path)] }
+	if len(css) > 0 {
+		ds.hub.send(notChanged, liveMsg{Type: "css", Paths: css, Seq: seq})
+	}
+	if len(other) > 0 {
+		ds.hub.send(notChanged, liveMsg{Type: "assets", Paths: other, Seq: seq})
+	}
+}
+
+// sendErrors shows the current errors on every page, or clears them.
+func (ds *devServer) sendErrors() {
+	ds.hub.send(nil, ds.errorMsg())
+}
+
+func (ds *devServer) errorMsg() liveMsg {
+	if errs := ds.errors(); len(errs) > 0 {
+		return liveMsg{Type: "errors", Errors: liveErrors(ds.s.root, errs)}
+	}
+	return liveMsg{Type: "ok"}
+}
+
+// ServeHTTP serves the live-reload endpoints, the API functions, and the
+// build's pages, assets and static files.
+func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/_verge/live.js":
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(liveClientJS)
+		return
+	case "/_verge/events":
+		ds.hub.serveEvents(w, r, []liveMsg{{Type: "hello", Instance: ds.instance}, ds.errorMsg()})
+		return
+	}
+	if h, pattern := ds.funcs.Handler(r); pattern != "" {
+		h.ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	cur := ds.current()
+	if cur == nil {
+		// No good build yet: a page that shows the errors and reloads
+		// when they are fixed.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "<!doctype html><html><head><title>Build failed</title>%s</head><body></body></html>", liveScript)
+		return
+	}
+	p := r.URL.Path
+	if pg := cur.pages["/"+OutputPath(p)]; pg != nil && (strings.HasSuffix(p, "/") || pg.job.route == p) {
+		ds.servePage(w, r, pg, http.StatusOK)
+		return
+	}
+	if !strings.HasSuffix(p, "/") {
+		if cur.pages["/"+OutputPath(p+"/")] != nil || cur.files[p+"/index.html"] != nil {
+			// Pages live at their directory URL, as the edge serves them.
+			target := p + "/"
+			if r.URL.RawQuery != "" {
+				target += "?" + r.URL.RawQuery
+			}
+			http.Redirect(w, r, target, http.StatusMovedPermanently)
+			return
+		}
+	}
+	f := cur.files[p]
+	if f == nil && strings.HasSuffix(p, "/") {
+		f = cur.files[p+"index.html"]
+	}
+	if f != nil {
+		w.Header().Set("Content-Type", f.ContentType)
+		if strings.HasPrefix(f.ContentType, "text/html") {
+			w.Write(injectLive(f.Data))
+			return
+		}
+		http.ServeContent(w, r, path.Base(p), time.Time{}, bytes.NewReader(f.Data))
+		return
+	}
+	if pg := cur.pages["/404.html"]; pg != nil {
+		ds.servePage(w, r, pg, http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	fmt.Fprintf(w, "<!doctype html><html><head><title>Not found</title>%s</head><body><h1>404: %s is not in the build</h1></body></html>",
+		liveScript, html.EscapeString(p))
+}
+
+func (ds *devServer) servePage(w http.ResponseWriter, r *http.Request, pg *devPage, status int) {
+	w.Header().Set("Content-Type", pageContentType(pg.job.route))
+	w.WriteHeader(status)
+	if r.Method == http.MethodHead {
+		return
+	}
+	if isHTMLRoute(pg.job.route) {
+		w.Write(injectLive(pg.html))
+		return
+	}
+	w.Write(pg.html)
+}
+
+func isHTMLRoute(route string) bool {
+	return strings.HasSuffix(route, "/") || strings.HasSuffix(route, ".html")
+}
+
+// injectLive adds the live-reload script at the end of <head>, or of the
+// document if it has none.
+func injectLive(page []byte) []byte {
+	i := bytes.Index(page, []byte("</head>"))
+	if i < 0 {
+		i = len(page)
+	}
+	out := make([]byte, 0, len(page)+len(liveScript))
+	out = append(out, page[:i]...)
+	out = append(out, liveScript...)
+	return append(out, page[i:]...)
+}
+
+// function serves an API function against the current build, within its
+// declared body limit and timeout; a panic becomes a 500, not a crash.
+func (ds *devServer) function(fn *Function) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cur := ds.current()
+		if cur == nil {
+			http.Error(w, "the site has not built yet", http.StatusServiceUnavailable)
+			return
+		}
+		defer func() {
+			if v := recover(); v != nil {
+				ds.log.Error("function panicked", "func", fn.Pattern, "decl", fn.Decl, "panic", v)
+				http.Error(w, fmt.Sprintf("function %s panicked: %v", fn.Pattern, v), http.StatusInternalServerError)
+			}
+		}()
+		ctx, cancel := context.WithTimeout(r.Context(), fn.Timeout)
+		defer cancel()
+		r.Body = http.MaxBytesReader(w, r.Body, fn.MaxBody)
+		c := newCtx(ctx, cur.b, r.URL.Path)
+		if err := fn.Handler(c, w, r.WithContext(c)); err != nil {
+			ds.log.Error("function failed", "func", fn.Pattern, "err", err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+	})
+}

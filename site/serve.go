@@ -1,0 +1,229 @@
+package site
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/watch"
+)
+
+// DefaultPort is where `serve` listens unless told otherwise.
+const DefaultPort = 1717
+
+// Environment of a site program run by `verge serve`, which owns the
+// listening socket (so it survives restarts of the site program) and
+// drives the program through a control stream.
+const (
+	// EnvListenFD names the file descriptor of an open listening socket
+	// to serve on instead of opening one.
+	EnvListenFD = "VERGE_LISTEN_FD"
+	// EnvReadyFD names a file descriptor to write "ready\n" to once the
+	// first build is served.
+	EnvReadyFD = "VERGE_READY_FD"
+	// EnvControl, set to "stdin", makes the program read control
+	// messages (ControlMsg, one JSON object per line) from its stdin.
+	EnvControl = "VERGE_CONTROL"
+)
+
+// ControlMsg is a message from `verge serve` to the site program.
+type ControlMsg struct {
+	// Type is "templ" (a .templ file's text changed: render every page
+	// again), "errors" (show Errors, from compiling the site) or "clear"
+	// (the compile errors are fixed).
+	Type   string             `json:"type"`
+	Errors []*diag.Diagnostic `json:"errors,omitempty"`
+}
+
+func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	port := fs.Int("port", DefaultPort, "port to listen on, on 127.0.0.1")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{} // a terminal needs no timestamps
+		}
+		return a
+	}}))
+	ln, err := listen(*port)
+	if err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
+		return 1
+	}
+	key := os.Getenv("VERGE_BUILD_KEY")
+	if key == "" {
+		if exe, err := os.Executable(); err == nil {
+			key, _ = fileHash(exe)
+		}
+	}
+	start := time.Now()
+	ds := newDevServer(s, key, log)
+	defer ds.builder.close()
+	w, err := watch.New([]string{s.root}, watch.Options{Skip: s.skipWatch})
+	if err != nil {
+		fmt.Fprintln(stderr, "serve: watching", s.root+":", err)
+		return 1
+	}
+	defer w.Close()
+	ok := ds.rebuild(ctx, &changeSet{all: true, paths: map[string]bool{}})
+
+	baseCtx, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	srv := &http.Server{Handler: ds, BaseContext: func(net.Listener) context.Context { return baseCtx },
+		ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	url := "http://" + ln.Addr().String() + "/"
+	if cur := ds.current(); ok && cur != nil {
+		fmt.Fprintf(stdout, "serving %s  (%d pages, first build %s)\n", url, len(cur.pages), time.Since(start).Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(stdout, "serving %s  (the build failed: the page shows why, and reloads when it is fixed)\n", url)
+	}
+	signalReady()
+
+	control := readControl()
+	pending := &changeSet{paths: map[string]bool{}}
+	for {
+		select {
+		case <-ctx.Done():
+			cancelBase() // ends the event streams, which Shutdown would wait for
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_ = srv.Shutdown(sctx)
+			cancel()
+			return 0
+		case err := <-served:
+			fmt.Fprintln(stderr, "serve:", err)
+			return 1
+		case b, ok := <-w.Batches():
+			if !ok {
+				return 1
+			}
+			pending.merge(s.relevant(b))
+		case m := <-control:
+			switch m.Type {
+			case "templ":
+				pending.templ = true
+			case "errors", "clear":
+				ds.mu.Lock()
+				ds.extErrs = m.Errors
+				ds.mu.Unlock()
+				ds.sendErrors()
+				continue
+			}
+		}
+		if pending.empty() {
+			continue
+		}
+		if ds.rebuild(ctx, pending) {
+			pending = &changeSet{paths: map[string]bool{}}
+		}
+	}
+}
+
+// listen opens the socket to serve on: the one `verge serve` passed down,
+// or 127.0.0.1:port.
+func listen(port int) (net.Listener, error) {
+	if fd := os.Getenv(EnvListenFD); fd != "" {
+		n, err := strconv.Atoi(fd)
+		if err != nil {
+			return nil, fmt.Errorf("%s=%q is not a file descriptor", EnvListenFD, fd)
+		}
+		return net.FileListener(os.NewFile(uintptr(n), "listener"))
+	}
+	return Listen(port)
+}
+
+// Listen opens 127.0.0.1:port, with an error that says what to do when
+// the port is taken.
+func Listen(port int) (net.Listener, error) {
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("port %d on 127.0.0.1 is already in use (another verge serve?): stop that program or pass --port with a free port", port)
+	}
+	return ln, err
+}
+
+func signalReady() {
+	fd, err := strconv.Atoi(os.Getenv(EnvReadyFD))
+	if err != nil {
+		return
+	}
+	f := os.NewFile(uintptr(fd), "ready")
+	fmt.Fprintln(f, "ready")
+	f.Close()
+}
+
+// readControl delivers control messages from stdin when the program runs
+// under `verge serve`; otherwise the channel stays silent.
+func readControl() <-chan ControlMsg {
+	ch := make(chan ControlMsg)
+	if os.Getenv(EnvControl) != "stdin" {
+		return ch
+	}
+	go func() {
+		sc := bufio.NewScanner(os.Stdin)
+		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+		for sc.Scan() {
+			var m ControlMsg
+			if json.Unmarshal(sc.Bytes(), &m) == nil {
+				ch <- m
+			}
+		}
+	}()
+	return ch
+}
+
+// skipWatch leaves out what never feeds the build: version control,
+// dependencies, and the output directory.
+func (s *Site) skipWatch(p string, isDir bool) bool {
+	if !isDir {
+		return false
+	}
+	switch filepath.Base(p) {
+	case ".git", ".hg", "node_modules", ".cache":
+		return true
+	}
+	out := filepath.FromSlash(s.cfg.OutputDir)
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(s.root, out)
+	}
+	return p == filepath.Clean(out)
+}
+
+// relevant keeps the changes the site program handles: content, data,
+// assets, static files and verge.toml. Go and .templ files are for
+// `verge serve`, which recompiles the program.
+func (s *Site) relevant(b watch.Batch) *changeSet {
+	ch := &changeSet{all: b.Rescan, paths: map[string]bool{}}
+	for _, p := range b.Paths {
+		rel, err := filepath.Rel(s.root, p)
+		if err != nil {
+			continue
+		}
+		rel = filepath.ToSlash(rel)
+		top, _, _ := strings.Cut(rel, "/")
+		switch {
+		case rel == ConfigFile, top == "content", top == "data", top == "assets", top == "static":
+			ch.paths[p] = true
+		}
+	}
+	return ch
+}
