@@ -33,7 +33,7 @@ type Collection[T any] struct {
 type collState[T any] struct {
 	entries []*Entry[T] // sorted, drafts removed unless the config keeps them
 	byID    map[string]*Entry[T]
-	version string // hash of the members in order: changes on add, remove, reorder
+	version string               // hash of the members in order: changes on add, remove, reorder
 	files   map[string]*Entry[T] // by absolute source path, drafts included
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"html"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/manifest"
 )
 
 //go:embed devclient.js
@@ -149,6 +151,9 @@ func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/_verge/events":
 		ds.hub.serveEvents(w, r, []liveMsg{{Type: "hello", Instance: ds.instance}, ds.errorMsg()})
 		return
+	case "/_verge/state":
+		ds.serveState(w)
+		return
 	}
 	if h, pattern := ds.funcs.Handler(r); pattern != "" {
 		h.ServeHTTP(w, r)
@@ -201,6 +206,31 @@ func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNotFound)
 	fmt.Fprintf(w, "<!doctype html><html><head><title>Not found</title>%s</head><body><h1>404: %s is not in the build</h1></body></html>",
 		liveScript, html.EscapeString(p))
+}
+
+// DevState is what /_verge/state reports: the build being served, for
+// tools and tests that need to know when the server has caught up.
+type DevState struct {
+	Build  int               `json:"build"`  // counts good builds
+	Errors int               `json:"errors"` // problems the overlay shows
+	Pages  map[string]string `json:"pages"`  // route -> SHA-256 of the HTML
+	Files  map[string]string `json:"files"`  // asset or static URL path -> SHA-256
+}
+
+func (ds *devServer) serveState(w http.ResponseWriter) {
+	st := DevState{Errors: len(ds.errors()), Pages: map[string]string{}, Files: map[string]string{}}
+	if cur := ds.current(); cur != nil {
+		st.Build = cur.seq
+		for _, pg := range cur.pages {
+			st.Pages[pg.job.route] = manifest.SHA256(pg.html)
+		}
+		for p, f := range cur.files {
+			st.Files[p] = manifest.SHA256(f.Data)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(st)
 }
 
 func (ds *devServer) servePage(w http.ResponseWriter, r *http.Request, pg *devPage, status int) {

@@ -173,6 +173,7 @@ func generateFile(root, path string, memo *genMemo) (changed bool, err error) {
 type templOutput struct {
 	raw, formatted []byte
 	sourceMap      *parser.SourceMap
+	gen            generator.GeneratorOutput // literals, for dev mode
 }
 
 // generateTempl turns the source of the .templ file at rel (slash-separated,
@@ -198,7 +199,7 @@ func generateTempl(rel string, src []byte) (*templOutput, error) {
 	if err != nil {
 		return nil, formatErrorDiag(rel, err, gen.SourceMap)
 	}
-	return &templOutput{raw: raw.Bytes(), formatted: formatted, sourceMap: gen.SourceMap}, nil
+	return &templOutput{raw: raw.Bytes(), formatted: formatted, sourceMap: gen.SourceMap, gen: gen}, nil
 }
 
 // parseErrorDiag locates a templ parse error. The parser counts lines and

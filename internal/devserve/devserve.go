@@ -1,0 +1,235 @@
+// Package devserve runs `verge serve`: it keeps a site program serving
+// from memory while its Go and templ sources change. The site program
+// (site.Main's "serve") watches content, data and assets itself; this
+// package watches the code. A text-only .templ edit is applied through
+// templ's dev mode without recompiling; any other code change regenerates,
+// recompiles and starts a new program, which takes over the listening
+// socket once it has built the site, so no request is refused in between.
+// A compile error leaves the running program serving and shows the error
+// in the browser through it.
+package devserve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/gosite"
+	"github.com/vergehq/verge/internal/watch"
+	"github.com/vergehq/verge/site"
+)
+
+// Options configure Run.
+type Options struct {
+	Dir    string // the site's directory
+	Port   int    // on 127.0.0.1; 0 means site.DefaultPort
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// Run serves the site until ctx is done.
+func Run(ctx context.Context, opts Options) error {
+	root, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return err
+	}
+	if opts.Port == 0 {
+		opts.Port = site.DefaultPort
+	}
+	cache, err := gosite.CacheDir(root)
+	if err != nil {
+		return err
+	}
+	ln, err := site.Listen(opts.Port)
+	if err != nil {
+		return err
+	}
+	// The socket outlives every site program: each gets a copy of it, and
+	// connections that arrive while none accepts wait in its backlog.
+	sock, err := ln.(*net.TCPListener).File()
+	ln.Close()
+	if err != nil {
+		return err
+	}
+	defer sock.Close()
+	textDir, err := os.MkdirTemp("", "verge-templ-text-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(textDir)
+	gen, err := gosite.NewDevGenerator(root, textDir)
+	if err != nil {
+		return err
+	}
+	w, err := watch.New([]string{root}, watch.Options{Skip: skipDir})
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+
+	sv := &supervisor{root: root, cache: cache, sock: sock, textDir: textDir, gen: gen, out: opts.Stdout, errOut: opts.Stderr}
+	defer sv.stop()
+	sv.update(ctx, true)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case b, ok := <-w.Batches():
+			if !ok {
+				return errors.New("file watcher stopped")
+			}
+			if templ, goFiles := codeChanged(b.Paths); b.Rescan || templ || goFiles {
+				sv.update(ctx, b.Rescan || goFiles)
+			}
+		case <-sv.exited():
+			fmt.Fprintln(sv.errOut, "the site program stopped; it starts again when you change its code")
+			sv.proc = nil
+		}
+	}
+}
+
+// skipDir leaves out directories that hold no Go or templ code: the site
+// program watches content and assets itself.
+func skipDir(p string, isDir bool) bool {
+	if !isDir {
+		return false
+	}
+	switch filepath.Base(p) {
+	case ".git", "node_modules", "dist", "content", "data", "static", "assets", "vendor", "testdata":
+		return true
+	}
+	return false
+}
+
+// codeChanged reports whether .templ files, or other code the program is
+// built from, are among paths. Generated _templ.go files are left out:
+// they follow their .templ file, which this package regenerates itself.
+func codeChanged(paths []string) (templ, goFiles bool) {
+	for _, p := range paths {
+		base := filepath.Base(p)
+		switch {
+		case strings.HasSuffix(base, "_templ.go"):
+		case strings.HasSuffix(base, ".templ"):
+			templ = true
+		case strings.HasSuffix(base, ".go"), base == "go.mod", base == "go.sum":
+			goFiles = true
+		}
+	}
+	return templ, goFiles
+}
+
+// supervisor owns the running site program.
+type supervisor struct {
+	root, cache, textDir string
+	sock                 *os.File
+	gen                  *gosite.DevGenerator
+	out, errOut          io.Writer
+	proc                 *process
+	shownErrs            bool // the running program shows our errors
+}
+
+// exited is closed when the running program exits; nil (never ready)
+// when none runs.
+func (sv *supervisor) exited() <-chan struct{} {
+	if sv.proc == nil {
+		return nil
+	}
+	return sv.proc.done
+}
+
+// update regenerates the templ code and applies what changed: templ text
+// to the running program, anything else (goFiles: Go code changed) by
+// compiling and restarting it.
+func (sv *supervisor) update(ctx context.Context, goFiles bool) {
+	res, err := sv.gen.Generate()
+	if err != nil {
+		sv.fail("templ", err)
+		return
+	}
+	if sv.proc != nil && !goFiles && !res.GoChanged {
+		if res.TextChanged {
+			sv.proc.send(site.ControlMsg{Type: "templ"})
+		}
+		sv.clear()
+		return
+	}
+	start := time.Now()
+	bin, err := gosite.Compile(ctx, sv.root, sv.cache)
+	if err != nil {
+		if ctx.Err() == nil {
+			sv.fail("compile", err)
+		}
+		return
+	}
+	if sv.proc != nil && sv.proc.bin == bin {
+		// The program is the same (a comment changed, say); templ text
+		// may still have.
+		if res.TextChanged {
+			sv.proc.send(site.ControlMsg{Type: "templ"})
+		}
+		sv.clear()
+		return
+	}
+	if sv.proc != nil {
+		fmt.Fprintf(sv.errOut, "compiled in %s; starting the new site program\n", time.Since(start).Round(time.Millisecond))
+	}
+	p, err := startProcess(sv, bin)
+	if err != nil {
+		sv.fail("start", err)
+		return
+	}
+	select {
+	case <-p.ready:
+	case <-p.done:
+		sv.fail("start", fmt.Errorf("the site program exited before serving: %v", p.err))
+		return
+	case <-ctx.Done():
+		p.stop()
+		return
+	}
+	old := sv.proc
+	sv.proc, sv.shownErrs = p, false
+	if old != nil {
+		old.stop() // its pages reconnect to the new program and reload
+	}
+}
+
+// fail reports an error in the terminal and, through the running program,
+// in the browser.
+func (sv *supervisor) fail(stage string, err error) {
+	var l *diag.List
+	var items []*diag.Diagnostic
+	if errors.As(err, &l) {
+		items = l.Items()
+		fmt.Fprintf(sv.errOut, "%s failed, %s\nThe last good program keeps serving.\n", stage, l.Error())
+	} else {
+		items = []*diag.Diagnostic{{Msg: fmt.Sprintf("%s: %v", stage, err)}}
+		fmt.Fprintf(sv.errOut, "%s failed: %v\n", stage, err)
+	}
+	if sv.proc != nil {
+		sv.proc.send(site.ControlMsg{Type: "errors", Errors: items})
+		sv.shownErrs = true
+	}
+}
+
+// clear removes errors this supervisor showed.
+func (sv *supervisor) clear() {
+	if sv.proc != nil && sv.shownErrs {
+		sv.proc.send(site.ControlMsg{Type: "clear"})
+		sv.shownErrs = false
+	}
+}
+
+func (sv *supervisor) stop() {
+	if sv.proc != nil {
+		sv.proc.stop()
+		sv.proc = nil
+	}
+}

@@ -1,0 +1,94 @@
+package devserve
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vergehq/verge/site"
+)
+
+// process is one running site program.
+type process struct {
+	bin   string
+	cmd   *exec.Cmd
+	ready chan struct{} // closed when it serves its first build
+	done  chan struct{} // closed when it exited; err is then set
+	err   error
+
+	mu    sync.Mutex
+	stdin io.WriteCloser
+}
+
+// startProcess starts the program bin serving on the supervisor's socket,
+// in templ's dev mode.
+func startProcess(sv *supervisor, bin string) (*process, error) {
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer readyW.Close()
+	cmd := exec.Command(bin, "serve")
+	cmd.Dir = sv.root
+	cmd.Env = append(os.Environ(),
+		"VERGE_ROOT="+sv.root,
+		"VERGE_BUILD_KEY="+strings.TrimSuffix(filepath.Base(bin), filepath.Ext(bin)),
+		"TEMPL_DEV_MODE=true",
+		"TEMPL_DEV_MODE_ROOT="+sv.textDir,
+		site.EnvListenFD+"=3", // ExtraFiles[0]
+		site.EnvReadyFD+"=4",  // ExtraFiles[1]
+		site.EnvControl+"=stdin",
+	)
+	cmd.ExtraFiles = []*os.File{sv.sock, readyW}
+	cmd.Stdout, cmd.Stderr = sv.out, sv.errOut
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		readyR.Close()
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		readyR.Close()
+		return nil, err
+	}
+	p := &process{bin: bin, cmd: cmd, stdin: stdin, ready: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer readyR.Close()
+		if line, err := bufio.NewReader(readyR).ReadString('\n'); err == nil && line == "ready\n" {
+			close(p.ready)
+		}
+	}()
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// send writes a control message; a program that has gone is ignored.
+func (p *process) send(m site.ControlMsg) {
+	data, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, _ = p.stdin.Write(append(data, '\n'))
+}
+
+// stop interrupts the program, which closes its pages' event streams and
+// stops accepting, and kills it if it has not exited after a few seconds.
+func (p *process) stop() {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}

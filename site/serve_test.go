@@ -1,0 +1,177 @@
+package site_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vergehq/verge/site"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's and the test's
+// goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serveSite runs the dev server (site.Run "serve") for the test site in
+// dir until the test ends, and returns its base URL once it answers.
+func serveSite(t *testing.T, dir string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- site.Run(ctx, declareTestSite(dir), []string{"serve", "--port", fmt.Sprint(port)}, &out, &out)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop")
+		}
+		if t.Failed() {
+			t.Logf("server output:\n%s", out.String())
+		}
+	})
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if resp, err := http.Get(base + "/_verge/state"); err == nil {
+			resp.Body.Close()
+			return base
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d:\n%s", code, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not answer:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func devState(t *testing.T, base string) site.DevState {
+	t.Helper()
+	resp, err := http.Get(base + "/_verge/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st site.DevState
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// waitFor polls the server until its state satisfies ok.
+func waitFor(t *testing.T, base string, timeout time.Duration, ok func(site.DevState) bool) site.DevState {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		st := devState(t, base)
+		if ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			return st
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A burst of 200 edits (creates, edits, deletes, directory renames, data
+// and CSS changes, a break and its fix) ends in exactly the state a fresh
+// server of the final files has, with no error left.
+func TestServeBurstEndsAsFreshBuild(t *testing.T) {
+	dir, _ := extractSite(t, "ok")
+	live := serveSite(t, dir)
+	waitFor(t, live, 10*time.Second, func(st site.DevState) bool { return st.Build > 0 })
+
+	w := func(rel, s string) { writeFile(t, filepath.Join(dir, rel), s) }
+	for i := range 200 {
+		switch i % 6 {
+		case 0:
+			w(fmt.Sprintf("content/posts/gen-%d.md", i), fmt.Sprintf("---\ntitle: Generated %d\ndate: 2024-04-%02d\ntags: [tag%d]\n---\nBody %d.\n", i, i%28+1, i%5, i))
+		case 1:
+			data, _ := os.ReadFile(filepath.Join(dir, "content/posts/third.md"))
+			w("content/posts/third.md", strings.Replace(string(data), "Third.", fmt.Sprintf("Third, edit %d.", i), 1)+"\n")
+		case 2:
+			if i%12 == 2 {
+				os.Remove(filepath.Join(dir, fmt.Sprintf("content/posts/gen-%d.md", i-2)))
+			}
+		case 3:
+			w("data/nav.yaml", fmt.Sprintf("- one\n- v%d\n", i))
+		case 4:
+			w("assets/css/_vars.css", fmt.Sprintf(":root { --n: %d; }\n", i))
+		case 5:
+			sub := filepath.Join(dir, fmt.Sprintf("content/posts/dir%d", i))
+			w(fmt.Sprintf("content/posts/dir%d/inner.md", i), fmt.Sprintf("---\ntitle: Inner %d\ndate: 2023-01-01\nslug: inner-%d\n---\nInner.\n", i, i))
+			if err := os.Rename(sub, sub+"-moved"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// A break and its fix in quick succession.
+	first := filepath.Join(dir, "content/posts/first.md")
+	good, _ := os.ReadFile(first)
+	w("content/posts/first.md", strings.Replace(string(good), "title: First post", "title: [First post", 1))
+	w("content/posts/first.md", string(good))
+
+	fresh := devState(t, serveSite(t, dir))
+	if fresh.Errors > 0 || len(fresh.Pages) < 30 {
+		t.Fatalf("fresh server: %d errors, %d pages", fresh.Errors, len(fresh.Pages))
+	}
+	got := waitFor(t, live, 15*time.Second, func(st site.DevState) bool {
+		return st.Errors == 0 && maps.Equal(st.Pages, fresh.Pages) && maps.Equal(st.Files, fresh.Files)
+	})
+	if got.Errors > 0 {
+		t.Errorf("%d errors left", got.Errors)
+	}
+	for r, h := range fresh.Pages {
+		if got.Pages[r] != h {
+			t.Errorf("page %s differs from a fresh build (stale or missing)", r)
+		}
+	}
+	for r := range got.Pages {
+		if _, ok := fresh.Pages[r]; !ok {
+			t.Errorf("page %s should be gone", r)
+		}
+	}
+	if !maps.Equal(got.Files, fresh.Files) {
+		t.Errorf("assets differ from a fresh build")
+	}
+}
