@@ -145,7 +145,8 @@ func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
 	}
 
 	files := outputFiles(res, pages, b.collectionTags(), &errs)
-	s.checkLinks(b, files, pages, &errs)
+	served := servedPaths(files)
+	s.checkLinks(b, func(p string) bool { return served[p] }, pages, &errs)
 	if errs.Len() > 0 {
 		return nil, &errs
 	}

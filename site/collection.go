@@ -31,10 +31,21 @@ type Collection[T any] struct {
 
 // collState is a collection as loaded by one build.
 type collState[T any] struct {
-	entries []*Entry[T] // sorted, drafts removed unless the config keeps them
-	byID    map[string]*Entry[T]
-	version string               // hash of the members in order: changes on add, remove, reorder
-	files   map[string]*Entry[T] // by absolute source path, drafts included
+	entries  []*Entry[T] // sorted, drafts removed unless the config keeps them
+	byID     map[string]*Entry[T]
+	version  string               // hash of the members in order: changes on add, remove, reorder
+	files    map[string]*Entry[T] // by absolute source path, drafts included
+	fileList []string             // the keys of files, sorted
+}
+
+// order is the collection's sort order made total: entries the site's
+// order holds equal go by ID, so the order never depends on how the
+// entries were found, and an incremental update sorts as a fresh load.
+func (c *Collection[T]) order(a, b *Entry[T]) int {
+	if r := c.cmp(a, b); r != 0 {
+		return r
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 // Markdown declares the collection content/dir: every .md file in it and
@@ -163,6 +174,85 @@ func (c *Collection[T]) reload(b, old *buildState, ch *changeSet, errs *diag.Lis
 // that ch does not mark as changed (prev nil: none).
 func (c *Collection[T]) loadReusing(b *buildState, prev *collState[T], ch *changeSet, errs *diag.List) {
 	dir := c.dir(b)
+	files, ok := c.patchFiles(dir, prev, ch)
+	if !ok {
+		var err error
+		if files, err = c.listFiles(dir); err != nil && !os.IsNotExist(err) {
+			errs.AddErr(relPath(b.root, dir), err)
+		}
+	}
+	changed := ch.has
+	if ok {
+		// Only files changed, so a file's ancestors need no look.
+		changed = func(p string) bool { return ch.paths[p] }
+	}
+	entries := make([]*Entry[T], len(files))
+	reloaded := make([]bool, len(files))
+	parallel(len(files), func(i int) {
+		if prev != nil && !changed(files[i]) {
+			if e := prev.files[files[i]]; e != nil {
+				entries[i] = e
+				return
+			}
+		}
+		reloaded[i] = true
+		e, err := c.loadEntry(b, files[i])
+		if err != nil {
+			errs.AddErr(relPath(b.root, files[i]), err)
+			return
+		}
+		entries[i] = e
+	})
+	st := &collState[T]{byID: make(map[string]*Entry[T], len(entries)), files: make(map[string]*Entry[T], len(entries)), fileList: files}
+	for i, e := range entries {
+		if e != nil {
+			st.files[files[i]] = e
+		}
+	}
+	keep := func(e *Entry[T]) bool { return e != nil && (!e.Draft || b.cfg.Build.Drafts) }
+	if ok {
+		// A few files changed: keep prev's order without the entries that
+		// changed or went, and insert the new ones where they belong.
+		gone := map[*Entry[T]]bool{}
+		for p := range ch.paths {
+			if e := prev.files[p]; e != nil {
+				gone[e] = true
+			}
+		}
+		st.entries = make([]*Entry[T], 0, len(prev.entries)+len(gone))
+		for _, e := range prev.entries {
+			if !gone[e] {
+				st.entries = append(st.entries, e)
+			}
+		}
+		for i, e := range entries {
+			if reloaded[i] && keep(e) {
+				at, _ := slices.BinarySearchFunc(st.entries, e, c.order)
+				st.entries = slices.Insert(st.entries, at, e)
+			}
+		}
+	} else {
+		for _, e := range entries {
+			if keep(e) {
+				st.entries = append(st.entries, e)
+			}
+		}
+		slices.SortFunc(st.entries, c.order)
+	}
+	h := sha256.New()
+	for _, e := range st.entries {
+		st.byID[e.ID] = e
+		h.Write([]byte(e.ID))
+		h.Write([]byte{0})
+	}
+	st.version = hex.EncodeToString(h.Sum(nil)[:12])
+	b.mu.Lock()
+	b.states[c] = st
+	b.mu.Unlock()
+}
+
+// listFiles walks dir for the collection's Markdown files.
+func (c *Collection[T]) listFiles(dir string) ([]string, error) {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -174,50 +264,75 @@ func (c *Collection[T]) loadReusing(b *buildState, prev *collState[T], ch *chang
 			}
 			return nil
 		}
-		if strings.HasSuffix(d.Name(), ".md") && !strings.HasPrefix(d.Name(), ".") {
+		if c.member(dir, p) {
 			files = append(files, p)
 		}
 		return nil
 	})
-	if err != nil && !os.IsNotExist(err) {
-		errs.AddErr(relPath(b.root, dir), err)
+	// Sorted as strings, which a walk is not ("a/x.md" comes before
+	// "a.md"), so that patchFiles can search the list.
+	slices.Sort(files)
+	return files, err
+}
+
+// member reports whether the file p under dir belongs to the collection:
+// a .md file, not hidden, not in a hidden or "_" directory, and for the
+// root collection directly in content/.
+func (c *Collection[T]) member(dir, p string) bool {
+	rel, err := filepath.Rel(dir, p)
+	if err != nil || !strings.HasSuffix(rel, ".md") {
+		return false
 	}
-	entries := make([]*Entry[T], len(files))
-	parallel(len(files), func(i int) {
-		if prev != nil && !ch.has(files[i]) {
-			if e := prev.files[files[i]]; e != nil {
-				entries[i] = e
-				return
+	parts := strings.Split(filepath.ToSlash(rel), "/")
+	if c.name == "" && len(parts) > 1 {
+		return false
+	}
+	for i, part := range parts {
+		if strings.HasPrefix(part, ".") || (i < len(parts)-1 && strings.HasPrefix(part, "_")) || part == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// patchFiles is the list of prev's files with ch applied, when ch names
+// only files: an edit, a new file, a removed one. A directory that came,
+// went or moved needs a walk, and ok is false.
+func (c *Collection[T]) patchFiles(dir string, prev *collState[T], ch *changeSet) (files []string, ok bool) {
+	if prev == nil || ch == nil || ch.all {
+		return nil, false
+	}
+	files = prev.fileList
+	prefix := dir + string(filepath.Separator)
+	for p := range ch.paths {
+		if !strings.HasPrefix(p, prefix) {
+			if strings.HasPrefix(dir, p+string(filepath.Separator)) || p == dir {
+				return nil, false // the collection's own directory, or one above it
+			}
+			continue
+		}
+		st, err := os.Lstat(p)
+		i, found := slices.BinarySearch(files, p)
+		switch {
+		case err == nil && st.IsDir():
+			return nil, false
+		case err == nil && c.member(dir, p):
+			if !found {
+				files = slices.Insert(slices.Clip(files), i, p)
+			}
+		case err == nil:
+		case !os.IsNotExist(err):
+			return nil, false
+		default:
+			if !strings.HasSuffix(p, ".md") {
+				return nil, false // a directory, perhaps, that went away
+			}
+			if found {
+				files = slices.Delete(slices.Clone(files), i, i+1)
 			}
 		}
-		e, err := c.loadEntry(b, files[i])
-		if err != nil {
-			errs.AddErr(relPath(b.root, files[i]), err)
-			return
-		}
-		entries[i] = e
-	})
-	st := &collState[T]{byID: make(map[string]*Entry[T], len(entries)), files: make(map[string]*Entry[T], len(entries))}
-	for i, e := range entries {
-		if e == nil {
-			continue
-		}
-		st.files[files[i]] = e
-		if e.Draft && !b.cfg.Build.Drafts {
-			continue
-		}
-		st.entries = append(st.entries, e)
-		st.byID[e.ID] = e
 	}
-	slices.SortFunc(st.entries, c.cmp)
-	h := sha256.New()
-	for _, e := range st.entries {
-		fmt.Fprintf(h, "%s\x00", e.ID)
-	}
-	st.version = hex.EncodeToString(h.Sum(nil)[:12])
-	b.mu.Lock()
-	b.states[c] = st
-	b.mu.Unlock()
+	return files, true
 }
 
 // dir is the collection's directory under content/.

@@ -5,12 +5,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/vergehq/verge/assets"
 	"github.com/vergehq/verge/internal/diag"
-	"github.com/vergehq/verge/internal/manifest"
 	"github.com/vergehq/verge/render"
 )
 
@@ -40,7 +40,8 @@ type devBuilder struct {
 	s       *Site
 	key     string // identifies the site program (see BuildOptions.BuildKey)
 	assets  *assets.Builder
-	textGen int // counts .templ text changes: part of every page's site tag
+	textGen int       // counts .templ text changes: part of every page's site tag
+	index   *tagIndex // of the last good build
 }
 
 // devResult is the outcome of a rebuild.
@@ -51,10 +52,11 @@ type devResult struct {
 	assets   []*assets.File // outputs whose bytes changed, or that appeared
 	rendered int
 	took     time.Duration
+	phases   []Phase
 }
 
 func newDevBuilder(s *Site, key string) *devBuilder {
-	return &devBuilder{s: s, key: key}
+	return &devBuilder{s: s, key: key, index: newTagIndex()}
 }
 
 // close releases esbuild's context.
@@ -67,6 +69,7 @@ func (d *devBuilder) close() {
 // build makes the next build from old (nil: from scratch) and ch.
 func (d *devBuilder) build(ctx context.Context, old *devBuild, ch *changeSet) devResult {
 	start := time.Now()
+	t := newTimer()
 	s := d.s
 	var errs diag.List
 	res := devResult{errs: &errs}
@@ -119,7 +122,9 @@ func (d *devBuilder) build(ctx context.Context, old *devBuild, ch *changeSet) de
 			l.load(b, &errs)
 		}
 	}
+	res.phases = append(res.phases, t.lap("content"))
 	wg.Wait()
+	res.phases = append(res.phases, t.lap("assets"))
 	if errs.Len() > 0 {
 		return res
 	}
@@ -137,16 +142,23 @@ func (d *devBuilder) build(ctx context.Context, old *devBuild, ch *changeSet) de
 	if errs.Len() > 0 {
 		return res
 	}
-	res.rendered = d.renderPages(ctx, b, old, nb, jobs, &errs)
+	res.phases = append(res.phases, t.lap("routes"))
+	rendered := d.renderPages(ctx, b, old, nb, jobs, &errs)
+	res.rendered = len(rendered)
+	res.phases = append(res.phases, t.lap("render"))
 	if errs.Len() > 0 {
 		return res
 	}
-	d.checkOutput(old, nb, &errs)
+	removed := removedPages(old, nb)
+	d.checkOutput(old, nb, rendered, removed, &errs)
+	res.phases = append(res.phases, t.lap("check"))
 	if errs.Len() > 0 {
 		return res
 	}
 	res.build = nb
-	res.changed, res.assets = diffBuilds(old, nb)
+	res.changed, res.assets = diffBuilds(old, nb, rendered, removed)
+	d.index.update(old, nb, rendered, removed)
+	res.phases = append(res.phases, t.lap("diff"))
 	res.took = time.Since(start)
 	return res
 }
@@ -170,16 +182,18 @@ type reloader interface {
 	reload(b, old *buildState, ch *changeSet, errs *diag.List)
 }
 
-// renderPages renders the jobs whose dependencies changed since old and
-// takes the others from old; it returns how many it rendered.
-func (d *devBuilder) renderPages(ctx context.Context, b *buildState, old, nb *devBuild, jobs []pageJob, errs *diag.List) int {
+// renderPages renders the jobs that are new or whose dependencies changed
+// since old, and takes the others from old. It returns the output paths
+// it rendered.
+func (d *devBuilder) renderPages(ctx context.Context, b *buildState, old, nb *devBuild, jobs []pageJob, errs *diag.List) []string {
+	dirty := d.index.dirty(old, nb)
 	var todo []render.Page
 	var todoJobs []pageJob
 	for _, j := range jobs {
 		p := "/" + OutputPath(j.route)
-		if old != nil {
-			if op := old.pages[p]; op != nil && op.job.route == j.route && unchangedDeps(op.tags, old.versions, nb.versions) {
-				nb.pages[p] = &devPage{job: j, html: op.html, tags: op.tags, links: op.links}
+		if old != nil && !dirty[p] {
+			if op := old.pages[p]; op != nil && op.job.route == j.route {
+				nb.pages[p] = op
 				continue
 			}
 		}
@@ -197,6 +211,7 @@ func (d *devBuilder) renderPages(ctx context.Context, b *buildState, old, nb *de
 		},
 	})
 	var mu sync.Mutex
+	rendered := make([]string, 0, len(todo))
 	r.RenderAll(ctx, todo, func(k int, o render.Output) {
 		j := todoJobs[k]
 		if o.Err != nil {
@@ -207,80 +222,111 @@ func (d *devBuilder) renderPages(ctx context.Context, b *buildState, old, nb *de
 		if len(o.Assets) > 0 {
 			tags = addAssetTags(b, tags, o.Assets)
 		}
+		p := "/" + OutputPath(j.route)
 		mu.Lock()
-		nb.pages["/"+OutputPath(j.route)] = &devPage{job: j, html: o.HTML, tags: tags, links: o.Links}
+		nb.pages[p] = &devPage{job: j, html: o.HTML, tags: tags, links: o.Links}
+		rendered = append(rendered, p)
 		mu.Unlock()
 	})
 	if ctx.Err() != nil {
 		errs.AddErr("", ctx.Err())
 	}
-	return len(todo)
-}
-
-// unchangedDeps reports whether every tag has the same version in both
-// maps (a tag without a version, from Ctx.Depend, never counts as
-// unchanged).
-func unchangedDeps(tags []string, before, now map[string]string) bool {
-	for _, t := range tags {
-		v, ok := now[t]
-		if !ok || before[t] != v {
-			return false
-		}
-	}
-	return len(tags) > 0
+	return rendered
 }
 
 // checkOutput reports two sources producing one path, and broken links:
 // those of pages whose HTML changed, or of every page when the set of
 // served paths changed (a link elsewhere may have lost its target).
-func (d *devBuilder) checkOutput(old, nb *devBuild, errs *diag.List) {
-	files := make([]*outputFile, 0, len(nb.files)+len(nb.pages))
-	for p := range nb.files {
-		if pg := nb.pages[p]; pg != nil {
-			errs.Add(&diag.Diagnostic{File: "static" + p, Msg: fmt.Sprintf("%s is produced twice: by %s and by %s", p, "static"+p, describe(pg.job)),
-				Hint: "rename the static file or change the route"})
+func (d *devBuilder) checkOutput(old, nb *devBuild, rendered, removed []string, errs *diag.List) {
+	sameSet := old != nil && len(removed) == 0 && len(old.pages) == len(nb.pages) && sameFiles(old, nb)
+	if !sameSet {
+		for p := range nb.files {
+			if pg := nb.pages[p]; pg != nil {
+				errs.Add(&diag.Diagnostic{File: "static" + p, Msg: fmt.Sprintf("%s is produced twice: by %s and by %s", p, "static"+p, describe(pg.job)),
+					Hint: "rename the static file or change the route"})
+			}
 		}
-		files = append(files, &outputFile{path: p})
-	}
-	for p, pg := range nb.pages {
-		files = append(files, &outputFile{path: p, rec: manifest.File{Route: pg.job.route}})
-	}
-	sameSet := old != nil && len(old.pages) == len(nb.pages) && len(old.files) == len(nb.files)
-	for p := range nb.pages {
-		sameSet = sameSet && old.pages[p] != nil
-	}
-	for p := range nb.files {
-		sameSet = sameSet && old.files[p] != nil
 	}
 	var check []*renderedPage
-	for p, pg := range nb.pages {
-		if sameSet && bytes.Equal(old.pages[p].html, pg.html) {
-			continue // the same links, to the same set of targets
+	if sameSet {
+		for _, p := range rendered {
+			pg := nb.pages[p]
+			if op := old.pages[p]; op == nil || !bytes.Equal(op.html, pg.html) {
+				check = append(check, &renderedPage{job: pg.job, links: pg.links})
+			}
 		}
-		check = append(check, &renderedPage{job: pg.job, links: pg.links})
+	} else {
+		for _, pg := range nb.pages {
+			check = append(check, &renderedPage{job: pg.job, links: pg.links})
+		}
 	}
-	d.s.checkLinks(nb.b, files, check, errs)
+	d.s.checkLinks(nb.b, nb.serves, check, errs)
 }
 
-// diffBuilds lists the routes whose HTML differs between old and nb, and
-// the asset and static outputs whose bytes changed or that are new.
-func diffBuilds(old, nb *devBuild) (routes []string, changed []*assets.File) {
+// sameFiles reports whether two builds have the same asset and static
+// paths.
+func sameFiles(old, nb *devBuild) bool {
+	if old.res == nb.res {
+		return true
+	}
+	if len(old.files) != len(nb.files) {
+		return false
+	}
+	for p := range nb.files {
+		if old.files[p] == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// serves reports whether the build answers the URL path p with a page or
+// a file (not a redirect).
+func (nb *devBuild) serves(p string) bool {
+	if nb.files[p] != nil {
+		return true
+	}
+	if pg := nb.pages["/"+OutputPath(p)]; pg != nil && (pg.job.route == p || strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/index.html")) {
+		return true
+	}
+	return strings.HasSuffix(p, "/") && nb.files[p+"index.html"] != nil
+}
+
+// removedPages lists the output paths old has and nb does not.
+func removedPages(old, nb *devBuild) []string {
+	if old == nil {
+		return nil
+	}
+	var out []string
+	for p := range old.pages {
+		if nb.pages[p] == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// diffBuilds lists the routes whose HTML differs between old and nb
+// (among the rendered and removed paths), and the asset and static
+// outputs whose bytes changed or that are new.
+func diffBuilds(old, nb *devBuild, rendered, removed []string) (routes []string, changed []*assets.File) {
 	if old == nil {
 		return nil, nil
 	}
-	for p, pg := range nb.pages {
+	for _, p := range rendered {
+		pg := nb.pages[p]
 		if op := old.pages[p]; op == nil || !bytes.Equal(op.html, pg.html) {
 			routes = append(routes, pg.job.route)
 		}
 	}
-	for p, op := range old.pages {
-		if nb.pages[p] == nil {
-			routes = append(routes, op.job.route)
-		}
+	for _, p := range removed {
+		routes = append(routes, old.pages[p].job.route)
 	}
-	for p, f := range nb.files {
-		if of := old.files[p]; of == nil || of.Integrity != f.Integrity {
-			changed = append(changed, f)
+	if old.res != nb.res {
+		for p, f := range nb.files {
+			if of := old.files[p]; of == nil || of.Integrity != f.Integrity {
+				changed = append(changed, f)
+			}
 		}
 	}
 	return routes, changed

@@ -86,8 +86,12 @@ func (ds *devServer) rebuild(ctx context.Context, ch *changeSet) bool {
 	hadErrs := len(ds.buildErrs) > 0
 	ds.cur, ds.buildErrs = res.build, nil
 	ds.mu.Unlock()
+	var phases []string
+	for _, p := range res.phases {
+		phases = append(phases, fmt.Sprintf("%s %s", p.Name, p.Duration.Round(100*time.Microsecond)))
+	}
 	ds.log.Info("rebuilt", "pages", len(res.build.pages), "rendered", res.rendered, "changed", len(res.changed),
-		"assets", len(res.assets), "took", res.took.Round(time.Millisecond))
+		"assets", len(res.assets), "took", res.took.Round(time.Millisecond), "phases", strings.Join(phases, ", "))
 	ds.notify(old, res)
 	if hadErrs {
 		ds.sendErrors() // "ok" when nothing is left to show

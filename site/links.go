@@ -9,13 +9,8 @@ import (
 	"github.com/vergehq/verge/internal/diag"
 )
 
-// checkLinks reports every internal link or asset reference that resolves
-// to nothing the build serves (a 404), and links that only work through a
-// redirect. Each is reported at the page's source.
-func (s *Site) checkLinks(b *buildState, files []*outputFile, pages []*renderedPage, errs *diag.List) {
-	if !s.cfg.Build.CheckLinks {
-		return
-	}
+// servedPaths is every URL path the files are served at.
+func servedPaths(files []*outputFile) map[string]bool {
 	served := make(map[string]bool, len(files)*2)
 	for _, f := range files {
 		served[f.path] = true
@@ -26,18 +21,28 @@ func (s *Site) checkLinks(b *buildState, files []*outputFile, pages []*renderedP
 			served[dir+"/"] = true // static/docs/index.html serves /docs/
 		}
 	}
+	return served
+}
+
+// checkLinks reports every internal link or asset reference of pages that
+// resolves to nothing served (a 404), and links that only work through a
+// redirect. Each is reported at the page's source.
+func (s *Site) checkLinks(b *buildState, served func(path string) bool, pages []*renderedPage, errs *diag.List) {
+	if !s.cfg.Build.CheckLinks {
+		return
+	}
 	funcs := s.funcMux
 	for _, p := range pages {
 		reported := map[string]bool{}
 		for _, l := range p.links {
-			if served[l.Path] || reported[l.Path] || isFunctionPath(funcs, l.Path) {
+			if served(l.Path) || reported[l.Path] || isFunctionPath(funcs, l.Path) {
 				continue
 			}
 			reported[l.Path] = true
 			d := &diag.Diagnostic{File: p.job.source, Line: lineOf(b.root, p.job.source, l.URL),
 				Msg: fmt.Sprintf("page %s links to %s, which is not in the build (404)", p.job.route, l.URL)}
 			switch {
-			case served[l.Path+"/"]:
+			case served(l.Path + "/"):
 				d.Msg = fmt.Sprintf("page %s links to %s, which only exists as %s/ (a redirect)", p.job.route, l.URL, l.Path)
 				d.Hint = "link to the canonical URL with the trailing slash"
 			case strings.HasPrefix(l.Path, "/assets/"):

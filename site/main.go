@@ -68,17 +68,12 @@ func runBuild(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 		debug.SetGCPercent(200)
 	}
 	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
+		stop, err := startCPUProfile(*cpuprofile)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 	isTerm := false
 	if f, ok := stderr.(*os.File); ok {
@@ -154,4 +149,17 @@ func jsonReport(r *Report, total time.Duration) map[string]any {
 		"assets": r.Assets, "static": r.Static, "bytes": r.Bytes, "unchanged": r.Unchanged,
 		"seconds": total.Seconds(), "phases": phases, "build_id": r.BuildID,
 	}
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -37,7 +37,8 @@ func (t *Term[T]) URL() string { return t.url }
 type taxState[T any] struct {
 	terms   []*Term[T]
 	bySlug  map[string]*Term[T]
-	version string // names and sizes of all terms
+	version string            // names and sizes of all terms
+	slugs   map[string]string // Slugify memo: the same few keys recur on every entry
 }
 
 // Tags declares the taxonomy "tags" over the entries' front matter tags.
@@ -78,12 +79,35 @@ func termTag(tax, slug string) string { return makeTag("t", tax+"/"+slug) }
 
 // load groups the collection's loaded entries; it runs after the
 // collection's own load because declarations run in order.
-func (t *Taxonomy[T]) load(b *buildState, _ *diag.List) {
+func (t *Taxonomy[T]) load(b *buildState, _ *diag.List) { t.group(b, nil) }
+
+// reload is load for the dev server: the old grouping stands while the
+// collection's state is the same.
+func (t *Taxonomy[T]) reload(b, old *buildState, _ *changeSet, _ *diag.List) {
+	prev, _ := old.states[t].(*taxState[T])
+	if prev != nil && old.states[t.coll] == b.states[t.coll] {
+		b.mu.Lock()
+		b.states[t] = prev
+		b.mu.Unlock()
+		return
+	}
+	t.group(b, prev)
+}
+
+// group builds the terms, reusing prev's slugs (prev may be nil).
+func (t *Taxonomy[T]) group(b *buildState, prev *taxState[T]) {
 	st := t.coll.state(b)
-	ts := &taxState[T]{bySlug: map[string]*Term[T]{}}
+	ts := &taxState[T]{bySlug: map[string]*Term[T]{}, slugs: map[string]string{}}
+	if prev != nil {
+		ts.slugs = prev.slugs
+	}
 	for _, e := range st.entries {
 		for _, k := range t.keys(e) {
-			slug := Slugify(k)
+			slug, ok := ts.slugs[k]
+			if !ok {
+				slug = Slugify(k)
+				ts.slugs[k] = slug
+			}
 			if slug == "" {
 				continue
 			}
@@ -105,9 +129,10 @@ func (t *Taxonomy[T]) load(b *buildState, _ *diag.List) {
 	all := sha256.New()
 	for _, term := range ts.terms {
 		h := sha256.New()
-		fmt.Fprintf(h, "%s\x00", term.Name) // pages show the name as first written
+		h.Write([]byte(term.Name)) // pages show the name as first written
 		for _, e := range term.Entries {
-			fmt.Fprintf(h, "%s\x00", e.ID)
+			h.Write([]byte{0})
+			h.Write([]byte(e.ID))
 		}
 		term.version = hex.EncodeToString(h.Sum(nil)[:12])
 		fmt.Fprintf(all, "%s\x00%s\x00%d\x00", term.Slug, term.Name, len(term.Entries))

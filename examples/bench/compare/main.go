@@ -19,10 +19,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/vergehq/verge/examples/bench/internal/benchkit"
 	"time"
 )
-
-const hugoVersion = "v0.163.3"
 
 func main() {
 	sizes := flag.String("sizes", "1000,10000", "corpus sizes (posts)")
@@ -44,14 +44,12 @@ type measurement struct {
 }
 
 func run(sizeList string, runs int, shared, dir string, wait time.Duration) error {
-	repo, err := repoRoot()
+	repo, err := benchkit.RepoRoot()
 	if err != nil {
 		return err
 	}
-	if shared == "" {
-		shared = filepath.Join(filepath.Dir(repo), "shared")
-	}
-	hugo, err := ensureHugo()
+	shared = benchkit.SharedDir(repo, shared)
+	hugo, err := benchkit.EnsureHugo()
 	if err != nil {
 		return err
 	}
@@ -61,7 +59,7 @@ func run(sizeList string, runs int, shared, dir string, wait time.Duration) erro
 	}
 	defer os.RemoveAll(work)
 	verge := filepath.Join(work, "verge")
-	if err := sh(repo, nil, "go", "build", "-o", verge, "./cmd/verge"); err != nil {
+	if err := benchkit.Sh(repo, nil, "go", "build", "-o", verge, "./cmd/verge"); err != nil {
 		return err
 	}
 	var sites []*benchSite
@@ -83,7 +81,7 @@ func run(sizeList string, runs int, shared, dir string, wait time.Duration) erro
 	// earlier deletes makes the first measurements comparable.
 	fmt.Fprintf(os.Stderr, "waiting %s for the file system to settle...\n", wait)
 	time.Sleep(wait)
-	fmt.Printf("verge vs hugo %s, median of %d runs, %d cores, files in %s\n\n", hugoVersion, runs, numCPU(), work)
+	fmt.Printf("verge vs hugo %s, median of %d runs, %d cores, files in %s\n\n", benchkit.HugoVersion, runs, benchkit.NumCPU(), work)
 	fmt.Printf("%-7s %-22s %10s %10s %10s %10s %9s %9s\n", "posts", "build", "verge", "hugo", "speedup", "verge MB", "hugo MB", "mem ratio")
 	for _, bs := range sites {
 		if err := bs.compare(verge, hugo, runs); err != nil {
@@ -105,17 +103,14 @@ type benchSite struct {
 func prepare(repo, shared, work, verge string, n int) (*benchSite, error) {
 	bs := &benchSite{repo: repo, work: work, n: n,
 		corpus: filepath.Join(work, fmt.Sprintf("corpus-%d", n)), hugoSite: filepath.Join(work, fmt.Sprintf("hugo-%d", n))}
-	if err := sh(repo, nil, "python3", filepath.Join(shared, "corpus", "gen.py"), bs.corpus, "--pages", strconv.Itoa(n)); err != nil {
+	if err := benchkit.GenCorpus(shared, bs.corpus, n); err != nil {
 		return nil, err
 	}
-	if err := sh(work, nil, "cp", "-r", bs.corpus, bs.hugoSite); err != nil {
-		return nil, err
-	}
-	if err := sh(work, nil, "cp", "-r", filepath.Join(shared, "corpus", "hugo-reference")+"/.", bs.hugoSite); err != nil {
+	if err := benchkit.HugoSite(shared, bs.corpus, bs.hugoSite); err != nil {
 		return nil, err
 	}
 	warm := filepath.Join(work, fmt.Sprintf("verge-warmup-%d", n))
-	return bs, sh(repo, []string{"VERGE_CORPUS=" + bs.corpus}, verge, "build", "examples/bench", "--out", warm)
+	return bs, benchkit.Sh(repo, []string{"VERGE_CORPUS=" + bs.corpus}, verge, "build", "examples/bench", "--out", warm)
 }
 
 func (bs *benchSite) compare(verge, hugo string, runs int) error {
@@ -236,55 +231,4 @@ func measure(dir string, env []string, name string, args ...string) (measurement
 		rss = ru.Maxrss * 1024
 	}
 	return measurement{wall: wall, rss: rss}, nil
-}
-
-func sh(dir string, env []string, name string, args ...string) error {
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s %v: %w\n%s", name, args, err, out)
-	}
-	return nil
-}
-
-// ensureHugo finds Hugo on PATH or in GOPATH/bin, installing it with the
-// Go toolchain (from the module proxy) when missing.
-func ensureHugo() (string, error) {
-	if p, err := exec.LookPath("hugo"); err == nil && hugoOK(p) {
-		return p, nil
-	}
-	gobin := filepath.Join(goEnv("GOPATH"), "bin", "hugo")
-	if hugoOK(gobin) {
-		return gobin, nil
-	}
-	fmt.Fprintf(os.Stderr, "installing hugo %s with go install (a few minutes, once)...\n", hugoVersion)
-	if err := sh(".", nil, "go", "install", "github.com/gohugoio/hugo@"+hugoVersion); err != nil {
-		return "", err
-	}
-	return gobin, nil
-}
-
-func hugoOK(p string) bool {
-	out, err := exec.Command(p, "version").Output()
-	return err == nil && strings.Contains(string(out), hugoVersion)
-}
-
-func goEnv(k string) string {
-	out, _ := exec.Command("go", "env", k).Output()
-	return strings.TrimSpace(string(out))
-}
-
-func repoRoot() (string, error) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
-	if err != nil {
-		return "", fmt.Errorf("run compare from inside the Verge checkout: %w", err)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-func numCPU() int {
-	out, _ := exec.Command("nproc").Output()
-	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
-	return n
 }

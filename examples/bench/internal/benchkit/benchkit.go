@@ -1,0 +1,92 @@
+// Package benchkit holds what the benchmark programs beside examples/bench
+// share: locating the checkout and shared/, generating corpora, preparing
+// Hugo's copy of a corpus, and installing the reference Hugo.
+package benchkit
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// HugoVersion is the Hugo release Verge is compared with.
+const HugoVersion = "v0.163.3"
+
+// RepoRoot is the Verge checkout the program runs in.
+func RepoRoot() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+	if err != nil {
+		return "", fmt.Errorf("run from inside the Verge checkout: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// SharedDir is shared/ beside the checkout, unless flag is set.
+func SharedDir(repo, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return filepath.Join(filepath.Dir(repo), "shared")
+}
+
+// GenCorpus writes an n-post corpus into dir with shared/corpus/gen.py.
+func GenCorpus(shared, dir string, n int) error {
+	return Sh(".", nil, "python3", filepath.Join(shared, "corpus", "gen.py"), dir, "--pages", strconv.Itoa(n))
+}
+
+// HugoSite copies corpus to dir with the reference layouts over it.
+func HugoSite(shared, corpus, dir string) error {
+	if err := Sh(".", nil, "cp", "-r", corpus, dir); err != nil {
+		return err
+	}
+	return Sh(".", nil, "cp", "-r", filepath.Join(shared, "corpus", "hugo-reference")+"/.", dir)
+}
+
+// Sh runs a command in dir with env added, failing with its output.
+func Sh(dir string, env []string, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s %v: %w\n%s", name, args, err, out)
+	}
+	return nil
+}
+
+// EnsureHugo finds Hugo HugoVersion on PATH or in GOPATH/bin, installing
+// it with the Go toolchain (from the module proxy) when missing.
+func EnsureHugo() (string, error) {
+	if p, err := exec.LookPath("hugo"); err == nil && hugoOK(p) {
+		return p, nil
+	}
+	gobin := filepath.Join(goEnv("GOPATH"), "bin", "hugo")
+	if hugoOK(gobin) {
+		return gobin, nil
+	}
+	fmt.Fprintf(os.Stderr, "installing hugo %s with go install (a few minutes, once)...\n", HugoVersion)
+	if err := Sh(".", nil, "go", "install", "github.com/gohugoio/hugo@"+HugoVersion); err != nil {
+		return "", err
+	}
+	return gobin, nil
+}
+
+func hugoOK(p string) bool {
+	out, err := exec.Command(p, "version").Output()
+	return err == nil && strings.Contains(string(out), HugoVersion)
+}
+
+func goEnv(k string) string {
+	out, _ := exec.Command("go", "env", k).Output()
+	return strings.TrimSpace(string(out))
+}
+
+// NumCPU is the machine's core count as nproc reports it (the CPUs this
+// process may use).
+func NumCPU() int {
+	out, _ := exec.Command("nproc").Output()
+	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
+	return n
+}
