@@ -323,12 +323,15 @@ func (c *Collection[T]) patchFiles(dir string, prev *collState[T], ch *changeSet
 		case err == nil:
 		case !os.IsNotExist(err):
 			return nil, false
+		case found:
+			files = slices.Delete(slices.Clone(files), i, i+1)
 		default:
-			if !strings.HasSuffix(p, ".md") {
-				return nil, false // a directory, perhaps, that went away
-			}
-			if found {
-				files = slices.Delete(slices.Clone(files), i, i+1)
+			// Gone, and not a file we had: a directory we had files in
+			// needs a walk; anything else (an editor's or sed's
+			// temporary file) is nothing to us.
+			under := p + string(filepath.Separator)
+			if j, _ := slices.BinarySearch(files, under); j < len(files) && strings.HasPrefix(files[j], under) {
+				return nil, false
 			}
 		}
 	}

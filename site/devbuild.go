@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vergehq/verge/assets"
@@ -24,6 +28,9 @@ type devBuild struct {
 	pages    map[string]*devPage     // by URL path of the file, "/posts/a/index.html"
 	files    map[string]*assets.File // asset and static outputs by URL path
 	seq      int                     // counts good builds
+	// lazy holds the pages not rendered yet; nil once the build is
+	// complete (see eagerPages).
+	lazy *lazyPages
 }
 
 // devPage is a rendered page.
@@ -44,13 +51,14 @@ type devBuilder struct {
 	index   *tagIndex // of the last good build
 }
 
-// devResult is the outcome of a rebuild.
+// devResult is the outcome of a rebuild, or of completing one.
 type devResult struct {
 	build    *devBuild // nil when the build failed
 	errs     *diag.List
 	changed  []string       // routes whose HTML changed, appeared or vanished
 	assets   []*assets.File // outputs whose bytes changed, or that appeared
-	rendered int
+	rendered []string       // output paths rendered
+	stopped  bool           // complete gave up for newer changes
 	took     time.Duration
 	phases   []Phase
 }
@@ -66,8 +74,11 @@ func (d *devBuilder) close() {
 	}
 }
 
-// build makes the next build from old (nil: from scratch) and ch.
-func (d *devBuilder) build(ctx context.Context, old *devBuild, ch *changeSet) devResult {
+// build makes the next build from old (nil: from scratch) and ch. When
+// more than eagerPages pages need rendering, only those open in a browser
+// (open, by output path) are rendered: the build comes back with the
+// others lazy, for complete to finish.
+func (d *devBuilder) build(ctx context.Context, old *devBuild, ch *changeSet, open map[string]bool) devResult {
 	start := time.Now()
 	t := newTimer()
 	s := d.s
@@ -143,24 +154,96 @@ func (d *devBuilder) build(ctx context.Context, old *devBuild, ch *changeSet) de
 		return res
 	}
 	res.phases = append(res.phases, t.lap("routes"))
-	rendered := d.renderPages(ctx, b, old, nb, jobs, &errs)
-	res.rendered = len(rendered)
+	res.rendered = d.renderPages(ctx, b, old, nb, jobs, open, &errs)
 	res.phases = append(res.phases, t.lap("render"))
 	if errs.Len() > 0 {
 		return res
 	}
-	removed := removedPages(old, nb)
-	d.checkOutput(old, nb, rendered, removed, &errs)
+	if nb.lazy != nil {
+		res.build = nb
+		res.changed, res.assets = diffBuilds(old, nb, res.rendered, nil)
+		res.took = time.Since(start)
+		return res
+	}
+	d.finish(old, nb, res.rendered, nil, &res)
 	res.phases = append(res.phases, t.lap("check"))
+	res.took = time.Since(start)
+	return res
+}
+
+// complete renders the lazy pages of nb, built from old with eager pages
+// rendered, and returns the complete build; changed lists only what
+// changed among the pages rendered now. It gives up as soon as stop
+// reports newer changes, which a new build will include: res.build is
+// then nil and res.stopped set.
+func (d *devBuilder) complete(old, nb *devBuild, eager []string, stop func() bool) devResult {
+	start := time.Now()
+	var errs diag.List
+	res := devResult{errs: &errs}
+	paths := nb.lazy.paths()
+	// One core fewer than the machine has: the pages a browser asks for
+	// meanwhile, and a recompile of the site, should not queue behind it.
+	workers := max(1, runtime.GOMAXPROCS(0)-1)
+	var next atomic.Int64
+	var stopped atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(paths) {
+					return
+				}
+				if stop() {
+					stopped.Store(true)
+					return
+				}
+				if _, err, _ := nb.lazy.get(paths[i]); err != nil {
+					reportPageErr(nb.b, nb.lazy.pages[paths[i]].job, err, &errs)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if stopped.Load() {
+		res.stopped = true
+		return res
+	}
 	if errs.Len() > 0 {
 		return res
 	}
-	res.build = nb
-	res.changed, res.assets = diffBuilds(old, nb, rendered, removed)
-	d.index.update(old, nb, rendered, removed)
-	res.phases = append(res.phases, t.lap("diff"))
+	full := *nb
+	full.lazy = nil
+	full.pages = make(map[string]*devPage, len(nb.pages)+len(paths))
+	for p, pg := range nb.pages {
+		full.pages[p] = pg
+	}
+	for _, p := range paths {
+		full.pages[p] = nb.lazy.pages[p].page
+	}
+	res.rendered = paths
+	d.finish(old, &full, append(slices.Clip(eager), paths...), paths, &res)
 	res.took = time.Since(start)
 	return res
+}
+
+// finish checks a complete build and makes it the base of the next:
+// rendered are all the pages rendered for it, report those whose changes
+// are still to be announced.
+func (d *devBuilder) finish(old, nb *devBuild, rendered, report []string, res *devResult) {
+	removed := removedPages(old, nb)
+	d.checkOutput(old, nb, rendered, removed, res.errs)
+	if res.errs.Len() > 0 {
+		return
+	}
+	if report == nil {
+		report = rendered
+		res.changed, res.assets = diffBuilds(old, nb, report, removed)
+	} else {
+		res.changed, _ = diffBuilds(old, nb, report, removed)
+	}
+	d.index.update(old, nb, rendered, removed)
+	res.build = nb
 }
 
 func (d *devBuilder) assetOptions() assets.Options {
@@ -185,17 +268,38 @@ type reloader interface {
 // renderPages renders the jobs that are new or whose dependencies changed
 // since old, and takes the others from old. It returns the output paths
 // it rendered.
-func (d *devBuilder) renderPages(ctx context.Context, b *buildState, old, nb *devBuild, jobs []pageJob, errs *diag.List) []string {
+func (d *devBuilder) renderPages(ctx context.Context, b *buildState, old, nb *devBuild, jobs []pageJob, open map[string]bool, errs *diag.List) []string {
 	dirty := d.index.dirty(old, nb)
-	var todo []render.Page
-	var todoJobs []pageJob
+	var stale []pageJob
+	if old != nil {
+		// Most pages stay as they were: start from a copy of old's and
+		// drop what does not.
+		nb.pages = maps.Clone(old.pages)
+	}
+	seen := make(map[string]bool, len(jobs))
 	for _, j := range jobs {
-		p := "/" + OutputPath(j.route)
-		if old != nil && !dirty[p] {
-			if op := old.pages[p]; op != nil && op.job.route == j.route {
-				nb.pages[p] = op
+		seen[j.out] = true
+		if old != nil && !dirty[j.out] {
+			if op := old.pages[j.out]; op != nil && op.job.route == j.route {
 				continue
 			}
+		}
+		delete(nb.pages, j.out)
+		stale = append(stale, j)
+	}
+	if old != nil && len(seen) != len(nb.pages)+len(stale) {
+		for p := range nb.pages {
+			if !seen[p] {
+				delete(nb.pages, p) // a page no route produces any more
+			}
+		}
+	}
+	var todo []render.Page
+	var todoJobs, later []pageJob
+	for _, j := range stale {
+		if len(stale) > eagerPages && !open[j.out] {
+			later = append(later, j)
+			continue
 		}
 		todo = append(todo, render.Page{Route: j.route, Render: d.s.pageRenderer(b, j)})
 		todoJobs = append(todoJobs, j)
@@ -222,7 +326,7 @@ func (d *devBuilder) renderPages(ctx context.Context, b *buildState, old, nb *de
 		if len(o.Assets) > 0 {
 			tags = addAssetTags(b, tags, o.Assets)
 		}
-		p := "/" + OutputPath(j.route)
+		p := j.out
 		mu.Lock()
 		nb.pages[p] = &devPage{job: j, html: o.HTML, tags: tags, links: o.Links}
 		rendered = append(rendered, p)
@@ -230,6 +334,9 @@ func (d *devBuilder) renderPages(ctx context.Context, b *buildState, old, nb *de
 	})
 	if ctx.Err() != nil {
 		errs.AddErr("", ctx.Err())
+	}
+	if len(later) > 0 {
+		nb.lazy = newLazyPages(ctx, d.s, b, r, later)
 	}
 	return rendered
 }

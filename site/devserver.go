@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"log/slog"
+	"io"
 	"net/http"
 	"path"
 	"strconv"
@@ -32,16 +32,17 @@ type devServer struct {
 	builder  *devBuilder
 	hub      *hub
 	instance string // this process, so pages notice a restart
-	log      *slog.Logger
+	log      io.Writer
 	funcs    *http.ServeMux
+	base     *devBuild // last complete good build; only the rebuilding goroutine uses it
 
 	mu        sync.RWMutex
-	cur       *devBuild          // last good build; nil before the first
+	cur       *devBuild          // the build being served; nil before the first
 	buildErrs []*diag.Diagnostic // why the last rebuild failed; nil when it did not
 	extErrs   []*diag.Diagnostic // reported by the verge CLI (a compile error)
 }
 
-func newDevServer(s *Site, key string, log *slog.Logger) *devServer {
+func newDevServer(s *Site, key string, log io.Writer) *devServer {
 	ds := &devServer{s: s, builder: newDevBuilder(s, key), hub: newHub(), log: log,
 		instance: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	ds.funcs = http.NewServeMux()
@@ -65,38 +66,91 @@ func (ds *devServer) errors() []*diag.Diagnostic {
 	return append(append([]*diag.Diagnostic(nil), ds.buildErrs...), ds.extErrs...)
 }
 
-// rebuild applies ch, swaps in the new build if it succeeded, and tells
-// the open pages what changed. It reports whether the build succeeded.
-func (ds *devServer) rebuild(ctx context.Context, ch *changeSet) bool {
-	old := ds.current()
-	res := ds.builder.build(ctx, old, ch)
+// rebuild applies ch to the last complete good build and serves the
+// result: first with the pages that matter now (those open in a browser,
+// or all of them when few changed), then complete. ready, if not nil, is
+// called as soon as the first part serves. Completing gives up when
+// newer reports changes (the next rebuild takes ch with them). rebuild
+// reports whether the build succeeded and completed.
+func (ds *devServer) rebuild(ctx context.Context, ch *changeSet, ready func(), newer func() bool) bool {
+	base := ds.base
+	res := ds.builder.build(ctx, base, ch, ds.openPages())
 	if res.build == nil {
-		items := res.errs.Items()
-		ds.mu.Lock()
-		ds.buildErrs = items
-		ds.mu.Unlock()
-		ds.log.Error("build failed; still serving the last good build", "errors", len(items))
-		for _, d := range items {
-			ds.log.Error(d.Error())
-		}
-		ds.sendErrors()
+		ds.failed(res)
 		return false
 	}
+	ds.swap(base, res, "rebuilt")
+	if ready != nil {
+		ready()
+	}
+	if res.build.lazy != nil {
+		fin := ds.builder.complete(base, res.build, res.rendered, newer)
+		if fin.stopped {
+			return false
+		}
+		if fin.build == nil {
+			ds.failed(fin)
+			return false
+		}
+		ds.swap(base, fin, "completed")
+		res = fin
+	}
+	ds.base = res.build
 	ds.mu.Lock()
 	hadErrs := len(ds.buildErrs) > 0
-	ds.cur, ds.buildErrs = res.build, nil
+	ds.buildErrs = nil
+	ds.mu.Unlock()
+	if hadErrs {
+		ds.sendErrors() // "ok" when nothing is left to show
+	}
+	return true
+}
+
+// openPages are the output paths of the pages open in browsers.
+func (ds *devServer) openPages() map[string]bool {
+	out := map[string]bool{}
+	for p := range ds.hub.paths() {
+		out["/"+OutputPath(p)] = true
+	}
+	return out
+}
+
+// swap serves res's build and tells the open pages what changed.
+func (ds *devServer) swap(base *devBuild, res devResult, what string) {
+	ds.mu.Lock()
+	ds.cur = res.build
 	ds.mu.Unlock()
 	var phases []string
 	for _, p := range res.phases {
 		phases = append(phases, fmt.Sprintf("%s %s", p.Name, p.Duration.Round(100*time.Microsecond)))
 	}
-	ds.log.Info("rebuilt", "pages", len(res.build.pages), "rendered", res.rendered, "changed", len(res.changed),
-		"assets", len(res.assets), "took", res.took.Round(time.Millisecond), "phases", strings.Join(phases, ", "))
-	ds.notify(old, res)
-	if hadErrs {
-		ds.sendErrors() // "ok" when nothing is left to show
+	pending := ""
+	if res.build.lazy != nil {
+		pending = fmt.Sprintf(", %d more to render", len(res.build.lazy.pages))
 	}
-	return true
+	ds.logf("%s in %s: %d pages rendered%s, %d changed, %d assets changed (%s)", what, res.took.Round(time.Millisecond),
+		len(res.rendered), pending, len(res.changed), len(res.assets), strings.Join(phases, ", "))
+	if base != nil || what == "rebuilt" {
+		ds.notify(base, res)
+	}
+}
+
+// failed shows why a build failed; the last good one keeps serving.
+func (ds *devServer) failed(res devResult) {
+	items := res.errs.Items()
+	ds.mu.Lock()
+	ds.buildErrs = items
+	ds.mu.Unlock()
+	ds.logf("build failed with %d error(s); still serving the last good build", len(items))
+	for _, d := range items {
+		ds.logf("  %s", strings.ReplaceAll(d.Error(), "\n", "\n  "))
+	}
+	ds.sendErrors()
+}
+
+// logf prints a line for the developer watching the terminal.
+func (ds *devServer) logf(format string, args ...any) {
+	fmt.Fprintf(ds.log, "%s %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
 // notify tells each open page what happened to it.
@@ -174,12 +228,17 @@ func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.URL.Path
-	if pg := cur.pages["/"+OutputPath(p)]; pg != nil && (strings.HasSuffix(p, "/") || pg.job.route == p) {
+	pg, err := cur.page("/" + OutputPath(p))
+	if err != nil {
+		ds.renderFailed(w, p, err)
+		return
+	}
+	if pg != nil && (strings.HasSuffix(p, "/") || pg.job.route == p) {
 		ds.servePage(w, r, pg, http.StatusOK)
 		return
 	}
 	if !strings.HasSuffix(p, "/") {
-		if cur.pages["/"+OutputPath(p+"/")] != nil || cur.files[p+"/index.html"] != nil {
+		if dir, _ := cur.page("/" + OutputPath(p+"/")); dir != nil || cur.files[p+"/index.html"] != nil {
 			// Pages live at their directory URL, as the edge serves them.
 			target := p + "/"
 			if r.URL.RawQuery != "" {
@@ -199,10 +258,14 @@ func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Write(injectLive(f.Data))
 			return
 		}
+		// Revalidated on every load, answered 304 while unchanged: a
+		// reload then costs the browser no new download or parse.
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Set("ETag", `"`+f.Integrity+`"`)
 		http.ServeContent(w, r, path.Base(p), time.Time{}, bytes.NewReader(f.Data))
 		return
 	}
-	if pg := cur.pages["/404.html"]; pg != nil {
+	if pg, _ := cur.page("/404.html"); pg != nil {
 		ds.servePage(w, r, pg, http.StatusNotFound)
 		return
 	}
@@ -215,16 +278,17 @@ func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // DevState is what /_verge/state reports: the build being served, for
 // tools and tests that need to know when the server has caught up.
 type DevState struct {
-	Build  int               `json:"build"`  // counts good builds
-	Errors int               `json:"errors"` // problems the overlay shows
-	Pages  map[string]string `json:"pages"`  // route -> SHA-256 of the HTML
-	Files  map[string]string `json:"files"`  // asset or static URL path -> SHA-256
+	Build    int               `json:"build"`    // counts good builds
+	Complete bool              `json:"complete"` // every page rendered (some render on demand until then)
+	Errors   int               `json:"errors"`   // problems the overlay shows
+	Pages    map[string]string `json:"pages"`    // route -> SHA-256 of the HTML
+	Files    map[string]string `json:"files"`    // asset or static URL path -> SHA-256
 }
 
 func (ds *devServer) serveState(w http.ResponseWriter) {
 	st := DevState{Errors: len(ds.errors()), Pages: map[string]string{}, Files: map[string]string{}}
 	if cur := ds.current(); cur != nil {
-		st.Build = cur.seq
+		st.Build, st.Complete = cur.seq, cur.lazy == nil
 		for _, pg := range cur.pages {
 			st.Pages[pg.job.route] = manifest.SHA256(pg.html)
 		}
@@ -235,6 +299,15 @@ func (ds *devServer) serveState(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(st)
+}
+
+// renderFailed answers for a page that failed to render on demand; the
+// overlay shows the error with the others once the build completes.
+func (ds *devServer) renderFailed(w http.ResponseWriter, p string, err error) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	fmt.Fprintf(w, "<!doctype html><html><head><title>Render failed</title>%s</head><body><h1>%s failed to render</h1><pre>%s</pre></body></html>",
+		liveScript, html.EscapeString(p), html.EscapeString(err.Error()))
 }
 
 func (ds *devServer) servePage(w http.ResponseWriter, r *http.Request, pg *devPage, status int) {
@@ -278,7 +351,7 @@ func (ds *devServer) function(fn *Function) http.Handler {
 		}
 		defer func() {
 			if v := recover(); v != nil {
-				ds.log.Error("function panicked", "func", fn.Pattern, "decl", fn.Decl, "panic", v)
+				ds.logf("function %s (%s) panicked: %v", fn.Pattern, fn.Decl, v)
 				http.Error(w, fmt.Sprintf("function %s panicked: %v", fn.Pattern, v), http.StatusInternalServerError)
 			}
 		}()
@@ -287,7 +360,7 @@ func (ds *devServer) function(fn *Function) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, fn.MaxBody)
 		c := newCtx(ctx, cur.b, r.URL.Path)
 		if err := fn.Handler(c, w, r.WithContext(c)); err != nil {
-			ds.log.Error("function failed", "func", fn.Pattern, "err", err)
+			ds.logf("function %s failed: %v", fn.Pattern, err)
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 		}
 	})

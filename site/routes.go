@@ -22,6 +22,7 @@ type routeSpec interface {
 // pageJob is one page a build renders.
 type pageJob struct {
 	route  string // URL path, e.g. "/posts/hello/"
+	out    string // "/" + OutputPath(route), set by expandRoutes
 	source string // file the page comes from, for error messages
 	decl   string // "file:line" of the declaration in the site's code
 	run    PageFunc

@@ -8,13 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -65,12 +65,6 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 		}
 		defer stop()
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-		if a.Key == slog.TimeKey {
-			return slog.Attr{} // a terminal needs no timestamps
-		}
-		return a
-	}}))
 	ln, err := listen(*port)
 	if err != nil {
 		fmt.Fprintln(stderr, "serve:", err)
@@ -83,32 +77,48 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 		}
 	}
 	start := time.Now()
-	ds := newDevServer(s, key, log)
+	ds := newDevServer(s, key, stderr)
 	defer ds.builder.close()
 	w, err := watch.New([]string{s.root}, watch.Options{Skip: s.skipWatch})
 	if err != nil {
-		fmt.Fprintln(stderr, "serve: watching", s.root+":", err)
+		fmt.Fprintln(stderr, "serve:", err)
 		return 1
 	}
 	defer w.Close()
-	ok := ds.rebuild(ctx, &changeSet{all: true, paths: map[string]bool{}})
 
 	baseCtx, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	srv := &http.Server{Handler: ds, BaseContext: func(net.Listener) context.Context { return baseCtx },
 		ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String() + "/"
-	if cur := ds.current(); ok && cur != nil {
-		fmt.Fprintf(stdout, "serving %s  (%d pages, first build %s)\n", url, len(cur.pages), time.Since(start).Round(time.Millisecond))
-	} else {
-		fmt.Fprintf(stdout, "serving %s  (the build failed: the page shows why, and reloads when it is fixed)\n", url)
+	serving := false
+	startServing := func() {
+		if serving {
+			return
+		}
+		serving = true
+		go func() { served <- srv.Serve(ln) }()
+		if cur := ds.current(); cur != nil {
+			fmt.Fprintf(stdout, "serving %s  (%d pages, first page ready in %s)\n", url, len(cur.pages)+lazyCount(cur), time.Since(start).Round(time.Millisecond))
+		} else {
+			fmt.Fprintf(stdout, "serving %s  (the build failed: the page shows why, and reloads when it is fixed)\n", url)
+		}
+		signalReady()
 	}
-	signalReady()
+	// Changes arrive on events; newer tells a build in progress that
+	// more came, so it can give up completing a state already outdated.
+	events := make(chan *changeSet, 64)
+	var newer atomic.Bool
+	go forwardChanges(ctx, s, ds, w, events, &newer)
 
-	control := readControl()
-	pending := &changeSet{paths: map[string]bool{}}
+	// The first build serves as soon as its first part is done; the rest
+	// of it renders while pages are already being served.
+	pending := &changeSet{all: true, paths: map[string]bool{}}
+	if ds.rebuild(ctx, pending, startServing, newer.Load) {
+		pending = &changeSet{paths: map[string]bool{}}
+	}
+	startServing()
 	for {
 		select {
 		case <-ctx.Done():
@@ -120,28 +130,65 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 		case err := <-served:
 			fmt.Fprintln(stderr, "serve:", err)
 			return 1
-		case b, ok := <-w.Batches():
-			if !ok {
-				return 1
-			}
-			pending.merge(s.relevant(b))
-		case m := <-control:
-			switch m.Type {
-			case "templ":
-				pending.templ = true
-			case "errors", "clear":
-				ds.mu.Lock()
-				ds.extErrs = m.Errors
-				ds.mu.Unlock()
-				ds.sendErrors()
-				continue
+		case ch := <-events:
+			pending.merge(ch)
+		}
+		// Cleared before draining: whatever arrives after is newer than
+		// this build.
+		newer.Store(false)
+		for drained := false; !drained; {
+			select {
+			case ch := <-events:
+				pending.merge(ch)
+			default:
+				drained = true
 			}
 		}
 		if pending.empty() {
 			continue
 		}
-		if ds.rebuild(ctx, pending) {
+		// pending holds every change since the last completed build
+		// until one completes with them.
+		if ds.rebuild(ctx, pending, nil, newer.Load) {
 			pending = &changeSet{paths: map[string]bool{}}
+		}
+	}
+}
+
+// forwardChanges turns file batches and control messages into change
+// sets on events, setting newer for each; compile errors from `verge
+// serve` go straight to the overlay.
+func forwardChanges(ctx context.Context, s *Site, ds *devServer, w *watch.Watcher, events chan<- *changeSet, newer *atomic.Bool) {
+	control := readControl()
+	for {
+		var ch *changeSet
+		select {
+		case <-ctx.Done():
+			return
+		case b, ok := <-w.Batches():
+			if !ok {
+				return
+			}
+			ch = s.relevant(b)
+		case m := <-control:
+			switch m.Type {
+			case "templ":
+				ch = &changeSet{templ: true, paths: map[string]bool{}}
+			case "errors", "clear":
+				ds.mu.Lock()
+				ds.extErrs = m.Errors
+				ds.mu.Unlock()
+				ds.sendErrors()
+			}
+		}
+		if ch == nil || ch.empty() {
+			continue
+		}
+		newer.Store(true)
+		select {
+		case events <- ch:
+		case <-ctx.Done():
+			return
 		}
 	}
 }
@@ -235,4 +282,12 @@ func (s *Site) relevant(b watch.Batch) *changeSet {
 		}
 	}
 	return ch
+}
+
+// lazyCount is how many pages of b are still to render.
+func lazyCount(b *devBuild) int {
+	if b.lazy == nil {
+		return 0
+	}
+	return len(b.lazy.pages)
 }

@@ -118,10 +118,21 @@ func waitFor(t *testing.T, base string, timeout time.Duration, ok func(site.DevS
 // server of the final files has, with no error left.
 func TestServeBurstEndsAsFreshBuild(t *testing.T) {
 	dir, _ := extractSite(t, "ok")
+	w := func(rel, s string) { writeFile(t, filepath.Join(dir, rel), s) }
+	// Enough pages that a change every page reads (data/nav.yaml) renders
+	// the open page first and the others lazily.
+	for i := range 80 {
+		w(fmt.Sprintf("content/posts/old-%d.md", i), fmt.Sprintf("---\ntitle: Old %d\ndate: 2020-01-%02d\n---\nOld.\n", i, i%28+1))
+	}
 	live := serveSite(t, dir)
 	waitFor(t, live, 10*time.Second, func(st site.DevState) bool { return st.Build > 0 })
+	// A page open in a browser, as far as the server can tell.
+	resp, err := http.Get(live + "/_verge/events?path=/posts/first/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
 
-	w := func(rel, s string) { writeFile(t, filepath.Join(dir, rel), s) }
 	for i := range 200 {
 		switch i % 6 {
 		case 0:
@@ -151,12 +162,12 @@ func TestServeBurstEndsAsFreshBuild(t *testing.T) {
 	w("content/posts/first.md", strings.Replace(string(good), "title: First post", "title: [First post", 1))
 	w("content/posts/first.md", string(good))
 
-	fresh := devState(t, serveSite(t, dir))
+	fresh := waitFor(t, serveSite(t, dir), 10*time.Second, func(st site.DevState) bool { return st.Complete })
 	if fresh.Errors > 0 || len(fresh.Pages) < 30 {
 		t.Fatalf("fresh server: %d errors, %d pages", fresh.Errors, len(fresh.Pages))
 	}
 	got := waitFor(t, live, 15*time.Second, func(st site.DevState) bool {
-		return st.Errors == 0 && maps.Equal(st.Pages, fresh.Pages) && maps.Equal(st.Files, fresh.Files)
+		return st.Complete && st.Errors == 0 && maps.Equal(st.Pages, fresh.Pages) && maps.Equal(st.Files, fresh.Files)
 	})
 	if got.Errors > 0 {
 		t.Errorf("%d errors left", got.Errors)

@@ -1,0 +1,150 @@
+// Command latency measures the dev server as a developer feels it: on the
+// 10,000-post corpus, in headless Chromium, the time from writing a file
+// to the changed content being in the page's DOM, for Markdown, CSS,
+// .templ text and Go edits (median and p95 of 20 each), plus the time to
+// first page and the peak memory of `verge serve`, next to `hugo server`
+// measured the same way on the same corpus.
+//
+//	go run ./examples/bench/latency [-posts 10000] [-edits 20] [-hugo=false]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/vergehq/verge/examples/bench/internal/benchkit"
+	"github.com/vergehq/verge/internal/browser"
+)
+
+// Targets of the dev server issue, checked in the printed table.
+var targets = map[string]time.Duration{
+	"markdown": 100 * time.Millisecond,
+	"css":      100 * time.Millisecond,
+	"template": 300 * time.Millisecond,
+	"go":       3 * time.Second,
+}
+
+func main() {
+	posts := flag.Int("posts", 10000, "corpus size")
+	edits := flag.Int("edits", 20, "edits of each kind")
+	withHugo := flag.Bool("hugo", true, "measure hugo server too")
+	shared := flag.String("shared", "", "the shared/ directory (default: ../shared beside the repository)")
+	flag.Parse()
+	if err := run(*posts, *edits, *withHugo, *shared); err != nil {
+		fmt.Fprintln(os.Stderr, "latency:", err)
+		os.Exit(1)
+	}
+}
+
+// result is one server's figures.
+type result struct {
+	firstPage time.Duration
+	peakRSS   int64
+	edits     map[string][]time.Duration // by edit kind
+	reloads   map[string]int             // page reloads seen where none should be
+}
+
+func run(posts, edits int, withHugo bool, sharedFlag string) error {
+	repo, err := benchkit.RepoRoot()
+	if err != nil {
+		return err
+	}
+	shared := benchkit.SharedDir(repo, sharedFlag)
+	work, err := os.MkdirTemp("", "verge-latency-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	corpus := filepath.Join(work, "corpus")
+	fmt.Fprintf(os.Stderr, "generating %d posts...\n", posts)
+	if err := benchkit.GenCorpus(shared, corpus, posts); err != nil {
+		return err
+	}
+	b, err := browser.Start(contextBackground(), filepath.Join(work, "chromium"))
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if err := b.OnNewDocument(observer); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(os.Stderr, "measuring verge serve...")
+	v, err := measureVerge(repo, work, corpus, b, edits)
+	if err != nil {
+		return fmt.Errorf("verge: %w", err)
+	}
+	var h *result
+	if withHugo {
+		fmt.Fprintln(os.Stderr, "measuring hugo server...")
+		if h, err = measureHugo(shared, work, corpus, b, edits); err != nil {
+			return fmt.Errorf("hugo: %w", err)
+		}
+	}
+	printTable(posts, edits, v, h)
+	return nil
+}
+
+func printTable(posts, edits int, v, h *result) {
+	fmt.Printf("verge serve vs hugo server %s, %d posts, %d edits of each kind, %d cores, headless Chromium\n",
+		benchkit.HugoVersion, posts, edits, benchkit.NumCPU())
+	fmt.Println("edit latency: from the file write to the change in the page's DOM")
+	fmt.Println()
+	fmt.Printf("%-34s %10s %10s %10s %10s   %s\n", "", "verge p50", "verge p95", "hugo p50", "hugo p95", "target (verge p50)")
+	hugoCol := func(f func(*result) string) string {
+		if h == nil {
+			return "-"
+		}
+		return f(h)
+	}
+	fmt.Printf("%-34s %10s %10s %10s %10s\n", "time to first page", round(v.firstPage), "", hugoCol(func(r *result) string { return round(r.firstPage) }), "")
+	fmt.Printf("%-34s %9.0fM %10s %10s %10s\n", "peak memory (RSS, process tree)", float64(v.peakRSS)/(1<<20), "",
+		hugoCol(func(r *result) string { return fmt.Sprintf("%.0fM", float64(r.peakRSS)/(1<<20)) }), "")
+	rows := []struct{ kind, label string }{
+		{"markdown", "Markdown post edit"},
+		{"css", "CSS edit (no reload)"},
+		{"template", ".templ text edit (hugo: layout)"},
+		{"go", "Go edit, to the reloaded page"},
+	}
+	for _, r := range rows {
+		vs := v.edits[r.kind]
+		hp50, hp95 := "-", "-"
+		if h != nil && len(h.edits[r.kind]) > 0 {
+			hp50, hp95 = round(pct(h.edits[r.kind], 50)), round(pct(h.edits[r.kind], 95))
+		}
+		verdict := fmt.Sprintf("< %s: ", round(targets[r.kind]))
+		if pct(vs, 50) < targets[r.kind] {
+			verdict += "met"
+		} else {
+			verdict += "NOT met"
+		}
+		if n := v.reloads[r.kind]; n > 0 {
+			verdict += fmt.Sprintf(" (%d reloads!)", n)
+		}
+		fmt.Printf("%-34s %10s %10s %10s %10s   %s\n", r.label, round(pct(vs, 50)), round(pct(vs, 95)), hp50, hp95, verdict)
+	}
+}
+
+// pct is the p-th percentile (nearest rank) of ds.
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := (p*len(s)+99)/100 - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+func round(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	default:
+		return d.Round(time.Millisecond).String()
+	}
+}

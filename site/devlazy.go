@@ -1,0 +1,87 @@
+package site
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/vergehq/verge/render"
+)
+
+// eagerPages is how many pages a rebuild renders before it serves. Above
+// it only the pages open in a browser are rendered at once, the others
+// when first asked for or when the build completes in the background: a
+// templ text edit or a restart makes every page of a 10,000-page site
+// stale, and the page being looked at should not wait for all of them.
+const eagerPages = 64
+
+// lazyPages are a build's pages not rendered yet. Each is rendered once,
+// by whoever asks first: a browser's request or the build's completion.
+type lazyPages struct {
+	ctx   context.Context // not a request's: a render outlives the request that started it
+	b     *buildState
+	s     *Site
+	r     *render.Renderer
+	pages map[string]*lazyPage // by output path; fixed once made
+}
+
+type lazyPage struct {
+	job  pageJob
+	once sync.Once
+	page *devPage
+	err  error
+}
+
+func newLazyPages(ctx context.Context, s *Site, b *buildState, r *render.Renderer, jobs []pageJob) *lazyPages {
+	l := &lazyPages{ctx: ctx, b: b, s: s, r: r, pages: make(map[string]*lazyPage, len(jobs))}
+	for _, j := range jobs {
+		l.pages[j.out] = &lazyPage{job: j}
+	}
+	return l
+}
+
+// get renders the page at output path p if no one has yet. ok is false
+// when p is not one of the lazy pages.
+func (l *lazyPages) get(p string) (pg *devPage, err error, ok bool) {
+	lp := l.pages[p]
+	if lp == nil {
+		return nil, nil, false
+	}
+	lp.once.Do(func() {
+		o := l.r.Render(l.ctx, render.Page{Route: lp.job.route, Render: l.s.pageRenderer(l.b, lp.job)})
+		if o.Err != nil {
+			lp.err = o.Err
+			return
+		}
+		tags := o.Tags
+		if len(o.Assets) > 0 {
+			tags = addAssetTags(l.b, tags, o.Assets)
+		}
+		lp.page = &devPage{job: lp.job, html: o.HTML, tags: tags, links: o.Links}
+	})
+	return lp.page, lp.err, true
+}
+
+// paths lists the lazy pages' output paths, sorted.
+func (l *lazyPages) paths() []string {
+	out := make([]string, 0, len(l.pages))
+	for p := range l.pages {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// page returns the build's page at output path p, rendering it now if it
+// is one of the lazy ones; nil when there is none (or it failed: the
+// error is then returned).
+func (nb *devBuild) page(p string) (*devPage, error) {
+	if pg := nb.pages[p]; pg != nil {
+		return pg, nil
+	}
+	if nb.lazy == nil {
+		return nil, nil
+	}
+	pg, err, _ := nb.lazy.get(p)
+	return pg, err
+}
