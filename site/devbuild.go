@@ -194,8 +194,8 @@ func (d *devBuilder) complete(old, nb *devBuild, eager []string, stop func() boo
 				if i >= len(paths) {
 					return
 				}
-				if stop() {
-					stopped.Store(true)
+				if stop() || nb.lazy.ctx.Err() != nil {
+					stopped.Store(true) // newer changes, or shutting down
 					return
 				}
 				if _, err, _ := nb.lazy.get(paths[i]); err != nil {

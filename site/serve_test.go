@@ -186,3 +186,67 @@ func TestServeBurstEndsAsFreshBuild(t *testing.T) {
 		t.Errorf("assets differ from a fresh build")
 	}
 }
+
+// The dev server serves what a browser needs, as the edge would: pages
+// with the live-reload client, canonical redirects, assets with
+// revalidation, the site's API functions, and 404s.
+func TestServeHTTP(t *testing.T) {
+	dir, _ := extractSite(t, "ok")
+	base := serveSite(t, dir)
+	waitFor(t, base, 10*time.Second, func(st site.DevState) bool { return st.Complete })
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string, hdr ...string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+path, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp, b.String()
+	}
+	tests := []struct {
+		path       string
+		hdr        []string
+		status     int
+		header     string // "Name: value" expected
+		bodyHas    string
+		bodyHasNot string
+	}{
+		{path: "/posts/first/", status: 200, bodyHas: `<script type="module" src="/_verge/live.js"></script></head>`},
+		{path: "/posts/first", status: 301, header: "Location: /posts/first/"},
+		{path: "/api/related/first", status: 200, bodyHas: "3"},
+		{path: "/_assets/css/main.css", status: 200, header: "Cache-Control: no-cache"},
+		{path: "/robots.txt", status: 200, bodyHasNot: "live.js"},
+		{path: "/no/such/page/", status: 404, bodyHas: "/_verge/live.js"},
+		{path: "/_verge/live.js", status: 200, bodyHas: "EventSource"},
+	}
+	for _, tc := range tests {
+		resp, body := get(tc.path, tc.hdr...)
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.path, resp.StatusCode, tc.status)
+		}
+		if tc.header != "" {
+			name, value, _ := strings.Cut(tc.header, ": ")
+			if got := resp.Header.Get(name); got != value {
+				t.Errorf("%s: %s = %q, want %q", tc.path, name, got, value)
+			}
+		}
+		if tc.bodyHas != "" && !strings.Contains(body, tc.bodyHas) {
+			t.Errorf("%s: body lacks %q", tc.path, tc.bodyHas)
+		}
+		if tc.bodyHasNot != "" && strings.Contains(body, tc.bodyHasNot) {
+			t.Errorf("%s: body has %q", tc.path, tc.bodyHasNot)
+		}
+	}
+	// An unchanged asset revalidates to 304.
+	resp, _ := get("/_assets/css/main.css")
+	if resp2, _ := get("/_assets/css/main.css", "If-None-Match", resp.Header.Get("ETag")); resp2.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidation: status %d, want 304", resp2.StatusCode)
+	}
+}

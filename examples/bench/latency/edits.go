@@ -236,11 +236,12 @@ func measureHugo(shared, work, corpus string, b *browser.Browser, n int) (*resul
 	defer s.close()
 	res := newResult()
 	res.firstPage = s.firstPage(time.Now())
-	// Hugo's livereload.js connects over a WebSocket and exposes no state;
-	// runEdits waits 300 ms after each load, which covers it.
+	// Hugo's livereload.js connects over a WebSocket and exposes no state:
+	// give it a second after each load.
 	const ready = `document.readyState === "complete"`
+	settled := func() error { time.Sleep(time.Second); return nil }
 	for _, k := range []editKind{markdownEdit(site), cssEdit(site), templateEdit(filepath.Join(site, "layouts", "_default", "baseof.html"))} {
-		if err := runEdits(b, s.base, ready, nil, k, n, res); err != nil {
+		if err := runEdits(b, s.base, ready, settled, k, n, res); err != nil {
 			return nil, err
 		}
 	}

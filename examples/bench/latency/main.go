@@ -102,7 +102,7 @@ func printTable(posts, edits int, v, h *result) {
 		return f(h)
 	}
 	fmt.Printf("%-34s %10s %10s %10s %10s\n", "time to first page", round(v.firstPage), "", hugoCol(func(r *result) string { return round(r.firstPage) }), "")
-	fmt.Printf("%-34s %9.0fM %10s %10s %10s\n", "peak memory (RSS, process tree)", float64(v.peakRSS)/(1<<20), "",
+	fmt.Printf("%-34s %9.0fM %10s %10s %10s\n", "peak memory (RSS of the servers)", float64(v.peakRSS)/(1<<20), "",
 		hugoCol(func(r *result) string { return fmt.Sprintf("%.0fM", float64(r.peakRSS)/(1<<20)) }), "")
 	rows := []struct{ kind, label string }{
 		{"markdown", "Markdown post edit"},

@@ -102,7 +102,20 @@ func (s *server) close() {
 	}
 }
 
-// groupRSS sums VmRSS over the processes of process group pgid.
+// toolchain reports whether a /proc status is of the Go toolchain, which
+// verge serve runs to recompile the site: its memory is the compiler's,
+// not the server's.
+func toolchain(status string) bool {
+	name, _, _ := strings.Cut(strings.TrimPrefix(status, "Name:"), "\n")
+	switch strings.TrimSpace(name) {
+	case "go", "compile", "link", "asm", "cgo", "vet":
+		return true
+	}
+	return false
+}
+
+// groupRSS sums VmRSS over the processes of process group pgid, the Go
+// toolchain left out.
 func groupRSS(pgid int) int64 {
 	ents, _ := os.ReadDir("/proc")
 	var total int64
@@ -115,7 +128,7 @@ func groupRSS(pgid int) int64 {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
-		if err != nil {
+		if err != nil || toolchain(string(data)) {
 			continue
 		}
 		for _, line := range strings.Split(string(data), "\n") {
