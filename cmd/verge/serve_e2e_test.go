@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,12 +102,65 @@ func TestServeInBrowser(t *testing.T) {
 		wait(t, b, `document.body.innerText.includes("A brand new post")`, 10*time.Second)
 	})
 
+	t.Run("compile error shows while the old program serves", func(t *testing.T) {
+		open(t, "/")
+		p := filepath.Join(dir, "main.go")
+		good, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, p, string(good)+"\nfunc broken() { undefinedThing() }\n")
+		overlay := `document.querySelector("verge-error-overlay")?.shadowRoot?.textContent`
+		wait(t, b, overlay+`?.includes("undefined: undefinedThing")`, 60*time.Second)
+		wait(t, b, overlay+`?.includes("main.go:")`, time.Second)
+		// The old program still serves pages.
+		if resp, err := http.Get(base + "/about/"); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET /about/ during the compile error: %v %v", resp, err)
+		}
+		writeFile(t, p, string(good))
+		wait(t, b, `!document.querySelector("verge-error-overlay")`, 60*time.Second)
+	})
+
 	t.Run("Go change restarts the program", func(t *testing.T) {
 		open(t, "/")
 		wait(t, b, `document.querySelectorAll("article.card").length > 1`, time.Second)
 		edit(t, "main.go", "posts.Latest(c, 5)", "posts.Latest(c, 1)")
 		wait(t, b, `document.querySelectorAll("article.card").length === 1`, 90*time.Second)
 	})
+}
+
+// A site that does not compile when serve starts shows why, and becomes
+// the site once fixed.
+func TestServeStartsBroken(t *testing.T) {
+	if _, err := browser.Path(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI must install Chromium (.ci/run does):", err)
+		}
+		t.Skip("needs Chromium:", err)
+	}
+	bin := vergeBin(t)
+	dir := filepath.Join(t.TempDir(), "site")
+	if out, code := runVerge(t, bin, ".", "new", dir); code != 0 {
+		t.Fatalf("verge new: exit %d\n%s", code, out)
+	}
+	p := filepath.Join(dir, "main.go")
+	good, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, p, string(good)+"\nfunc broken() { undefinedThing() }\n")
+	base := startServe(t, bin, dir)
+	b, err := browser.Start(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.Open(base+"/", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, b, `document.querySelector("verge-error-overlay")?.shadowRoot?.textContent?.includes("undefined: undefinedThing")`, 10*time.Second)
+	writeFile(t, p, string(good))
+	wait(t, b, `document.querySelectorAll("article.card").length > 0`, 90*time.Second)
 }
 
 func wait(t *testing.T, b *browser.Browser, expr string, timeout time.Duration) {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,8 +90,9 @@ func Run(ctx context.Context, opts Options) error {
 				sv.update(ctx, b.Rescan || goFiles)
 			}
 		case <-sv.exited():
-			fmt.Fprintln(sv.errOut, "the site program stopped; it starts again when you change its code")
+			err := sv.proc.err
 			sv.proc = nil
+			sv.fail("run", fmt.Errorf("the site program stopped (%v); it starts again when you change its code", err))
 		}
 	}
 }
@@ -133,6 +135,38 @@ type supervisor struct {
 	out, errOut          io.Writer
 	proc                 *process
 	shownErrs            bool // the running program shows our errors
+	errSrv               *errorServing
+}
+
+// errorServing is the error page served while no site program runs.
+type errorServing struct {
+	es  *site.ErrorServer
+	srv *http.Server
+}
+
+// showErrors serves items on the socket while no program does.
+func (sv *supervisor) showErrors(items []*diag.Diagnostic) {
+	if sv.errSrv == nil {
+		ln, err := net.FileListener(sv.sock) // a copy: closing it leaves the socket open
+		if err != nil {
+			return
+		}
+		es := site.NewErrorServer(sv.root)
+		srv := &http.Server{Handler: es, ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		sv.errSrv = &errorServing{es: es, srv: srv}
+		fmt.Fprintf(sv.out, "serving http://%s/  (no site program runs: the page shows why, and reloads when it is fixed)\n", ln.Addr())
+	}
+	sv.errSrv.es.SetErrors(items)
+}
+
+// stopErrors stops the error page, closing its event streams: the pages
+// reconnect to the program that now serves, and reload.
+func (sv *supervisor) stopErrors() {
+	if sv.errSrv != nil {
+		sv.errSrv.srv.Close()
+		sv.errSrv = nil
+	}
 }
 
 // exited is closed when the running program exits; nil (never ready)
@@ -196,6 +230,7 @@ func (sv *supervisor) update(ctx context.Context, goFiles bool) {
 	}
 	old := sv.proc
 	sv.proc, sv.shownErrs = p, false
+	sv.stopErrors()
 	if old != nil {
 		old.stop() // its pages reconnect to the new program and reload
 	}
@@ -216,6 +251,8 @@ func (sv *supervisor) fail(stage string, err error) {
 	if sv.proc != nil {
 		sv.proc.send(site.ControlMsg{Type: "errors", Errors: items})
 		sv.shownErrs = true
+	} else {
+		sv.showErrors(items)
 	}
 }
 
@@ -228,6 +265,7 @@ func (sv *supervisor) clear() {
 }
 
 func (sv *supervisor) stop() {
+	sv.stopErrors()
 	if sv.proc != nil {
 		sv.proc.stop()
 		sv.proc = nil
