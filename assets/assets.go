@@ -52,6 +52,11 @@ type Options struct {
 	// can swap a stylesheet in place. Files keep Fingerprinted, which then
 	// marks the files a production build would fingerprint.
 	StableNames bool
+	// PerEntry gives each entry point its own esbuild context, so that
+	// Builder.BuildChanged bundles again only the entries that read a
+	// changed file (the dev server). A one-off build is faster with one
+	// context, which parses shared modules once.
+	PerEntry bool
 	// PublicPath is the URL prefix of fingerprinted outputs, starting with
 	// "/"; "" means DefaultPublicPath.
 	PublicPath string

@@ -3,6 +3,7 @@ package assets
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -14,19 +15,30 @@ import (
 	"github.com/vergehq/verge/internal/diag"
 )
 
-// Builder builds a site's assets repeatedly, keeping esbuild's context
+// Builder builds a site's assets repeatedly, keeping esbuild's contexts
 // between builds: a Rebuild reuses the parse of every unchanged file and is
-// 2-3 times faster than a fresh build, which is what makes the dev server's
-// reloads quick. Build and Dispose may be called from any goroutine; builds
-// run one at a time.
+// 2-3 times faster than a fresh build. With Options.PerEntry each entry
+// point has its own context, and BuildChanged rebuilds only the entries
+// that read a changed file, which is what makes the dev server's reloads
+// quick. Build and Dispose may be called from any goroutine; builds run
+// one at a time.
 type Builder struct {
 	opts    Options // normalized
 	target  api.Target
 	engines []api.Engine
 
-	mu      sync.Mutex
-	bctx    api.BuildContext // nil until the first build with entries
-	entries []string         // the entry points bctx was made for
+	mu     sync.Mutex
+	groups map[string]*entryGroup // by their entries, newline-joined
+}
+
+// entryGroup is a set of entry points bundled by one esbuild context.
+type entryGroup struct {
+	entries []string
+	bctx    api.BuildContext
+	last    *api.BuildResult   // the last build without errors; nil if none
+	inputs  map[string]bool    // absolute paths last read
+	errs    []*diag.Diagnostic // of the last build, when it failed
+	warns   []*diag.Diagnostic // of the last build
 }
 
 // NewBuilder validates opts and returns a Builder; nothing is read until
@@ -41,30 +53,33 @@ func NewBuilder(opts Options) (*Builder, error) {
 		return nil, &diag.Diagnostic{Msg: "assets: " + err.Error(),
 			Hint: `use "esNNNN" or a browser with a version, e.g. "es2020", "chrome100", "safari15.4"`}
 	}
-	return &Builder{opts: o, target: target, engines: engines}, nil
+	return &Builder{opts: o, target: target, engines: engines, groups: map[string]*entryGroup{}}, nil
 }
 
-// Dispose releases esbuild's context. The Builder stays usable: a later
+// Dispose releases esbuild's contexts. The Builder stays usable: a later
 // Build starts afresh.
 func (b *Builder) Dispose() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.dispose()
-}
-
-func (b *Builder) dispose() {
-	if b.bctx != nil {
-		b.bctx.Dispose()
-		b.bctx, b.entries = nil, nil
+	for k, g := range b.groups {
+		g.bctx.Dispose()
+		delete(b.groups, k)
 	}
 }
 
-// Build builds every asset and reads every static file. The first call
-// makes esbuild's context; later calls rescan the directories (entries may
-// have come or gone, which needs a new context) and Rebuild it. Bad input
-// is reported as a *diag.List of all the build's problems; other errors
-// (an unreadable directory, ctx done) are returned as they are.
+// Build builds every asset and reads every static file: BuildChanged
+// with every file changed.
 func (b *Builder) Build(ctx context.Context) (*Result, error) {
+	return b.BuildChanged(ctx, nil)
+}
+
+// BuildChanged builds the assets again after the files at the absolute
+// paths changed (nil: any file may have). Directories are rescanned, as
+// entries may have come or gone; an entry group is bundled again only if
+// it read a changed file or has no good build yet. Bad input is reported
+// as a *diag.List of all the build's problems; other errors (an
+// unreadable directory, ctx done) are returned as they are.
+func (b *Builder) BuildChanged(ctx context.Context, changed []string) (*Result, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err := ctx.Err(); err != nil {
@@ -80,19 +95,17 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("assets: scanning %s: %w", o.StaticDir, err)
 	}
+	groups := b.reconcile(scan.entries, &errs)
 
 	// esbuild and the plain file reads are independent: run them together.
 	var (
 		wg             sync.WaitGroup
-		res            api.BuildResult
-		bundled        bool
 		others, statFs []loaded
 	)
-	if len(scan.entries) == 0 {
-		b.dispose()
-	} else if b.ensureContext(scan.entries, &errs) {
-		bundled = true
-		wg.Go(func() { res = rebuild(ctx, b.bctx) })
+	for _, g := range groups {
+		if g.last == nil || changed == nil || g.reads(changed) {
+			wg.Go(func() { b.rebuildGroup(ctx, g) })
+		}
 	}
 	wg.Go(func() { others = readAll(o.AssetsDir, scan.others) })
 	wg.Go(func() { statFs = readAll(o.StaticDir, statics) })
@@ -102,22 +115,24 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	}
 
 	bun := &bundle{byLogical: map[string]*File{}, cssBundle: map[string]*File{}, media: map[string]*File{}}
-	if bundled {
-		for _, m := range res.Errors {
-			errs.Add(toDiag(o.Root, m))
+	seen := map[string]bool{}
+	for _, g := range groups {
+		for _, d := range g.errs {
+			errs.Add(d)
 		}
-		for _, m := range res.Warnings {
-			if m.PluginName == cssCheckName {
-				errs.Add(toDiag(o.Root, m))
-			} else {
-				warns.Add(toDiag(o.Root, m))
-			}
+		for _, w := range g.warns {
+			warns.Add(w)
 		}
-		if len(res.Errors) == 0 {
-			if bun, err = b.collect(res); err != nil {
-				return nil, fmt.Errorf("assets: reading esbuild's metafile: %w", err)
-			}
+		if g.last == nil {
+			continue
 		}
+		// Collected afresh from esbuild's output every time: the Files of
+		// an earlier Result may still be in use, and must not change.
+		gb, err := b.collect(*g.last)
+		if err != nil {
+			return nil, fmt.Errorf("assets: reading esbuild's metafile: %w", err)
+		}
+		bun.merge(gb, seen)
 	}
 	r := b.assemble(bun, others, statFs, &errs)
 	if err := errs.Err(); err != nil {
@@ -127,25 +142,98 @@ func (b *Builder) Build(ctx context.Context) (*Result, error) {
 	return r, nil
 }
 
-// ensureContext makes sure bctx exists for exactly these entry points;
-// esbuild fixes them when the context is made.
-func (b *Builder) ensureContext(entries []string, errs *diag.List) bool {
-	if b.bctx != nil && slices.Equal(b.entries, entries) {
-		return true
-	}
-	b.dispose()
-	bctx, cerr := api.Context(b.esbuildOptions(entries))
-	if cerr != nil {
-		for _, m := range cerr.Errors {
-			errs.Add(toDiag(b.opts.Root, m))
+// reconcile makes the entry groups match the entry points: one group of
+// all of them, or one per entry with Options.PerEntry. Groups no longer
+// wanted are disposed; new ones get a context (a failure to make one is
+// reported in errs, and the group left out).
+func (b *Builder) reconcile(entries []string, errs *diag.List) []*entryGroup {
+	var want [][]string
+	switch {
+	case len(entries) == 0:
+	case b.opts.PerEntry:
+		for _, e := range entries {
+			want = append(want, []string{e})
 		}
-		if len(cerr.Errors) == 0 {
-			errs.Add(&diag.Diagnostic{Msg: "assets: esbuild: " + cerr.Error()})
-		}
-		return false
+	default:
+		want = [][]string{entries}
 	}
-	b.bctx, b.entries = bctx, slices.Clone(entries)
-	return true
+	keep := map[string]bool{}
+	var out []*entryGroup
+	for _, es := range want {
+		key := strings.Join(es, "\n")
+		keep[key] = true
+		g := b.groups[key]
+		if g == nil {
+			bctx, cerr := api.Context(b.esbuildOptions(es))
+			if cerr != nil {
+				for _, m := range cerr.Errors {
+					errs.Add(toDiag(b.opts.Root, m))
+				}
+				if len(cerr.Errors) == 0 {
+					errs.Add(&diag.Diagnostic{Msg: "assets: esbuild: " + cerr.Error()})
+				}
+				continue
+			}
+			g = &entryGroup{entries: slices.Clone(es), bctx: bctx}
+			b.groups[key] = g
+		}
+		out = append(out, g)
+	}
+	for key, g := range b.groups {
+		if !keep[key] {
+			g.bctx.Dispose()
+			delete(b.groups, key)
+		}
+	}
+	return out
+}
+
+// rebuildGroup bundles a group again, keeping the result if it has no
+// errors.
+func (b *Builder) rebuildGroup(ctx context.Context, g *entryGroup) {
+	res := rebuild(ctx, g.bctx)
+	g.errs, g.warns = nil, nil
+	for _, m := range res.Errors {
+		g.errs = append(g.errs, toDiag(b.opts.Root, m))
+	}
+	for _, m := range res.Warnings {
+		if m.PluginName == cssCheckName {
+			g.errs = append(g.errs, toDiag(b.opts.Root, m))
+		} else {
+			g.warns = append(g.warns, toDiag(b.opts.Root, m))
+		}
+	}
+	if len(g.errs) > 0 || ctx.Err() != nil {
+		g.last, g.inputs = nil, nil
+		return
+	}
+	g.last = &res
+	g.inputs = map[string]bool{}
+	var meta metafile
+	if json.Unmarshal([]byte(res.Metafile), &meta) == nil {
+		for in := range meta.Inputs {
+			if abs := b.absInput(in); abs != "" {
+				g.inputs[abs] = true
+			}
+		}
+	}
+}
+
+// reads reports whether the group's last build read one of paths, or a
+// file under one of them (a directory renamed or removed).
+func (g *entryGroup) reads(paths []string) bool {
+	for _, p := range paths {
+		if g.inputs[p] {
+			return true
+		}
+		dir := p + string(filepath.Separator)
+		for in := range g.inputs {
+			if strings.HasPrefix(in, dir) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // assemble merges bundles, other assets and static files into a Result,

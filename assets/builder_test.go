@@ -2,6 +2,8 @@ package assets
 
 import (
 	"context"
+
+	"github.com/evanw/esbuild/pkg/api"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +33,17 @@ func TestBuilderRebuild(t *testing.T) {
 	}
 
 	r1 := build()
-	bctx := b.bctx
+	onlyContext := func() api.BuildContext {
+		t.Helper()
+		if len(b.groups) != 1 {
+			t.Fatalf("%d entry groups, want 1", len(b.groups))
+		}
+		for _, g := range b.groups {
+			return g.bctx
+		}
+		return nil
+	}
+	bctx := onlyContext()
 
 	// Edits of partials, scripts and static files, written right after the
 	// build (same mtime second): the Rebuild must see them.
@@ -41,7 +53,7 @@ func TestBuilderRebuild(t *testing.T) {
 		"static/robots.txt":    "Disallow: /\n",
 	})
 	r2 := build()
-	if b.bctx != bctx {
+	if onlyContext() != bctx {
 		t.Error("context recreated although the entry points did not change")
 	}
 	if !contains(r2, "css/main.css", "#abcdef") || !contains(r2, "js/app.ts", "rebuilt") || !contains(r2, "robots.txt", "Disallow") {
@@ -143,5 +155,70 @@ func TestStableNames(t *testing.T) {
 	}
 	if !strings.Contains(string(mustLookup(t, r2, "css/main.css").Data), "#abcdef") {
 		t.Error("edit not built")
+	}
+}
+
+// With PerEntry, a change rebuilds only the entries that read the changed
+// file; the others keep their output as it was.
+func TestBuildChangedPerEntry(t *testing.T) {
+	root := writeTree(t, site)
+	opts := siteOptions(root)
+	opts.PerEntry = true
+	b, err := NewBuilder(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Dispose()
+	ctx := context.Background()
+	r1, err := b.Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.groups) < 2 {
+		t.Fatalf("%d entry groups, want one per entry", len(b.groups))
+	}
+	lastOf := func(entry string) *api.BuildResult {
+		for _, g := range b.groups {
+			if g.entries[0] == entry {
+				return g.last
+			}
+		}
+		t.Fatalf("no group for %s", entry)
+		return nil
+	}
+	jsBefore, printBefore := lastOf("js/app.ts"), lastOf("css/print.css")
+
+	vars := filepath.Join(root, "assets/css/_vars.css")
+	writeFiles(t, root, map[string]string{"assets/css/_vars.css": ":root { --fg: #abcdef; }\n"})
+	r2, err := b.BuildChanged(ctx, []string{vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mustLookup(t, r2, "css/main.css").Data), "#abcdef") {
+		t.Error("the entry that imports the changed file was not rebuilt")
+	}
+	if lastOf("js/app.ts") != jsBefore || lastOf("css/print.css") != printBefore {
+		t.Error("entries that do not read the changed file were rebuilt")
+	}
+	for _, l := range []string{"js/app.ts", "css/print.css"} {
+		if mustLookup(t, r1, l).Path != mustLookup(t, r2, l).Path {
+			t.Errorf("%s changed", l)
+		}
+	}
+
+	// A file no entry reads changes nothing; a broken one fails, and its
+	// fix recovers.
+	lib := filepath.Join(root, "assets/js/_lib/n.ts")
+	writeFiles(t, root, map[string]string{"assets/js/_lib/n.ts": "export const n = ;\n"})
+	if _, err := b.BuildChanged(ctx, []string{lib}); err == nil {
+		t.Error("broken import built")
+	}
+	writeFiles(t, root, map[string]string{"assets/js/_lib/n.ts": "export const n = 'per-entry';\n"})
+	r3, err := b.BuildChanged(ctx, []string{lib})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mustLookup(t, r3, "js/app.ts").Data), "per-entry") {
+		t.Error("fix not built")
 	}
 }

@@ -3,6 +3,7 @@ package assets
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -127,6 +128,25 @@ type bundle struct {
 	cssBundle map[string]*File // JS entry logical path -> its CSS
 	media     map[string]*File // absolute input -> media output copying it
 	inputs    []string         // absolute paths esbuild read
+}
+
+// merge adds o's outputs to bun. Two entry groups may emit the same
+// media file (an image both stylesheets use); seen keeps it once.
+func (bun *bundle) merge(o *bundle, seen map[string]bool) {
+	for _, f := range o.files {
+		if !seen[f.Path] {
+			seen[f.Path] = true
+			bun.files = append(bun.files, f)
+		}
+	}
+	maps.Copy(bun.byLogical, o.byLogical)
+	maps.Copy(bun.cssBundle, o.cssBundle)
+	for in, f := range o.media {
+		if bun.media[in] == nil {
+			bun.media[in] = f
+		}
+	}
+	bun.inputs = append(bun.inputs, o.inputs...)
 }
 
 // collect maps esbuild's outputs to URL paths and, through the metafile,

@@ -119,7 +119,7 @@ func (d *devBuilder) build(ctx context.Context, old *devBuild, ch *changeSet, op
 				}
 				d.assets = ab
 			}
-			r, err := d.assets.Build(ctx)
+			r, err := d.assets.BuildChanged(ctx, assetChanges(old, ch))
 			errs.AddErr("assets", err)
 			ares = r
 		})
@@ -257,7 +257,21 @@ func (d *devBuilder) assetOptions() assets.Options {
 		Minify:      s.cfg.Build.Minify,
 		Sourcemap:   s.cfg.Build.Sourcemap,
 		StableNames: true,
+		PerEntry:    true,
 	}
+}
+
+// assetChanges are the changed paths for the asset builder: nil (all)
+// for a first build or a rescan.
+func assetChanges(old *devBuild, ch *changeSet) []string {
+	if old == nil || ch.all {
+		return nil
+	}
+	out := make([]string, 0, len(ch.paths))
+	for p := range ch.paths {
+		out = append(out, p)
+	}
+	return out
 }
 
 // reloader is a loader that can reuse what an earlier build loaded.
