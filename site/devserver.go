@@ -210,7 +210,7 @@ func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ds.hub.serveEvents(w, r, []liveMsg{{Type: "hello", Instance: ds.instance}, ds.errorMsg()})
 		return
 	case "/_verge/state":
-		ds.serveState(w)
+		ds.serveState(w, r.URL.Query().Get("pages") == "1")
 		return
 	}
 	if h, pattern := ds.funcs.Handler(r); pattern != "" {
@@ -277,6 +277,8 @@ func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // DevState is what /_verge/state reports: the build being served, for
 // tools and tests that need to know when the server has caught up.
+// Pages and Files are filled only when asked for (?pages=1): hashing a
+// large site's every page takes a while.
 type DevState struct {
 	Build    int               `json:"build"`    // counts good builds
 	Complete bool              `json:"complete"` // every page rendered (some render on demand until then)
@@ -285,10 +287,13 @@ type DevState struct {
 	Files    map[string]string `json:"files"`    // asset or static URL path -> SHA-256
 }
 
-func (ds *devServer) serveState(w http.ResponseWriter) {
+func (ds *devServer) serveState(w http.ResponseWriter, hashes bool) {
 	st := DevState{Errors: len(ds.errors()), Pages: map[string]string{}, Files: map[string]string{}}
-	if cur := ds.current(); cur != nil {
+	cur := ds.current()
+	if cur != nil {
 		st.Build, st.Complete = cur.seq, cur.lazy == nil
+	}
+	if cur != nil && hashes {
 		for _, pg := range cur.pages {
 			st.Pages[pg.job.route] = manifest.SHA256(pg.html)
 		}

@@ -85,7 +85,7 @@ func serveSite(t *testing.T, dir string) string {
 
 func devState(t *testing.T, base string) site.DevState {
 	t.Helper()
-	resp, err := http.Get(base + "/_verge/state")
+	resp, err := http.Get(base + "/_verge/state?pages=1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,6 +146,11 @@ func TestServeBurstEndsAsFreshBuild(t *testing.T) {
 			}
 		case 3:
 			w("data/nav.yaml", fmt.Sprintf("- one\n- v%d\n", i))
+			if i == 99 {
+				// A config change: everything is reloaded.
+				data, _ := os.ReadFile(filepath.Join(dir, "verge.toml"))
+				w("verge.toml", strings.Replace(string(data), `title = "Test"`, `title = "Test, renamed"`, 1))
+			}
 		case 4:
 			w("assets/css/_vars.css", fmt.Sprintf(":root { --n: %d; }\n", i))
 		case 5:
