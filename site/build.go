@@ -93,15 +93,7 @@ func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
 	go func() {
 		defer close(assetsDone)
 		var err error
-		res, err = assets.Build(ctx, assets.Options{
-			Root:      s.root,
-			AssetsDir: filepath.Join(s.root, "assets"),
-			StaticDir: filepath.Join(s.root, "static"),
-			Entries:   s.cfg.Build.Entries,
-			Target:    s.cfg.Build.Targets,
-			Minify:    s.cfg.Build.Minify,
-			Sourcemap: s.cfg.Build.Sourcemap,
-		})
+		res, err = assets.Build(ctx, s.assetOptions())
 		errs.AddErr("assets", err)
 	}()
 	for _, l := range s.loaders {
@@ -171,6 +163,19 @@ func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
 	}
 	prog.done()
 	return rep, nil
+}
+
+// assetOptions are the options the site's config gives its asset build.
+func (s *Site) assetOptions() assets.Options {
+	return assets.Options{
+		Root:      s.root,
+		AssetsDir: filepath.Join(s.root, "assets"),
+		StaticDir: filepath.Join(s.root, "static"),
+		Entries:   s.cfg.Build.Entries,
+		Target:    s.cfg.Build.Targets,
+		Minify:    s.cfg.Build.Minify,
+		Sourcemap: s.cfg.Build.Sourcemap,
+	}
 }
 
 func (s *Site) newBuildState(key string) (*buildState, error) {

@@ -244,19 +244,12 @@ func (d *devBuilder) finish(old, nb *devBuild, rendered, report []string, res *d
 	res.build = nb
 }
 
+// assetOptions are the site's asset options for the dev server: stable
+// URLs (see assetLookup) and one esbuild context per entry.
 func (d *devBuilder) assetOptions() assets.Options {
-	s := d.s
-	return assets.Options{
-		Root:        s.root,
-		AssetsDir:   filepath.Join(s.root, "assets"),
-		StaticDir:   filepath.Join(s.root, "static"),
-		Entries:     s.cfg.Build.Entries,
-		Target:      s.cfg.Build.Targets,
-		Minify:      s.cfg.Build.Minify,
-		Sourcemap:   s.cfg.Build.Sourcemap,
-		StableNames: true,
-		PerEntry:    true,
-	}
+	o := d.s.assetOptions()
+	o.StableNames, o.PerEntry = true, true
+	return o
 }
 
 // assetChanges are the changed paths for the asset builder: nil (all)

@@ -51,9 +51,7 @@ func (e *ErrorServer) msg() liveMsg {
 func (e *ErrorServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/_verge/live.js":
-		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Write(liveClientJS)
+		serveLiveJS(w)
 	case "/_verge/events":
 		e.hub.serveEvents(w, r, []liveMsg{{Type: "hello", Instance: e.instance}, e.msg()})
 	default:

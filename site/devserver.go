@@ -22,6 +22,13 @@ import (
 //go:embed devclient.js
 var liveClientJS []byte
 
+// serveLiveJS serves the live-reload client.
+func serveLiveJS(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(liveClientJS)
+}
+
 // liveScript is what the dev server adds to every HTML page it serves.
 const liveScript = `<script type="module" src="/_verge/live.js"></script>`
 
@@ -202,9 +209,7 @@ func (ds *devServer) errorMsg() liveMsg {
 func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/_verge/live.js":
-		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.Write(liveClientJS)
+		serveLiveJS(w)
 		return
 	case "/_verge/events":
 		ds.hub.serveEvents(w, r, []liveMsg{{Type: "hello", Instance: ds.instance}, ds.errorMsg()})

@@ -23,12 +23,7 @@ import (
 // real Chromium against it while files change, as a developer would see
 // it. The subtests share one server and one browser, and run in order.
 func TestServeInBrowser(t *testing.T) {
-	if _, err := browser.Path(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI must install Chromium (.ci/run does):", err)
-		}
-		t.Skip("needs Chromium:", err)
-	}
+	needChromium(t)
 	bin := vergeBin(t)
 	dir := filepath.Join(t.TempDir(), "site")
 	if out, code := runVerge(t, bin, ".", "new", dir); code != 0 {
@@ -132,12 +127,7 @@ func TestServeInBrowser(t *testing.T) {
 // A site that does not compile when serve starts shows why, and becomes
 // the site once fixed.
 func TestServeStartsBroken(t *testing.T) {
-	if _, err := browser.Path(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI must install Chromium (.ci/run does):", err)
-		}
-		t.Skip("needs Chromium:", err)
-	}
+	needChromium(t)
 	bin := vergeBin(t)
 	dir := filepath.Join(t.TempDir(), "site")
 	if out, code := runVerge(t, bin, ".", "new", dir); code != 0 {
@@ -161,6 +151,18 @@ func TestServeStartsBroken(t *testing.T) {
 	wait(t, b, `document.querySelector("verge-error-overlay")?.shadowRoot?.textContent?.includes("undefined: undefinedThing")`, 10*time.Second)
 	writeFile(t, p, string(good))
 	wait(t, b, `document.querySelectorAll("article.card").length > 0`, 90*time.Second)
+}
+
+// needChromium skips the test when Chromium is missing, except in CI,
+// which installs it (.ci/run): there a missing browser is a failure.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if _, err := browser.Path(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI must install Chromium (.ci/run does):", err)
+		}
+		t.Skip("needs Chromium:", err)
+	}
 }
 
 func wait(t *testing.T, b *browser.Browser, expr string, timeout time.Duration) {
