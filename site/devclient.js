@@ -38,18 +38,27 @@ function connect() {
   };
 }
 
-// swapStylesheets replaces each <link rel=stylesheet> for one of paths by a
-// fresh one, removing the old only once the new has loaded, so the page
-// never shows unstyled.
+// swapStylesheets replaces the <link rel=stylesheet> for each of paths by a
+// fresh one, removing the old ones only once the new has loaded, so the
+// page never shows unstyled. Edits in quick succession each swap the
+// newest link; whichever loads removes those before it.
 function swapStylesheets(paths, seq) {
+  const newest = new Map();
   for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
     const url = new URL(link.href, location.href);
-    if (url.origin !== location.origin || !paths.has(url.pathname)) continue;
+    if (url.origin === location.origin && paths.has(url.pathname)) newest.set(url.pathname, link);
+  }
+  for (const [path, link] of newest) {
     const next = link.cloneNode();
-    url.searchParams.set("v", String(seq));
-    next.href = url.pathname + url.search;
+    next.href = path + "?v=" + seq;
     next.removeAttribute("integrity");
-    next.onload = next.onerror = () => link.remove();
+    const done = () => {
+      for (const old of document.querySelectorAll('link[rel="stylesheet"]')) {
+        if (old === next) break;
+        if (new URL(old.href, location.href).pathname === path) old.remove();
+      }
+    };
+    next.onload = next.onerror = done;
     link.after(next);
   }
   root.dataset.vergeCss = String(seq);

@@ -72,6 +72,14 @@ func TestServeInBrowser(t *testing.T) {
 		if v, err := browser.Eval[int](b, `window.__notReloaded || 0`); err != nil || v != 7 {
 			t.Errorf("the page reloaded (marker %d, %v)", v, err)
 		}
+		// Two edits in quick succession: the last wins, one stylesheet is left.
+		edit(t, "assets/css/base.css", "rgb(1, 2, 3)", "rgb(4, 5, 6)")
+		edit(t, "assets/css/base.css", "rgb(4, 5, 6)", "rgb(7, 8, 9)")
+		wait(t, b, `getComputedStyle(document.body).outlineColor === "rgb(7, 8, 9)"`, 10*time.Second)
+		wait(t, b, `document.querySelectorAll('link[rel="stylesheet"]').length === 1`, 5*time.Second)
+		if v, err := browser.Eval[int](b, `window.__notReloaded || 0`); err != nil || v != 7 {
+			t.Errorf("the page reloaded (marker %d, %v)", v, err)
+		}
 	})
 
 	t.Run("error overlay appears and clears", func(t *testing.T) {
