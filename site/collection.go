@@ -239,13 +239,14 @@ func (c *Collection[T]) loadReusing(b *buildState, prev *collState[T], ch *chang
 		}
 		slices.SortFunc(st.entries, c.order)
 	}
-	h := sha256.New()
+	var ids []byte
 	for _, e := range st.entries {
 		st.byID[e.ID] = e
-		h.Write([]byte(e.ID))
-		h.Write([]byte{0})
+		ids = append(ids, e.ID...)
+		ids = append(ids, 0)
 	}
-	st.version = hex.EncodeToString(h.Sum(nil)[:12])
+	sum := sha256.Sum256(ids)
+	st.version = hex.EncodeToString(sum[:12])
 	b.mu.Lock()
 	b.states[c] = st
 	b.mu.Unlock()
@@ -360,6 +361,7 @@ func (c *Collection[T]) loadEntry(b *buildState, file string) (*Entry[T], error)
 	}
 	inColl, _ := filepath.Rel(c.dir(b), file)
 	e.ID = strings.TrimSuffix(filepath.ToSlash(inColl), ".md")
+	e.tagName = makeTag("e", e.Collection+"/"+e.ID)
 	e.Slug = cmp.Or(common.Slug, path.Base(e.ID))
 	e.Title, e.Date, e.Lastmod = common.Title, common.Date.Time, common.Lastmod.Time
 	if e.Lastmod.IsZero() {

@@ -28,6 +28,7 @@ type Entry[T any] struct {
 	Meta       T         // the whole front matter decoded into the collection's type
 
 	url      string
+	tagName  string // see tag
 	summary  string // front matter "summary"; derived from the body when empty
 	version  string // content hash of the source file: the entry's dependency version
 	body     []byte
@@ -100,8 +101,10 @@ func (e *Entry[T]) DateString() string {
 	return e.Date.Format("2006-01-02")
 }
 
-// tag is the cache tag of the entry: pages that read it carry it.
-func (e *Entry[T]) tag() string { return makeTag("e", e.Collection+"/"+e.ID) }
+// tag is the cache tag of the entry: pages that read it carry it. It is
+// made once, when the entry is loaded: every page that lists the entry
+// asks for it.
+func (e *Entry[T]) tag() string { return e.tagName }
 
 // compareEntries orders newest first, then by weight, title and ID, so
 // every order is total and builds are deterministic.

@@ -130,10 +130,11 @@ func (b *buildState) collectionTags() map[string]string {
 
 func (c *Collection[T]) addVersions(b *buildState, into map[string]string) {
 	st := c.state(b)
-	into[c.tag()] = st.version
+	ctag := c.tag()
+	into[ctag] = st.version
 	for _, e := range st.entries {
 		into[e.tag()] = e.version
-		b.collectionOf[e.tag()] = c.tag()
+		b.collectionOf[e.tag()] = ctag
 	}
 }
 

@@ -127,14 +127,15 @@ func (t *Taxonomy[T]) group(b *buildState, prev *taxState[T]) {
 	}
 	slices.SortFunc(ts.terms, func(a, b *Term[T]) int { return strings.Compare(a.Slug, b.Slug) })
 	all := sha256.New()
+	var buf []byte
 	for _, term := range ts.terms {
-		h := sha256.New()
-		h.Write([]byte(term.Name)) // pages show the name as first written
+		buf = append(buf[:0], term.Name...) // pages show the name as first written
 		for _, e := range term.Entries {
-			h.Write([]byte{0})
-			h.Write([]byte(e.ID))
+			buf = append(buf, 0)
+			buf = append(buf, e.ID...)
 		}
-		term.version = hex.EncodeToString(h.Sum(nil)[:12])
+		sum := sha256.Sum256(buf)
+		term.version = hex.EncodeToString(sum[:12])
 		fmt.Fprintf(all, "%s\x00%s\x00%d\x00", term.Slug, term.Name, len(term.Entries))
 	}
 	ts.version = hex.EncodeToString(all.Sum(nil)[:12])
