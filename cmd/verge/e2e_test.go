@@ -290,3 +290,57 @@ func TestBuildBench(t *testing.T) {
 		t.Errorf("home lists %d posts, want 20", n)
 	}
 }
+
+// verge deploy, versions and rollback on a built site, as CI would run
+// them: the build output is all they need.
+func TestDeployVersionsRollback(t *testing.T) {
+	bin := vergeBin(t)
+	dir := filepath.Join(t.TempDir(), "site")
+	if out, code := runVerge(t, bin, ".", "new", dir); code != 0 {
+		t.Fatalf("verge new: exit %d\n%s", code, out)
+	}
+	step := func(args ...string) string {
+		t.Helper()
+		out, code := runVerge(t, bin, dir, args...)
+		if code != 0 {
+			t.Fatalf("verge %v: exit %d\n%s", args, code, out)
+		}
+		return out
+	}
+	step("build", "-q")
+	if out := step("deploy"); !strings.Contains(out, "deployed ") {
+		t.Fatalf("first deploy:\n%s", out)
+	}
+	if out := step("deploy"); !strings.Contains(out, "live already") {
+		t.Errorf("deploying the same build again:\n%s", out)
+	}
+	post := filepath.Join(dir, "content", "posts", "hello-verge.md")
+	data, err := os.ReadFile(post)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(post, append(data, "\nOne more line.\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("build", "-q")
+	out := step("deploy")
+	if !strings.Contains(out, "deployed ") || !strings.Contains(out, "changed") {
+		t.Fatalf("second deploy:\n%s", out)
+	}
+	var list []struct {
+		ID     string `json:"id"`
+		Active bool   `json:"active"`
+	}
+	if err := json.Unmarshal([]byte(step("versions", "--json")), &list); err != nil || len(list) != 2 || !list[0].Active {
+		t.Fatalf("versions: %+v %v", list, err)
+	}
+	if out := step("rollback", "--dir", dir); !strings.Contains(out, "to "+list[1].ID) {
+		t.Errorf("rollback:\n%s", out)
+	}
+	if out := step("versions"); !strings.Contains(out, "*  "+list[1].ID) {
+		t.Errorf("versions after the rollback do not mark %s active:\n%s", list[1].ID, out)
+	}
+	if out, code := runVerge(t, bin, dir, "rollback", "--dir", dir, "nope"); code == 0 || !strings.Contains(out, "verge versions") {
+		t.Errorf("rollback to a missing version: exit %d\n%s", code, out)
+	}
+}

@@ -91,7 +91,7 @@ func scaffold(dir, module string) error {
 	}
 	// The generated *_templ.go files come along (and are not ignored) so
 	// that `go run . build` works before the first `verge build`.
-	if err := os.WriteFile(filepath.Join(dir, ".gitignore"), []byte("/dist/\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, ".gitignore"), []byte("/dist/\n/.verge/\n"), 0o644); err != nil {
 		return err
 	}
 	tidy := exec.Command("go", "mod", "tidy")

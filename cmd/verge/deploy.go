@@ -1,0 +1,207 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vergehq/verge/edge"
+	"github.com/vergehq/verge/site"
+)
+
+// storeFlags are the flags of the commands that work on the local store.
+type storeFlags struct {
+	store string
+}
+
+func (f *storeFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.store, "store", "", "the local store (default: DIR/.verge/store)")
+}
+
+// open opens the store of the site in dir.
+func (f *storeFlags) open(dir string) (*edge.Store, error) {
+	p := f.store
+	if p == "" {
+		p = filepath.Join(dir, ".verge", "store")
+	}
+	return edge.OpenStore(p)
+}
+
+// outputDir is the site's build output: --dist, else output_dir of its
+// verge.toml, else DIR/dist. Reading the config needs no site code.
+func outputDir(dir, flag string) (string, error) {
+	if flag != "" {
+		return filepath.Abs(flag)
+	}
+	cfg, err := site.LoadConfig(dir)
+	if err != nil {
+		return "", err
+	}
+	out := filepath.FromSlash(cfg.OutputDir)
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(dir, out)
+	}
+	return filepath.Abs(out)
+}
+
+func newDeployCmd() *cobra.Command {
+	var sf storeFlags
+	var dist, target string
+	var retain int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "deploy [DIR]",
+		Short: "Deploy the built site in DIR (default .) as a new version and activate it",
+		Long: `Deploy stores the build output (dist/ and its manifest) in the local store
+as a new version, copying only the files the store lacks, and activates it
+atomically: every request after the switch sees the new version, none sees a
+mix. Killed at any point it leaves the previous version live; run it again to
+complete. Versions beyond --retain are collected, with the files only they used.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := dirArg(args)
+			if target != "local" {
+				return fmt.Errorf("unknown target %q (this Verge deploys to: local)", target)
+			}
+			out, err := outputDir(dir, dist)
+			if err != nil {
+				return err
+			}
+			s, err := sf.open(dir)
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			rep, err := s.Deploy(cmd.Context(), out, retain)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(rep)
+			}
+			w := cmd.OutOrStdout()
+			switch {
+			case rep.Unchanged:
+				fmt.Fprintf(w, "%s is live already: nothing to deploy\n", rep.Version)
+			case rep.Reactivated:
+				fmt.Fprintf(w, "reactivated %s (this build was deployed before)\n", rep.Version)
+			default:
+				fmt.Fprintf(w, "deployed %s in %s: %d files uploaded (%s), %d already stored\n", rep.Version,
+					time.Since(start).Round(time.Millisecond), rep.Uploaded, humanSize(rep.UploadedBytes), rep.Reused)
+				fmt.Fprintf(w, "  against %s: %d added, %d changed, %d removed\n", orNone(rep.Previous), rep.Changes.Added, rep.Changes.Modified, rep.Changes.Removed)
+			}
+			if c := rep.Collected; c.Versions > 0 || c.Blobs > 0 {
+				fmt.Fprintf(w, "  collected %d old versions, %d files (%s)\n", c.Versions, c.Blobs, humanSize(c.Bytes))
+			}
+			return nil
+		},
+	}
+	sf.add(cmd)
+	cmd.Flags().StringVar(&dist, "dist", "", "the build output (default: output_dir of verge.toml, else DIR/dist)")
+	cmd.Flags().StringVar(&target, "target", "local", "where to deploy: local (the built-in store)")
+	cmd.Flags().IntVar(&retain, "retain", edge.DefaultRetain, "versions to keep (the active one is always kept)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+func newVersionsCmd() *cobra.Command {
+	var sf storeFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "versions [DIR]",
+		Short: "List the deployed versions of the site in DIR (default .), newest first",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := sf.open(dirArg(args))
+			if err != nil {
+				return err
+			}
+			list, err := s.Versions()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no versions yet: verge deploy makes one")
+				return nil
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "\tVERSION\tDEPLOYED\tFILES\tSIZE\tCHANGES")
+			for _, v := range list {
+				mark := ""
+				if v.Active {
+					mark = "*"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t+%d ~%d -%d\n", mark, v.ID, v.Created.Local().Format("2006-01-02 15:04:05"),
+					v.Files, humanSize(v.Bytes), v.Changes.Added, v.Changes.Modified, v.Changes.Removed)
+			}
+			return tw.Flush()
+		},
+	}
+	sf.add(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the list as JSON")
+	return cmd
+}
+
+func newRollbackCmd() *cobra.Command {
+	var sf storeFlags
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "rollback [VERSION]",
+		Short: "Activate an earlier version (default: the one live before the current one)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := sf.open(dir)
+			if err != nil {
+				return err
+			}
+			to := ""
+			if len(args) == 1 {
+				to = args[0]
+			}
+			from, to, err := s.Rollback(to)
+			if err != nil {
+				return err
+			}
+			if from == to {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s is live already\n", to)
+				return nil
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "rolled back from %s to %s\n", orNone(from), to)
+			return nil
+		},
+	}
+	sf.add(cmd)
+	cmd.Flags().StringVar(&dir, "dir", ".", "the site's directory")
+	return cmd
+}
+
+func dirArg(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return "."
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,91 @@
+package edge
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// CollectReport says what a collection removed.
+type CollectReport struct {
+	Versions int   // version records removed
+	Blobs    int   // blobs no kept version uses
+	Bytes    int64 // their size
+}
+
+// Collect removes all but the newest retain versions (0: DefaultRetain;
+// the active version is always kept), the blobs only they used, and
+// what killed writers left in tmp/.
+func (s *Store) Collect(retain int) (CollectReport, error) {
+	unlock, err := s.lock()
+	if err != nil {
+		return CollectReport{}, err
+	}
+	defer unlock()
+	return s.collect(retain)
+}
+
+// collect is Collect for a caller holding the lock.
+func (s *Store) collect(retain int) (CollectReport, error) {
+	var rep CollectReport
+	if retain <= 0 {
+		retain = DefaultRetain
+	}
+	list, err := s.Versions()
+	if err != nil {
+		return rep, err
+	}
+	used := map[string]bool{}
+	for i, vi := range list {
+		if i >= retain && !vi.Active {
+			// The record first: a version without it does not exist.
+			if err := os.Remove(filepath.Join(s.dir, "versions", vi.ID+".json")); err != nil {
+				return rep, err
+			}
+			_ = os.Remove(filepath.Join(s.dir, "versions", vi.ID+".manifest.json"))
+			rep.Versions++
+			continue
+		}
+		v, err := s.Version(vi.ID)
+		if err != nil {
+			return rep, err
+		}
+		for _, f := range v.Manifest.Files {
+			used[f.SHA256] = true
+		}
+	}
+	// Manifests without a record were left by a killed deploy.
+	if ents, err := os.ReadDir(filepath.Join(s.dir, "versions")); err == nil {
+		for _, e := range ents {
+			if id, ok := strings.CutSuffix(e.Name(), ".manifest.json"); ok {
+				if _, err := os.Stat(filepath.Join(s.dir, "versions", id+".json")); os.IsNotExist(err) {
+					os.Remove(filepath.Join(s.dir, "versions", e.Name()))
+				}
+			}
+		}
+	}
+	// Nothing writes while the lock is held: whatever is in tmp/ was left
+	// by a killed process.
+	if ents, err := os.ReadDir(filepath.Join(s.dir, "tmp")); err == nil {
+		for _, e := range ents {
+			os.RemoveAll(filepath.Join(s.dir, "tmp", e.Name()))
+		}
+	}
+	err = filepath.WalkDir(filepath.Join(s.dir, "blobs"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || used[d.Name()] {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if err := os.Remove(p); err != nil {
+			return err
+		}
+		rep.Blobs++
+		rep.Bytes += info.Size()
+		return nil
+	})
+	return rep, err
+}

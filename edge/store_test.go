@@ -1,0 +1,337 @@
+package edge
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// makeDist writes files (URL path -> content) and their manifest into a
+// fresh output directory, as a build would.
+func makeDist(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	m := &manifest.Manifest{Schema: manifest.SchemaVersion}
+	var paths []string
+	for p := range files {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	id := sha256.New()
+	for _, p := range paths {
+		data := []byte(files[p])
+		abs := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(abs, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f := manifest.File{Path: p, Kind: manifest.KindPage, Size: int64(len(data)), SHA256: manifest.SHA256(data), ContentType: "text/html; charset=utf-8"}
+		m.Files = append(m.Files, f)
+		fmt.Fprintf(id, "%s %s\n", f.Path, f.SHA256)
+	}
+	m.BuildID = hex.EncodeToString(id.Sum(nil)[:16])
+	data, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "_verge"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(manifest.Path)), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func mustDeploy(t *testing.T, s *Store, dist string) *DeployReport {
+	t.Helper()
+	rep, err := s.Deploy(context.Background(), dist, 0)
+	if err != nil {
+		t.Fatalf("deploy %s: %v", dist, err)
+	}
+	if err := s.Check(); err != nil {
+		t.Fatalf("store inconsistent after deploy: %v", err)
+	}
+	return rep
+}
+
+func active(t *testing.T, s *Store) string {
+	t.Helper()
+	id, err := s.Active()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestDeployVersionsRollback(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	site1 := map[string]string{"/index.html": "home", "/a/index.html": "a", "/b/index.html": "b", "/_assets/x.css": "x"}
+	d1 := makeDist(t, site1)
+	r1 := mustDeploy(t, s, d1)
+	if r1.Uploaded != 4 || r1.Previous != "" || r1.Changes.Added != 4 || active(t, s) != r1.Version {
+		t.Fatalf("first deploy: %+v", r1)
+	}
+	if again := mustDeploy(t, s, d1); !again.Unchanged || again.Version != r1.Version {
+		t.Errorf("same build again: %+v, want unchanged", again)
+	}
+
+	site2 := maps(site1, "/a/index.html", "a, edited", "/c/index.html", "c")
+	delete(site2, "/b/index.html")
+	r2 := mustDeploy(t, s, makeDist(t, site2))
+	if r2.Uploaded != 2 || r2.Reused != 2 || r2.Previous != r1.Version {
+		t.Errorf("second deploy: %+v, want 2 uploaded, 2 reused", r2)
+	}
+	if want := (Changes{Base: r1.Version, Added: 1, Removed: 1, Modified: 1}); r2.Changes != want {
+		t.Errorf("changes %+v, want %+v", r2.Changes, want)
+	}
+	list, err := s.Versions()
+	if err != nil || len(list) != 2 || list[0].ID != r2.Version || !list[0].Active || list[1].Active {
+		t.Fatalf("versions: %+v, %v", list, err)
+	}
+
+	// Rollback with no version goes to the one active before.
+	if from, to, err := s.Rollback(""); err != nil || from != r2.Version || to != r1.Version || active(t, s) != r1.Version {
+		t.Fatalf("rollback: %s -> %s, %v", from, to, err)
+	}
+	if _, to, err := s.Rollback(""); err != nil || to != r2.Version {
+		t.Fatalf("rollback of the rollback: -> %s, %v", to, err)
+	}
+	if _, _, err := s.Rollback("no-such-version"); err == nil || !strings.Contains(err.Error(), "verge versions") {
+		t.Errorf("rollback to a missing version: %v", err)
+	}
+	if _, _, err := s.Rollback("../../etc"); err == nil {
+		t.Error("rollback accepted a path")
+	}
+	// Deploying an older build again reactivates its version.
+	if r := mustDeploy(t, s, d1); !r.Reactivated || r.Version != r1.Version {
+		t.Errorf("redeploy of build 1: %+v, want its version reactivated", r)
+	}
+}
+
+func maps(base map[string]string, kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+func TestCollectKeepsRetainedAndActive(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 5 {
+		r, err := s.Deploy(context.Background(), makeDist(t, map[string]string{"/index.html": fmt.Sprint("v", i), "/same.css": "shared"}), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.Version)
+	}
+	list, _ := s.Versions()
+	if len(list) != 2 || list[0].ID != ids[4] || list[1].ID != ids[3] {
+		t.Fatalf("kept %+v, want the newest two", list)
+	}
+	blobs := func() int {
+		n := 0
+		filepath.WalkDir(filepath.Join(s.Dir(), "blobs"), func(_ string, d os.DirEntry, _ error) error {
+			if d != nil && !d.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	if n := blobs(); n != 3 { // two index pages and the shared file
+		t.Errorf("%d blobs, want 3", n)
+	}
+	// The active version is kept whatever its age.
+	if _, _, err := s.Rollback(ids[3]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Deploy(context.Background(), makeDist(t, map[string]string{"/index.html": "v5"}), 5); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Rollback(ids[3]); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Collect(1)
+	if err != nil || rep.Versions != 1 {
+		t.Fatalf("collect: %+v %v, want one version removed", rep, err)
+	}
+	list, _ = s.Versions()
+	if len(list) != 2 || list[1].ID != ids[3] || !list[1].Active {
+		t.Errorf("kept %+v, want the newest and the active one", list)
+	}
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDeployBusy(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := s.lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Deploy(context.Background(), makeDist(t, map[string]string{"/index.html": "x"}), 0)
+	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), fmt.Sprint(os.Getpid())) {
+		t.Errorf("deploy while locked: %v, want ErrBusy naming the holder", err)
+	}
+	unlock()
+	mustDeploy(t, s, makeDist(t, map[string]string{"/index.html": "x"}))
+}
+
+// Two deploys racing: each succeeds or reports the store busy; the store
+// ends consistent with one of them active.
+func TestDeployRace(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dists := []string{bigDist(t, "a", 500), bigDist(t, "b", 500)}
+	errs := make(chan error, 2)
+	ids := make(chan string, 2)
+	for _, d := range dists {
+		go func() {
+			r, err := s.Deploy(context.Background(), d, 0)
+			if err == nil {
+				ids <- r.Version
+			}
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil && !errors.Is(err, ErrBusy) {
+			t.Errorf("racing deploy: %v", err)
+		}
+	}
+	close(ids)
+	var won []string
+	for id := range ids {
+		won = append(won, id)
+	}
+	if len(won) == 0 || !slices.Contains(won, active(t, s)) {
+		t.Errorf("active %s, deploys that won %v", active(t, s), won)
+	}
+	if err := s.Check(); err != nil {
+		t.Error(err)
+	}
+}
+
+// bigDist is a site of n pages of a few KB, tagged so two differ.
+func bigDist(t testing.TB, tag string, n int) string {
+	files := map[string]string{}
+	for i := range n {
+		files[fmt.Sprintf("/p/%d/index.html", i)] = strings.Repeat(fmt.Sprintf("%s page %d. ", tag, i), 200)
+	}
+	return makeDist(t, files)
+}
+
+// TestMain doubles as the deploy that TestDeployKilled kills.
+func TestMain(m *testing.M) {
+	if store, dist := os.Getenv("EDGE_TEST_STORE"), os.Getenv("EDGE_TEST_DIST"); store != "" {
+		s, err := OpenStore(store)
+		if err == nil {
+			_, err = s.Deploy(context.Background(), dist, 0)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// A deploy killed (SIGKILL) at random instants leaves the previous
+// version active or the new one, never a mix, and the store consistent;
+// running it again completes it.
+func TestDeployKilled(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := mustDeploy(t, s, bigDist(t, "first", 300)).Version
+
+	// How long an undisturbed deploy takes, in another store.
+	probe, _ := OpenStore(t.TempDir())
+	start := time.Now()
+	if _, err := probe.Deploy(context.Background(), bigDist(t, "probe", 400), 0); err != nil {
+		t.Fatal(err)
+	}
+	full := time.Since(start) + 20*time.Millisecond
+
+	killed := 0
+	for i := range 6 {
+		dist := bigDist(t, fmt.Sprint("build", i), 400)
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "EDGE_TEST_STORE="+s.Dir(), "EDGE_TEST_DIST="+dist)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rand.Int64N(int64(full) * 6 / 10)))
+		_ = cmd.Process.Signal(syscall.SIGKILL)
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() {
+			killed++
+		} else if err != nil {
+			t.Fatalf("deploy %d failed: %v\n%s", i, err, stderr.String())
+		}
+		// Live is the old version or the whole new one.
+		if err := s.Check(); err != nil {
+			t.Fatalf("after kill %d: store inconsistent: %v", i, err)
+		}
+		m, err := manifest.Read(dist)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := active(t, s); a != live {
+			if v, err := s.Version(a); err != nil || v.BuildID != m.BuildID {
+				t.Fatalf("after kill %d: active %s is neither the old version nor the new build (%v)", i, a, err)
+			}
+		}
+		// Running the deploy again completes it.
+		r := mustDeploy(t, s, dist)
+		if v, err := s.Version(r.Version); err != nil || v.BuildID != m.BuildID || active(t, s) != r.Version {
+			t.Fatalf("re-run %d: %+v, %v", i, r, err)
+		}
+		if ents, _ := os.ReadDir(filepath.Join(s.Dir(), "tmp")); len(ents) > 0 {
+			t.Errorf("re-run %d: %d leftovers in tmp/", i, len(ents))
+		}
+		live = r.Version
+	}
+	if killed == 0 {
+		t.Fatal("no deploy was killed mid-way")
+	}
+	t.Logf("%d of 6 deploys killed mid-way (an undisturbed one takes %s)", killed, full)
+}
