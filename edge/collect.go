@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // CollectReport says what a collection removed.
@@ -73,12 +74,23 @@ func (s *Store) collect(retain int) (CollectReport, error) {
 		}
 	}
 	err = filepath.WalkDir(filepath.Join(s.dir, "blobs"), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || used[d.Name()] {
+		if err != nil || d.IsDir() {
 			return err
 		}
 		info, err := d.Info()
 		if err != nil {
 			return err
+		}
+		// A blob's compressed forms (SHA.br, SHA.gz) live and die with it;
+		// ".SHA.br.tmp-*" is one being written by a server, or left by a
+		// killed one if it is old.
+		name := d.Name()
+		if strings.HasPrefix(name, ".") {
+			if time.Since(info.ModTime()) < time.Hour {
+				return nil
+			}
+		} else if sha, _, _ := strings.Cut(name, "."); used[sha] {
+			return nil
 		}
 		if err := os.Remove(p); err != nil {
 			return err

@@ -54,6 +54,9 @@ func OpenStore(dir string) (*Store, error) {
 // Dir is the store's directory.
 func (s *Store) Dir() string { return s.dir }
 
+// tmpDir is where files are written before being renamed into place.
+func (s *Store) tmpDir() string { return filepath.Join(s.dir, "tmp") }
+
 // BlobPath is where the blob with the given SHA-256 (hex) lives.
 func (s *Store) BlobPath(sha string) string {
 	if len(sha) < 3 {
@@ -77,7 +80,7 @@ func (s *Store) putBlob(src, sha string) (int64, error) {
 		return 0, err
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "blob-")
+	tmp, err := os.CreateTemp(s.tmpDir(), "blob-")
 	if err != nil {
 		return 0, err
 	}
@@ -103,7 +106,7 @@ func (s *Store) putBlob(src, sha string) (int64, error) {
 // writeFile puts data at name (relative to the store) durably: written
 // to tmp/, synced, renamed into place, and the directory synced.
 func (s *Store) writeFile(name string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "file-")
+	tmp, err := os.CreateTemp(s.tmpDir(), "file-")
 	if err != nil {
 		return err
 	}

@@ -19,28 +19,44 @@ import (
 	"github.com/vergehq/verge/internal/manifest"
 )
 
-// makeDist writes files (URL path -> content) and their manifest into a
-// fresh output directory, as a build would.
+// makeDist writes files (URL path -> content) as pages, with their
+// manifest, into a fresh output directory, as a build would.
 func makeDist(t testing.TB, files map[string]string) string {
+	t.Helper()
+	var list []distFile
+	for p, c := range files {
+		list = append(list, distFile{path: p, kind: manifest.KindPage, content: c, ct: "text/html; charset=utf-8"})
+	}
+	return makeRichDist(t, list)
+}
+
+// makeRichDist writes files and their manifest, with the cache headers
+// and tags a build gives each kind of file.
+func makeRichDist(t testing.TB, files []distFile) string {
 	t.Helper()
 	dir := t.TempDir()
 	m := &manifest.Manifest{Schema: manifest.SchemaVersion}
-	var paths []string
-	for p := range files {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
 	id := sha256.New()
-	for _, p := range paths {
-		data := []byte(files[p])
-		abs := filepath.Join(dir, filepath.FromSlash(p))
+	slices.SortFunc(files, func(a, b distFile) int { return strings.Compare(a.path, b.path) })
+	for _, df := range files {
+		data := []byte(df.content)
+		abs := filepath.Join(dir, filepath.FromSlash(df.path))
 		if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(abs, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		f := manifest.File{Path: p, Kind: manifest.KindPage, Size: int64(len(data)), SHA256: manifest.SHA256(data), ContentType: "text/html; charset=utf-8"}
+		f := manifest.File{Path: df.path, Route: df.route, Kind: df.kind, Size: int64(len(data)), SHA256: manifest.SHA256(data), ContentType: df.ct}
+		switch df.kind {
+		case manifest.KindPage:
+			f.CacheControl, f.CDNCacheControl = "public, max-age=60, must-revalidate", "public, max-age=31536000"
+			f.Tags = []string{"site", "e:posts/a"}
+		case manifest.KindAsset:
+			f.CacheControl = "public, max-age=31536000, immutable"
+		default:
+			f.CacheControl = "public, max-age=3600"
+		}
 		m.Files = append(m.Files, f)
 		fmt.Fprintf(id, "%s %s\n", f.Path, f.SHA256)
 	}

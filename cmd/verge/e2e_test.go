@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vergehq/verge/internal/manifest"
 )
@@ -342,5 +346,35 @@ func TestDeployVersionsRollback(t *testing.T) {
 	}
 	if out, code := runVerge(t, bin, dir, "rollback", "--dir", dir, "nope"); code == 0 || !strings.Contains(out, "verge versions") {
 		t.Errorf("rollback to a missing version: exit %d\n%s", code, out)
+	}
+
+	// verge edge serves the live version, and a rollback switches it.
+	port := freePort(t)
+	edgeCmd := exec.Command(bin, "edge", dir, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "-q")
+	if err := edgeCmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { edgeCmd.Process.Signal(os.Interrupt); edgeCmd.Wait() }()
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		for range 100 {
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
+			if err == nil {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return resp, string(body)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("verge edge does not answer")
+		return nil, ""
+	}
+	resp, body := get("/posts/hello-verge/")
+	if resp.StatusCode != 200 || strings.Contains(body, "One more line") || resp.Header.Get("Cache-Tag") == "" {
+		t.Fatalf("edge before the switch: %d, tags %q", resp.StatusCode, resp.Header.Get("Cache-Tag"))
+	}
+	step("rollback", "--dir", dir)
+	if _, body := get("/posts/hello-verge/"); !strings.Contains(body, "One more line") {
+		t.Errorf("edge after rolling forward again does not serve the new post")
 	}
 }

@@ -1,0 +1,173 @@
+package edge
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// minCompress is the smallest body worth compressing: below it the
+// encoding's framing eats the gain.
+const minCompress = 256
+
+// compressor picks a response's encoding and keeps each blob's br and
+// gzip forms beside it in the store, made once, on the first request
+// that wants them: the store then serves them like any file.
+type compressor struct {
+	store *Store
+	mu    sync.Mutex
+	busy  map[string]*sync.WaitGroup // variant path -> compression in progress
+}
+
+func newCompressor(s *Store) *compressor {
+	return &compressor{store: s, busy: map[string]*sync.WaitGroup{}}
+}
+
+// variant opens the representation of f to send for r: br or gzip when
+// the client accepts it and f is worth compressing, else the blob as is.
+// It sets Vary and Content-Encoding in h and returns the strong ETag of
+// that representation.
+func (c *compressor) variant(f *manifest.File, r *http.Request, h http.Header) (*os.File, string, error) {
+	tag := f.SHA256
+	if len(tag) > 32 {
+		tag = tag[:32]
+	}
+	blob := c.store.BlobPath(f.SHA256)
+	if !compressible(f.ContentType) || f.Size < minCompress {
+		fh, err := os.Open(blob)
+		return fh, `"` + tag + `"`, err
+	}
+	h.Add("Vary", "Accept-Encoding")
+	enc := negotiate(r.Header.Get("Accept-Encoding"))
+	if enc == "" {
+		fh, err := os.Open(blob)
+		return fh, `"` + tag + `"`, err
+	}
+	p := blob + "." + enc
+	if err := c.ensure(blob, p, enc); err != nil {
+		return nil, "", err
+	}
+	fh, err := os.Open(p)
+	if err != nil {
+		return nil, "", err
+	}
+	h.Set("Content-Encoding", map[string]string{"br": "br", "gz": "gzip"}[enc])
+	return fh, `"` + tag + "-" + enc + `"`, nil
+}
+
+// ensure makes the compressed form p of blob if it is not there yet; one
+// caller compresses while others for the same variant wait.
+func (c *compressor) ensure(blob, p, enc string) error {
+	if _, err := os.Stat(p); err == nil {
+		return nil
+	}
+	c.mu.Lock()
+	if wg := c.busy[p]; wg != nil {
+		c.mu.Unlock()
+		wg.Wait()
+		if _, err := os.Stat(p); err == nil {
+			return nil
+		}
+		return c.compress(blob, p, enc) // the other attempt failed: try ourselves
+	}
+	wg := &sync.WaitGroup{}
+	wg.Add(1)
+	c.busy[p] = wg
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.busy, p)
+		c.mu.Unlock()
+		wg.Done()
+	}()
+	return c.compress(blob, p, enc)
+}
+
+func (c *compressor) compress(blob, p, enc string) error {
+	data, err := os.ReadFile(blob)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	var w io.WriteCloser
+	if enc == "br" {
+		// Quality 8: most of q11's gain at many times its speed, which
+		// matters for the first request of each page after a deploy.
+		w = brotli.NewWriterLevel(&buf, 8)
+	} else {
+		w, _ = gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	}
+	if _, err := w.Write(data); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	// Beside the blob rather than in tmp/, which a deploy clears: the
+	// server writes without the store's lock. A leftover starts with ".".
+	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), p)
+}
+
+// negotiate picks "br" or "gz" from an Accept-Encoding header, or "".
+// Only an explicit q=0 refuses an encoding.
+func negotiate(accept string) string {
+	q := map[string]float64{}
+	for _, part := range strings.Split(accept, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		val := 1.0
+		if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(k) == "q" {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				val = f
+			}
+		}
+		if name != "" {
+			q[name] = val
+		}
+	}
+	for _, enc := range []struct{ name, short string }{{"br", "br"}, {"gzip", "gz"}} {
+		v, ok := q[enc.name]
+		if !ok {
+			v, ok = q["*"]
+		}
+		if ok && v > 0 {
+			return enc.short
+		}
+	}
+	return ""
+}
+
+// compressible reports whether a content type gains from compression.
+func compressible(ct string) bool {
+	ct, _, _ = strings.Cut(ct, ";")
+	switch {
+	case strings.HasPrefix(ct, "text/"),
+		strings.HasSuffix(ct, "+json"), strings.HasSuffix(ct, "+xml"),
+		ct == "application/json", ct == "application/javascript", ct == "application/xml",
+		ct == "image/svg+xml", ct == "application/manifest+json", ct == "application/wasm":
+		return true
+	}
+	return false
+}

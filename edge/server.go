@@ -1,0 +1,273 @@
+package edge
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// skewVersions is how many earlier versions' fingerprinted assets the
+// server keeps answering for, so a tab opened before a deploy, whose HTML
+// names the old bundles, never gets a 404.
+const skewVersions = 3
+
+// Server serves a store's active version over HTTP as production does:
+// the manifest's content types and cache headers, ETags from content
+// hashes, conditional and range requests, compression, canonical
+// trailing-slash redirects and the site's 404 page. Each request is
+// answered from one version, whatever is activated meanwhile; a request
+// that starts after an activation sees the new version.
+type Server struct {
+	store *Store
+	comp  *compressor
+
+	mu     sync.Mutex // serialises loading a version
+	cur    atomic.Pointer[served]
+	loaded atomic.Value // activeStamp of cur
+}
+
+// served is one version ready to serve.
+type served struct {
+	v        *Version
+	byPath   map[string]*manifest.File // file URL path -> file
+	byRoute  map[string]*manifest.File // page route ("/posts/a/") -> file
+	skew     map[string]*manifest.File // fingerprinted assets of recent earlier versions
+	notFound *manifest.File            // the site's /404.html, if any
+}
+
+// activeStamp identifies one write of the active pointer.
+type activeStamp struct {
+	ino   uint64
+	mtime int64
+	size  int64
+}
+
+// NewServer returns a server for the store's active version.
+func NewServer(s *Store) *Server {
+	return &Server{store: s, comp: newCompressor(s)}
+}
+
+// current returns the version to answer a request with, loading it first
+// if the store activated another since the last request. A stat per
+// request is what makes a switch take effect at once.
+func (sv *Server) current() (*served, error) {
+	stamp, err := sv.stamp()
+	if err != nil {
+		return nil, err
+	}
+	if cur := sv.cur.Load(); cur != nil && sv.loaded.Load() == stamp {
+		return cur, nil
+	}
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	if cur := sv.cur.Load(); cur != nil && sv.loaded.Load() == stamp {
+		return cur, nil
+	}
+	id, err := sv.store.Active()
+	if err != nil {
+		return nil, err
+	}
+	if id == "" {
+		return nil, errNoVersion
+	}
+	next, err := sv.load(id)
+	if err != nil {
+		return nil, err
+	}
+	sv.cur.Store(next)
+	sv.loaded.Store(stamp)
+	return next, nil
+}
+
+var errNoVersion = errors.New("nothing is deployed yet: run verge deploy")
+
+func (sv *Server) stamp() (activeStamp, error) {
+	st, err := os.Stat(filepath.Join(sv.store.dir, "active"))
+	if errors.Is(err, os.ErrNotExist) {
+		return activeStamp{}, nil
+	}
+	if err != nil {
+		return activeStamp{}, err
+	}
+	sys, _ := st.Sys().(*syscall.Stat_t)
+	var ino uint64
+	if sys != nil {
+		ino = sys.Ino
+	}
+	return activeStamp{ino: ino, mtime: st.ModTime().UnixNano(), size: st.Size()}, nil
+}
+
+// load prepares version id, with the fingerprinted assets of the few
+// versions activated before it.
+func (sv *Server) load(id string) (*served, error) {
+	v, err := sv.store.Version(id)
+	if err != nil {
+		return nil, err
+	}
+	sd := &served{v: v, byPath: map[string]*manifest.File{}, byRoute: map[string]*manifest.File{}, skew: map[string]*manifest.File{}}
+	for i := range v.Manifest.Files {
+		f := &v.Manifest.Files[i]
+		sd.byPath[f.Path] = f
+		if f.Route != "" {
+			sd.byRoute[f.Route] = f
+		}
+	}
+	sd.notFound = sd.byPath["/404.html"]
+	hist, _ := sv.store.history()
+	seen := map[string]bool{id: true}
+	for i := len(hist) - 1; i >= 0 && len(seen) <= skewVersions; i-- {
+		if seen[hist[i]] {
+			continue
+		}
+		seen[hist[i]] = true
+		old, err := sv.store.Version(hist[i])
+		if err != nil {
+			continue // collected
+		}
+		for j := range old.Manifest.Files {
+			f := &old.Manifest.Files[j]
+			if f.Kind == manifest.KindAsset && sd.byPath[f.Path] == nil && sv.store.hasBlob(f.SHA256, f.Size) {
+				sd.skew[f.Path] = f
+			}
+		}
+	}
+	return sd, nil
+}
+
+// ServeHTTP answers GET and HEAD from the active version.
+func (sv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	securityHeaders(w.Header())
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	sd, err := sv.current()
+	if err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, errNoVersion) {
+			status = http.StatusServiceUnavailable
+		}
+		http.Error(w, err.Error(), status)
+		return
+	}
+	p := r.URL.Path
+	if !strings.HasPrefix(p, "/") || strings.ContainsRune(p, 0) {
+		http.Error(w, "bad path", http.StatusBadRequest)
+		return
+	}
+	// Only the clean form of a path is served: no file is ever looked up
+	// from the request's path on disk (files come from the manifest by
+	// exact match), and a path with ".." or "//" gets one canonical URL.
+	if clean := cleanPath(p); clean != p {
+		redirect(w, r, clean)
+		return
+	}
+	if f := sd.byRoute[p]; f != nil {
+		sv.serveFile(w, r, f, http.StatusOK)
+		return
+	}
+	if f := sd.byPath[p]; f != nil {
+		if dir, ok := strings.CutSuffix(p, "/index.html"); ok && sd.byRoute[dir+"/"] == f {
+			redirect(w, r, dir+"/") // a page has one URL
+			return
+		}
+		sv.serveFile(w, r, f, http.StatusOK)
+		return
+	}
+	if !strings.HasSuffix(p, "/") && (sd.byRoute[p+"/"] != nil || sd.byPath[p+"/index.html"] != nil) {
+		redirect(w, r, p+"/")
+		return
+	}
+	if strings.HasSuffix(p, "/") {
+		if f := sd.byPath[p+"index.html"]; f != nil { // a static directory index
+			sv.serveFile(w, r, f, http.StatusOK)
+			return
+		}
+	}
+	if f := sd.skew[p]; f != nil {
+		sv.serveFile(w, r, f, http.StatusOK)
+		return
+	}
+	if sd.notFound != nil {
+		sv.serveFile(w, r, sd.notFound, http.StatusNotFound)
+		return
+	}
+	http.Error(w, "404 page not found", http.StatusNotFound)
+}
+
+// cleanPath is p with "." and ".." resolved and slashes single, keeping
+// a trailing slash.
+func cleanPath(p string) string {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	if r.URL.RawQuery != "" {
+		to += "?" + r.URL.RawQuery
+	}
+	w.Header().Set("Location", to)
+	w.WriteHeader(http.StatusMovedPermanently)
+}
+
+// securityHeaders are sent with every response.
+func securityHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	h.Set("X-Frame-Options", "SAMEORIGIN")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+}
+
+// serveFile answers with f's blob (or its compressed form), its headers
+// from the manifest, and status (200, or 404 for the 404 page).
+func (sv *Server) serveFile(w http.ResponseWriter, r *http.Request, f *manifest.File, status int) {
+	h := w.Header()
+	h.Set("Content-Type", f.ContentType)
+	if f.CacheControl != "" {
+		h.Set("Cache-Control", f.CacheControl)
+	}
+	if f.CDNCacheControl != "" {
+		h.Set("CDN-Cache-Control", f.CDNCacheControl)
+	}
+	tags := f.CacheTags
+	if len(tags) == 0 {
+		tags = f.Tags
+	}
+	if len(tags) > 0 {
+		h.Set("Cache-Tag", strings.Join(tags, ","))
+	}
+	blob, etag, err := sv.comp.variant(f, r, h)
+	if err != nil {
+		http.Error(w, fmt.Sprintf("read %s: %v", f.Path, err), http.StatusInternalServerError)
+		return
+	}
+	defer blob.Close()
+	if status != http.StatusOK {
+		// The 404 page: no conditional or range handling.
+		st, _ := blob.Stat()
+		h.Set("Content-Length", fmt.Sprint(st.Size()))
+		w.WriteHeader(status)
+		if r.Method != http.MethodHead {
+			_, _ = blob.WriteTo(w)
+		}
+		return
+	}
+	h.Set("ETag", etag)
+	// ServeContent answers If-None-Match with 304, Range with 206, and
+	// HEAD without a body.
+	http.ServeContent(w, r, "", time.Time{}, blob)
+}
