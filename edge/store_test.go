@@ -288,7 +288,9 @@ func TestMain(m *testing.M) {
 
 // A deploy killed (SIGKILL) at random instants leaves the previous
 // version active or the new one, never a mix, and the store consistent;
-// running it again completes it.
+// running it again completes it. The kill delay adapts to the machine:
+// shorter after a deploy that finished first, so that several kills land
+// while blobs are being written.
 func TestDeployKilled(t *testing.T) {
 	s, err := OpenStore(t.TempDir())
 	if err != nil {
@@ -302,11 +304,15 @@ func TestDeployKilled(t *testing.T) {
 	if _, err := probe.Deploy(context.Background(), bigDist(t, "probe", 400), 0); err != nil {
 		t.Fatal(err)
 	}
-	full := time.Since(start) + 20*time.Millisecond
+	delay := time.Since(start) / 2
 
-	killed := 0
-	for i := range 6 {
+	midway := 0
+	for i := 0; i < 40 && midway < 3; i++ {
 		dist := bigDist(t, fmt.Sprint("build", i), 400)
+		m, err := manifest.Read(dist)
+		if err != nil {
+			t.Fatal(err)
+		}
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), "EDGE_TEST_STORE="+s.Dir(), "EDGE_TEST_DIST="+dist)
 		var stderr strings.Builder
@@ -314,22 +320,25 @@ func TestDeployKilled(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rand.Int64N(int64(full) * 6 / 10)))
+		time.Sleep(time.Duration(rand.Int64N(int64(delay)) + 1))
 		_ = cmd.Process.Signal(syscall.SIGKILL)
-		err := cmd.Wait()
+		err = cmd.Wait()
 		var ee *exec.ExitError
-		if errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled() {
-			killed++
-		} else if err != nil {
+		switch {
+		case errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signaled():
+			// Killed: did it get as far as writing blobs of the new build?
+			first, middle := m.Files[0], m.Files[len(m.Files)/2]
+			if active(t, s) == live && (s.hasBlob(first.SHA256, first.Size) || s.hasBlob(middle.SHA256, middle.Size)) {
+				midway++
+			}
+		case err != nil:
 			t.Fatalf("deploy %d failed: %v\n%s", i, err, stderr.String())
+		default:
+			delay = max(delay/2, time.Millisecond) // it finished first: kill sooner
 		}
 		// Live is the old version or the whole new one.
 		if err := s.Check(); err != nil {
 			t.Fatalf("after kill %d: store inconsistent: %v", i, err)
-		}
-		m, err := manifest.Read(dist)
-		if err != nil {
-			t.Fatal(err)
 		}
 		if a := active(t, s); a != live {
 			if v, err := s.Version(a); err != nil || v.BuildID != m.BuildID {
@@ -346,8 +355,7 @@ func TestDeployKilled(t *testing.T) {
 		}
 		live = r.Version
 	}
-	if killed == 0 {
-		t.Fatal("no deploy was killed mid-way")
+	if midway < 3 {
+		t.Fatalf("only %d deploys were killed while writing blobs", midway)
 	}
-	t.Logf("%d of 6 deploys killed mid-way (an undisturbed one takes %s)", killed, full)
 }
