@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"path"
 	"strconv"
@@ -40,7 +41,7 @@ type devServer struct {
 	hub      *hub
 	instance string // this process, so pages notice a restart
 	log      io.Writer
-	funcs    *http.ServeMux
+	funcs    *funcRuntime
 	base     *devBuild // last complete good build; only the rebuilding goroutine uses it
 
 	mu        sync.RWMutex
@@ -52,10 +53,14 @@ type devServer struct {
 func newDevServer(s *Site, key string, log io.Writer) *devServer {
 	ds := &devServer{s: s, builder: newDevBuilder(s, key), hub: newHub(), log: log,
 		instance: strconv.FormatInt(time.Now().UnixNano(), 36)}
-	ds.funcs = http.NewServeMux()
-	for _, fn := range s.funcs {
-		ds.funcs.Handle(fn.Pattern, ds.function(fn))
-	}
+	// The dev server logs function failures, not every call.
+	flog := slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ds.funcs = newFuncRuntime(s.funcs, flog, func() *buildState {
+		if cur := ds.current(); cur != nil {
+			return cur.b
+		}
+		return nil
+	})
 	return ds
 }
 
@@ -218,8 +223,8 @@ func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ds.serveState(w, r.URL.Query().Get("pages") == "1")
 		return
 	}
-	if h, pattern := ds.funcs.Handler(r); pattern != "" {
-		h.ServeHTTP(w, r)
+	if ds.funcs.match(r) {
+		ds.funcs.ServeHTTP(w, r)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -350,28 +355,3 @@ func injectLive(page []byte) []byte {
 	return append(out, page[i:]...)
 }
 
-// function serves an API function against the current build, within its
-// declared body limit and timeout; a panic becomes a 500, not a crash.
-func (ds *devServer) function(fn *Function) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cur := ds.current()
-		if cur == nil {
-			http.Error(w, "the site has not built yet", http.StatusServiceUnavailable)
-			return
-		}
-		defer func() {
-			if v := recover(); v != nil {
-				ds.logf("function %s (%s) panicked: %v", fn.Pattern, fn.Decl, v)
-				http.Error(w, fmt.Sprintf("function %s panicked: %v", fn.Pattern, v), http.StatusInternalServerError)
-			}
-		}()
-		ctx, cancel := context.WithTimeout(r.Context(), fn.Timeout)
-		defer cancel()
-		r.Body = http.MaxBytesReader(w, r.Body, fn.MaxBody)
-		c := newCtx(ctx, cur.b, r.URL.Path)
-		if err := fn.Handler(c, w, r.WithContext(c)); err != nil {
-			ds.logf("function %s failed: %v", fn.Pattern, err)
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-		}
-	})
-}

@@ -40,12 +40,15 @@ func Run(ctx context.Context, s *Site, args []string, stdout, stderr io.Writer) 
 		return runBuild(ctx, s, args[1:], stdout, stderr)
 	case "serve":
 		return runServe(ctx, s, args[1:], stdout, stderr)
+	case "origin":
+		return runOrigin(ctx, s, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, "usage: go run . build [flags]   build into dist/ (build -h lists the flags)")
 		fmt.Fprintln(stdout, "       go run . serve [--port N] serve from memory with live reload")
+		fmt.Fprintln(stdout, "       go run . origin [--listen ADDR]  serve the API functions alone")
 		return 0
 	default:
-		fmt.Fprintf(stderr, "unknown command %q (this site program knows: build, serve)\n", args[0])
+		fmt.Fprintf(stderr, "unknown command %q (this site program knows: build, serve, origin)\n", args[0])
 		return 2
 	}
 }

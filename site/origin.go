@@ -1,0 +1,84 @@
+package site
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+// Origin is an http.Handler serving a site's API functions against its
+// content, for hosting them behind a CDN or the Verge edge: the site's
+// content is loaded once, when the Origin is made.
+type Origin struct {
+	rt *funcRuntime
+}
+
+// NewOrigin loads the site's content and returns the handler of its
+// functions; access and error logs go to log. Bad content is an error,
+// a *diag.List, as for a build.
+func NewOrigin(ctx context.Context, s *Site, log *slog.Logger) (*Origin, error) {
+	key := os.Getenv("VERGE_BUILD_KEY")
+	b, err := s.loadContent(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &Origin{rt: newFuncRuntime(s.funcs, log, func() *buildState { return b })}, nil
+}
+
+// ServeHTTP serves the functions; any other path is a 404, a method a
+// function does not take a 405.
+func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) { o.rt.ServeHTTP(w, r) }
+
+// loadContent loads everything functions read: content, data and assets.
+func (s *Site) loadContent(ctx context.Context, key string) (*buildState, error) {
+	d := newDevBuilder(s, key)
+	defer d.close()
+	res := d.build(ctx, nil, &changeSet{all: true, paths: map[string]bool{}}, nil)
+	if res.build == nil {
+		return nil, res.errs
+	}
+	return res.build.b, nil
+}
+
+func runOrigin(ctx context.Context, s *Site, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("origin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:8081", "address to listen on")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	o, err := NewOrigin(ctx, s, log)
+	if err != nil {
+		printBuildError(stderr, err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "origin: listen on %s: %v (pass --listen with a free address)\n", *listen, err)
+		return 1
+	}
+	srv := &http.Server{Handler: o, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	fmt.Fprintf(stdout, "serving %d functions on http://%s/\n", len(s.funcs), ln.Addr())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		fmt.Fprintln(stderr, "origin:", err)
+		return 1
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return 1
+		}
+		return 0
+	}
+}
