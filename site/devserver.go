@@ -354,4 +354,3 @@ func injectLive(page []byte) []byte {
 	out = append(out, liveScript...)
 	return append(out, page[i:]...)
 }
-
