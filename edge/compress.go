@@ -127,6 +127,9 @@ func (c *compressor) compress(blob, p, enc string) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
 	return os.Rename(tmp.Name(), p)
 }
 

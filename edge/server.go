@@ -3,7 +3,10 @@ package edge
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -216,11 +219,17 @@ func cleanPath(p string) string {
 	return c
 }
 
+// redirect answers 301 to the path to, escaped: a path such as "/\\evil.com"
+// must not reach Location as written, where browsers would read "//".
 func redirect(w http.ResponseWriter, r *http.Request, to string) {
-	if r.URL.RawQuery != "" {
-		to += "?" + r.URL.RawQuery
+	loc := (&url.URL{Path: to}).EscapedPath()
+	if strings.HasPrefix(loc, "//") {
+		loc = "/" + strings.TrimLeft(loc, "/")
 	}
-	w.Header().Set("Location", to)
+	if r.URL.RawQuery != "" {
+		loc += "?" + r.URL.RawQuery
+	}
+	w.Header().Set("Location", loc)
 	w.WriteHeader(http.StatusMovedPermanently)
 }
 
@@ -236,6 +245,21 @@ func securityHeaders(h http.Header) {
 // from the manifest, and status (200, or 404 for the 404 page).
 func (sv *Server) serveFile(w http.ResponseWriter, r *http.Request, f *manifest.File, status int) {
 	h := w.Header()
+	// The body first: no cache header may go out with an error.
+	blob, etag, err := sv.comp.variant(f, r, h)
+	if errors.Is(err, fs.ErrNotExist) {
+		h.Del("Vary")
+		h.Del("Content-Encoding")
+		http.Error(w, "404 page not found", http.StatusNotFound) // collected since the version loaded
+		return
+	}
+	if err != nil {
+		h.Del("Vary")
+		h.Del("Content-Encoding")
+		http.Error(w, fmt.Sprintf("read %s: %v", f.Path, err), http.StatusInternalServerError)
+		return
+	}
+	defer blob.Close()
 	h.Set("Content-Type", f.ContentType)
 	if f.CacheControl != "" {
 		h.Set("Cache-Control", f.CacheControl)
@@ -250,19 +274,13 @@ func (sv *Server) serveFile(w http.ResponseWriter, r *http.Request, f *manifest.
 	if len(tags) > 0 {
 		h.Set("Cache-Tag", strings.Join(tags, ","))
 	}
-	blob, etag, err := sv.comp.variant(f, r, h)
-	if err != nil {
-		http.Error(w, fmt.Sprintf("read %s: %v", f.Path, err), http.StatusInternalServerError)
-		return
-	}
-	defer blob.Close()
 	if status != http.StatusOK {
 		// The 404 page: no conditional or range handling.
 		st, _ := blob.Stat()
 		h.Set("Content-Length", fmt.Sprint(st.Size()))
 		w.WriteHeader(status)
 		if r.Method != http.MethodHead {
-			_, _ = blob.WriteTo(w)
+			_, _ = io.Copy(w, blob)
 		}
 		return
 	}

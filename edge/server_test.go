@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,6 +106,8 @@ func TestServerHTTP(t *testing.T) {
 		{name: "escape attempt", path: "/../../etc/passwd", status: 301, want: map[string]string{"Location": "/etc/passwd"}},
 		{name: "encoded escape", path: "/%2e%2e/%2e%2e/etc/passwd", status: 301, want: map[string]string{"Location": "/etc/passwd"}},
 		{name: "escaped target", path: "/etc/passwd", status: 404, body: "not found v1"},
+		{name: "no open redirect", path: "/%5Cevil.com/x/..", status: 301, want: map[string]string{"Location": "/%5Cevil.com"}},
+		{name: "no scheme-relative redirect", path: "//evil.com/x/..", status: 301, want: map[string]string{"Location": "/evil.com"}},
 		{name: "HEAD", method: "HEAD", path: "/", status: 200, body: "-"},
 		{name: "If-None-Match", path: "/", hdr: []string{"If-None-Match", etag}, status: 304, body: "-", want: map[string]string{"ETag": etag}},
 		{name: "If-None-Match weak", path: "/", hdr: []string{"If-None-Match", "W/" + etag}, status: 304},
@@ -243,5 +246,28 @@ func TestNegotiate(t *testing.T) {
 		if got := negotiate(accept); got != want {
 			t.Errorf("negotiate(%q) = %q, want %q", accept, got, want)
 		}
+	}
+}
+
+// A blob gone from the store (collected under an old version's asset)
+// is a plain 404, not an error cached for a year; stored files are
+// readable by an edge running as another user.
+func TestServerMissingBlobAndModes(t *testing.T) {
+	s, ts := serveStore(t, siteFiles("v1"))
+	v, err := s.Version(active(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := v.Manifest.Lookup("/_assets/app-v1.css")
+	st, err := os.Stat(s.BlobPath(f.SHA256))
+	if err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("blob mode %v (%v), want 0644", st.Mode(), err)
+	}
+	if err := os.Remove(s.BlobPath(f.SHA256)); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := do(t, "GET", ts.URL+"/_assets/app-v1.css")
+	if resp.StatusCode != 404 || strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("missing blob: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
 	}
 }

@@ -93,6 +93,9 @@ func (s *Store) putBlob(src, sha string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return 0, err // CreateTemp makes 0600: an edge running as another user must read it
+	}
 	if got := h.hex(); got != sha {
 		return 0, fmt.Errorf("%s has SHA-256 %s, the manifest says %s: the output changed after the build (build again)", src, got, sha)
 	}
@@ -116,6 +119,10 @@ func (s *Store) writeFile(name string, data []byte) error {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -86,12 +86,19 @@ func (ds *devServer) errors() []*diag.Diagnostic {
 // reports whether the build succeeded and completed.
 func (ds *devServer) rebuild(ctx context.Context, ch *changeSet, ready func(), newer func() bool) bool {
 	base := ds.base
+	// A build served only in part, then abandoned, may have reloaded
+	// pages to content this one (built from base) undoes: a revert within
+	// seconds, say. Its notices were against base too, so reload them all.
+	abandoned := base != nil && ds.current() != base
 	res := ds.builder.build(ctx, base, ch, ds.openPages())
 	if res.build == nil {
 		ds.failed(res)
 		return false
 	}
 	ds.swap(base, res, "rebuilt")
+	if abandoned {
+		ds.hub.send(nil, liveMsg{Type: "reload"})
+	}
 	if ready != nil {
 		ready()
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -67,29 +68,43 @@ func (rt *funcRuntime) serve(fn *Function, slots chan struct{}, browser, cdn str
 	}
 	select {
 	case slots <- struct{}{}:
-		defer func() { <-slots }()
 	default:
 		// Throttled, as serverless platforms do: the client (or the edge)
 		// retries; queueing would only turn the overload into timeouts.
 		w.Header().Set("Retry-After", "1")
 		return fail(w, http.StatusTooManyRequests, fmt.Sprintf("function %s is at its concurrency limit (%d)", fn.Pattern, cap(slots)))
 	}
+	// The body is read here, within its limit, so that the function,
+	// which may outlive this request if it overruns its timeout, never
+	// touches the connection.
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, fn.MaxBody))
+	if err != nil {
+		<-slots
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", fn.MaxBody))
+		}
+		return fail(w, http.StatusBadRequest, "reading the request body: "+err.Error())
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), fn.Timeout)
 	defer cancel()
-	r.Body = http.MaxBytesReader(w, r.Body, fn.MaxBody)
 	c := newCtx(ctx, b, r.URL.Path)
+	req := r.WithContext(c)
+	req.Body = io.NopCloser(bytes.NewReader(body))
 	buf := &bufferedResponse{header: http.Header{}}
 	done := make(chan error, 1)
 	go func() {
+		// The slot is the function's until it returns, timed out or not:
+		// a function stuck past its timeout still counts.
+		defer func() { <-slots }()
 		defer func() {
 			if v := recover(); v != nil {
 				rt.log.Error("function panicked", "func", fn.Pattern, "decl", fn.Decl, "panic", fmt.Sprint(v))
 				done <- errPanic
 			}
 		}()
-		done <- fn.Handler(c, buf, r.WithContext(c))
+		done <- fn.Handler(c, buf, req)
 	}()
-	var err error
 	select {
 	case err = <-done:
 	case <-ctx.Done():
@@ -100,12 +115,9 @@ func (rt *funcRuntime) serve(fn *Function, slots chan struct{}, browser, cdn str
 		}
 		return fail(w, http.StatusGatewayTimeout, fmt.Sprintf("function %s did not answer within %s", fn.Pattern, fn.Timeout))
 	}
-	var tooBig *http.MaxBytesError
 	switch {
 	case errors.Is(err, errPanic):
 		return fail(w, http.StatusInternalServerError, fmt.Sprintf("function %s failed", fn.Pattern))
-	case errors.As(err, &tooBig):
-		return fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", fn.MaxBody))
 	case err != nil:
 		rt.log.Error("function failed", "func", fn.Pattern, "err", err.Error())
 		return fail(w, http.StatusInternalServerError, fmt.Sprintf("function %s failed", fn.Pattern))

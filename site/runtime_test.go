@@ -49,6 +49,10 @@ func originSite(t *testing.T) (*httptest.Server, *syncBuffer) {
 		}
 		return nil
 	}, site.Concurrency(1), site.Timeout(3*time.Second))
+	s.Func("GET /api/stuck", func(c *site.Ctx, w http.ResponseWriter, r *http.Request) error {
+		time.Sleep(400 * time.Millisecond) // ignores its deadline
+		return nil
+	}, site.Concurrency(1), site.Timeout(50*time.Millisecond))
 	var logs syncBuffer
 	o, err := site.NewOrigin(context.Background(), s, slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err != nil {
@@ -138,4 +142,28 @@ func TestOriginConcurrencyLimit(t *testing.T) {
 		t.Errorf("second request: %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	ts.CloseClientConnections()
+}
+
+// A function stuck past its timeout keeps its concurrency slot until it
+// returns: the 504 frees the client, not the function's capacity.
+func TestOriginStuckFunctionKeepsItsSlot(t *testing.T) {
+	ts, _ := originSite(t)
+	get := func() int {
+		resp, err := http.Get(ts.URL + "/api/stuck")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := get(); got != http.StatusGatewayTimeout {
+		t.Fatalf("first: %d, want 504", got)
+	}
+	if got := get(); got != http.StatusTooManyRequests {
+		t.Errorf("while the first still runs: %d, want 429", got)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if got := get(); got != http.StatusGatewayTimeout {
+		t.Errorf("after it returned: %d, want 504 again", got)
+	}
 }

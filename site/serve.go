@@ -79,7 +79,7 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 	start := time.Now()
 	ds := newDevServer(s, key, stderr)
 	defer ds.builder.close()
-	w, err := watch.New([]string{s.root}, watch.Options{Skip: s.skipWatch})
+	w, err := watch.New([]string{s.root}, watch.Options{Skip: skipWatch(s.outputDir())})
 	if err != nil {
 		fmt.Fprintln(stderr, "serve:", err)
 		return 1
@@ -110,7 +110,8 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 	// more came, so it can give up completing a state already outdated.
 	events := make(chan *changeSet, 64)
 	var newer atomic.Bool
-	go forwardChanges(ctx, s, ds, w, events, &newer)
+	control, lost := readControl()
+	go forwardChanges(ctx, s, ds, w, control, events, &newer)
 
 	// The first build serves as soon as its first part is done; the rest
 	// of it renders while pages are already being served.
@@ -130,6 +131,10 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 		case err := <-served:
 			fmt.Fprintln(stderr, "serve:", err)
 			return 1
+		case <-lost:
+			cancelBase()
+			_ = srv.Close()
+			return 0
 		case ch := <-events:
 			pending.merge(ch)
 		}
@@ -158,8 +163,7 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 // forwardChanges turns file batches and control messages into change
 // sets on events, setting newer for each; compile errors from `verge
 // serve` go straight to the overlay.
-func forwardChanges(ctx context.Context, s *Site, ds *devServer, w *watch.Watcher, events chan<- *changeSet, newer *atomic.Bool) {
-	control := readControl()
+func forwardChanges(ctx context.Context, s *Site, ds *devServer, w *watch.Watcher, control <-chan ControlMsg, events chan<- *changeSet, newer *atomic.Bool) {
 	for {
 		var ch *changeSet
 		select {
@@ -228,13 +232,17 @@ func signalReady() {
 }
 
 // readControl delivers control messages from stdin when the program runs
-// under `verge serve`; otherwise the channel stays silent.
-func readControl() <-chan ControlMsg {
+// under `verge serve`; otherwise the channel stays silent. lost is closed
+// when stdin ends: `verge serve` has gone (killed, say), and the program
+// must not keep its socket.
+func readControl() (msgs <-chan ControlMsg, lost <-chan struct{}) {
 	ch := make(chan ControlMsg)
+	gone := make(chan struct{})
 	if os.Getenv(EnvControl) != "stdin" {
-		return ch
+		return ch, gone
 	}
 	go func() {
+		defer close(gone)
 		sc := bufio.NewScanner(os.Stdin)
 		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 		for sc.Scan() {
@@ -244,24 +252,32 @@ func readControl() <-chan ControlMsg {
 			}
 		}
 	}()
-	return ch
+	return ch, gone
 }
 
 // skipWatch leaves out what never feeds the build: version control,
-// dependencies, and the output directory.
-func (s *Site) skipWatch(p string, isDir bool) bool {
-	if !isDir {
-		return false
+// dependencies, and the output directory (taken once: the watcher runs
+// beside rebuilds that may reload the config).
+func skipWatch(outDir string) func(p string, isDir bool) bool {
+	return func(p string, isDir bool) bool {
+		if !isDir {
+			return false
+		}
+		switch filepath.Base(p) {
+		case ".git", ".hg", "node_modules", ".cache":
+			return true
+		}
+		return p == outDir
 	}
-	switch filepath.Base(p) {
-	case ".git", ".hg", "node_modules", ".cache":
-		return true
-	}
+}
+
+// outputDir is the absolute output directory of the config.
+func (s *Site) outputDir() string {
 	out := filepath.FromSlash(s.cfg.OutputDir)
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(s.root, out)
 	}
-	return p == filepath.Clean(out)
+	return filepath.Clean(out)
 }
 
 // relevant keeps the changes the site program handles: content, data,

@@ -250,3 +250,43 @@ func freePort(t *testing.T) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+// When verge serve dies without a word (SIGKILL), its site program stops
+// too, and frees the port, instead of serving on an orphaned socket.
+func TestServeProgramDiesWithSupervisor(t *testing.T) {
+	bin := vergeBin(t)
+	dir := filepath.Join(t.TempDir(), "site")
+	if out, code := runVerge(t, bin, ".", "new", dir); code != 0 {
+		t.Fatalf("verge new: exit %d\n%s", code, out)
+	}
+	port := freePort(t)
+	cmd := exec.Command(bin, "serve", dir, "--port", fmt.Sprint(port))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if resp, err := http.Get("http://" + addr + "/"); err == nil && resp.StatusCode == 200 {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("verge serve did not serve")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			return // nobody listens any more
+		}
+		conn.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the site program still serves after verge serve was killed")
+		}
+	}
+}
