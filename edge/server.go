@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path"
@@ -31,8 +32,9 @@ const skewVersions = 3
 // answered from one version, whatever is activated meanwhile; a request
 // that starts after an activation sees the new version.
 type Server struct {
-	store *Store
-	comp  *compressor
+	store  *Store
+	comp   *compressor
+	origin http.Handler // forwards function requests; nil: none
 
 	mu     sync.Mutex // serialises loading a version
 	cur    atomic.Pointer[served]
@@ -46,6 +48,7 @@ type served struct {
 	byRoute  map[string]*manifest.File // page route ("/posts/a/") -> file
 	skew     map[string]*manifest.File // fingerprinted assets of recent earlier versions
 	notFound *manifest.File            // the site's /404.html, if any
+	funcs    *http.ServeMux            // the version's function patterns
 }
 
 // activeStamp identifies one write of the active pointer.
@@ -58,6 +61,13 @@ type activeStamp struct {
 // NewServer returns a server for the store's active version.
 func NewServer(s *Store) *Server {
 	return &Server{store: s, comp: newCompressor(s)}
+}
+
+// SetOrigin makes the server forward requests for the version's API
+// functions (the manifest's patterns) to origin, where `verge origin`
+// runs them. Without one, such requests get a 502.
+func (sv *Server) SetOrigin(origin *url.URL) {
+	sv.origin = httputil.NewSingleHostReverseProxy(origin)
 }
 
 // current returns the version to answer a request with, loading it first
@@ -126,6 +136,10 @@ func (sv *Server) load(id string) (*served, error) {
 		}
 	}
 	sd.notFound = sd.byPath["/404.html"]
+	sd.funcs = http.NewServeMux()
+	for _, fn := range v.Manifest.Functions {
+		registerPattern(sd.funcs, fn.Pattern)
+	}
 	hist, _ := sv.store.history()
 	seen := map[string]bool{id: true}
 	for i := len(hist) - 1; i >= 0 && len(seen) <= skewVersions; i-- {
@@ -147,14 +161,10 @@ func (sv *Server) load(id string) (*served, error) {
 	return sd, nil
 }
 
-// ServeHTTP answers GET and HEAD from the active version.
+// ServeHTTP answers GET and HEAD from the active version, and forwards
+// requests for its API functions to the origin.
 func (sv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	securityHeaders(w.Header())
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
 	sd, err := sv.current()
 	if err != nil {
 		status := http.StatusInternalServerError
@@ -162,6 +172,19 @@ func (sv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusServiceUnavailable
 		}
 		http.Error(w, err.Error(), status)
+		return
+	}
+	if _, pattern := sd.funcs.Handler(r); pattern != "" {
+		if sv.origin == nil {
+			http.Error(w, "no origin to run "+pattern+" (verge edge --origin URL)", http.StatusBadGateway)
+			return
+		}
+		sv.origin.ServeHTTP(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
 	p := r.URL.Path
@@ -207,6 +230,13 @@ func (sv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Error(w, "404 page not found", http.StatusNotFound)
+}
+
+// registerPattern adds a function's pattern to mux; a pattern the mux
+// refuses (the build validated them) is left out rather than panicking.
+func registerPattern(mux *http.ServeMux, pattern string) {
+	defer func() { _ = recover() }()
+	mux.HandleFunc(pattern, func(http.ResponseWriter, *http.Request) {})
 }
 
 // cleanPath is p with "." and ".." resolved and slashes single, keeping

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -14,6 +16,8 @@ import (
 	"testing"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/vergehq/verge/internal/manifest"
 )
 
 // distFile is one file of a test build.
@@ -269,5 +273,40 @@ func TestServerMissingBlobAndModes(t *testing.T) {
 	resp, _ := do(t, "GET", ts.URL+"/_assets/app-v1.css")
 	if resp.StatusCode != 404 || strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
 		t.Errorf("missing blob: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
+}
+
+// Requests for the version's API functions go to the origin; other
+// methods on those paths, and every other path, are the edge's.
+func TestServerForwardsFunctions(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := manifest.Function{Pattern: "GET /api/related/{slug}", Method: "GET", Path: "/api/related/{slug}"}
+	if _, err := s.Deploy(context.Background(), makeRichDist(t, siteFiles("v1"), fn), 0); err != nil {
+		t.Fatal(err)
+	}
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Tag", "c:posts")
+		fmt.Fprintf(w, "origin %s %s", r.Method, r.URL.Path)
+	}))
+	defer origin.Close()
+	sv := NewServer(s)
+	ts := httptest.NewServer(sv)
+	defer ts.Close()
+	if resp, body := do(t, "GET", ts.URL+"/api/related/a"); resp.StatusCode != 502 {
+		t.Errorf("no origin: %d %q, want 502", resp.StatusCode, body)
+	}
+	u, _ := url.Parse(origin.URL)
+	sv.SetOrigin(u)
+	if resp, body := do(t, "GET", ts.URL+"/api/related/a"); resp.StatusCode != 200 || string(body) != "origin GET /api/related/a" {
+		t.Errorf("forwarded: %d %q", resp.StatusCode, body)
+	}
+	if resp, _ := do(t, "POST", ts.URL+"/api/related/a"); resp.StatusCode != 405 {
+		t.Errorf("POST to a GET function: %d, want 405", resp.StatusCode)
+	}
+	if _, body := do(t, "GET", ts.URL+"/"); !strings.Contains(string(body), "home v1") {
+		t.Errorf("pages still served by the edge: %q", body)
 	}
 }

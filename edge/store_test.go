@@ -32,10 +32,10 @@ func makeDist(t testing.TB, files map[string]string) string {
 
 // makeRichDist writes files and their manifest, with the cache headers
 // and tags a build gives each kind of file.
-func makeRichDist(t testing.TB, files []distFile) string {
+func makeRichDist(t testing.TB, files []distFile, fns ...manifest.Function) string {
 	t.Helper()
 	dir := t.TempDir()
-	m := &manifest.Manifest{Schema: manifest.SchemaVersion}
+	m := &manifest.Manifest{Schema: manifest.SchemaVersion, Functions: fns}
 	id := sha256.New()
 	slices.SortFunc(files, func(a, b distFile) int { return strings.Compare(a.path, b.path) })
 	for _, df := range files {

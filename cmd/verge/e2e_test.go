@@ -378,3 +378,45 @@ func TestDeployVersionsRollback(t *testing.T) {
 		t.Errorf("edge after rolling forward again does not serve the new post")
 	}
 }
+
+// verge serve --prod builds the site and serves it through the local edge,
+// with the API functions at the origin behind it.
+func TestServeProd(t *testing.T) {
+	bin := vergeBin(t)
+	dir := filepath.Join(t.TempDir(), "site")
+	if out, code := runVerge(t, bin, ".", "new", dir); code != 0 {
+		t.Fatalf("verge new: exit %d\n%s", code, out)
+	}
+	port := freePort(t)
+	cmd := exec.Command(bin, "serve", dir, "--prod", "--port", fmt.Sprint(port))
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", port, path))
+			if err == nil {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return resp, string(body)
+			}
+		}
+		t.Fatalf("verge serve --prod does not answer:\n%s", out.String())
+		return nil, ""
+	}
+	resp, _ := get("/")
+	if resp.StatusCode != 200 || resp.Header.Get("ETag") == "" || resp.Header.Get("CDN-Cache-Control") == "" || resp.Header.Get("Cache-Tag") == "" {
+		t.Errorf("page: %d %v", resp.StatusCode, resp.Header)
+	}
+	resp, body := get("/api/related/hello-verge")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"url"`) || !strings.Contains(resp.Header.Get("Cache-Tag"), "c:posts") {
+		t.Errorf("function: %d %q tags %q", resp.StatusCode, body, resp.Header.Get("Cache-Tag"))
+	}
+	if resp, body := get("/no/such/page/"); resp.StatusCode != 404 || !strings.Contains(body, "<html") {
+		t.Errorf("404: %d", resp.StatusCode)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 func newServeCmd() *cobra.Command {
 	var port int
+	var prod bool
 	cmd := &cobra.Command{
 		Use:   "serve [DIR]",
 		Short: "Serve the site in DIR (default .) from memory on 127.0.0.1, reloading the browser as files change",
@@ -23,7 +24,12 @@ changed; a CSS edit swaps the stylesheet in place; a text-only .templ edit
 applies without recompiling; a Go edit recompiles and restarts the site
 program, and the browser reloads once the new program serves. Errors show in
 the terminal and as an overlay in the browser, which clears when they are
-fixed. Serve never exits on bad input.`,
+fixed. Serve never exits on bad input.
+
+With --prod it builds the site instead, deploys it into a temporary local
+store and serves it through the edge server exactly as production would
+(cache headers, compression, ETags, the site's 404 page), with the API
+functions run at the origin behind it. It does not watch for changes.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
@@ -37,9 +43,14 @@ fixed. Serve never exits on bad input.`,
 			if _, err := os.Stat(filepath.Join(abs, "main.go")); err != nil {
 				return fmt.Errorf("%s is not a Verge site: it has no main.go (create one with `verge new %s`)", dir, dir)
 			}
-			return devserve.Run(cmd.Context(), devserve.Options{Dir: abs, Port: port, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()})
+			opts := devserve.Options{Dir: abs, Port: port, Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()}
+			if prod {
+				return devserve.RunProd(cmd.Context(), opts)
+			}
+			return devserve.Run(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().IntVarP(&port, "port", "p", site.DefaultPort, "port to listen on, on 127.0.0.1")
+	cmd.Flags().BoolVar(&prod, "prod", false, "build, then serve through the local edge as production would")
 	return cmd
 }

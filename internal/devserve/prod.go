@@ -1,0 +1,137 @@
+package devserve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/vergehq/verge/edge"
+	"github.com/vergehq/verge/internal/gosite"
+	"github.com/vergehq/verge/site"
+)
+
+// RunProd serves the site exactly as production would, until ctx is done:
+// it builds it into a temporary directory, deploys that into a temporary
+// local store, and serves it through the edge server, with the site's API
+// functions run by its program in origin mode behind it. Nothing of it
+// watches for changes: it is the check before a deploy.
+func RunProd(ctx context.Context, opts Options) error {
+	root, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return err
+	}
+	if opts.Port == 0 {
+		opts.Port = site.DefaultPort
+	}
+	ln, err := site.Listen(opts.Port)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	work, err := os.MkdirTemp("", "verge-prod-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	cache, err := gosite.CacheDir(root)
+	if err != nil {
+		return err
+	}
+	bin, _, err := gosite.Build(ctx, root, cache)
+	if err != nil {
+		return fmt.Errorf("compile: %w", err)
+	}
+	dist := filepath.Join(work, "dist")
+	build := siteCommand(ctx, root, bin, "build", "--out", dist, "--quiet")
+	build.Stdout, build.Stderr = opts.Stdout, opts.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build failed: %w", err)
+	}
+	store, err := edge.OpenStore(filepath.Join(work, "store"))
+	if err != nil {
+		return err
+	}
+	rep, err := store.Deploy(ctx, dist, 1)
+	if err != nil {
+		return err
+	}
+
+	// The origin: the site program serving its functions on a free port.
+	oln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	originAddr := oln.Addr().String()
+	oln.Close()
+	origin := siteCommand(ctx, root, bin, "origin", "--listen", originAddr)
+	origin.Stdout, origin.Stderr = opts.Stderr, opts.Stderr
+	if err := origin.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = origin.Process.Signal(os.Interrupt)
+		_ = origin.Wait()
+	}()
+	if err := waitListening(ctx, originAddr, 30*time.Second); err != nil {
+		return fmt.Errorf("the site's origin did not start: %w", err)
+	}
+
+	sv := edge.NewServer(store)
+	sv.SetOrigin(&url.URL{Scheme: "http", Host: originAddr})
+	srv := &http.Server{Handler: sv, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(opts.Stdout, "serving http://%s/  (production build %s, through the local edge; functions at the origin)\n", ln.Addr(), rep.Version)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return nil
+	}
+}
+
+// siteCommand runs the compiled site program with args in root; ctx
+// interrupts it rather than killing it, so it can clean up.
+func siteCommand(ctx context.Context, root, bin string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "VERGE_ROOT="+root,
+		"VERGE_BUILD_KEY="+strings.TrimSuffix(filepath.Base(bin), filepath.Ext(bin)))
+	return cmd
+}
+
+// waitListening waits until something accepts connections at addr.
+func waitListening(ctx context.Context, addr string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			conn.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
