@@ -1,0 +1,70 @@
+package cache
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Storable reports whether a shared cache may store resp, the answer to
+// a request with method and request headers req (RFC 9111 section 3, with
+// targeted fields), and if not, why. A response that may be stored but
+// has neither a lifetime nor a validator is not worth keeping: it could
+// never be served without asking the origin in full again.
+func Storable(method string, req http.Header, status int, resp http.Header, responseTime time.Time) (bool, string) {
+	if method != http.MethodGet {
+		return false, "method"
+	}
+	if status < 200 || status == http.StatusPartialContent {
+		return false, "status"
+	}
+	if ParseCacheControl(req).NoStore {
+		return false, "request no-store"
+	}
+	cc := ParseCacheControl(resp)
+	targeted, _, hasTargeted := Targeted(resp)
+	switch {
+	case hasTargeted && (targeted.NoStore || targeted.Private):
+		return false, "targeted no-store or private"
+	case !hasTargeted && cc.NoStore:
+		return false, "no-store"
+	case cc.Private:
+		return false, "private"
+	}
+	for _, v := range resp.Values("Vary") {
+		for _, f := range splitList(v) {
+			if f == "*" {
+				return false, "vary *"
+			}
+		}
+	}
+	if req.Get("Authorization") != "" && !(cc.Public || cc.SMaxAge.Present || cc.MustRevalidate) {
+		return false, "authorization"
+	}
+	life := FreshnessLifetime(status, resp, responseTime)
+	explicitOK := life.Explicit || cc.Public || (hasTargeted && targeted.Public) || heuristicStatus[status]
+	if !explicitOK {
+		return false, "no freshness information"
+	}
+	if life.Fresh <= 0 && resp.Get("ETag") == "" && resp.Get("Last-Modified") == "" {
+		return false, "neither a lifetime nor a validator"
+	}
+	return true, ""
+}
+
+// isHopByHop reports whether a header field belongs to one connection
+// and is never stored or forwarded (RFC 9110 section 7.6.1), given the
+// names the Connection field lists.
+func isHopByHop(name string, connection []string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "Connection", "Keep-Alive", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+		"Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization":
+		return true
+	}
+	for _, c := range connection {
+		if strings.EqualFold(c, name) {
+			return true
+		}
+	}
+	return false
+}
