@@ -7,17 +7,20 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vergehq/verge/edge"
+	"github.com/vergehq/verge/edge/cache"
 )
 
 func newEdgeCmd() *cobra.Command {
 	var sf storeFlags
-	var listen string
+	var listen, origin string
 	var quiet bool
+	var budget int64
 	cmd := &cobra.Command{
 		Use:   "edge [DIR]",
 		Short: "Serve the live version of the local store, as production does",
@@ -25,23 +28,42 @@ func newEdgeCmd() *cobra.Command {
 content types and cache headers from the manifest, ETags from content hashes,
 304s, ranges, br and gzip, canonical trailing-slash redirects, the site's
 404 page. A deploy or rollback switches every following request at once; the
-fingerprinted assets of the few versions before stay served for open tabs.`,
+fingerprinted assets of the few versions before stay served for open tabs.
+
+With --origin URL it is instead a caching reverse proxy in front of that
+origin: every method and path is forwarded, and responses are cached as an
+RFC 9111 shared cache (CDN-Cache-Control, stale-while-revalidate,
+stale-if-error, request coalescing, Cache-Tag and Surrogate-Key, Cache-Status)
+within --cache-bytes of memory.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := sf.open(dirArg(args))
-			if err != nil {
-				return err
+			var h http.Handler
+			if origin != "" {
+				u, err := url.Parse(origin)
+				if err != nil || u.Scheme == "" || u.Host == "" {
+					return fmt.Errorf("--origin %q is not an absolute URL such as http://127.0.0.1:8081", origin)
+				}
+				h = cache.NewProxy(u, cache.NewStore(budget))
+			} else {
+				s, err := sf.open(dirArg(args))
+				if err != nil {
+					return err
+				}
+				h = edge.NewServer(s)
 			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w (pass --listen with a free address)", listen, err)
 			}
-			var h http.Handler = edge.NewServer(s)
 			if !quiet {
 				h = edge.AccessLog(h, slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil)))
 			}
 			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-			fmt.Fprintf(cmd.OutOrStdout(), "serving %s on http://%s/\n", s.Dir(), ln.Addr())
+			what := "the local store's live version"
+			if origin != "" {
+				what = "a cache in front of " + origin
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "serving %s on http://%s/\n", what, ln.Addr())
 			done := make(chan error, 1)
 			go func() { done <- srv.Serve(ln) }()
 			select {
@@ -60,5 +82,7 @@ fingerprinted assets of the few versions before stay served for open tabs.`,
 	sf.add(cmd)
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no access log")
+	cmd.Flags().StringVar(&origin, "origin", "", "cache and forward to this origin instead of serving the store")
+	cmd.Flags().Int64Var(&budget, "cache-bytes", 256<<20, "memory for cached responses (with --origin)")
 	return cmd
 }

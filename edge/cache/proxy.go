@@ -1,0 +1,329 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// maxBody is the largest response body the proxy buffers to share among
+// coalesced requests and to store; a larger one is passed through.
+const maxBody = 8 << 20
+
+// Proxy is a caching reverse proxy in front of one origin: a shared cache
+// per RFC 9111 with targeted fields (RFC 9213), stale-while-revalidate
+// and stale-if-error (RFC 5861), request coalescing, tags and Cache-Status
+// (RFC 9211).
+type Proxy struct {
+	origin    *url.URL
+	transport http.RoundTripper
+	store     *Store
+	now       func() time.Time
+
+	mu      sync.Mutex
+	flights map[string]*flight
+}
+
+// NewProxy returns a proxy to origin keeping responses in store.
+func NewProxy(origin *url.URL, store *Store) *Proxy {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = 30 * time.Second
+	return &Proxy{origin: origin, transport: t, store: store, now: time.Now, flights: map[string]*flight{}}
+}
+
+// fetched is an origin response, read whole.
+type fetched struct {
+	status       int
+	header       http.Header
+	body         []byte
+	requestTime  time.Time
+	responseTime time.Time
+	err          error
+}
+
+// flight is one origin fetch that concurrent requests for a key share.
+type flight struct {
+	done chan struct{}
+	res  *fetched
+}
+
+// ServeHTTP answers from the cache, or from the origin through it.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		p.forwardUnsafe(w, r)
+		return
+	}
+	key := p.key(r)
+	now := p.now()
+	e, purge := p.store.Get(key, r.Header)
+	if e == nil {
+		res := p.coalesced(r, key, nil)
+		p.answerFetched(w, r, key, res, "fwd=uri-miss")
+		return
+	}
+	life := FreshnessLifetime(e.Status, e.Header, e.ResponseTime)
+	age := CurrentAge(e.Header, e.RequestTime, e.ResponseTime, now)
+	reqCC := ParseCacheControl(r.Header)
+	cc := p.directives(e.Header)
+	if purge == NotPurged && age < life.Fresh && !cc.NoCache && !reqCC.NoCache && !(reqCC.MaxAge.Valid() && age > time.Duration(reqCC.MaxAge.Value)*time.Second) {
+		p.serveEntry(w, r, e, now, fmt.Sprintf("hit; ttl=%d", int((life.Fresh-age)/time.Second)))
+		return
+	}
+	staleFor := age - life.Fresh
+	mayServeStale := !cc.NoCache && !cc.MustRevalidate && !cc.ProxyRevalidate && !cc.SMaxAge.Present
+	if purge == SoftPurged || (mayServeStale && cc.StaleWhileRevalidate.Valid() && staleFor <= time.Duration(cc.StaleWhileRevalidate.Value)*time.Second) {
+		// Serve stale now, refresh in the background, detached from this
+		// client: its hanging up must not cancel the refresh.
+		go p.coalesced(r.Clone(context.WithoutCancel(r.Context())), key, e)
+		p.serveEntry(w, r, e, now, "hit; fwd=stale")
+		return
+	}
+	res := p.coalesced(r, key, e)
+	if failed(res) && mayServeStale && cc.StaleIfError.Valid() && staleFor <= time.Duration(cc.StaleIfError.Value)*time.Second {
+		p.serveEntry(w, r, e, now, "hit; fwd=stale; detail=origin-error")
+		return
+	}
+	p.answerFetched(w, r, key, res, "fwd=stale")
+}
+
+// directives are the ones that govern e at this cache: the targeted
+// field when valid, else Cache-Control.
+func (p *Proxy) directives(h http.Header) Directives {
+	if d, _, ok := Targeted(h); ok {
+		return d
+	}
+	return ParseCacheControl(h)
+}
+
+func failed(res *fetched) bool {
+	return res.err != nil || res.status >= 500 && res.status <= 504
+}
+
+// key is the cache key: the method GET (HEAD is served from GET) and the
+// full URI, query included.
+func (p *Proxy) key(r *http.Request) string {
+	return "GET " + r.Host + r.URL.RequestURI()
+}
+
+// coalesced fetches key from the origin once for every concurrent caller;
+// with stale, the fetch is a revalidation of it. The result is stored
+// when it may be.
+func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry) *fetched {
+	p.mu.Lock()
+	if f := p.flights[key]; f != nil {
+		p.mu.Unlock()
+		<-f.done
+		return f.res
+	}
+	f := &flight{done: make(chan struct{})}
+	p.flights[key] = f
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		delete(p.flights, key)
+		p.mu.Unlock()
+		close(f.done)
+	}()
+	f.res = p.fetch(r, key, stale)
+	return f.res
+}
+
+// fetch asks the origin (conditionally, when it has a stale entry with
+// validators) and stores what it may.
+func (p *Proxy) fetch(r *http.Request, key string, stale *Entry) *fetched {
+	res := &fetched{requestTime: p.now()}
+	out, err := http.NewRequestWithContext(r.Context(), http.MethodGet, p.origin.ResolveReference(&url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}).String(), nil)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	copyHeaders(out.Header, r.Header)
+	out.Header.Del("If-None-Match")
+	out.Header.Del("If-Modified-Since")
+	out.Header.Del("Range")
+	if stale != nil {
+		if et := stale.Header.Get("ETag"); et != "" {
+			out.Header.Set("If-None-Match", et)
+		}
+		if lm := stale.Header.Get("Last-Modified"); lm != "" {
+			out.Header.Set("If-Modified-Since", lm)
+		}
+	}
+	out.Host = r.Host
+	resp, err := p.transport.RoundTrip(out)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	res.responseTime = p.now()
+	if err != nil {
+		res.err = err
+		return res
+	}
+	res.status, res.header, res.body = resp.StatusCode, http.Header{}, body
+	copyHeaders(res.header, resp.Header)
+	if stale != nil && resp.StatusCode == http.StatusNotModified {
+		// Freshen the stored entry with the 304's fields, Content-Length
+		// aside (RFC 9111 section 4.3.4).
+		h := stale.Header.Clone()
+		for k, v := range res.header {
+			if k != "Content-Length" {
+				h[k] = v
+			}
+		}
+		res.status, res.header, res.body = stale.Status, h, stale.Body
+	}
+	if len(res.body) > maxBody {
+		return res // too large to share or store
+	}
+	if ok, _ := Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime); ok {
+		p.store.Put(&Entry{Key: key, Status: res.status, Header: res.header, Body: res.body,
+			RequestTime: res.requestTime, ResponseTime: res.responseTime, Tags: tagsOf(res.header)}, r.Header)
+	}
+	return res
+}
+
+// answerFetched sends a fetch's result, or a clean 502/504 for a failure.
+func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, key string, res *fetched, status string) {
+	if res.err != nil {
+		code := http.StatusBadGateway
+		if errors.Is(res.err, context.DeadlineExceeded) || strings.Contains(res.err.Error(), "timeout") {
+			code = http.StatusGatewayTimeout
+		}
+		w.Header().Set("Cache-Status", "verge; "+status+"; detail=origin-unreachable")
+		http.Error(w, "the origin did not answer", code)
+		return
+	}
+	if len(res.body) > maxBody {
+		status += "; detail=too-large"
+	}
+	if e, _ := p.store.Get(key, r.Header); e != nil && e.ResponseTime.Equal(res.responseTime) {
+		status += "; stored"
+	}
+	h := w.Header()
+	copyHeaders(h, res.header)
+	stripTags(h)
+	h.Set("Cache-Status", "verge; "+status)
+	w.WriteHeader(res.status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(res.body)
+	}
+}
+
+// serveEntry answers from a stored entry, or 304 when the client's
+// If-None-Match matches it.
+func (p *Proxy) serveEntry(w http.ResponseWriter, r *http.Request, e *Entry, now time.Time, status string) {
+	h := w.Header()
+	copyHeaders(h, e.Header)
+	stripTags(h)
+	h.Set("Age", strconv.Itoa(int(CurrentAge(e.Header, e.RequestTime, e.ResponseTime, now)/time.Second)))
+	h.Set("Cache-Status", "verge; "+status)
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, e.Header.Get("ETag")) {
+		for k := range h {
+			switch k {
+			case "Etag", "Cache-Control", "Date", "Expires", "Vary", "Age", "Cache-Status", "Cdn-Cache-Control", "Content-Location":
+			default:
+				h.Del(k)
+			}
+		}
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.WriteHeader(e.Status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(e.Body)
+	}
+}
+
+// forwardUnsafe passes a request of another method through, and on a
+// non-error answer drops what is stored for its URI (RFC 9111 4.4).
+func (p *Proxy) forwardUnsafe(w http.ResponseWriter, r *http.Request) {
+	out := r.Clone(r.Context())
+	out.URL = p.origin.ResolveReference(&url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery})
+	out.RequestURI = ""
+	removeHopByHop(out.Header)
+	resp, err := p.transport.RoundTrip(out)
+	if err != nil {
+		w.Header().Set("Cache-Status", "verge; fwd=method; detail=origin-unreachable")
+		http.Error(w, "the origin did not answer", http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 400 {
+		p.store.PurgeKeys([]string{p.key(r)}, nil, false)
+	}
+	h := w.Header()
+	copyHeaders(h, resp.Header)
+	stripTags(h)
+	h.Set("Cache-Status", "verge; fwd=method")
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+// copyHeaders adds src's fields to dst, hop-by-hop ones left out.
+func copyHeaders(dst, src http.Header) {
+	conn := splitList(strings.Join(src.Values("Connection"), ","))
+	for k, vs := range src {
+		if isHopByHop(k, conn) {
+			continue
+		}
+		dst[k] = append(dst[k], vs...)
+	}
+}
+
+func removeHopByHop(h http.Header) {
+	conn := splitList(strings.Join(h.Values("Connection"), ","))
+	for k := range h {
+		if isHopByHop(k, conn) {
+			h.Del(k)
+		}
+	}
+}
+
+// tagsOf reads a response's tags: Cache-Tag (comma-separated) and
+// Surrogate-Key (space-separated), lower-cased.
+func tagsOf(h http.Header) []string {
+	var tags []string
+	for _, v := range h.Values("Cache-Tag") {
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+				tags = append(tags, t)
+			}
+		}
+	}
+	for _, v := range h.Values("Surrogate-Key") {
+		for _, t := range strings.Fields(v) {
+			tags = append(tags, strings.ToLower(t))
+		}
+	}
+	return tags
+}
+
+// stripTags removes the tag fields, which are for this cache only.
+func stripTags(h http.Header) {
+	h.Del("Cache-Tag")
+	h.Del("Surrogate-Key")
+}
+
+// etagMatch is If-None-Match's weak comparison (RFC 9110 13.1.2).
+func etagMatch(header, etag string) bool {
+	if etag == "" {
+		return false
+	}
+	weak := func(s string) string { return strings.TrimPrefix(strings.TrimSpace(s), "W/") }
+	for _, c := range splitList(header) {
+		if c == "*" || weak(c) == weak(etag) {
+			return true
+		}
+	}
+	return false
+}
