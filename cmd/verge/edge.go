@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,7 +35,9 @@ With --origin URL it is instead a caching reverse proxy in front of that
 origin: every method and path is forwarded, and responses are cached as an
 RFC 9111 shared cache (CDN-Cache-Control, stale-while-revalidate,
 stale-if-error, request coalescing, Cache-Tag and Surrogate-Key, Cache-Status)
-within --cache-bytes of memory.`,
+within --cache-bytes of memory. POST /_verge/purge purges by tag, URL,
+prefix or everything, hard or soft, for requests bearing the token in
+VERGE_PURGE_TOKEN (unset: the purge API refuses everything).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var h http.Handler
@@ -43,7 +46,9 @@ within --cache-bytes of memory.`,
 				if err != nil || u.Scheme == "" || u.Host == "" {
 					return fmt.Errorf("--origin %q is not an absolute URL such as http://127.0.0.1:8081", origin)
 				}
-				h = cache.NewProxy(u, cache.NewStore(budget))
+				px := cache.NewProxy(u, cache.NewStore(budget))
+				px.SetPurgeToken(os.Getenv("VERGE_PURGE_TOKEN"))
+				h = px
 			} else {
 				s, err := sf.open(dirArg(args))
 				if err != nil {

@@ -22,10 +22,11 @@ const maxBody = 8 << 20
 // and stale-if-error (RFC 5861), request coalescing, tags and Cache-Status
 // (RFC 9211).
 type Proxy struct {
-	origin    *url.URL
-	transport http.RoundTripper
-	store     *Store
-	now       func() time.Time
+	origin     *url.URL
+	transport  http.RoundTripper
+	store      *Store
+	now        func() time.Time
+	purgeToken string // the bearer token of the purge API; "" disables it
 
 	mu      sync.Mutex
 	flights map[string]*flight
@@ -56,6 +57,10 @@ type flight struct {
 
 // ServeHTTP answers from the cache, or from the origin through it.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == PurgePath {
+		p.servePurge(w, r)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		p.forwardUnsafe(w, r)
 		return
@@ -107,9 +112,10 @@ func failed(res *fetched) bool {
 }
 
 // key is the cache key: the method GET (HEAD is served from GET) and the
-// full URI, query included.
+// URI's path and query. The proxy fronts one origin, so the host is left
+// out: a purge names paths.
 func (p *Proxy) key(r *http.Request) string {
-	return "GET " + r.Host + r.URL.RequestURI()
+	return "GET " + r.URL.RequestURI()
 }
 
 // coalesced fetches key from the origin once for every concurrent caller;
