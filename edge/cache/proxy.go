@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +48,17 @@ type fetched struct {
 	requestTime  time.Time
 	responseTime time.Time
 	err          error
+	// stream, for a body over maxBody, is the whole body (body holds its
+	// start) for the one request that fetched it; it is never shared or
+	// stored. Whoever gets it must close it.
+	stream io.ReadCloser
+}
+
+// release closes a streamed body nobody will read.
+func (f *fetched) release() {
+	if f.stream != nil {
+		f.stream.Close()
+	}
 }
 
 // flight is one origin fetch that concurrent requests for a key share.
@@ -86,12 +98,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if purge == SoftPurged || (mayServeStale && cc.StaleWhileRevalidate.Valid() && staleFor <= time.Duration(cc.StaleWhileRevalidate.Value)*time.Second) {
 		// Serve stale now, refresh in the background, detached from this
 		// client: its hanging up must not cancel the refresh.
-		go p.coalesced(r.Clone(context.WithoutCancel(r.Context())), key, e)
+		go func() { p.coalesced(r.Clone(context.WithoutCancel(r.Context())), key, e).release() }()
 		p.serveEntry(w, r, e, now, "hit; fwd=stale")
 		return
 	}
 	res := p.coalesced(r, key, e)
 	if failed(res) && mayServeStale && cc.StaleIfError.Valid() && staleFor <= time.Duration(cc.StaleIfError.Value)*time.Second {
+		res.release()
 		p.serveEntry(w, r, e, now, "hit; fwd=stale; detail=origin-error")
 		return
 	}
@@ -126,6 +139,10 @@ func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry) *fetched {
 	if f := p.flights[key]; f != nil {
 		p.mu.Unlock()
 		<-f.done
+		if f.res.stream != nil {
+			// Too large to share: fetch it for this request alone.
+			return p.fetch(r, key, stale)
+		}
 		return f.res
 	}
 	f := &flight{done: make(chan struct{})}
@@ -168,15 +185,24 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry) *fetched {
 		res.err = err
 		return res
 	}
-	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	res.responseTime = p.now()
 	if err != nil {
+		resp.Body.Close()
 		res.err = err
 		return res
 	}
 	res.status, res.header, res.body = resp.StatusCode, http.Header{}, body
 	copyHeaders(res.header, resp.Header)
+	if len(body) > maxBody {
+		// Too large to buffer: stream it to this request, store nothing.
+		res.stream = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+		return res
+	}
+	resp.Body.Close()
 	if stale != nil && resp.StatusCode == http.StatusNotModified {
 		// Freshen the stored entry with the 304's fields, Content-Length
 		// aside (RFC 9111 section 4.3.4).
@@ -187,9 +213,6 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry) *fetched {
 			}
 		}
 		res.status, res.header, res.body = stale.Status, h, stale.Body
-	}
-	if len(res.body) > maxBody {
-		return res // too large to share or store
 	}
 	if ok, _ := Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime); ok {
 		p.store.Put(&Entry{Key: key, Status: res.status, Header: res.header, Body: res.body,
@@ -209,7 +232,8 @@ func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, key string
 		http.Error(w, "the origin did not answer", code)
 		return
 	}
-	if len(res.body) > maxBody {
+	if res.stream != nil {
+		defer res.stream.Close()
 		status += "; detail=too-large"
 	}
 	if e, _ := p.store.Get(key, r.Header); e != nil && e.ResponseTime.Equal(res.responseTime) {
@@ -220,7 +244,11 @@ func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, key string
 	stripTags(h)
 	h.Set("Cache-Status", "verge; "+status)
 	w.WriteHeader(res.status)
-	if r.Method != http.MethodHead {
+	switch {
+	case r.Method == http.MethodHead:
+	case res.stream != nil:
+		_, _ = io.Copy(w, res.stream)
+	default:
 		_, _ = w.Write(res.body)
 	}
 }

@@ -233,3 +233,22 @@ func TestProxyPurgeAndUnsafeMethods(t *testing.T) {
 		t.Errorf("after a POST: %d origin hits, want 4 (the POST, then a fresh GET)", o.hits.Load())
 	}
 }
+
+// A body too large to buffer reaches the client whole and is not stored.
+func TestProxyLargeBody(t *testing.T) {
+	o, _, _, base := setup(t)
+	big := strings.Repeat("0123456789abcdef", (maxBody+1<<20)/16)
+	o.set(respond(200, big, "Cache-Control", "max-age=600"))
+	for i := range 2 {
+		resp, body := get(t, base+"/big")
+		if len(body) != len(big) || body != big {
+			t.Fatalf("request %d: %d bytes, want %d", i, len(body), len(big))
+		}
+		if !strings.Contains(resp.Header.Get("Cache-Status"), "too-large") {
+			t.Errorf("request %d: Cache-Status %q", i, resp.Header.Get("Cache-Status"))
+		}
+	}
+	if o.hits.Load() != 2 {
+		t.Errorf("%d origin fetches, want 2 (not stored)", o.hits.Load())
+	}
+}
