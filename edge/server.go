@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"os"
 	"path"
@@ -17,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vergehq/verge/edge/cache"
 	"github.com/vergehq/verge/internal/manifest"
 )
 
@@ -63,11 +63,16 @@ func NewServer(s *Store) *Server {
 	return &Server{store: s, comp: newCompressor(s)}
 }
 
+// functionCache is the memory the edge's cache in front of the functions
+// may use.
+const functionCache = 64 << 20
+
 // SetOrigin makes the server forward requests for the version's API
 // functions (the manifest's patterns) to origin, where `verge origin`
-// runs them. Without one, such requests get a 502.
+// runs them, through the edge's shared cache: function responses are
+// cached as their policies say. Without an origin such requests get a 502.
 func (sv *Server) SetOrigin(origin *url.URL) {
-	sv.origin = httputil.NewSingleHostReverseProxy(origin)
+	sv.origin = cache.NewProxy(origin, cache.NewStore(functionCache))
 }
 
 // current returns the version to answer a request with, loading it first

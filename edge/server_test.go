@@ -287,8 +287,11 @@ func TestServerForwardsFunctions(t *testing.T) {
 	if _, err := s.Deploy(context.Background(), makeRichDist(t, siteFiles("v1"), fn), 0); err != nil {
 		t.Fatal(err)
 	}
+	var originHits atomic.Int64
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		originHits.Add(1)
 		w.Header().Set("Cache-Tag", "c:posts")
+		w.Header().Set("CDN-Cache-Control", "max-age=60")
 		fmt.Fprintf(w, "origin %s %s", r.Method, r.URL.Path)
 	}))
 	defer origin.Close()
@@ -300,8 +303,13 @@ func TestServerForwardsFunctions(t *testing.T) {
 	}
 	u, _ := url.Parse(origin.URL)
 	sv.SetOrigin(u)
-	if resp, body := do(t, "GET", ts.URL+"/api/related/a"); resp.StatusCode != 200 || string(body) != "origin GET /api/related/a" {
-		t.Errorf("forwarded: %d %q", resp.StatusCode, body)
+	for range 2 {
+		if resp, body := do(t, "GET", ts.URL+"/api/related/a"); resp.StatusCode != 200 || string(body) != "origin GET /api/related/a" || resp.Header.Get("Cache-Tag") != "" {
+			t.Errorf("forwarded: %d %q, Cache-Tag %q", resp.StatusCode, body, resp.Header.Get("Cache-Tag"))
+		}
+	}
+	if n := originHits.Load(); n != 1 {
+		t.Errorf("%d origin hits, want 1: the edge caches function responses per their policy", n)
 	}
 	if resp, _ := do(t, "POST", ts.URL+"/api/related/a"); resp.StatusCode != 405 {
 		t.Errorf("POST to a GET function: %d, want 405", resp.StatusCode)
