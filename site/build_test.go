@@ -40,6 +40,10 @@ func TestBuildValidSite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A web server running as another user can read the output.
+	if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o755 {
+		t.Errorf("output directory mode %v (%v), want 0755", st.Mode().Perm(), err)
+	}
 	for _, r := range wantPages {
 		if f := m.Lookup("/" + strings.TrimPrefix(r+"index.html", "/")); f == nil || f.Route != r {
 			t.Errorf("manifest lacks page %s", r)

@@ -85,6 +85,11 @@ func (w *outWriter) ensure() error {
 			return
 		}
 		w.tmp, w.tmpErr = os.MkdirTemp(parent, "."+filepath.Base(w.out)+".tmp-")
+		if w.tmpErr == nil {
+			// MkdirTemp makes 0700; the output is swapped in as is, and a
+			// web server running as another user must read it.
+			w.tmpErr = os.Chmod(w.tmp, 0o755)
+		}
 	})
 	return w.tmpErr
 }
