@@ -4,11 +4,12 @@
 //
 //   - verge edge serving a page of the built 1,000-post corpus from its
 //     store, against nginx (nginx-light) serving the same file from disk;
+//
 //   - verge edge --origin answering a cached API function response,
 //     against Varnish (varnish) caching the same response from the same
 //     origin.
 //
-//	go run ./examples/bench/edgebench [-posts 1000] [-duration 10s]
+//     go run ./examples/bench/edgebench [-posts 1000] [-duration 10s]
 package main
 
 import (
