@@ -1,15 +1,14 @@
 // Command edgebench measures the Verge edge against the servers it
-// replaces, on this machine, in one run: with wrk (Debian's package), the
-// requests per second and p99 latency of
+// replaces, on this machine, in one run. With wrk (Debian's package) it
+// prints the requests per second and p99 latency of verge edge serving a
+// page of the built 1,000-post corpus from its store, against nginx
+// (nginx-light) serving the same file from disk; and of verge edge
+// --origin answering a cached API function response, against Varnish
+// (varnish) caching the same response from the same origin.
 //
-//   - verge edge serving a page of the built 1,000-post corpus from its
-//     store, against nginx (nginx-light) serving the same file from disk;
+// Usage:
 //
-//   - verge edge --origin answering a cached API function response,
-//     against Varnish (varnish) caching the same response from the same
-//     origin.
-//
-//     go run ./examples/bench/edgebench [-posts 1000] [-duration 10s]
+//	go run ./examples/bench/edgebench [-posts 1000] [-duration 10s]
 package main
 
 import (
