@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/gzip"
@@ -27,47 +28,104 @@ type compressor struct {
 	store *Store
 	mu    sync.Mutex
 	busy  map[string]*sync.WaitGroup // variant path -> compression in progress
+
+	// mem keeps small files' bytes: blobs never change, so a copy in
+	// memory is always right, and saves an open, a stat and a close per
+	// request.
+	mem     sync.Map // path -> []byte
+	memUsed atomic.Int64
 }
+
+// In-memory copies: files up to memFile bytes, memBudget in all.
+const (
+	memFile   = 256 << 10
+	memBudget = 128 << 20
+)
 
 func newCompressor(s *Store) *compressor {
 	return &compressor{store: s, busy: map[string]*sync.WaitGroup{}}
+}
+
+// body is a representation to send.
+type body struct {
+	io.ReadSeeker
+	size  int64
+	data  []byte // the whole content, when held in memory
+	close func()
+}
+
+// open returns the file at path, from memory when it is small.
+func (c *compressor) open(path string) (body, error) {
+	if data, ok := c.mem.Load(path); ok {
+		b := data.([]byte)
+		return body{bytes.NewReader(b), int64(len(b)), b, func() {}}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return body{}, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return body{}, err
+	}
+	if st.Size() <= memFile && c.memUsed.Load()+st.Size() <= memBudget {
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return body{}, err
+		}
+		if _, loaded := c.mem.LoadOrStore(path, data); !loaded {
+			c.memUsed.Add(int64(len(data)))
+		}
+		return body{bytes.NewReader(data), int64(len(data)), data, func() {}}, nil
+	}
+	return body{f, st.Size(), nil, func() { f.Close() }}, nil
 }
 
 // variant opens the representation of f to send for r: br or gzip when
 // the client accepts it and f is worth compressing, else the blob as is.
 // It sets Vary and Content-Encoding in h and returns the strong ETag of
 // that representation.
-func (c *compressor) variant(f *manifest.File, r *http.Request, h http.Header) (*os.File, string, error) {
+func (c *compressor) variant(f *manifest.File, r *http.Request, h http.Header) (body, string, error) {
 	tag := f.SHA256
 	if len(tag) > 32 {
 		tag = tag[:32]
 	}
 	blob := c.store.BlobPath(f.SHA256)
 	if !compressible(f.ContentType) || f.Size < minCompress {
-		fh, err := os.Open(blob)
-		return fh, `"` + tag + `"`, err
+		b, err := c.open(blob)
+		return b, `"` + tag + `"`, err
 	}
-	h.Add("Vary", "Accept-Encoding")
+	h["Vary"] = varyAcceptEncoding
 	enc := negotiate(r.Header.Get("Accept-Encoding"))
 	if enc == "" {
-		fh, err := os.Open(blob)
-		return fh, `"` + tag + `"`, err
+		b, err := c.open(blob)
+		return b, `"` + tag + `"`, err
 	}
 	p := blob + "." + enc
 	if err := c.ensure(blob, p, enc); err != nil {
-		return nil, "", err
+		return body{}, "", err
 	}
-	fh, err := os.Open(p)
+	b, err := c.open(p)
 	if err != nil {
-		return nil, "", err
+		return body{}, "", err
 	}
-	h.Set("Content-Encoding", map[string]string{"br": "br", "gz": "gzip"}[enc])
-	return fh, `"` + tag + "-" + enc + `"`, nil
+	h["Content-Encoding"] = contentEncoding[enc]
+	return b, `"` + tag + "-" + enc + `"`, nil
 }
+
+var (
+	varyAcceptEncoding = []string{"Accept-Encoding"}
+	contentEncoding    = map[string][]string{"br": {"br"}, "gz": {"gzip"}}
+)
 
 // ensure makes the compressed form p of blob if it is not there yet; one
 // caller compresses while others for the same variant wait.
 func (c *compressor) ensure(blob, p, enc string) error {
+	if _, ok := c.mem.Load(p); ok {
+		return nil
+	}
 	if _, err := os.Stat(p); err == nil {
 		return nil
 	}

@@ -148,7 +148,7 @@ func run(posts int, duration time.Duration, conns int, sharedFlag string) error 
 		if ratio < r.target {
 			verdict = "NOT met"
 		}
-		fmt.Printf("%-38s %12.0f %10s %12.0f %10s %7.2fx   >= %.1fx: %s\n", r.name, v.rps, v.p99, p.rps, p.p99, ratio, r.target, verdict)
+		fmt.Printf("%-38s %12.0f %10s %12.0f %10s %7.2fx   >= %.1fx: %s\n", r.name, v.rps, v.p99.Round(10*time.Microsecond), p.rps, p.p99.Round(10*time.Microsecond), ratio, r.target, verdict)
 	}
 	return nil
 }
