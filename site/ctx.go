@@ -2,9 +2,10 @@ package site
 
 import (
 	"context"
+	"maps"
 	"path"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -54,12 +55,7 @@ func (c *Ctx) Depend(tag, version string) {
 
 // Tags lists what the page has read so far, sorted.
 func (c *Ctx) Tags() []string {
-	out := make([]string, 0, len(c.deps))
-	for t := range c.deps {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(c.deps))
 }
 
 // fail records a problem found while rendering; the page fails with it

@@ -16,14 +16,8 @@ type changeSet struct {
 	templ bool
 }
 
-func newChangeSet() *changeSet { return &changeSet{paths: map[string]bool{}} }
-
-// add records changed paths.
-func (c *changeSet) add(paths ...string) {
-	for _, p := range paths {
-		c.paths[filepath.Clean(p)] = true
-	}
-}
+// newChangeSet is an empty change set; all marks everything changed.
+func newChangeSet(all bool) *changeSet { return &changeSet{all: all, paths: map[string]bool{}} }
 
 // merge adds o's changes to c.
 func (c *changeSet) merge(o *changeSet) {

@@ -2,6 +2,7 @@ package site
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 
@@ -64,12 +65,7 @@ func (l *lazyPages) get(p string) (pg *devPage, err error, ok bool) {
 
 // paths lists the lazy pages' output paths, sorted.
 func (l *lazyPages) paths() []string {
-	out := make([]string, 0, len(l.pages))
-	for p := range l.pages {
-		out = append(out, p)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(l.pages))
 }
 
 // page returns the build's page at output path p, rendering it now if it

@@ -40,7 +40,7 @@ func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) { o.rt.ServeH
 func (s *Site) loadContent(ctx context.Context, key string) (*buildState, error) {
 	d := newDevBuilder(s, key)
 	defer d.close()
-	res := d.build(ctx, nil, &changeSet{all: true, paths: map[string]bool{}}, nil)
+	res := d.build(ctx, nil, newChangeSet(true), nil)
 	if res.build == nil {
 		return nil, res.errs
 	}

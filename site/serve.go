@@ -115,9 +115,9 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 
 	// The first build serves as soon as its first part is done; the rest
 	// of it renders while pages are already being served.
-	pending := &changeSet{all: true, paths: map[string]bool{}}
+	pending := newChangeSet(true)
 	if ds.rebuild(ctx, pending, startServing, newer.Load) {
-		pending = &changeSet{paths: map[string]bool{}}
+		pending = newChangeSet(false)
 	}
 	startServing()
 	for {
@@ -155,7 +155,7 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 		// pending holds every change since the last completed build
 		// until one completes with them.
 		if ds.rebuild(ctx, pending, nil, newer.Load) {
-			pending = &changeSet{paths: map[string]bool{}}
+			pending = newChangeSet(false)
 		}
 	}
 }
@@ -177,7 +177,8 @@ func forwardChanges(ctx context.Context, s *Site, ds *devServer, w *watch.Watche
 		case m := <-control:
 			switch m.Type {
 			case "templ":
-				ch = &changeSet{templ: true, paths: map[string]bool{}}
+				ch = newChangeSet(false)
+				ch.templ = true
 			case "errors", "clear":
 				ds.mu.Lock()
 				ds.extErrs = m.Errors
@@ -284,7 +285,7 @@ func (s *Site) outputDir() string {
 // assets, static files and verge.toml. Go and .templ files are for
 // `verge serve`, which recompiles the program.
 func (s *Site) relevant(b watch.Batch) *changeSet {
-	ch := &changeSet{all: b.Rescan, paths: map[string]bool{}}
+	ch := newChangeSet(b.Rescan)
 	for _, p := range b.Paths {
 		rel, err := filepath.Rel(s.root, p)
 		if err != nil {

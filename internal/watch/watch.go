@@ -8,6 +8,7 @@ package watch
 import (
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -204,12 +205,7 @@ func (w *Watcher) loop() {
 
 // batch makes the batch to send from the pending set.
 func batch(pending map[string]bool, rescan bool) Batch {
-	b := Batch{Rescan: rescan}
-	for p := range pending {
-		b.Paths = append(b.Paths, p)
-	}
-	slices.Sort(b.Paths)
-	return b
+	return Batch{Rescan: rescan, Paths: slices.Sorted(maps.Keys(pending))}
 }
 
 // take records one event; it reports whether the event counts.
