@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/vergehq/verge/internal/fsatomic"
 	"github.com/vergehq/verge/internal/manifest"
 )
 
@@ -172,23 +172,9 @@ func (c *compressor) compress(blob, p, enc string) error {
 		return err
 	}
 	// Beside the blob rather than in tmp/, which a deploy clears: the
-	// server writes without the store's lock. A leftover starts with ".".
-	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), p)
+	// server writes without the store's lock. A leftover starts with ".",
+	// and collect removes it once old.
+	return fsatomic.WriteFile(p, buf.Bytes())
 }
 
 // negotiate picks "br" or "gz" from an Accept-Encoding header, or "".

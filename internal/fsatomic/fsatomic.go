@@ -9,7 +9,10 @@ import (
 	"sync"
 )
 
-// WriteFile replaces path with data through a temporary file and a rename.
+// WriteFile replaces path with data through a temporary file beside it
+// (named "."+base+".tmp-*", so tools that skip dot files skip a leftover)
+// and a rename. The file is 0644: the output is served by web servers
+// running as other users.
 func WriteFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -24,6 +27,9 @@ func WriteFile(path string, data []byte) error {
 		return err
 	}
 	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil { // CreateTemp makes 0600
 		return err
 	}
 	return os.Rename(f.Name(), path)

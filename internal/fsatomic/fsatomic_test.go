@@ -41,6 +41,10 @@ func TestWriteFile(t *testing.T) {
 		if data, _ := os.ReadFile(p); string(data) != content {
 			t.Errorf("got %q, want %q", data, content)
 		}
+		// Readable by a web server running as another user.
+		if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o644 {
+			t.Errorf("mode %v (%v), want 0644", st.Mode().Perm(), err)
+		}
 	}
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(p), ".*tmp*"))
 	if len(left) > 0 {

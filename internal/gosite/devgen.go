@@ -11,6 +11,7 @@ import (
 	templruntime "github.com/a-h/templ/runtime"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/fsatomic"
 )
 
 // DevGenerator regenerates a site's templ code for `verge serve`, where
@@ -84,7 +85,7 @@ func (g *DevGenerator) Generate() (GenResult, error) {
 		}
 		target := strings.TrimSuffix(path, ".templ") + "_templ.go"
 		if old, err := os.ReadFile(target); err != nil || !bytes.Equal(old, out.formatted) {
-			if err := writeFileAtomic(target, out.formatted); err != nil {
+			if err := fsatomic.WriteFile(target, out.formatted); err != nil {
 				list.AddErr(rel, err)
 				continue
 			}
@@ -125,5 +126,5 @@ func (g *DevGenerator) writeText(path string, literals []string) error {
 	if old, err := os.ReadFile(name); err == nil && bytes.Equal(old, data) {
 		return nil
 	}
-	return writeFileAtomic(name, data)
+	return fsatomic.WriteFile(name, data)
 }

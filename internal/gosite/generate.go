@@ -20,6 +20,7 @@ import (
 	"github.com/a-h/templ/parser/v2"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/fsatomic"
 )
 
 // templHeader starts every file templ generates; only files that carry it
@@ -165,7 +166,7 @@ func generateFile(root, path string, memo *genMemo) (changed bool, err error) {
 	if oldErr == nil && bytes.Equal(old, out.formatted) {
 		return false, nil
 	}
-	return true, writeFileAtomic(target, out.formatted)
+	return true, fsatomic.WriteFile(target, out.formatted)
 }
 
 // templOutput is one .templ file's generated code before and after gofmt,
@@ -248,29 +249,4 @@ func formatErrorDiag(rel string, err error, sm *parser.SourceMap) error {
 		d.Hint = "check the Go code in this file: package clause, imports, Go blocks and { expressions }"
 	}
 	return d
-}
-
-// writeFileAtomic replaces path with data through a rename, so the go
-// command or a file watcher never sees a half-written file. The temporary
-// name starts with "." so the go command would ignore it if left behind.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }

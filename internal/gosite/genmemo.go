@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"github.com/a-h/templ"
+
+	"github.com/vergehq/verge/internal/fsatomic"
 )
 
 // genMemo records, per .templ file of a site, the hash of its source and of
@@ -102,6 +104,6 @@ func (m *genMemo) save(seen []string) {
 		return
 	}
 	if os.MkdirAll(filepath.Dir(m.path), 0o755) == nil {
-		_ = writeFileAtomic(m.path, []byte(b.String()))
+		_ = fsatomic.WriteFile(m.path, []byte(b.String()))
 	}
 }
