@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/human"
 )
 
 // Main runs the site program's command line: `go run . build` (or the
@@ -124,22 +125,12 @@ func printReport(w io.Writer, r *Report, total time.Duration) {
 	fmt.Fprintf(w, "built %s\n", r.OutDir)
 	fmt.Fprintf(w, "  pages   %6d  (%s)\n", r.Pages, state)
 	fmt.Fprintf(w, "  assets  %6d  fingerprinted, %d static\n", r.Assets, r.Static)
-	fmt.Fprintf(w, "  bytes   %6s\n", humanBytes(r.Bytes))
+	fmt.Fprintf(w, "  bytes   %6s\n", human.Bytes(r.Bytes))
 	var phases []string
 	for _, p := range r.Phases {
 		phases = append(phases, fmt.Sprintf("%s %s", p.Name, p.Duration.Round(time.Millisecond)))
 	}
 	fmt.Fprintf(w, "  time    %6s  (%s)\n", total.Round(time.Millisecond), strings.Join(phases, ", "))
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 func jsonReport(r *Report, total time.Duration) map[string]any {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vergehq/verge/edge"
+	"github.com/vergehq/verge/internal/human"
 	"github.com/vergehq/verge/site"
 )
 
@@ -91,11 +92,11 @@ complete. Versions beyond --retain are collected, with the files only they used.
 				fmt.Fprintf(w, "reactivated %s (this build was deployed before)\n", rep.Version)
 			default:
 				fmt.Fprintf(w, "deployed %s in %s: %d files uploaded (%s), %d already stored\n", rep.Version,
-					time.Since(start).Round(time.Millisecond), rep.Uploaded, humanSize(rep.UploadedBytes), rep.Reused)
+					time.Since(start).Round(time.Millisecond), rep.Uploaded, human.Bytes(rep.UploadedBytes), rep.Reused)
 				fmt.Fprintf(w, "  against %s: %d added, %d changed, %d removed\n", orNone(rep.Previous), rep.Changes.Added, rep.Changes.Modified, rep.Changes.Removed)
 			}
 			if c := rep.Collected; c.Versions > 0 || c.Blobs > 0 {
-				fmt.Fprintf(w, "  collected %d old versions, %d files (%s)\n", c.Versions, c.Blobs, humanSize(c.Bytes))
+				fmt.Fprintf(w, "  collected %d old versions, %d files (%s)\n", c.Versions, c.Blobs, human.Bytes(c.Bytes))
 			}
 			return nil
 		},
@@ -139,7 +140,7 @@ func newVersionsCmd() *cobra.Command {
 					mark = "*"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t+%d ~%d -%d\n", mark, v.ID, v.Created.Local().Format("2006-01-02 15:04:05"),
-					v.Files, humanSize(v.Bytes), v.Changes.Added, v.Changes.Modified, v.Changes.Removed)
+					v.Files, human.Bytes(v.Bytes), v.Changes.Added, v.Changes.Modified, v.Changes.Removed)
 			}
 			return tw.Flush()
 		},
@@ -194,14 +195,4 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
-}
-
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
