@@ -45,11 +45,36 @@ type Server struct {
 // served is one version ready to serve.
 type served struct {
 	v        *Version
-	byPath   map[string]*manifest.File // file URL path -> file
-	byRoute  map[string]*manifest.File // page route ("/posts/a/") -> file
-	skew     map[string]*manifest.File // fingerprinted assets of recent earlier versions
-	notFound *manifest.File            // the site's /404.html, if any
+	byPath   map[string]*servedFile // file URL path -> file
+	byRoute  map[string]*servedFile // page route ("/posts/a/") -> file
+	skew     map[string]*servedFile // fingerprinted assets of recent earlier versions
+	notFound *servedFile            // the site's /404.html, if any
 	funcs    *http.ServeMux            // the version's function patterns
+}
+
+// servedFile is a manifest file with the response headers that come from
+// the manifest, made once when its version loads rather than per request.
+type servedFile struct {
+	*manifest.File
+	header http.Header // Content-Type, Cache-Control, CDN-Cache-Control, Cache-Tag
+}
+
+func newServedFile(f *manifest.File) *servedFile {
+	h := http.Header{"Content-Type": {f.ContentType}}
+	if f.CacheControl != "" {
+		h["Cache-Control"] = []string{f.CacheControl}
+	}
+	if f.CDNCacheControl != "" {
+		h["Cdn-Cache-Control"] = []string{f.CDNCacheControl}
+	}
+	tags := f.CacheTags
+	if len(tags) == 0 {
+		tags = f.Tags
+	}
+	if len(tags) > 0 {
+		h["Cache-Tag"] = []string{strings.Join(tags, ",")}
+	}
+	return &servedFile{File: f, header: h}
 }
 
 // activeStamp identifies one write of the active pointer.
@@ -133,9 +158,9 @@ func (sv *Server) load(id string) (*served, error) {
 	if err != nil {
 		return nil, err
 	}
-	sd := &served{v: v, byPath: map[string]*manifest.File{}, byRoute: map[string]*manifest.File{}, skew: map[string]*manifest.File{}}
+	sd := &served{v: v, byPath: map[string]*servedFile{}, byRoute: map[string]*servedFile{}, skew: map[string]*servedFile{}}
 	for i := range v.Manifest.Files {
-		f := &v.Manifest.Files[i]
+		f := newServedFile(&v.Manifest.Files[i])
 		sd.byPath[f.Path] = f
 		if f.Route != "" {
 			sd.byRoute[f.Route] = f
@@ -160,7 +185,7 @@ func (sv *Server) load(id string) (*served, error) {
 		for j := range old.Manifest.Files {
 			f := &old.Manifest.Files[j]
 			if f.Kind == manifest.KindAsset && sd.byPath[f.Path] == nil && sv.store.hasBlob(f.SHA256, f.Size) {
-				sd.skew[f.Path] = f
+				sd.skew[f.Path] = newServedFile(f)
 			}
 		}
 	}
@@ -287,10 +312,10 @@ var (
 
 // serveFile answers with f's blob (or its compressed form), its headers
 // from the manifest, and status (200, or 404 for the 404 page).
-func (sv *Server) serveFile(w http.ResponseWriter, r *http.Request, f *manifest.File, status int) {
+func (sv *Server) serveFile(w http.ResponseWriter, r *http.Request, f *servedFile, status int) {
 	h := w.Header()
 	// The body first: no cache header may go out with an error.
-	blob, etag, err := sv.comp.variant(f, r, h)
+	blob, etag, err := sv.comp.variant(f.File, r, h)
 	if errors.Is(err, fs.ErrNotExist) {
 		h.Del("Vary")
 		h.Del("Content-Encoding")
@@ -304,19 +329,9 @@ func (sv *Server) serveFile(w http.ResponseWriter, r *http.Request, f *manifest.
 		return
 	}
 	defer blob.close()
-	h["Content-Type"] = []string{f.ContentType}
-	if f.CacheControl != "" {
-		h["Cache-Control"] = []string{f.CacheControl}
-	}
-	if f.CDNCacheControl != "" {
-		h["Cdn-Cache-Control"] = []string{f.CDNCacheControl}
-	}
-	tags := f.CacheTags
-	if len(tags) == 0 {
-		tags = f.Tags
-	}
-	if len(tags) > 0 {
-		h["Cache-Tag"] = []string{strings.Join(tags, ",")}
+	// Shared between responses: net/http only reads them.
+	for k, v := range f.header {
+		h[k] = v
 	}
 	if status != http.StatusOK {
 		// The 404 page: no conditional or range handling.
