@@ -49,7 +49,7 @@ type served struct {
 	byRoute  map[string]*servedFile // page route ("/posts/a/") -> file
 	skew     map[string]*servedFile // fingerprinted assets of recent earlier versions
 	notFound *servedFile            // the site's /404.html, if any
-	funcs    *http.ServeMux            // the version's function patterns
+	funcs    *http.ServeMux         // the version's function patterns
 }
 
 // servedFile is a manifest file with the response headers that come from
