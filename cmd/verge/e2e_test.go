@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,15 +21,51 @@ import (
 // site directories: scaffolding, templ generation, compiling the site
 // program and building it.
 
+// built is the verge binary the tests share: built once per run, into
+// a directory TestMain removes.
+var built struct {
+	once sync.Once
+	dir  string
+	bin  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// vergeBin builds the CLI from this checkout, the first time it is asked.
 func vergeBin(t *testing.T) string {
 	t.Helper()
-	statSources(t)
-	bin := filepath.Join(t.TempDir(), "verge")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		statSources(t)
+		if built.dir, built.err = os.MkdirTemp("", "verge-e2e-bin-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "verge")
+		if out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
+}
+
+// newSite scaffolds the blog example into a fresh directory with verge
+// new, and returns the directory.
+func newSite(t *testing.T, bin string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "site")
+	if out, code := runVerge(t, bin, ".", "new", dir); code != 0 {
+		t.Fatalf("verge new: exit %d\n%s", code, out)
+	}
+	return dir
 }
 
 // statSources opens every source file of the checkout. The go command
@@ -299,10 +336,7 @@ func TestBuildBench(t *testing.T) {
 // them: the build output is all they need.
 func TestDeployVersionsRollback(t *testing.T) {
 	bin := vergeBin(t)
-	dir := filepath.Join(t.TempDir(), "site")
-	if out, code := runVerge(t, bin, ".", "new", dir); code != 0 {
-		t.Fatalf("verge new: exit %d\n%s", code, out)
-	}
+	dir := newSite(t, bin)
 	step := func(args ...string) string {
 		t.Helper()
 		out, code := runVerge(t, bin, dir, args...)
@@ -383,10 +417,7 @@ func TestDeployVersionsRollback(t *testing.T) {
 // with the API functions at the origin behind it.
 func TestServeProd(t *testing.T) {
 	bin := vergeBin(t)
-	dir := filepath.Join(t.TempDir(), "site")
-	if out, code := runVerge(t, bin, ".", "new", dir); code != 0 {
-		t.Fatalf("verge new: exit %d\n%s", code, out)
-	}
+	dir := newSite(t, bin)
 	port := freePort(t)
 	cmd := exec.Command(bin, "serve", dir, "--prod", "--port", fmt.Sprint(port))
 	var out bytes.Buffer

@@ -25,10 +25,7 @@ import (
 func TestServeInBrowser(t *testing.T) {
 	needChromium(t)
 	bin := vergeBin(t)
-	dir := filepath.Join(t.TempDir(), "site")
-	if out, code := runVerge(t, bin, ".", "new", dir); code != 0 {
-		t.Fatalf("verge new: exit %d\n%s", code, out)
-	}
+	dir := newSite(t, bin)
 	base := startServe(t, bin, dir)
 
 	b, err := browser.Start(context.Background(), t.TempDir())
@@ -137,10 +134,7 @@ func TestServeInBrowser(t *testing.T) {
 func TestServeStartsBroken(t *testing.T) {
 	needChromium(t)
 	bin := vergeBin(t)
-	dir := filepath.Join(t.TempDir(), "site")
-	if out, code := runVerge(t, bin, ".", "new", dir); code != 0 {
-		t.Fatalf("verge new: exit %d\n%s", code, out)
-	}
+	dir := newSite(t, bin)
 	p := filepath.Join(dir, "main.go")
 	good, err := os.ReadFile(p)
 	if err != nil {
@@ -255,10 +249,7 @@ func freePort(t *testing.T) int {
 // too, and frees the port, instead of serving on an orphaned socket.
 func TestServeProgramDiesWithSupervisor(t *testing.T) {
 	bin := vergeBin(t)
-	dir := filepath.Join(t.TempDir(), "site")
-	if out, code := runVerge(t, bin, ".", "new", dir); code != 0 {
-		t.Fatalf("verge new: exit %d\n%s", code, out)
-	}
+	dir := newSite(t, bin)
 	port := freePort(t)
 	cmd := exec.Command(bin, "serve", dir, "--port", fmt.Sprint(port))
 	if err := cmd.Start(); err != nil {
