@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,13 +80,7 @@ func runSite(cmd *cobra.Command, dir string, args []string, chatty bool) error {
 	if chatty && (written > 0 || time.Since(start) > 500*time.Millisecond) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "compiled site program in %s (%d templ files generated)\n", time.Since(start).Round(time.Millisecond), written)
 	}
-	run := exec.CommandContext(cmd.Context(), bin, args...)
-	// On Ctrl-C, interrupt rather than kill the site program, so it can
-	// remove its temporary output; kill it only if it does not stop.
-	run.Cancel = func() error { return run.Process.Signal(os.Interrupt) }
-	run.WaitDelay = 10 * time.Second
-	run.Dir = abs
-	run.Env = append(os.Environ(), "VERGE_ROOT="+abs, "VERGE_BUILD_KEY="+strings.TrimSuffix(filepath.Base(bin), filepath.Ext(bin)))
+	run := gosite.Command(cmd.Context(), abs, bin, args...) // Ctrl-C interrupts it
 	run.Stdin, run.Stdout, run.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
 	if err := run.Run(); err != nil {
 		var ee *exec.ExitError

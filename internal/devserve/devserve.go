@@ -35,16 +35,22 @@ type Options struct {
 	Stderr io.Writer
 }
 
+// resolve fills in the default port and returns the site's absolute
+// directory and its compile cache.
+func (o *Options) resolve() (root, cache string, err error) {
+	if o.Port == 0 {
+		o.Port = site.DefaultPort
+	}
+	if root, err = filepath.Abs(o.Dir); err != nil {
+		return "", "", err
+	}
+	cache, err = gosite.CacheDir(root)
+	return root, cache, err
+}
+
 // Run serves the site until ctx is done.
 func Run(ctx context.Context, opts Options) error {
-	root, err := filepath.Abs(opts.Dir)
-	if err != nil {
-		return err
-	}
-	if opts.Port == 0 {
-		opts.Port = site.DefaultPort
-	}
-	cache, err := gosite.CacheDir(root)
+	root, cache, err := opts.resolve()
 	if err != nil {
 		return err
 	}

@@ -2,15 +2,15 @@ package devserve
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/vergehq/verge/internal/gosite"
 	"github.com/vergehq/verge/site"
 )
 
@@ -34,11 +34,9 @@ func startProcess(sv *supervisor, bin string) (*process, error) {
 		return nil, err
 	}
 	defer readyW.Close()
-	cmd := exec.Command(bin, "serve")
-	cmd.Dir = sv.root
-	cmd.Env = append(os.Environ(),
-		"VERGE_ROOT="+sv.root,
-		"VERGE_BUILD_KEY="+strings.TrimSuffix(filepath.Base(bin), filepath.Ext(bin)),
+	// Stopped by stop, not by a context.
+	cmd := gosite.Command(context.Background(), sv.root, bin, "serve")
+	cmd.Env = append(cmd.Env,
 		"TEMPL_DEV_MODE=true",
 		"TEMPL_DEV_MODE_ROOT="+sv.textDir,
 		site.EnvListenFD+"=3", // ExtraFiles[0]

@@ -8,9 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/vergehq/verge/edge"
@@ -24,12 +22,9 @@ import (
 // functions run by its program in origin mode behind it. Nothing of it
 // watches for changes: it is the check before a deploy.
 func RunProd(ctx context.Context, opts Options) error {
-	root, err := filepath.Abs(opts.Dir)
+	root, cache, err := opts.resolve()
 	if err != nil {
 		return err
-	}
-	if opts.Port == 0 {
-		opts.Port = site.DefaultPort
 	}
 	ln, err := site.Listen(opts.Port)
 	if err != nil {
@@ -42,16 +37,12 @@ func RunProd(ctx context.Context, opts Options) error {
 	}
 	defer os.RemoveAll(work)
 
-	cache, err := gosite.CacheDir(root)
-	if err != nil {
-		return err
-	}
 	bin, _, err := gosite.Build(ctx, root, cache)
 	if err != nil {
 		return fmt.Errorf("compile: %w", err)
 	}
 	dist := filepath.Join(work, "dist")
-	build := siteCommand(ctx, root, bin, "build", "--out", dist, "--quiet")
+	build := gosite.Command(ctx, root, bin, "build", "--out", dist, "--quiet")
 	build.Stdout, build.Stderr = opts.Stdout, opts.Stderr
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build failed: %w", err)
@@ -72,7 +63,7 @@ func RunProd(ctx context.Context, opts Options) error {
 	}
 	originAddr := oln.Addr().String()
 	oln.Close()
-	origin := siteCommand(ctx, root, bin, "origin", "--listen", originAddr)
+	origin := gosite.Command(ctx, root, bin, "origin", "--listen", originAddr)
 	origin.Stdout, origin.Stderr = opts.Stderr, opts.Stderr
 	if err := origin.Start(); err != nil {
 		return err
@@ -102,18 +93,6 @@ func RunProd(ctx context.Context, opts Options) error {
 		}
 		return nil
 	}
-}
-
-// siteCommand runs the compiled site program with args in root; ctx
-// interrupts it rather than killing it, so it can clean up.
-func siteCommand(ctx context.Context, root, bin string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 10 * time.Second
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "VERGE_ROOT="+root,
-		"VERGE_BUILD_KEY="+strings.TrimSuffix(filepath.Base(bin), filepath.Ext(bin)))
-	return cmd
 }
 
 // waitListening waits until something accepts connections at addr.
