@@ -189,7 +189,7 @@ func measureVerge(repo, work, corpus string, b *browser.Browser, n int) (*result
 	if err := benchkit.Sh(repo, env, verge, "build", siteDir, "-q", "--out", filepath.Join(work, "verge-warm")); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +215,7 @@ func measureVerge(repo, work, corpus string, b *browser.Browser, n int) (*result
 
 // measureHugo runs `hugo server` on the reference site over the corpus.
 func measureHugo(shared, work, corpus string, b *browser.Browser, n int) (*result, error) {
-	hugo, err := hugoBin()
+	hugo, err := benchkit.EnsureHugo()
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func measureHugo(shared, work, corpus string, b *browser.Browser, n int) (*resul
 	if err := benchkit.HugoSite(shared, corpus, site); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -64,7 +65,7 @@ func run(posts, edits int, withHugo bool, sharedFlag string) error {
 	if err := benchkit.GenCorpus(shared, corpus, posts); err != nil {
 		return err
 	}
-	b, err := browser.Start(contextBackground(), filepath.Join(work, "chromium"))
+	b, err := browser.Start(context.Background(), filepath.Join(work, "chromium"))
 	if err != nil {
 		return err
 	}

@@ -2,10 +2,8 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,11 +13,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/vergehq/verge/examples/bench/internal/benchkit"
 )
-
-func contextBackground() context.Context { return context.Background() }
 
 // server is a dev server under measurement.
 type server struct {
@@ -141,15 +135,6 @@ func groupRSS(pgid int) int64 {
 	return total
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // prefixWriter prefixes each line written to w.
 func prefixWriter(w io.Writer, prefix string) io.Writer {
 	pr, pw := io.Pipe()
@@ -184,6 +169,3 @@ func copySite(repo, dir string) error {
 	}
 	return nil
 }
-
-// hugoBin is the reference Hugo, installed if needed.
-func hugoBin() (string, error) { return benchkit.EnsureHugo() }

@@ -5,6 +5,7 @@ package benchkit
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,6 +82,16 @@ func hugoOK(p string) bool {
 func goEnv(k string) string {
 	out, _ := exec.Command("go", "env", k).Output()
 	return strings.TrimSpace(string(out))
+}
+
+// FreePort is a TCP port on 127.0.0.1 that nothing listens on now.
+func FreePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // NumCPU is the machine's core count as nproc reports it (the CPUs this
