@@ -95,7 +95,7 @@ func (ds *devServer) rebuild(ctx context.Context, ch *changeSet, ready func(), n
 		ds.failed(res)
 		return false
 	}
-	ds.swap(base, res, "rebuilt")
+	ds.swap(base, res, "rebuilt", true)
 	if abandoned {
 		ds.hub.send(nil, liveMsg{Type: "reload"})
 	}
@@ -111,7 +111,9 @@ func (ds *devServer) rebuild(ctx context.Context, ch *changeSet, ready func(), n
 			ds.failed(fin)
 			return false
 		}
-		ds.swap(base, fin, "completed")
+		// The first build's completion has nothing to announce: nothing
+		// was served before it to differ from.
+		ds.swap(base, fin, "completed", base != nil)
 		res = fin
 	}
 	ds.base = res.build
@@ -134,8 +136,9 @@ func (ds *devServer) openPages() map[string]bool {
 	return out
 }
 
-// swap serves res's build and tells the open pages what changed.
-func (ds *devServer) swap(base *devBuild, res devResult, what string) {
+// swap serves res's build, logs it as what, and, if announce, tells the
+// open pages what changed.
+func (ds *devServer) swap(base *devBuild, res devResult, what string, announce bool) {
 	ds.mu.Lock()
 	ds.cur = res.build
 	ds.mu.Unlock()
@@ -149,7 +152,7 @@ func (ds *devServer) swap(base *devBuild, res devResult, what string) {
 	}
 	ds.logf("%s in %s: %d pages rendered%s, %d changed, %d assets changed (%s)", what, res.took.Round(time.Millisecond),
 		len(res.rendered), pending, len(res.changed), len(res.assets), strings.Join(phases, ", "))
-	if base != nil || what == "rebuilt" {
+	if announce {
 		ds.notify(base, res)
 	}
 }

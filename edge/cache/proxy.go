@@ -52,6 +52,7 @@ type fetched struct {
 	// start) for the one request that fetched it; it is never shared or
 	// stored. Whoever gets it must close it.
 	stream io.ReadCloser
+	stored bool // the response went into the store
 }
 
 // release closes a streamed body nobody will read.
@@ -82,7 +83,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e, purge := p.store.Get(key, r.Header)
 	if e == nil {
 		res := p.coalesced(r, key, nil)
-		p.answerFetched(w, r, key, res, "fwd=uri-miss")
+		p.answerFetched(w, r, res, "fwd=uri-miss")
 		return
 	}
 	life := FreshnessLifetime(e.Status, e.Header, e.ResponseTime)
@@ -108,7 +109,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveEntry(w, r, e, now, "hit; fwd=stale; detail=origin-error")
 		return
 	}
-	p.answerFetched(w, r, key, res, "fwd=stale")
+	p.answerFetched(w, r, res, "fwd=stale")
 }
 
 // directives are the ones that govern e at this cache: the targeted
@@ -215,14 +216,14 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry) *fetched {
 		res.status, res.header, res.body = stale.Status, h, stale.Body
 	}
 	if ok, _ := Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime); ok {
-		p.store.Put(&Entry{Key: key, Status: res.status, Header: res.header, Body: res.body,
+		res.stored = p.store.Put(&Entry{Key: key, Status: res.status, Header: res.header, Body: res.body,
 			RequestTime: res.requestTime, ResponseTime: res.responseTime, Tags: tagsOf(res.header)}, r.Header)
 	}
 	return res
 }
 
 // answerFetched sends a fetch's result, or a clean 502/504 for a failure.
-func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, key string, res *fetched, status string) {
+func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, res *fetched, status string) {
 	if res.err != nil {
 		code := http.StatusBadGateway
 		if errors.Is(res.err, context.DeadlineExceeded) || strings.Contains(res.err.Error(), "timeout") {
@@ -236,7 +237,7 @@ func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, key string
 		defer res.stream.Close()
 		status += "; detail=too-large"
 	}
-	if e, _ := p.store.Get(key, r.Header); e != nil && e.ResponseTime.Equal(res.responseTime) {
+	if res.stored {
 		status += "; stored"
 	}
 	h := w.Header()
