@@ -221,30 +221,7 @@ func fileHash(p string) (string, error) {
 // expandRoutes turns declarations into pages and rejects two routes that
 // would write the same file.
 func (s *Site) expandRoutes(b *buildState, errs *diag.List) []pageJob {
-	expanded := make([][]pageJob, len(s.routes))
-	n := 0
-	for i, r := range s.routes {
-		expanded[i] = r.expand(b)
-		n += len(expanded[i])
-	}
-	jobs := make([]pageJob, 0, n)
-	seen := make(map[string]int, n) // output path -> index in jobs
-	for _, list := range expanded {
-		for _, j := range list {
-			if err := validRoute(j.route); err != nil {
-				errs.Add(&diag.Diagnostic{File: j.source, Msg: err.Error(), Hint: "check the slug in the front matter or the route pattern at " + j.decl})
-				continue
-			}
-			j.out = "/" + OutputPath(j.route)
-			if first, dup := seen[j.out]; dup {
-				errs.Add(&diag.Diagnostic{File: j.source, Msg: fmt.Sprintf("route %s is produced twice: by %s and by %s", j.route, describe(jobs[first]), describe(j)),
-					Hint: "give one of them a different slug or route"})
-				continue
-			}
-			seen[j.out] = len(jobs)
-			jobs = append(jobs, j)
-		}
-	}
+	jobs, _ := s.expandRoutesReusing(b, nil, errs)
 	return jobs
 }
 

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"weak"
 
 	"github.com/vergehq/verge/internal/diag"
 	"github.com/vergehq/verge/internal/rawfile"
@@ -36,6 +37,14 @@ type collState[T any] struct {
 	version  string               // hash of the members in order: changes on add, remove, reorder
 	files    map[string]*Entry[T] // by absolute source path, drafts included
 	fileList []string             // the keys of files, sorted
+	vers     stateVersions
+
+	// When a few files changed, from is the state this one was patched
+	// from and changed the tags whose versions may differ from its: the
+	// dev server compares just those. The pointer is weak so that a chain
+	// of edits does not keep every earlier state alive.
+	from    weak.Pointer[collState[T]]
+	changed []string
 }
 
 // order is the collection's sort order made total: entries the site's
@@ -186,16 +195,23 @@ func (c *Collection[T]) loadReusing(b *buildState, prev *collState[T], ch *chang
 		// Only files changed, so a file's ancestors need no look.
 		changed = func(p string) bool { return ch.paths[p] }
 	}
+	// Take what prev has of unchanged files, then read the rest in
+	// parallel: on an edit, that is one file of thousands.
 	entries := make([]*Entry[T], len(files))
 	reloaded := make([]bool, len(files))
-	parallel(len(files), func(i int) {
-		if prev != nil && !changed(files[i]) {
-			if e := prev.files[files[i]]; e != nil {
+	var load []int
+	for i, f := range files {
+		if prev != nil && !changed(f) {
+			if e := prev.files[f]; e != nil {
 				entries[i] = e
-				return
+				continue
 			}
 		}
 		reloaded[i] = true
+		load = append(load, i)
+	}
+	parallel(len(load), func(k int) {
+		i := load[k]
 		e, err := c.loadEntry(b, files[i])
 		if err != nil {
 			errs.AddErr(relPath(b.root, files[i]), err)
@@ -203,50 +219,39 @@ func (c *Collection[T]) loadReusing(b *buildState, prev *collState[T], ch *chang
 		}
 		entries[i] = e
 	})
-	st := &collState[T]{byID: make(map[string]*Entry[T], len(entries)), files: make(map[string]*Entry[T], len(entries)), fileList: files}
-	for i, e := range entries {
-		if e != nil {
-			st.files[files[i]] = e
-		}
-	}
+	st := &collState[T]{fileList: files}
 	keep := func(e *Entry[T]) bool { return e != nil && (!e.Draft || b.cfg.Build.Drafts) }
+	var came []*Entry[T]
 	if ok {
-		// A few files changed: keep prev's order without the entries that
-		// changed or went, and insert the new ones where they belong.
-		gone := map[*Entry[T]]bool{}
-		for p := range ch.paths {
-			if e := prev.files[p]; e != nil {
-				gone[e] = true
-			}
-		}
-		st.entries = make([]*Entry[T], 0, len(prev.entries)+len(gone))
-		for _, e := range prev.entries {
-			if !gone[e] {
-				st.entries = append(st.entries, e)
-			}
-		}
-		for i, e := range entries {
-			if reloaded[i] && keep(e) {
-				at, _ := slices.BinarySearchFunc(st.entries, e, c.order)
-				st.entries = slices.Insert(st.entries, at, e)
-			}
-		}
+		came = c.patch(st, prev, ch, entries, reloaded, keep)
 	} else {
+		st.files = make(map[string]*Entry[T], len(entries))
+		for i, e := range entries {
+			if e != nil {
+				st.files[files[i]] = e
+			}
+		}
 		for _, e := range entries {
 			if keep(e) {
 				st.entries = append(st.entries, e)
 			}
 		}
 		slices.SortFunc(st.entries, c.order)
+		st.byID = make(map[string]*Entry[T], len(st.entries))
+		for _, e := range st.entries {
+			st.byID[e.ID] = e
+		}
 	}
-	var ids []byte
+	ids := make([]byte, 0, len(st.entries)*16)
 	for _, e := range st.entries {
-		st.byID[e.ID] = e
 		ids = append(ids, e.ID...)
 		ids = append(ids, 0)
 	}
 	sum := sha256.Sum256(ids)
 	st.version = hex.EncodeToString(sum[:12])
+	if ok {
+		c.patchVersions(st, prev, came)
+	}
 	b.mu.Lock()
 	b.states[c] = st
 	b.mu.Unlock()

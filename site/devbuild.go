@@ -22,7 +22,7 @@ import (
 type devBuild struct {
 	b        *buildState
 	res      *assets.Result
-	versions map[string]string
+	versions *versionSet
 	pages    map[string]*devPage     // by URL path of the file, "/posts/a/index.html"
 	files    map[string]*assets.File // asset and static outputs by URL path
 	seq      int                     // counts good builds
@@ -45,8 +45,9 @@ type devBuilder struct {
 	s       *Site
 	key     string // identifies the site program (see BuildOptions.BuildKey)
 	assets  *assets.Builder
-	textGen int       // counts .templ text changes: part of every page's site tag
-	index   *tagIndex // of the last good build
+	textGen int         // counts .templ text changes: part of every page's site tag
+	index   *tagIndex   // of the last good build
+	routes  *routeCache // the last expansion of the routes without errors
 }
 
 // devResult is the outcome of a rebuild, or of completing one.
@@ -139,18 +140,26 @@ func (d *devBuilder) build(ctx context.Context, old *devBuild, ch *changeSet, op
 	}
 	b.assets = assetLookup{res: ares, stable: true}
 
-	nb := &devBuild{b: b, res: ares, versions: b.versions(), pages: map[string]*devPage{}, files: map[string]*assets.File{}}
+	nb := &devBuild{b: b, res: ares, pages: map[string]*devPage{}, files: map[string]*assets.File{}}
 	if old != nil {
 		nb.seq = old.seq
+		nb.versions = devVersions(b, old.versions, old.res)
+	} else {
+		nb.versions = devVersions(b, nil, nil)
 	}
 	nb.seq++
 	for _, f := range ares.Files {
 		nb.files[f.Path] = f
 	}
-	jobs := s.expandRoutes(b, &errs)
+	var prevRoutes *routeCache
+	if old != nil {
+		prevRoutes = d.routes
+	}
+	jobs, routes := s.expandRoutesReusing(b, prevRoutes, &errs)
 	if errs.Len() > 0 {
 		return res
 	}
+	d.routes = routes
 	res.phases = append(res.phases, t.lap("routes"))
 	res.rendered = d.renderPages(ctx, b, old, nb, jobs, open, &errs)
 	res.phases = append(res.phases, t.lap("render"))
@@ -281,18 +290,27 @@ func (d *devBuilder) renderPages(ctx context.Context, b *buildState, old, nb *de
 		// drop what does not.
 		nb.pages = maps.Clone(old.pages)
 	}
-	seen := make(map[string]bool, len(jobs))
+	known := 0 // jobs with a page in old: when all old's pages have one, none went
 	for _, j := range jobs {
-		seen[j.out] = true
-		if old != nil && !dirty[j.out] {
-			if op := old.pages[j.out]; op != nil && op.job.route == j.route {
+		if old == nil {
+			stale = append(stale, j)
+			continue
+		}
+		op := old.pages[j.out]
+		if op != nil {
+			known++
+			if !dirty[j.out] && op.job.route == j.route {
 				continue
 			}
 		}
 		delete(nb.pages, j.out)
 		stale = append(stale, j)
 	}
-	if old != nil && len(seen) != len(nb.pages)+len(stale) {
+	if old != nil && known != len(old.pages) {
+		seen := make(map[string]bool, len(jobs))
+		for _, j := range jobs {
+			seen[j.out] = true
+		}
 		for p := range nb.pages {
 			if !seen[p] {
 				delete(nb.pages, p) // a page no route produces any more

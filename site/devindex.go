@@ -22,14 +22,11 @@ func (x *tagIndex) dirty(old, nb *devBuild) map[string]bool {
 	if old == nil {
 		return out
 	}
-	for t, v := range old.versions {
-		if nb.versions[t] == v {
-			continue
-		}
+	old.versions.changed(nb.versions, func(t string) {
 		for p := range x.pages[t] {
 			out[p] = true
 		}
-	}
+	})
 	for p := range x.volatile {
 		out[p] = true
 	}
@@ -71,7 +68,7 @@ func (x *tagIndex) update(old, nb *devBuild, rendered, removed []string) {
 				x.pages[t] = set
 			}
 			set[p] = true
-			if _, ok := nb.versions[t]; !ok {
+			if _, ok := nb.versions.get(t); !ok {
 				x.volatile[p] = true
 			}
 		}

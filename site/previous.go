@@ -2,7 +2,9 @@ package site
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
+	"sync/atomic"
 
 	"github.com/vergehq/verge/internal/manifest"
 )
@@ -98,28 +100,41 @@ func (p *previous) path(f *manifest.File) string {
 
 // versioned is a loader whose loaded state has tag versions.
 type versioned interface {
-	addVersions(b *buildState, into map[string]string)
+	// tagVersions returns the tags of the loader's state in b and their
+	// versions. The map may be shared with other builds: it is read-only.
+	tagVersions(b *buildState) map[string]string
 }
 
 // versions is every tag this build knows and its version, computed once.
 func (b *buildState) versions() map[string]string {
 	b.versionsOnce.Do(func() {
 		v := map[string]string{SiteTag: b.siteVersion}
-		for _, st := range b.loaderList {
-			if vl, ok := st.(versioned); ok {
-				vl.addVersions(b, v)
+		for _, l := range b.loaderList {
+			if vl, ok := l.(versioned); ok {
+				maps.Copy(v, vl.tagVersions(b))
+			}
+			if c, ok := l.(entryOwner); ok {
+				c.addOwners(b, b.collectionOf)
 			}
 		}
-		if b.assets.res != nil {
-			for _, f := range b.assets.res.Files {
-				if f.Source != "" {
-					v[assetTag(f)] = b.assets.version(f)
-				}
-			}
-		}
+		maps.Copy(v, b.assetVersions())
 		b.versionMap = v
 	})
 	return b.versionMap
+}
+
+// assetVersions is the tags of the build's asset outputs that have a
+// source, and their versions.
+func (b *buildState) assetVersions() map[string]string {
+	v := map[string]string{}
+	if b.assets.res != nil {
+		for _, f := range b.assets.res.Files {
+			if f.Source != "" {
+				v[assetTag(f)] = b.assets.version(f)
+			}
+		}
+	}
+	return v
 }
 
 // collectionTags maps every entry tag to its collection's tag.
@@ -128,24 +143,56 @@ func (b *buildState) collectionTags() map[string]string {
 	return b.collectionOf
 }
 
-func (c *Collection[T]) addVersions(b *buildState, into map[string]string) {
-	st := c.state(b)
+// entryOwner is a loader whose state has entries with a tag of their own.
+type entryOwner interface {
+	addOwners(b *buildState, into map[string]string)
+}
+
+func (c *Collection[T]) addOwners(b *buildState, into map[string]string) {
 	ctag := c.tag()
-	into[ctag] = st.version
-	for _, e := range st.entries {
-		into[e.tag()] = e.version
-		b.collectionOf[e.tag()] = ctag
+	for _, e := range c.state(b).entries {
+		into[e.tag()] = ctag
 	}
 }
 
-func (t *Taxonomy[T]) addVersions(b *buildState, into map[string]string) {
+// stateVersions holds a loaded state's tag versions, computed the first
+// time a build asks: the dev server shares an unchanged state between
+// builds, and with it this map. Computing it twice (two builds asking at
+// once) is harmless: both get the same.
+type stateVersions struct {
+	m atomic.Pointer[map[string]string]
+}
+
+func (sv *stateVersions) get(compute func(into map[string]string)) map[string]string {
+	if m := sv.m.Load(); m != nil {
+		return *m
+	}
+	m := map[string]string{}
+	compute(m)
+	sv.m.Store(&m)
+	return m
+}
+
+func (c *Collection[T]) tagVersions(b *buildState) map[string]string {
+	st := c.state(b)
+	return st.vers.get(func(into map[string]string) {
+		into[c.tag()] = st.version
+		for _, e := range st.entries {
+			into[e.tag()] = e.version
+		}
+	})
+}
+
+func (t *Taxonomy[T]) tagVersions(b *buildState) map[string]string {
 	ts := t.state(b)
-	into[t.tag()] = ts.version
-	for _, term := range ts.terms {
-		into[termTag(t.name, term.Slug)] = term.version
-	}
+	return ts.vers.get(func(into map[string]string) {
+		into[t.tag()] = ts.version
+		for _, term := range ts.terms {
+			into[termTag(t.name, term.Slug)] = term.version
+		}
+	})
 }
 
-func (d *DataFile[T]) addVersions(b *buildState, into map[string]string) {
-	into[makeTag("d", d.name)] = b.states[d].(*dataState[T]).version
+func (d *DataFile[T]) tagVersions(b *buildState) map[string]string {
+	return map[string]string{makeTag("d", d.name): b.states[d].(*dataState[T]).version}
 }

@@ -17,6 +17,9 @@ type PageFunc func(c *Ctx) (templ.Component, error)
 // routeSpec is a declared route; a build expands it into concrete pages.
 type routeSpec interface {
 	expand(b *buildState) []pageJob
+	// input is the loaded state the route's pages come from: the same
+	// input, the same pages (nil: the route has one fixed page).
+	input(b *buildState) any
 }
 
 // pageJob is one page a build renders.
@@ -70,6 +73,8 @@ type singlePage struct {
 	fn    PageFunc
 }
 
+func (p singlePage) input(*buildState) any { return nil }
+
 func (p singlePage) expand(*buildState) []pageJob {
 	return []pageJob{{route: p.route, source: p.decl, decl: p.decl, run: p.fn}}
 }
@@ -90,14 +95,46 @@ type eachRoute[T any] struct {
 	fn   func(c *Ctx, e *Entry[T]) (templ.Component, error)
 }
 
+func (r eachRoute[T]) input(b *buildState) any { return r.coll.state(b) }
+
 func (r eachRoute[T]) expand(b *buildState) []pageJob {
 	st := r.coll.state(b)
 	jobs := make([]pageJob, 0, len(st.entries))
 	for _, e := range st.entries {
-		jobs = append(jobs, pageJob{route: e.url, source: e.File, decl: r.decl, run: func(c *Ctx) (templ.Component, error) {
-			c.deps[e.tag()] = e.version
-			return r.fn(c, e)
-		}})
+		jobs = append(jobs, r.job(e))
+	}
+	return jobs
+}
+
+func (r eachRoute[T]) job(e *Entry[T]) pageJob {
+	return pageJob{route: e.url, source: e.File, decl: r.decl, run: func(c *Ctx) (templ.Component, error) {
+		c.deps[e.tag()] = e.version
+		return r.fn(c, e)
+	}}
+}
+
+// reexpand is expand reusing prev, the jobs expanded from the state was,
+// for every entry that is still there.
+func (r eachRoute[T]) reexpand(b *buildState, was any, prev []pageJob) []pageJob {
+	old, _ := was.(*collState[T])
+	if old == nil || len(old.entries) != len(prev) {
+		return r.expand(b)
+	}
+	st := r.coll.state(b)
+	jobs := make([]pageJob, 0, len(st.entries))
+	i := 0
+	for _, e := range st.entries {
+		// Both lists are in the collection's order: skip the old entries
+		// that went, and take e's job if e was there.
+		for i < len(old.entries) && old.entries[i] != e && r.coll.order(old.entries[i], e) < 0 {
+			i++
+		}
+		if i < len(old.entries) && old.entries[i] == e {
+			jobs = append(jobs, prev[i])
+			i++
+			continue
+		}
+		jobs = append(jobs, r.job(e))
 	}
 	return jobs
 }
@@ -215,6 +252,8 @@ type paginateRoute[T any] struct {
 	decl string
 	fn   func(c *Ctx, p *Pager[T]) (templ.Component, error)
 }
+
+func (r paginateRoute[T]) input(b *buildState) any { return r.coll.state(b) }
 
 func (r paginateRoute[T]) expand(b *buildState) []pageJob {
 	st := r.coll.state(b)

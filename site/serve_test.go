@@ -136,7 +136,11 @@ func TestServeBurstEndsAsFreshBuild(t *testing.T) {
 	for i := range 200 {
 		switch i % 6 {
 		case 0:
-			w(fmt.Sprintf("content/posts/gen-%d.md", i), fmt.Sprintf("---\ntitle: Generated %d\ndate: 2024-04-%02d\ntags: [tag%d]\n---\nBody %d.\n", i, i%28+1, i%5, i))
+			// Tags spelt differently: a term's name is that of its first
+			// post, which the burst keeps changing.
+			tag := []string{"tag%d", "Tag%d", "TAG%d, tag%d"}[i%3]
+			tag = strings.ReplaceAll(tag, "%d", fmt.Sprint(i%5))
+			w(fmt.Sprintf("content/posts/gen-%d.md", i), fmt.Sprintf("---\ntitle: Generated %d\ndate: 2024-04-%02d\ntags: [%s]\n---\nBody %d.\n", i, i%28+1, tag, i))
 		case 1:
 			data, _ := os.ReadFile(filepath.Join(dir, "content/posts/third.md"))
 			w("content/posts/third.md", strings.Replace(string(data), "Third.", fmt.Sprintf("Third, edit %d.", i), 1)+"\n")
@@ -266,5 +270,63 @@ func TestListenPortTaken(t *testing.T) {
 	_, err = site.Listen(ln.Addr().(*net.TCPAddr).Port)
 	if err == nil || !strings.Contains(err.Error(), "already in use") || !strings.Contains(err.Error(), "--port") {
 		t.Errorf("err = %v, want one saying the port is in use and to pass --port", err)
+	}
+}
+
+// Edits made one at a time, each waited for, leave the server in the
+// state a fresh server of the same files has after every step: the
+// rebuild of one changed post reuses all else, and must get the terms,
+// lists and order right.
+func TestServeEditsOneByOne(t *testing.T) {
+	dir, _ := extractSite(t, "ok")
+	path := func(rel string) string { return filepath.Join(dir, "content", "posts", rel) }
+	replace := func(rel, old, new string) func() error {
+		return func() error {
+			data, err := os.ReadFile(path(rel))
+			if err != nil {
+				return err
+			}
+			if !bytes.Contains(data, []byte(old)) {
+				return fmt.Errorf("%s lacks %q", rel, old)
+			}
+			return os.WriteFile(path(rel), bytes.Replace(data, []byte(old), []byte(new), 1), 0o644)
+		}
+	}
+	steps := []struct {
+		name string
+		do   func() error
+	}{
+		{"body edit", replace("third.md", "Third.", "Third, edited.")},
+		{"tag added: the newest post names the term", replace("third.md", "tags: [web]", "tags: [web, Go]")},
+		{"date moves a post first", replace("second.md", "date = 2024-02-01T10:00:00Z", "date = 2024-05-01T10:00:00Z")},
+		{"tag removed", replace("first.md", "tags: [Go, web]", "tags: [web]")},
+		{"new post, two spellings of one new tag", func() error {
+			return os.WriteFile(path("fourth.md"), []byte("---\ntitle: Fourth\ndate: 2024-06-01\ntags: [Fresh, fresh]\n---\nFourth.\n"), 0o644)
+		}},
+		{"the new tag's only post deleted", func() error { return os.Remove(path("fourth.md")) }},
+		{"post made a draft", replace("third.md", "date: 2024-03-01", "date: 2024-03-01\ndraft: true")},
+		{"post renamed", func() error { return os.Rename(path("first.md"), path("renamed.md")) }},
+	}
+	live := serveSite(t, dir)
+	build := waitFor(t, live, 10*time.Second, func(st site.DevState) bool { return st.Complete }).Build
+	for _, step := range steps {
+		if err := step.do(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		fresh := waitFor(t, serveSite(t, dir), 10*time.Second, func(st site.DevState) bool { return st.Complete })
+		got := waitFor(t, live, 10*time.Second, func(st site.DevState) bool {
+			return st.Build > build && st.Complete && maps.Equal(st.Pages, fresh.Pages)
+		})
+		build = got.Build
+		for r, h := range fresh.Pages {
+			if got.Pages[r] != h {
+				t.Errorf("%s: page %s differs from a fresh build", step.name, r)
+			}
+		}
+		for r := range got.Pages {
+			if _, ok := fresh.Pages[r]; !ok {
+				t.Errorf("%s: page %s should be gone", step.name, r)
+			}
+		}
 	}
 }

@@ -39,6 +39,7 @@ type taxState[T any] struct {
 	bySlug  map[string]*Term[T]
 	version string            // names and sizes of all terms
 	slugs   map[string]string // Slugify memo: the same few keys recur on every entry
+	vers    stateVersions
 }
 
 // Tags declares the taxonomy "tags" over the entries' front matter tags.
@@ -82,16 +83,25 @@ func termTag(tax, slug string) string { return makeTag("t", tax+"/"+slug) }
 func (t *Taxonomy[T]) load(b *buildState, _ *diag.List) { t.group(b, nil) }
 
 // reload is load for the dev server: the old grouping stands while the
-// collection's state is the same.
+// collection's state is the same, and when a few entries changed only
+// their terms are regrouped.
 func (t *Taxonomy[T]) reload(b, old *buildState, _ *changeSet, _ *diag.List) {
 	prev, _ := old.states[t].(*taxState[T])
-	if prev != nil && old.states[t.coll] == b.states[t.coll] {
+	if prev == nil {
+		t.group(b, nil)
+		return
+	}
+	was, _ := old.states[t.coll].(*collState[T])
+	now := t.coll.state(b)
+	if was == now {
 		b.mu.Lock()
 		b.states[t] = prev
 		b.mu.Unlock()
 		return
 	}
-	t.group(b, prev)
+	if was == nil || !t.regroup(b, prev, was, now) {
+		t.group(b, prev)
+	}
 }
 
 // group builds the terms, reusing prev's slugs (prev may be nil).
@@ -103,21 +113,11 @@ func (t *Taxonomy[T]) group(b *buildState, prev *taxState[T]) {
 	}
 	for _, e := range st.entries {
 		for _, k := range t.keys(e) {
-			slug, ok := ts.slugs[k]
-			if !ok {
-				slug = Slugify(k)
-				ts.slugs[k] = slug
-			}
-			if slug == "" {
+			term, isNew := t.term(ts, k)
+			if term == nil {
 				continue
 			}
-			term, ok := ts.bySlug[slug]
-			if !ok {
-				term = &Term[T]{Name: k, Slug: slug}
-				if t.permalink != "" {
-					term.url = strings.ReplaceAll(t.permalink, "{term}", slug)
-				}
-				ts.bySlug[slug] = term
+			if isNew {
 				ts.terms = append(ts.terms, term)
 			}
 			if len(term.Entries) == 0 || term.Entries[len(term.Entries)-1] != e {
@@ -126,16 +126,57 @@ func (t *Taxonomy[T]) group(b *buildState, prev *taxState[T]) {
 		}
 	}
 	slices.SortFunc(ts.terms, func(a, b *Term[T]) int { return strings.Compare(a.Slug, b.Slug) })
-	all := sha256.New()
-	var buf []byte
 	for _, term := range ts.terms {
-		buf = append(buf[:0], term.Name...) // pages show the name as first written
-		for _, e := range term.Entries {
-			buf = append(buf, 0)
-			buf = append(buf, e.ID...)
+		term.version = termVersion(term)
+	}
+	t.finish(b, ts)
+}
+
+// slug returns the slug of key k, memoised in ts.
+func (ts *taxState[T]) slug(k string) string {
+	slug, ok := ts.slugs[k]
+	if !ok {
+		slug = Slugify(k)
+		ts.slugs[k] = slug
+	}
+	return slug
+}
+
+// term returns the term of key k in ts, making it (isNew) if there is
+// none; nil for a key with an empty slug, which names no term.
+func (t *Taxonomy[T]) term(ts *taxState[T], k string) (term *Term[T], isNew bool) {
+	slug := ts.slug(k)
+	if slug == "" {
+		return nil, false
+	}
+	term, ok := ts.bySlug[slug]
+	if !ok {
+		term = &Term[T]{Name: k, Slug: slug}
+		if t.permalink != "" {
+			term.url = strings.ReplaceAll(t.permalink, "{term}", slug)
 		}
-		sum := sha256.Sum256(buf)
-		term.version = hex.EncodeToString(sum[:12])
+		ts.bySlug[slug] = term
+	}
+	return term, !ok
+}
+
+// termVersion hashes what a term's pages show of it: its name as first
+// written, and its entries in order.
+func termVersion[T any](term *Term[T]) string {
+	buf := append([]byte(nil), term.Name...)
+	for _, e := range term.Entries {
+		buf = append(buf, 0)
+		buf = append(buf, e.ID...)
+	}
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:12])
+}
+
+// finish versions the taxonomy as a whole (which terms there are, their
+// names and sizes) and stores ts as b's state.
+func (t *Taxonomy[T]) finish(b *buildState, ts *taxState[T]) {
+	all := sha256.New()
+	for _, term := range ts.terms {
 		fmt.Fprintf(all, "%s\x00%s\x00%d\x00", term.Slug, term.Name, len(term.Entries))
 	}
 	ts.version = hex.EncodeToString(all.Sum(nil)[:12])
@@ -177,17 +218,53 @@ type termRoute[T any] struct {
 	fn   func(c *Ctx, term *Term[T], p *Pager[T]) (templ.Component, error)
 }
 
+func (r termRoute[T]) input(b *buildState) any { return r.tax.state(b) }
+
 func (r termRoute[T]) expand(b *buildState) []pageJob {
 	var jobs []pageJob
 	for _, term := range r.tax.state(b).terms {
-		for _, p := range paginate(term.url, term.Entries, r.per) {
-			jobs = append(jobs, pageJob{route: p.URL(), source: r.decl, decl: r.decl, run: func(c *Ctx) (templ.Component, error) {
-				c.deps[termTag(r.tax.name, term.Slug)] = term.version
-				for _, e := range p.Items {
-					c.deps[e.tag()] = e.version
-				}
-				return r.fn(c, term, p)
-			}})
+		jobs = r.appendTerm(jobs, term)
+	}
+	return jobs
+}
+
+// appendTerm appends the pages of one term to jobs.
+func (r termRoute[T]) appendTerm(jobs []pageJob, term *Term[T]) []pageJob {
+	for _, p := range paginate(term.url, term.Entries, r.per) {
+		jobs = append(jobs, pageJob{route: p.URL(), source: r.decl, decl: r.decl, run: func(c *Ctx) (templ.Component, error) {
+			c.deps[termTag(r.tax.name, term.Slug)] = term.version
+			for _, e := range p.Items {
+				c.deps[e.tag()] = e.version
+			}
+			return r.fn(c, term, p)
+		}})
+	}
+	return jobs
+}
+
+// reexpand is expand reusing prev, the jobs expanded from the state was,
+// for every term that is still there unchanged (regroup keeps those).
+func (r termRoute[T]) reexpand(b *buildState, was any, prev []pageJob) []pageJob {
+	old, _ := was.(*taxState[T])
+	if old == nil {
+		return r.expand(b)
+	}
+	kept := make(map[*Term[T]][]pageJob, len(old.terms))
+	i := 0
+	for _, term := range old.terms {
+		n := max(1, (len(term.Entries)+r.per-1)/r.per) // as paginate makes
+		if i+n > len(prev) {
+			return r.expand(b)
+		}
+		kept[term] = prev[i : i+n]
+		i += n
+	}
+	var jobs []pageJob
+	for _, term := range r.tax.state(b).terms {
+		if k, ok := kept[term]; ok {
+			jobs = append(jobs, k...)
+		} else {
+			jobs = r.appendTerm(jobs, term)
 		}
 	}
 	return jobs
