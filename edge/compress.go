@@ -180,28 +180,40 @@ func (c *compressor) compress(blob, p, enc string) error {
 // negotiate picks "br" or "gz" from an Accept-Encoding header, or "".
 // Only an explicit q=0 refuses an encoding.
 func negotiate(accept string) string {
-	q := map[string]float64{}
-	for _, part := range strings.Split(accept, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
+	// Scanned in place: this runs on every request for a page.
+	var br, gz, star float64
+	var hasBr, hasGz, hasStar bool
+	for accept != "" {
+		var part string
+		part, accept, _ = strings.Cut(accept, ",")
+		name, params, _ := strings.Cut(part, ";")
+		name = strings.TrimSpace(name)
 		val := 1.0
-		if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(k) == "q" {
+		if k, v, ok := strings.Cut(params, "="); ok && strings.TrimSpace(k) == "q" {
 			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
 				val = f
 			}
 		}
-		if name != "" {
-			q[name] = val
+		switch {
+		case strings.EqualFold(name, "br"):
+			br, hasBr = val, true
+		case strings.EqualFold(name, "gzip"):
+			gz, hasGz = val, true
+		case name == "*":
+			star, hasStar = val, true
 		}
 	}
-	for _, enc := range []struct{ name, short string }{{"br", "br"}, {"gzip", "gz"}} {
-		v, ok := q[enc.name]
-		if !ok {
-			v, ok = q["*"]
-		}
-		if ok && v > 0 {
-			return enc.short
-		}
+	if !hasBr && hasStar {
+		br, hasBr = star, true
+	}
+	if !hasGz && hasStar {
+		gz, hasGz = star, true
+	}
+	switch {
+	case hasBr && br > 0:
+		return "br"
+	case hasGz && gz > 0:
+		return "gz"
 	}
 	return ""
 }

@@ -33,13 +33,18 @@ const skewVersions = 3
 // answered from one version, whatever is activated meanwhile; a request
 // that starts after an activation sees the new version.
 type Server struct {
-	store  *Store
-	comp   *compressor
-	origin http.Handler // forwards function requests; nil: none
+	store      *Store
+	activePath string // the store's active pointer
+	comp       *compressor
+	origin     http.Handler // forwards function requests; nil: none
 
 	mu     sync.Mutex // serialises loading a version
 	cur    atomic.Pointer[served]
 	loaded atomic.Value // activeStamp of cur
+
+	gen     *generation   // the store's activation counter
+	seenGen atomic.Uint64 // its value when the pointer was last looked at
+	statAt  atomic.Int64  // when that was, in Unix nanoseconds
 }
 
 // served is one version ready to serve.
@@ -50,6 +55,10 @@ type served struct {
 	skew     map[string]*servedFile // fingerprinted assets of recent earlier versions
 	notFound *servedFile            // the site's /404.html, if any
 	funcs    *http.ServeMux         // the version's function patterns
+	// hostFuncs is set when a function pattern names a host: the front
+	// end, which does not match hosts, then leaves every request to
+	// ServeHTTP.
+	hostFuncs bool
 }
 
 // servedFile is a manifest file with the response headers that come from
@@ -57,6 +66,7 @@ type served struct {
 type servedFile struct {
 	*manifest.File
 	header http.Header // Content-Type, Cache-Control, CDN-Cache-Control, Cache-Tag
+	fast   fastFile
 }
 
 func newServedFile(f *manifest.File) *servedFile {
@@ -86,7 +96,7 @@ type activeStamp struct {
 
 // NewServer returns a server for the store's active version.
 func NewServer(s *Store) *Server {
-	return &Server{store: s, comp: newCompressor(s)}
+	return &Server{store: s, activePath: filepath.Join(s.dir, "active"), comp: newCompressor(s), gen: mapGeneration(s)}
 }
 
 // functionCache is the memory the edge's cache in front of the functions
@@ -170,6 +180,13 @@ func (sv *Server) load(id string) (*served, error) {
 	sd.funcs = http.NewServeMux()
 	for _, fn := range v.Manifest.Functions {
 		registerPattern(sd.funcs, fn.Pattern)
+		_, rest, _ := strings.Cut(strings.TrimSpace(fn.Pattern), " ")
+		if !strings.HasPrefix(strings.TrimSpace(rest), "/") && !strings.HasPrefix(fn.Pattern, "/") {
+			sd.hostFuncs = true
+		}
+	}
+	for _, f := range sd.byPath {
+		sv.prepareFast(sd, f)
 	}
 	hist, _ := sv.store.history()
 	seen := map[string]bool{id: true}
@@ -196,7 +213,7 @@ func (sv *Server) load(id string) (*served, error) {
 // requests for its API functions to the origin.
 func (sv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	securityHeaders(w.Header())
-	sd, err := sv.current()
+	sd, err := sv.currentFast()
 	if err != nil {
 		status := http.StatusInternalServerError
 		if errors.Is(err, errNoVersion) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/andybalholm/brotli"
 
+	"github.com/vergehq/verge/edge/front"
 	"github.com/vergehq/verge/internal/manifest"
 )
 
@@ -40,8 +42,9 @@ func siteFiles(v string) []distFile {
 	}
 }
 
-// serveStore deploys the builds in order and serves the store.
-func serveStore(t *testing.T, builds ...[]distFile) (*Store, *httptest.Server) {
+// serveStore deploys the builds in order and serves the store as verge
+// edge does (see startEdge).
+func serveStore(t *testing.T, builds ...[]distFile) (*Store, *testServer) {
 	t.Helper()
 	s, err := OpenStore(t.TempDir())
 	if err != nil {
@@ -52,9 +55,31 @@ func serveStore(t *testing.T, builds ...[]distFile) (*Store, *httptest.Server) {
 			t.Fatal(err)
 		}
 	}
-	ts := httptest.NewServer(NewServer(s))
-	t.Cleanup(ts.Close)
-	return s, ts
+	sv := NewServer(s)
+	return s, startEdge(t, sv, sv)
+}
+
+// testServer is a server running for a test, until it ends.
+type testServer struct{ URL string }
+
+// startEdge serves h as verge edge does: the front end answers what fast
+// takes, net/http the rest.
+func startEdge(t *testing.T, h http.Handler, fast front.Responder) *testServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, ln, h, ServeOptions{Fast: fast}) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return &testServer{URL: "http://" + ln.Addr().String()}
 }
 
 // client neither follows redirects nor decompresses: the tests look at
@@ -235,8 +260,8 @@ func TestServerNothingDeployed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(NewServer(s))
-	defer ts.Close()
+	sv := NewServer(s)
+	ts := startEdge(t, sv, sv)
 	if resp, body := do(t, "GET", ts.URL+"/"); resp.StatusCode != 503 || !strings.Contains(string(body), "verge deploy") {
 		t.Errorf("%d %q", resp.StatusCode, body)
 	}
@@ -296,8 +321,7 @@ func TestServerForwardsFunctions(t *testing.T) {
 	}))
 	defer origin.Close()
 	sv := NewServer(s)
-	ts := httptest.NewServer(sv)
-	defer ts.Close()
+	ts := startEdge(t, sv, sv)
 	if resp, body := do(t, "GET", ts.URL+"/api/related/a"); resp.StatusCode != 502 {
 		t.Errorf("no origin: %d %q, want 502", resp.StatusCode, body)
 	}

@@ -140,6 +140,9 @@ func (s *Store) activate(id string) error {
 	if err := s.writeFile("active", []byte(id+"\n")); err != nil {
 		return fmt.Errorf("activate %s: %w", id, err)
 	}
+	// The switch is made: should telling edge servers fail, they see it
+	// within statEvery all the same.
+	_ = s.bumpGeneration()
 	f, err := os.OpenFile(filepath.Join(s.dir, "history"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		return err

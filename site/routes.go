@@ -48,7 +48,7 @@ func validRoute(r string) error {
 		return fmt.Errorf("route %q must start with /", r)
 	}
 	if strings.ContainsAny(r, "?#\\ ") || strings.Contains(r, "..") {
-		return fmt.Errorf("route %q may not contain spaces, ?, #, \\ or ..", r)
+		return fmt.Errorf("route %q may not contain spaces, ?, #, \\ or \"..\"", r)
 	}
 	last := path.Base(r)
 	if !strings.HasSuffix(r, "/") && !strings.Contains(last, ".") {

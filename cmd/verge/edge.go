@@ -1,20 +1,18 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vergehq/verge/edge"
 	"github.com/vergehq/verge/edge/cache"
+	"github.com/vergehq/verge/edge/front"
 )
 
 func newEdgeCmd() *cobra.Command {
@@ -41,6 +39,7 @@ VERGE_PURGE_TOKEN (unset: the purge API refuses everything).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var h http.Handler
+			var fast front.Responder
 			if origin != "" {
 				u, err := url.Parse(origin)
 				if err != nil || u.Scheme == "" || u.Host == "" {
@@ -48,40 +47,29 @@ VERGE_PURGE_TOKEN (unset: the purge API refuses everything).`,
 				}
 				px := cache.NewProxy(u, cache.NewStore(budget))
 				px.SetPurgeToken(os.Getenv("VERGE_PURGE_TOKEN"))
-				h = px
+				h, fast = px, px
 			} else {
 				s, err := sf.open(dirArg(args))
 				if err != nil {
 					return err
 				}
-				h = edge.NewServer(s)
+				sv := edge.NewServer(s)
+				h, fast = sv, sv
 			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w (pass --listen with a free address)", listen, err)
 			}
+			o := edge.ServeOptions{Fast: fast}
 			if !quiet {
-				h = edge.AccessLog(h, slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil)))
+				o.Log = slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
 			}
-			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 			what := "the local store's live version"
 			if origin != "" {
 				what = "a cache in front of " + origin
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "serving %s on http://%s/\n", what, ln.Addr())
-			done := make(chan error, 1)
-			go func() { done <- srv.Serve(ln) }()
-			select {
-			case err := <-done:
-				return err
-			case <-cmd.Context().Done():
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-					return err
-				}
-				return nil
-			}
+			return edge.Serve(cmd.Context(), ln, h, o)
 		},
 	}
 	sf.add(cmd)

@@ -112,14 +112,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.answerFetched(w, r, res, "fwd=stale")
 }
 
-// directives are the ones that govern e at this cache: the targeted
-// field when valid, else Cache-Control.
-func (p *Proxy) directives(h http.Header) Directives {
-	if d, _, ok := Targeted(h); ok {
-		return d
-	}
-	return ParseCacheControl(h)
-}
+// directives are the ones that govern e at this cache.
+func (p *Proxy) directives(h http.Header) Directives { return directivesOf(h) }
 
 func failed(res *fetched) bool {
 	return res.err != nil || res.status >= 500 && res.status <= 504

@@ -1,7 +1,9 @@
 package cache
 
 import (
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/vergehq/verge/edge/front"
 )
 
 // clock is a settable time for the proxy.
@@ -69,9 +73,34 @@ func setup(t *testing.T) (*origin, *clock, *Proxy, string) {
 	o.clock = c
 	p := NewProxy(u, NewStore(1<<20))
 	p.now = c.Now
-	ps := httptest.NewServer(p)
-	t.Cleanup(ps.Close)
-	return o, c, p, ps.URL
+	return o, c, p, serveFronted(t, p)
+}
+
+// serveFronted serves p as verge edge --origin does: the front end
+// answers the hits it takes, ServeHTTP the rest. It returns the base URL.
+func serveFronted(t *testing.T, p *Proxy) string {
+	t.Helper()
+	return serveFrontedWith(t, p, p)
+}
+
+func serveFrontedWith(t *testing.T, p *Proxy, fast front.Responder) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &front.Server{Responder: fast, Fallback: &http.Server{Handler: p}, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	done := make(chan error, 1)
+	go func() { done <- fs.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := fs.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		<-done
+	})
+	return "http://" + ln.Addr().String()
 }
 
 func get(t *testing.T, url string, kv ...string) (*http.Response, string) {

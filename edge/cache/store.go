@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,14 @@ type Entry struct {
 	elem  *list.Element
 	size  int64
 	stale bool // soft-purged by key; guarded by the store's lock
+
+	fastCache atomic.Pointer[fastResult] // see Entry.fast
+}
+
+// requestFields reads a request's fields: an http.Header, or the front
+// end's request.
+type requestFields interface {
+	Values(name string) []string
 }
 
 // Purge is the state a purge leaves an entry in.
@@ -60,7 +69,7 @@ func NewStore(budget int64) *Store {
 
 // Get returns the entry stored for key whose Vary fields match req, and
 // its purge state; a hard-purged entry is removed and not returned.
-func (s *Store) Get(key string, req http.Header) (*Entry, Purge) {
+func (s *Store) Get(key string, req requestFields) (*Entry, Purge) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.entries[key] {
@@ -216,7 +225,7 @@ func (s *Store) remove(e *Entry) {
 
 // varyValues records the request's values of the fields resp's Vary
 // nominates.
-func varyValues(resp, req http.Header) map[string]string {
+func varyValues(resp http.Header, req requestFields) map[string]string {
 	var out map[string]string
 	for _, v := range resp.Values("Vary") {
 		for _, f := range splitList(v) {
@@ -232,7 +241,7 @@ func varyValues(resp, req http.Header) map[string]string {
 
 // matches reports whether req selects e's variant: every nominated field
 // has the same value, whitespace around commas aside (RFC 9111 4.1).
-func (e *Entry) matches(req http.Header) bool {
+func (e *Entry) matches(req requestFields) bool {
 	for f, v := range e.vary {
 		if f == "*" || normalizeField(req.Values(f)) != v {
 			return false

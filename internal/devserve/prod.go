@@ -2,10 +2,8 @@ package devserve
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -78,21 +76,8 @@ func RunProd(ctx context.Context, opts Options) error {
 
 	sv := edge.NewServer(store)
 	sv.SetOrigin(&url.URL{Scheme: "http", Host: originAddr})
-	srv := &http.Server{Handler: sv, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(opts.Stdout, "serving http://%s/  (production build %s, through the local edge; functions at the origin)\n", ln.Addr(), rep.Version)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-			return err
-		}
-		return nil
-	}
+	return edge.Serve(ctx, ln, sv, edge.ServeOptions{Fast: sv})
 }
 
 // waitListening waits until something accepts connections at addr.

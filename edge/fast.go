@@ -1,0 +1,244 @@
+package edge
+
+import (
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/vergehq/verge/edge/front"
+)
+
+// Respond answers, for the front end, a plain GET or HEAD for a page or
+// file of the active version whose bytes are in memory, as ServeHTTP
+// would: the same status, fields and body. Anything else (a range, a
+// precondition other than If-None-Match, a redirect, a 404, a function,
+// a file not yet in memory or compressed) it declines, for ServeHTTP.
+func (sv *Server) Respond(w *front.Writer, r *front.Request) bool {
+	for _, name := range []string{"Range", "If-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
+		if r.Has(name) {
+			return false
+		}
+	}
+	sd, err := sv.currentFast()
+	if err != nil || sd.hostFuncs {
+		return false
+	}
+	p := r.Path
+	f := sd.byRoute[p]
+	if f == nil {
+		if strings.HasSuffix(p, "/index.html") {
+			return false // maybe a page's second URL: ServeHTTP redirects
+		}
+		if f = sd.byPath[p]; f == nil {
+			return false
+		}
+	}
+	if f.fast.function || !cleanForm(p) {
+		return false
+	}
+	ae, _ := r.Header("Accept-Encoding")
+	v, ok := sv.comp.memVariant(f, string(ae))
+	if !ok {
+		return false
+	}
+	match := false
+	if inm, ok := r.Header("If-None-Match"); ok {
+		match = etagListMatches(string(inm), v.etag)
+	}
+	if match {
+		w.StatusLine(http.StatusNotModified)
+	} else {
+		w.StatusLine(http.StatusOK)
+	}
+	w.Raw(f.fastHead(match))
+	if v.vary {
+		w.Header("Vary", "Accept-Encoding")
+	}
+	if v.encoding != "" && !match {
+		w.Header("Content-Encoding", v.encoding)
+	}
+	w.Header("Etag", v.etag)
+	if match {
+		w.EndHeaders()
+		return true
+	}
+	w.Header("Accept-Ranges", "bytes")
+	w.ContentLength(len(v.data))
+	if r.HeadOnly() {
+		w.EndHeaders()
+		return true
+	}
+	w.Body(v.data)
+	return true
+}
+
+// statEvery bounds how long the server trusts the generation counter
+// alone: an activation that did not bump it (a deploy killed between
+// the two steps) is seen within this.
+const statEvery = int64(time.Second)
+
+// currentFast is current for every request: while the store's
+// generation counter is unchanged (and was looked at lately), the
+// version loaded stands; otherwise it looks at the active pointer.
+func (sv *Server) currentFast() (*served, error) {
+	g, mapped := sv.gen.load()
+	now := time.Now().UnixNano()
+	if cur := sv.cur.Load(); mapped && cur != nil && g == sv.seenGen.Load() && now-sv.statAt.Load() < statEvery {
+		return cur, nil
+	}
+	// The counter is read before the pointer, and deploys bump it after
+	// the rename: a version loaded now is at least as new as g says.
+	sd, err := sv.currentStat()
+	if err == nil {
+		sv.seenGen.Store(g)
+		sv.statAt.Store(now)
+	}
+	return sd, err
+}
+
+// currentStat is current with the stat of the active pointer made
+// without allocating.
+func (sv *Server) currentStat() (*served, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(sv.activePath, &st); err == nil {
+		stamp := activeStamp{ino: st.Ino, mtime: st.Mtim.Nano(), size: st.Size}
+		if cur := sv.cur.Load(); cur != nil && sv.loaded.Load() == stamp {
+			return cur, nil
+		}
+	}
+	return sv.current()
+}
+
+// cleanForm reports whether p is its own clean form (see cleanPath),
+// without allocating.
+func cleanForm(p string) bool {
+	return !strings.Contains(p, "//") && !strings.Contains(p, "/./") && !strings.Contains(p, "/../") &&
+		!strings.HasSuffix(p, "/.") && !strings.HasSuffix(p, "/..")
+}
+
+// etagListMatches is If-None-Match's weak comparison of a field value
+// with etag (RFC 9110 13.1.2), as http.ServeContent makes it.
+func etagListMatches(list, etag string) bool {
+	if strings.TrimSpace(list) == "*" {
+		return true
+	}
+	want := strings.TrimPrefix(etag, "W/")
+	for list != "" {
+		var t string
+		t, list, _ = strings.Cut(list, ",")
+		if strings.TrimPrefix(strings.TrimSpace(t), "W/") == want {
+			return true
+		}
+	}
+	return false
+}
+
+// fastHead is f's fields as the front end writes them: the security
+// headers and the manifest's, made once per file. Those of a 304 leave
+// out Content-Type, as ServeContent does.
+func (f *servedFile) fastHead(notModified bool) []byte {
+	if notModified {
+		return f.fast.head304
+	}
+	return f.fast.head200
+}
+
+// fastFile is what the front end needs of a file, made when its version
+// loads so that a request allocates nothing.
+type fastFile struct {
+	function         bool      // a function pattern matches the file's URL: ServeHTTP forwards it
+	compressible     bool      // served br or gzip when accepted
+	paths            [3]string // the blob, and its br and gzip forms, in the store
+	etags            [3]string
+	mem              [3]atomic.Pointer[[]byte] // their bytes, once found in memory
+	head200, head304 []byte
+}
+
+// encodings are the representations a file may have, in fastFile's order.
+var encodings = [3]struct{ short, name string }{{"", ""}, {"br", "br"}, {"gz", "gzip"}}
+
+// prepareFast fills f.fast for serving from sd by sv.
+func (sv *Server) prepareFast(sd *served, f *servedFile) {
+	ff := &f.fast
+	ff.compressible = compressible(f.ContentType) && f.Size >= minCompress
+	blob := sv.store.BlobPath(f.SHA256)
+	tag := f.SHA256
+	if len(tag) > 32 {
+		tag = tag[:32]
+	}
+	for i, enc := range encodings {
+		ff.paths[i], ff.etags[i] = blob, `"`+tag+`"`
+		if enc.short != "" {
+			ff.paths[i] += "." + enc.short
+			ff.etags[i] = `"` + tag + "-" + enc.short + `"`
+		}
+	}
+	for _, p := range []string{f.Route, f.Path} {
+		for _, m := range []string{http.MethodGet, http.MethodHead} {
+			if p != "" && len(sd.v.Manifest.Functions) > 0 && sd.matchesFunc(m, p) {
+				ff.function = true
+			}
+		}
+	}
+	h := http.Header{}
+	securityHeaders(h)
+	for k, v := range f.header {
+		h[k] = v
+	}
+	ff.head200 = formatFields(h)
+	delete(h, "Content-Type")
+	ff.head304 = formatFields(h)
+}
+
+// matchesFunc reports whether a function pattern of sd matches a request
+// for path with method.
+func (sd *served) matchesFunc(method, path string) bool {
+	r, err := http.NewRequest(method, path, nil)
+	if err != nil {
+		return true // cannot tell: leave it to ServeHTTP
+	}
+	_, pattern := sd.funcs.Handler(r)
+	return pattern != ""
+}
+
+// memBody is a representation held in memory.
+type memBody struct {
+	data           []byte
+	etag, encoding string
+	vary           bool
+}
+
+// memVariant is variant for the front end: f's representation for the
+// Accept-Encoding value accept, if its bytes are in memory.
+func (c *compressor) memVariant(f *servedFile, accept string) (memBody, bool) {
+	ff := &f.fast
+	i := 0
+	if ff.compressible {
+		switch negotiate(accept) {
+		case "br":
+			i = 1
+		case "gz":
+			i = 2
+		}
+	}
+	data := ff.mem[i].Load()
+	if data == nil {
+		d, ok := c.mem.Load(ff.paths[i])
+		if !ok {
+			return memBody{}, false // ServeHTTP reads it, or compresses it, first
+		}
+		b := d.([]byte)
+		ff.mem[i].Store(&b)
+		data = &b
+	}
+	return memBody{data: *data, etag: ff.etags[i], encoding: encodings[i].name, vary: ff.compressible}, true
+}
+
+// formatFields formats h as a head's lines.
+func formatFields(h http.Header) []byte {
+	var b strings.Builder
+	_ = h.Write(&b)
+	return []byte(b.String())
+}

@@ -1,0 +1,126 @@
+package edge
+
+import (
+	"bytes"
+	stdmaps "maps"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/vergehq/verge/edge/front"
+)
+
+// counting counts the requests a Responder answers.
+type counting struct {
+	front.Responder
+	n atomic.Int64
+}
+
+func (c *counting) Respond(w *front.Writer, r *front.Request) bool {
+	ok := c.Responder.Respond(w, r)
+	if ok {
+		c.n.Add(1)
+	}
+	return ok
+}
+
+// What the front end answers itself is what net/http and ServeHTTP
+// answer, field for field and byte for byte (Date aside), and it does
+// answer the common requests.
+func TestServerFastPathSameAnswers(t *testing.T) {
+	s, _ := serveStore(t, siteFiles("v1"))
+	sv := NewServer(s)
+	plain := httptest.NewServer(sv)
+	defer plain.Close()
+	fast := &counting{Responder: sv}
+	fronted := startEdge(t, sv, fast)
+	etag := func() string {
+		resp, _ := do(t, "GET", plain.URL+"/")
+		return resp.Header.Get("ETag")
+	}()
+	tests := []struct {
+		name, method, path string
+		hdr                []string
+		fast               bool // the front end answers it
+	}{
+		{"page", "GET", "/", nil, true},
+		{"page route", "GET", "/posts/a/", nil, true},
+		{"HEAD", "HEAD", "/posts/a/", nil, true},
+		{"br", "GET", "/", []string{"Accept-Encoding", "br, gzip"}, true},
+		{"gzip", "GET", "/", []string{"Accept-Encoding", "gzip"}, true},
+		{"refused encodings", "GET", "/", []string{"Accept-Encoding", "gzip;q=0, br;q=0"}, true},
+		{"If-None-Match", "GET", "/", []string{"If-None-Match", etag}, true},
+		{"If-None-Match weak, listed", "GET", "/", []string{"If-None-Match", `"x", W/` + etag}, true},
+		{"If-None-Match other", "GET", "/", []string{"If-None-Match", `"nope"`}, true},
+		{"asset", "GET", "/_assets/app-v1.css", nil, true},
+		{"static", "GET", "/robots.txt", nil, true},
+		{"binary", "GET", "/logo.png", []string{"Accept-Encoding", "br"}, true},
+		{"static index", "GET", "/docs/", nil, false},
+		{"query", "GET", "/posts/a/?utm=1", nil, true},
+		{"index.html redirect", "GET", "/posts/a/index.html", nil, false},
+		{"missing slash", "GET", "/posts/a", nil, false},
+		{"404", "GET", "/nope/", nil, false},
+		{"range", "GET", "/robots.txt", []string{"Range", "bytes=0-3"}, false},
+		{"If-Modified-Since", "GET", "/", []string{"If-Modified-Since", "Mon, 02 Jan 2006 15:04:05 GMT"}, false},
+		{"dot segments", "GET", "/posts/./a/", nil, false},
+		{"POST", "POST", "/", nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// Twice: the first request for a compressed form makes it.
+			do(t, tc.method, plain.URL+tc.path, tc.hdr...)
+			want, wantBody := do(t, tc.method, plain.URL+tc.path, tc.hdr...)
+			// A connection the front end handed to net/http stays there:
+			// each request here gets a new one.
+			client.CloseIdleConnections()
+			before := fast.n.Load()
+			got, gotBody := do(t, tc.method, fronted.URL+tc.path, tc.hdr...)
+			if answered := fast.n.Load() > before; answered != tc.fast {
+				t.Errorf("front end answered: %v, want %v", answered, tc.fast)
+			}
+			if got.StatusCode != want.StatusCode || !bytes.Equal(gotBody, wantBody) {
+				t.Fatalf("got %d %q, want %d %q", got.StatusCode, gotBody, want.StatusCode, wantBody)
+			}
+			for _, h := range []http.Header{got.Header, want.Header} {
+				if h.Get("Date") == "" {
+					t.Error("no Date")
+				}
+				h.Del("Date")
+			}
+			if !stdmaps.EqualFunc(got.Header, want.Header, slices.Equal) {
+				t.Errorf("fields differ:\n got %v\nwant %v", got.Header, want.Header)
+			}
+		})
+	}
+}
+
+// An activation that did not bump the generation counter (a deploy
+// killed between the rename and the bump, or an older verge) is still
+// seen, within statEvery.
+func TestServerSeesActivationWithoutCounter(t *testing.T) {
+	s, ts := serveStore(t, siteFiles("v1"), siteFiles("v2"))
+	hist, err := s.history()
+	if err != nil || len(hist) != 2 {
+		t.Fatalf("history %v %v", hist, err)
+	}
+	if _, body := do(t, "GET", ts.URL+"/"); !bytes.Contains(body, []byte("home v2")) {
+		t.Fatalf("before: %q", body)
+	}
+	if err := s.writeFile("active", []byte(hist[0]+"\n")); err != nil { // the rename alone
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Duration(statEvery) + 2*time.Second)
+	for {
+		_, body := do(t, "GET", ts.URL+"/")
+		if bytes.Contains(body, []byte("home v1")) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still %q after %v", body, time.Duration(statEvery)+2*time.Second)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
