@@ -80,22 +80,34 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	key := p.key(r)
 	now := p.now()
+	reqCC := ParseCacheControl(r.Header)
 	e, purge := p.store.Get(key, r.Header)
 	if e == nil {
+		if reqCC.OnlyIfCached {
+			p.notCached(w)
+			return
+		}
 		res := p.coalesced(r, key, nil)
 		p.answerFetched(w, r, res, "fwd=uri-miss")
 		return
 	}
 	life := FreshnessLifetime(e.Status, e.Header, e.ResponseTime)
 	age := CurrentAge(e.Header, e.RequestTime, e.ResponseTime, now)
-	reqCC := ParseCacheControl(r.Header)
 	cc := p.directives(e.Header)
-	if purge == NotPurged && age < life.Fresh && !cc.NoCache && !reqCC.NoCache && !(reqCC.MaxAge.Valid() && age > time.Duration(reqCC.MaxAge.Value)*time.Second) {
+	staleFor := age - life.Fresh
+	if purge == NotPurged && !cc.NoCache && clientAccepts(reqCC, age, life.Fresh) {
 		p.serveEntry(w, r, e, now, fmt.Sprintf("hit; ttl=%d", int((life.Fresh-age)/time.Second)))
 		return
 	}
-	staleFor := age - life.Fresh
 	mayServeStale := !cc.NoCache && !cc.MustRevalidate && !cc.ProxyRevalidate && !cc.SMaxAge.Present
+	if purge == NotPurged && mayServeStale && staleFor > 0 && !reqCC.NoCache && clientAcceptsStale(reqCC, staleFor) {
+		p.serveEntry(w, r, e, now, "hit; fwd=stale; detail=max-stale")
+		return
+	}
+	if reqCC.OnlyIfCached {
+		p.notCached(w)
+		return
+	}
 	if purge == SoftPurged || (mayServeStale && cc.StaleWhileRevalidate.Valid() && staleFor <= time.Duration(cc.StaleWhileRevalidate.Value)*time.Second) {
 		// Serve stale now, refresh in the background, detached from this
 		// client: its hanging up must not cancel the refresh.
@@ -110,6 +122,35 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.answerFetched(w, r, res, "fwd=stale")
+}
+
+// clientAccepts reports whether a stored response of the given age and
+// freshness lifetime is fresh enough for the request's directives: no
+// no-cache, within its max-age, and fresh for its min-fresh still (RFC
+// 9111 section 5.2.1).
+func clientAccepts(req Directives, age, fresh time.Duration) bool {
+	switch {
+	case age >= fresh, req.NoCache:
+		return false
+	case req.MaxAge.Present && (req.MaxAge.Invalid || age > time.Duration(req.MaxAge.Value)*time.Second):
+		return false
+	case req.MinFresh.Present && (req.MinFresh.Invalid || fresh-age < time.Duration(req.MinFresh.Value)*time.Second):
+		return false
+	}
+	return true
+}
+
+// clientAcceptsStale reports whether the request's max-stale accepts a
+// response stale by staleFor.
+func clientAcceptsStale(req Directives, staleFor time.Duration) bool {
+	return req.MaxStaleAny || req.MaxStale.Valid() && staleFor <= time.Duration(req.MaxStale.Value)*time.Second
+}
+
+// notCached answers a request with only-if-cached that the cache cannot
+// satisfy (RFC 9111 section 5.2.1.7).
+func (p *Proxy) notCached(w http.ResponseWriter) {
+	w.Header().Set("Cache-Status", "verge; fwd=miss; detail=only-if-cached")
+	http.Error(w, "not in the cache (only-if-cached)", http.StatusGatewayTimeout)
 }
 
 // directives are the ones that govern e at this cache.
@@ -210,10 +251,25 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry) *fetched {
 		res.status, res.header, res.body = stale.Status, h, stale.Body
 	}
 	if ok, _ := Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime); ok {
-		res.stored = p.store.Put(&Entry{Key: key, Status: res.status, Header: res.header, Body: res.body,
+		res.stored = p.store.Put(&Entry{Key: key, Status: res.status, Header: storedHeader(res.header), Body: res.body,
 			RequestTime: res.requestTime, ResponseTime: res.responseTime, Tags: tagsOf(res.header)}, r.Header)
 	}
 	return res
+}
+
+// storedHeader is what the cache keeps of a response's fields: not those
+// a qualified private or no-cache names (RFC 9111 sections 5.2.2.4 and
+// 5.2.2.7), which a shared cache must not store or reuse unvalidated.
+func storedHeader(h http.Header) http.Header {
+	cc := ParseCacheControl(h)
+	if len(cc.PrivateFields) == 0 && len(cc.NoCacheFields) == 0 {
+		return h
+	}
+	out := h.Clone()
+	for _, f := range append(cc.PrivateFields, cc.NoCacheFields...) {
+		out.Del(f)
+	}
+	return out
 }
 
 // answerFetched sends a fetch's result, or a clean 502/504 for a failure.
