@@ -31,13 +31,24 @@ type Proxy struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight
+	// pass remembers, for a short while, keys whose last answer may not
+	// be stored: their requests go to the origin each on its own instead
+	// of queueing behind one another (Varnish's hit-for-pass).
+	pass map[string]time.Time
 }
+
+// passFor is how long a key stays in Proxy.pass; passMax bounds how many
+// keys it holds.
+const (
+	passFor = 10 * time.Second
+	passMax = 10000
+)
 
 // NewProxy returns a proxy to origin keeping responses in store.
 func NewProxy(origin *url.URL, store *Store) *Proxy {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = 30 * time.Second
-	return &Proxy{origin: origin, transport: t, store: store, now: time.Now, flights: map[string]*flight{}}
+	return &Proxy{origin: origin, transport: t, store: store, now: time.Now, flights: map[string]*flight{}, pass: map[string]time.Time{}}
 }
 
 // fetched is an origin response, read whole.
@@ -51,8 +62,9 @@ type fetched struct {
 	// stream, for a body over maxBody, is the whole body (body holds its
 	// start) for the one request that fetched it; it is never shared or
 	// stored. Whoever gets it must close it.
-	stream io.ReadCloser
-	stored bool // the response went into the store
+	stream   io.ReadCloser
+	storable bool // the response may be stored, and so shared
+	stored   bool // the response went into the store
 }
 
 // release closes a streamed body nobody will read.
@@ -65,6 +77,7 @@ func (f *fetched) release() {
 // flight is one origin fetch that concurrent requests for a key share.
 type flight struct {
 	done chan struct{}
+	req  http.Header // the fields of the request that made the fetch
 	res  *fetched
 }
 
@@ -172,26 +185,59 @@ func (p *Proxy) key(r *http.Request) string {
 // when it may be.
 func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry) *fetched {
 	p.mu.Lock()
+	if until, ok := p.pass[key]; ok {
+		if p.now().Before(until) {
+			p.mu.Unlock()
+			return p.fetch(r, key, stale)
+		}
+		delete(p.pass, key)
+	}
 	if f := p.flights[key]; f != nil {
 		p.mu.Unlock()
 		<-f.done
-		if f.res.stream != nil {
-			// Too large to share: fetch it for this request alone.
+		if f.res.stream != nil || !f.res.shared() || !sameVary(varyValues(f.res.header, f.req), varyValues(f.res.header, r.Header)) {
+			// Too large to share, not to be shared (private, say), or
+			// another variant than this request asks for: fetch it for
+			// this request alone.
 			return p.fetch(r, key, stale)
 		}
 		return f.res
 	}
-	f := &flight{done: make(chan struct{})}
+	f := &flight{done: make(chan struct{}), req: r.Header}
 	p.flights[key] = f
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
 		delete(p.flights, key)
+		if !f.res.shared() {
+			p.rememberPass(key)
+		}
 		p.mu.Unlock()
 		close(f.done)
 	}()
 	f.res = p.fetch(r, key, stale)
 	return f.res
+}
+
+// shared reports whether requests that waited for this fetch may have
+// its answer: one the cache may store, or a failure, which they would
+// only repeat.
+func (f *fetched) shared() bool { return f.err != nil || f.storable }
+
+// rememberPass puts key in p.pass; p.mu is held.
+func (p *Proxy) rememberPass(key string) {
+	now := p.now()
+	if len(p.pass) >= passMax {
+		for k, until := range p.pass {
+			if !now.Before(until) {
+				delete(p.pass, k)
+			}
+		}
+		if len(p.pass) >= passMax {
+			clear(p.pass) // all recent: forgetting costs a queue, not correctness
+		}
+	}
+	p.pass[key] = now.Add(passFor)
 }
 
 // fetch asks the origin (conditionally, when it has a stale entry with
@@ -251,6 +297,7 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry) *fetched {
 		res.status, res.header, res.body = stale.Status, h, stale.Body
 	}
 	if ok, _ := Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime); ok {
+		res.storable = true
 		res.stored = p.store.Put(&Entry{Key: key, Status: res.status, Header: storedHeader(res.header), Body: res.body,
 			RequestTime: res.requestTime, ResponseTime: res.responseTime, Tags: tagsOf(res.header)}, r.Header)
 	}
