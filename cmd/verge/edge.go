@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -17,7 +18,7 @@ import (
 
 func newEdgeCmd() *cobra.Command {
 	var sf storeFlags
-	var listen, origin string
+	var listen, origin, tokenFile string
 	var quiet bool
 	var budget int64
 	cmd := &cobra.Command{
@@ -34,8 +35,9 @@ origin: every method and path is forwarded, and responses are cached as an
 RFC 9111 shared cache (CDN-Cache-Control, stale-while-revalidate,
 stale-if-error, request coalescing, Cache-Tag and Surrogate-Key, Cache-Status)
 within --cache-bytes of memory. POST /_verge/purge purges by tag, URL,
-prefix or everything, hard or soft, for requests bearing the token in
-VERGE_PURGE_TOKEN (unset: the purge API refuses everything).`,
+prefix or everything, hard or soft, for requests bearing the token read
+from --purge-token-file (a secret mounted as a file) or, without it, from
+VERGE_PURGE_TOKEN; with neither, the purge API refuses everything.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var h http.Handler
@@ -46,7 +48,11 @@ VERGE_PURGE_TOKEN (unset: the purge API refuses everything).`,
 					return fmt.Errorf("--origin %q is not an absolute URL such as http://127.0.0.1:8081", origin)
 				}
 				px := cache.NewProxy(u, cache.NewStore(budget))
-				px.SetPurgeToken(os.Getenv("VERGE_PURGE_TOKEN"))
+				token, err := purgeToken(tokenFile)
+				if err != nil {
+					return err
+				}
+				px.SetPurgeToken(token)
 				h, fast = px, px
 			} else {
 				s, err := sf.open(dirArg(args))
@@ -77,5 +83,23 @@ VERGE_PURGE_TOKEN (unset: the purge API refuses everything).`,
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no access log")
 	cmd.Flags().StringVar(&origin, "origin", "", "cache and forward to this origin instead of serving the store")
 	cmd.Flags().Int64Var(&budget, "cache-bytes", 256<<20, "memory for cached responses (with --origin)")
+	cmd.Flags().StringVar(&tokenFile, "purge-token-file", "", "file holding the purge API's bearer token (with --origin; default: $VERGE_PURGE_TOKEN)")
 	return cmd
+}
+
+// purgeToken reads the purge API's token from file, or from the
+// environment when file is "".
+func purgeToken(file string) (string, error) {
+	if file == "" {
+		return os.Getenv("VERGE_PURGE_TOKEN"), nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("--purge-token-file: %w", err)
+	}
+	token := strings.TrimSpace(string(data))
+	if token == "" {
+		return "", fmt.Errorf("--purge-token-file %s is empty: put the token in it", file)
+	}
+	return token, nil
 }

@@ -44,7 +44,7 @@ func (p *Proxy) servePurge(w http.ResponseWriter, r *http.Request) {
 	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if p.purgeToken == "" || !ok || subtle.ConstantTimeCompare([]byte(got), []byte(p.purgeToken)) != 1 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="verge purge"`)
-		http.Error(w, "a purge needs the bearer token (VERGE_PURGE_TOKEN)", http.StatusUnauthorized)
+		http.Error(w, "a purge needs the bearer token (verge edge --purge-token-file, or VERGE_PURGE_TOKEN)", http.StatusUnauthorized)
 		return
 	}
 	var req PurgeRequest
