@@ -30,7 +30,8 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, o ServeOptions)
 	var serve func() error
 	var shutdown func(context.Context) error
 	if o.Fast != nil {
-		fs := &front.Server{Responder: o.Fast, Fallback: srv, ReadHeaderTimeout: srv.ReadHeaderTimeout, IdleTimeout: srv.IdleTimeout}
+		fs := &front.Server{Responder: o.Fast, Fallback: srv, ReadHeaderTimeout: srv.ReadHeaderTimeout, IdleTimeout: srv.IdleTimeout,
+			WriteTimeout: time.Minute}
 		if o.Log != nil {
 			fs.Log = frontLog(o.Log)
 		}

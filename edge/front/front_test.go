@@ -283,3 +283,53 @@ func TestFrontShutdown(t *testing.T) {
 		t.Errorf("idle connection after shutdown: %v, want EOF", err)
 	}
 }
+
+// big answers /big with a large body.
+type big struct{ body []byte }
+
+func (b big) Respond(w *front.Writer, r *front.Request) bool {
+	if r.Path != "/big" {
+		return false
+	}
+	w.StatusLine(http.StatusOK)
+	w.ContentLength(len(b.body))
+	w.Body(b.body)
+	return true
+}
+
+// A client that stops reading loses its connection after WriteTimeout,
+// and does not hold up anyone else meanwhile.
+func TestFrontClientStopsReading(t *testing.T) {
+	s := &front.Server{Responder: big{make([]byte, 1<<20)}, Fallback: &http.Server{Handler: http.NotFoundHandler()},
+		WriteTimeout: 300 * time.Millisecond, IdleTimeout: time.Minute}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(ln)
+	defer s.Shutdown(context.Background())
+	addr := ln.Addr().String()
+	stuck := dial(t, addr)
+	// Many requests, nothing read: the server's writes fill the socket.
+	io.WriteString(stuck, strings.Repeat("GET /big HTTP/1.1\r\nHost: x\r\n\r\n", 64))
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	if resp := exchange(t, addr, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n", 1)[0]; resp.StatusCode != 200 {
+		t.Fatalf("another client: %d", resp.StatusCode)
+	}
+	if time.Since(start) > 250*time.Millisecond {
+		t.Errorf("another client waited %v", time.Since(start))
+	}
+	// Past the timeout the stuck connection is dropped: reading it now
+	// ends (EOF or reset) well before all 64 MB could have been sent.
+	time.Sleep(time.Second)
+	stuck.SetReadDeadline(time.Now().Add(5 * time.Second))
+	n, err := io.Copy(io.Discard, stuck)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("the stuck connection is still open after %d bytes", n)
+	}
+	if n >= 64<<20 {
+		t.Errorf("the stuck connection got all %d bytes", n)
+	}
+}

@@ -32,9 +32,12 @@ type Server struct {
 	Responder Responder
 	Fallback  *http.Server
 	// ReadHeaderTimeout bounds reading a request head; IdleTimeout the
-	// wait for the next request on a kept-alive connection.
-	ReadHeaderTimeout, IdleTimeout time.Duration
-	Log                            LogFunc // nil: none
+	// wait for the next request on a kept-alive connection; WriteTimeout
+	// how long a client may take to read what the front end sends it,
+	// after which the connection is dropped (a client that stops reading
+	// must not hold a goroutine and its buffers for ever).
+	ReadHeaderTimeout, IdleTimeout, WriteTimeout time.Duration
+	Log                                          LogFunc // nil: none
 
 	date     dateCache
 	ln       net.Listener
@@ -147,6 +150,19 @@ func (s *Server) serveConn(c net.Conn) {
 	req := &Request{RemoteAddr: c.RemoteAddr().String()}
 	w := &Writer{bw: bw, date: &s.date}
 	var idleSet time.Time // when the idle deadline was last set
+	var writeSet time.Time
+	armWrite := func() {
+		// Before anything is written (a large body goes out from within
+		// Respond); as with the idle deadline, moved at most once a second.
+		if now := time.Now(); s.WriteTimeout > 0 && now.Sub(writeSet) > time.Second {
+			_ = c.SetWriteDeadline(now.Add(s.WriteTimeout))
+			writeSet = now
+		}
+	}
+	flush := func() error {
+		armWrite()
+		return bw.Flush()
+	}
 	for {
 		if s.shutdown.Load() {
 			return
@@ -182,6 +198,7 @@ func (s *Server) serveConn(c net.Conn) {
 		*w = Writer{bw: bw, date: &s.date}
 		if plain && parseHead(head, req) {
 			w.close = req.close
+			armWrite()
 			if s.Responder.Respond(w, req) {
 				if !w.wrote {
 					panic("front: Respond returned true without writing a response")
@@ -193,12 +210,12 @@ func (s *Server) serveConn(c net.Conn) {
 					return
 				}
 				if req.close {
-					_ = bw.Flush()
+					_ = flush()
 					closeWrite(c)
 					return
 				}
-				if br.Buffered() == 0 { // no pipelined request waiting
-					if bw.Flush() != nil {
+				if br.Buffered() == 0 || bw.Buffered() > bw.Size()/2 { // nothing pipelined, or much to send
+					if flush() != nil {
 						return
 					}
 				}
@@ -209,10 +226,10 @@ func (s *Server) serveConn(c net.Conn) {
 			}
 		}
 		// net/http from here on, from this request's first byte.
-		if bw.Flush() != nil {
+		if flush() != nil {
 			return
 		}
-		_ = c.SetReadDeadline(time.Time{})
+		_ = c.SetDeadline(time.Time{})
 		if s.handoff.give(&handedConn{Conn: c, r: br}) {
 			handed = true
 		}
