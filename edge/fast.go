@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vergehq/verge/edge/cache"
 	"github.com/vergehq/verge/edge/front"
 )
 
@@ -27,15 +28,17 @@ func (sv *Server) Respond(w *front.Writer, r *front.Request) bool {
 	}
 	p := r.Path
 	f := sd.byRoute[p]
-	if f == nil {
-		if strings.HasSuffix(p, "/index.html") {
-			return false // maybe a page's second URL: ServeHTTP redirects
-		}
-		if f = sd.byPath[p]; f == nil {
-			return false
-		}
+	if f == nil && !strings.HasSuffix(p, "/index.html") { // else maybe a page's second URL: ServeHTTP redirects
+		f = sd.byPath[p]
 	}
-	if f.fast.function || !cleanForm(p) {
+	if (f == nil || f.fast.function) && sv.origin != nil && p != cache.PurgePath &&
+		len(sd.v.Manifest.Functions) > 0 && sd.matchesFunc(r.Method, p) {
+		// A function's answer, if the cache has it fresh, with the
+		// security fields ServeHTTP adds to everything.
+		w.Preset(securityFields)
+		return sv.origin.Respond(w, r)
+	}
+	if f == nil || f.fast.function || !cleanForm(p) {
 		return false
 	}
 	ae, _ := r.Header("Accept-Encoding")
@@ -235,6 +238,13 @@ func (c *compressor) memVariant(f *servedFile, accept string) (memBody, bool) {
 	}
 	return memBody{data: *data, etag: ff.etags[i], encoding: encodings[i].name, vary: ff.compressible}, true
 }
+
+// securityFields are securityHeaders as a head's lines.
+var securityFields = func() []byte {
+	h := http.Header{}
+	securityHeaders(h)
+	return formatFields(h)
+}()
 
 // formatFields formats h as a head's lines.
 func formatFields(h http.Header) []byte {

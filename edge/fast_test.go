@@ -2,15 +2,20 @@ package edge
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	stdmaps "maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vergehq/verge/edge/front"
+	"github.com/vergehq/verge/internal/manifest"
 )
 
 // counting counts the requests a Responder answers.
@@ -122,5 +127,60 @@ func TestServerSeesActivationWithoutCounter(t *testing.T) {
 			t.Fatalf("still %q after %v", body, time.Duration(statEvery)+2*time.Second)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A function's cached answer comes from the front end as ServeHTTP gives
+// it, security fields included; the purge API reaches the function cache.
+func TestServerFastFunctionHits(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := manifest.Function{Pattern: "GET /api/related/{slug}", Method: "GET", Path: "/api/related/{slug}"}
+	if _, err := s.Deploy(context.Background(), makeRichDist(t, siteFiles("v1"), fn), 0); err != nil {
+		t.Fatal(err)
+	}
+	var hits atomic.Int64
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Cache-Tag", "e:posts/a")
+		w.Header().Set("CDN-Cache-Control", "max-age=600")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"n":%d}`, hits.Load())
+	}))
+	defer origin.Close()
+	sv := NewServer(s)
+	u, _ := url.Parse(origin.URL)
+	sv.SetOrigin(u)
+	sv.SetPurgeToken("tok")
+	plain := httptest.NewServer(sv)
+	defer plain.Close()
+	fast := &counting{Responder: sv}
+	fronted := startEdge(t, sv, fast)
+
+	do(t, "GET", plain.URL+"/api/related/a") // stored
+	want, wantBody := do(t, "GET", plain.URL+"/api/related/a")
+	client.CloseIdleConnections()
+	got, gotBody := do(t, "GET", fronted.URL+"/api/related/a")
+	if fast.n.Load() != 1 || !bytes.Equal(gotBody, wantBody) || string(gotBody) != `{"n":1}` {
+		t.Fatalf("front end answered %d, body %q, want 1 and %q", fast.n.Load(), gotBody, wantBody)
+	}
+	for _, h := range []http.Header{got.Header, want.Header} {
+		for _, k := range []string{"Date", "Age", "Cache-Status"} {
+			h.Del(k)
+		}
+	}
+	if !stdmaps.EqualFunc(got.Header, want.Header, slices.Equal) {
+		t.Errorf("fields differ:\n got %v\nwant %v", got.Header, want.Header)
+	}
+
+	req, _ := http.NewRequest("POST", fronted.URL+"/_verge/purge", strings.NewReader(`{"tags":["e:posts/a"]}`))
+	req.Header.Set("Authorization", "Bearer tok")
+	if resp, err := client.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("purge: %v %v", resp, err)
+	}
+	if _, body := do(t, "GET", fronted.URL+"/api/related/a"); string(body) != `{"n":2}` {
+		t.Errorf("after the purge: %q, want a fresh answer", body)
 	}
 }

@@ -36,7 +36,7 @@ type Server struct {
 	store      *Store
 	activePath string // the store's active pointer
 	comp       *compressor
-	origin     http.Handler // forwards function requests; nil: none
+	origin     *cache.Proxy // forwards function requests; nil: none
 
 	mu     sync.Mutex // serialises loading a version
 	cur    atomic.Pointer[served]
@@ -109,6 +109,15 @@ const functionCache = 64 << 20
 // cached as their policies say. Without an origin such requests get a 502.
 func (sv *Server) SetOrigin(origin *url.URL) {
 	sv.origin = cache.NewProxy(origin, cache.NewStore(functionCache))
+}
+
+// SetPurgeToken opens the purge API of the function cache (see
+// cache.Proxy) at cache.PurgePath to requests bearing token. It needs an
+// origin (SetOrigin).
+func (sv *Server) SetPurgeToken(token string) {
+	if sv.origin != nil {
+		sv.origin.SetPurgeToken(token)
+	}
 }
 
 // current returns the version to answer a request with, loading it first
@@ -222,9 +231,13 @@ func (sv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), status)
 		return
 	}
+	if r.URL.Path == cache.PurgePath && sv.origin != nil {
+		sv.origin.ServeHTTP(w, r)
+		return
+	}
 	if _, pattern := sd.funcs.Handler(r); pattern != "" {
 		if sv.origin == nil {
-			http.Error(w, "no origin to run "+pattern+" (verge edge --origin URL)", http.StatusBadGateway)
+			http.Error(w, "no origin to run "+pattern+" (verge edge --functions URL)", http.StatusBadGateway)
 			return
 		}
 		sv.origin.ServeHTTP(w, r)

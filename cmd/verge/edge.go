@@ -18,7 +18,7 @@ import (
 
 func newEdgeCmd() *cobra.Command {
 	var sf storeFlags
-	var listen, origin, tokenFile string
+	var listen, origin, functions, tokenFile string
 	var quiet bool
 	var budget int64
 	cmd := &cobra.Command{
@@ -29,12 +29,14 @@ content types and cache headers from the manifest, ETags from content hashes,
 304s, ranges, br and gzip, canonical trailing-slash redirects, the site's
 404 page. A deploy or rollback switches every following request at once; the
 fingerprinted assets of the few versions before stay served for open tabs.
+With --functions URL, requests for the site's API functions go to where
+verge origin runs them, through a shared cache as their policies say.
 
 With --origin URL it is instead a caching reverse proxy in front of that
 origin: every method and path is forwarded, and responses are cached as an
 RFC 9111 shared cache (CDN-Cache-Control, stale-while-revalidate,
 stale-if-error, request coalescing, Cache-Tag and Surrogate-Key, Cache-Status)
-within --cache-bytes of memory. POST /_verge/purge purges by tag, URL,
+within --cache-bytes of memory. In either mode POST /_verge/purge purges by tag, URL,
 prefix or everything, hard or soft, for requests bearing the token read
 from --purge-token-file (a secret mounted as a file) or, without it, from
 VERGE_PURGE_TOKEN; with neither, the purge API refuses everything.`,
@@ -60,6 +62,18 @@ VERGE_PURGE_TOKEN; with neither, the purge API refuses everything.`,
 					return err
 				}
 				sv := edge.NewServer(s)
+				if functions != "" {
+					u, err := url.Parse(functions)
+					if err != nil || u.Scheme == "" || u.Host == "" {
+						return fmt.Errorf("--functions %q is not an absolute URL such as http://127.0.0.1:8081 (where verge origin runs)", functions)
+					}
+					sv.SetOrigin(u)
+					token, err := purgeToken(tokenFile)
+					if err != nil {
+						return err
+					}
+					sv.SetPurgeToken(token)
+				}
 				h, fast = sv, sv
 			}
 			ln, err := net.Listen("tcp", listen)
@@ -82,8 +96,9 @@ VERGE_PURGE_TOKEN; with neither, the purge API refuses everything.`,
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "no access log")
 	cmd.Flags().StringVar(&origin, "origin", "", "cache and forward to this origin instead of serving the store")
+	cmd.Flags().StringVar(&functions, "functions", "", "where the site's API functions run (verge origin); their answers are cached here")
 	cmd.Flags().Int64Var(&budget, "cache-bytes", 256<<20, "memory for cached responses (with --origin)")
-	cmd.Flags().StringVar(&tokenFile, "purge-token-file", "", "file holding the purge API's bearer token (with --origin; default: $VERGE_PURGE_TOKEN)")
+	cmd.Flags().StringVar(&tokenFile, "purge-token-file", "", "file holding the purge API's bearer token (with --origin or --functions; default: $VERGE_PURGE_TOKEN)")
 	return cmd
 }
 

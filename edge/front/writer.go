@@ -13,6 +13,7 @@ import (
 // Date, and Connection: close when the connection ends after it.
 type Writer struct {
 	bw     *bufio.Writer
+	preset []byte
 	date   *dateCache
 	noDate bool
 	close  bool
@@ -29,7 +30,13 @@ func (w *Writer) StatusLine(code int) {
 	w.bw.WriteByte(' ')
 	w.bw.WriteString(http.StatusText(code))
 	w.bw.WriteString("\r\n")
+	w.bw.Write(w.preset)
 }
+
+// Preset gives fields (lines ending in CRLF) that StatusLine writes
+// right after itself: a Responder that hands the request on to another
+// adds its own fields so. Nothing is written if the other declines.
+func (w *Writer) Preset(fields []byte) { w.preset = fields }
 
 // Header writes one field; name must be canonical and value valid.
 func (w *Writer) Header(name, value string) {
