@@ -38,9 +38,9 @@ func FreshnessLifetime(status int, h http.Header, responseTime time.Time) Lifeti
 	}
 	if exp := h.Values("Expires"); len(exp) > 0 {
 		l := Lifetime{Explicit: true, Source: "Expires"}
-		t, err := http.ParseTime(exp[0])
-		if err != nil {
-			return l // invalid, "0" included: already expired
+		t, ok := parseHTTPDate(exp[0])
+		if !ok || len(exp) > 1 {
+			return l // invalid ("0" included) or ambiguous: already expired
 		}
 		if d := t.Sub(dateOf(h, responseTime)); d > 0 {
 			l.Fresh = d
@@ -73,8 +73,8 @@ func heuristic(status int, h http.Header, responseTime time.Time) Lifetime {
 	if !heuristicStatus[status] {
 		return Lifetime{}
 	}
-	lm, err := http.ParseTime(h.Get("Last-Modified"))
-	if err != nil {
+	lm, ok := parseHTTPDate(h.Get("Last-Modified"))
+	if !ok {
 		return Lifetime{}
 	}
 	age := dateOf(h, responseTime).Sub(lm)
@@ -86,7 +86,7 @@ func heuristic(status int, h http.Header, responseTime time.Time) Lifetime {
 
 // dateOf is the response's Date, or responseTime when it has no valid one.
 func dateOf(h http.Header, responseTime time.Time) time.Time {
-	if t, err := http.ParseTime(h.Get("Date")); err == nil {
+	if t, ok := parseHTTPDate(h.Get("Date")); ok {
 		return t
 	}
 	return responseTime

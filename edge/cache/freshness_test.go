@@ -102,3 +102,36 @@ func TestCurrentAge(t *testing.T) {
 		}
 	}
 }
+
+// Only well-formed HTTP-dates are dates; Expires given twice is invalid.
+// Either way an invalid Expires means the response is already stale.
+func TestExpiresParsing(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	date := now.Format(http.TimeFormat)
+	for _, tc := range []struct {
+		expires []string
+		fresh   bool
+	}{
+		{[]string{"Thu, 18 Aug 2050 02:01:18 GMT"}, true},
+		{[]string{"Thursday, 18-Aug-50 02:01:18 GMT"}, true},
+		{[]string{"Thu Aug 18 02:01:18 2050"}, true},
+		{[]string{"Thu Aug  4 02:01:18 2050"}, true},
+		{[]string{"0"}, false},
+		{[]string{"Thu, 18 Aug 2050 02:01:18 UTC"}, false},
+		{[]string{"Thu, 18 Aug 2050 02:01:18 AEST"}, false},
+		{[]string{"Thu, 18 Aug 50 02:01:18 GMT"}, false},
+		{[]string{"Thu 18 Aug 2050 02:01:18 GMT"}, false},
+		{[]string{"Thu, 18  Aug  2050 02:01:18 GMT"}, false},
+		{[]string{"Thu, 18-Aug-2050 02:01:18 GMT"}, false},
+		{[]string{"Thu, 18 Aug 2050 02.01.18 GMT"}, false},
+		{[]string{"Thu, 18 Aug 2050 2:01:18 GMT"}, false},
+		{[]string{"thu, 18 aug 2050 02:01:18 gmt"}, false},
+		{[]string{"Thu, 18 Aug 2050 02:01:18 GMT", "Thu, 18 Aug 2050 02:01:19 GMT"}, false},
+	} {
+		h := http.Header{"Date": {date}, "Expires": tc.expires}
+		l := FreshnessLifetime(200, h, now)
+		if fresh := l.Fresh > 0; fresh != tc.fresh || !l.Explicit {
+			t.Errorf("Expires %q: fresh %v (explicit %v), want %v", tc.expires, fresh, l.Explicit, tc.fresh)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -100,7 +102,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.notCached(w)
 			return
 		}
-		res := p.coalesced(r, key, nil)
+		res := p.coalesced(r, key, nil, w)
 		p.answerFetched(w, r, res, "fwd=uri-miss")
 		return
 	}
@@ -124,11 +126,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if purge == SoftPurged || (mayServeStale && cc.StaleWhileRevalidate.Valid() && staleFor <= time.Duration(cc.StaleWhileRevalidate.Value)*time.Second) {
 		// Serve stale now, refresh in the background, detached from this
 		// client: its hanging up must not cancel the refresh.
-		go func() { p.coalesced(r.Clone(context.WithoutCancel(r.Context())), key, e).release() }()
+		go func() { p.coalesced(r.Clone(context.WithoutCancel(r.Context())), key, e, nil).release() }()
 		p.serveEntry(w, r, e, now, "hit; fwd=stale")
 		return
 	}
-	res := p.coalesced(r, key, e)
+	res := p.coalesced(r, key, e, w)
 	if failed(res) && mayServeStale && cc.StaleIfError.Valid() && staleFor <= time.Duration(cc.StaleIfError.Value)*time.Second {
 		res.release()
 		p.serveEntry(w, r, e, now, "hit; fwd=stale; detail=origin-error")
@@ -183,12 +185,12 @@ func (p *Proxy) key(r *http.Request) string {
 // coalesced fetches key from the origin once for every concurrent caller;
 // with stale, the fetch is a revalidation of it. The result is stored
 // when it may be.
-func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry) *fetched {
+func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry, hints http.ResponseWriter) *fetched {
 	p.mu.Lock()
 	if until, ok := p.pass[key]; ok {
 		if p.now().Before(until) {
 			p.mu.Unlock()
-			return p.fetch(r, key, stale)
+			return p.fetch(r, key, stale, hints)
 		}
 		delete(p.pass, key)
 	}
@@ -199,7 +201,7 @@ func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry) *fetched {
 			// Too large to share, not to be shared (private, say), or
 			// another variant than this request asks for: fetch it for
 			// this request alone.
-			return p.fetch(r, key, stale)
+			return p.fetch(r, key, stale, hints)
 		}
 		return f.res
 	}
@@ -215,8 +217,28 @@ func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry) *fetched {
 		p.mu.Unlock()
 		close(f.done)
 	}()
-	f.res = p.fetch(r, key, stale)
+	f.res = p.fetch(r, key, stale, hints)
 	return f.res
+}
+
+// forwardInterim passes the origin's informational responses (103 Early
+// Hints, 102) on to the client at w as they come; the final response is
+// what the cache stores.
+func forwardInterim(w http.ResponseWriter) *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{Got1xxResponse: func(code int, header textproto.MIMEHeader) error {
+		if code == http.StatusContinue || code == http.StatusSwitchingProtocols {
+			return nil
+		}
+		h := w.Header()
+		for k, v := range header {
+			h[k] = v
+		}
+		w.WriteHeader(code)
+		for k := range header {
+			delete(h, k) // not the final response's
+		}
+		return nil
+	}}
 }
 
 // shared reports whether requests that waited for this fetch may have
@@ -242,7 +264,7 @@ func (p *Proxy) rememberPass(key string) {
 
 // fetch asks the origin (conditionally, when it has a stale entry with
 // validators) and stores what it may.
-func (p *Proxy) fetch(r *http.Request, key string, stale *Entry) *fetched {
+func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.ResponseWriter) *fetched {
 	res := &fetched{requestTime: p.now()}
 	out, err := http.NewRequestWithContext(r.Context(), http.MethodGet, p.origin.ResolveReference(&url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}).String(), nil)
 	if err != nil {
@@ -262,6 +284,9 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry) *fetched {
 		}
 	}
 	out.Host = r.Host
+	if hints != nil {
+		out = out.WithContext(httptrace.WithClientTrace(out.Context(), forwardInterim(hints)))
+	}
 	resp, err := p.transport.RoundTrip(out)
 	if err != nil {
 		res.err = err
@@ -341,13 +366,27 @@ func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, res *fetch
 	copyHeaders(h, res.header)
 	stripTags(h)
 	h.Set("Cache-Status", "verge; "+status)
-	w.WriteHeader(res.status)
-	switch {
-	case r.Method == http.MethodHead:
-	case res.stream != nil:
-		_, _ = io.Copy(w, res.stream)
-	default:
-		_, _ = w.Write(res.body)
+	if res.stream != nil {
+		w.WriteHeader(res.status)
+		if r.Method != http.MethodHead {
+			_, _ = io.Copy(w, res.stream)
+		}
+		return
+	}
+	writeBody(w, r, res.status, res.body)
+}
+
+// writeBody sends status and body, or for a Range request on a 200, the
+// ranges asked for (206, or 416): the cache holds the whole
+// representation, so it answers ranges itself (RFC 9111 section 3.3).
+func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+	if status == http.StatusOK && r.Header.Get("Range") != "" {
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+		return
+	}
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
 	}
 }
 
@@ -370,10 +409,7 @@ func (p *Proxy) serveEntry(w http.ResponseWriter, r *http.Request, e *Entry, now
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	w.WriteHeader(e.Status)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(e.Body)
-	}
+	writeBody(w, r, e.Status, e.Body)
 }
 
 // forwardUnsafe passes a request of another method through, and on a

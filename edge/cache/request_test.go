@@ -1,6 +1,11 @@
 package cache
 
 import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
 	"testing"
 	"time"
 )
@@ -76,5 +81,62 @@ func TestProxyQualifiedPrivateAndNoCache(t *testing.T) {
 				t.Errorf("hit: Set-Cookie %q, X-Kept %q", got, hit.Header.Get("X-Kept"))
 			}
 		})
+	}
+}
+
+// A Range request is answered from the whole stored response: 206 with
+// the bytes asked for and the stored fields, without the origin; on a
+// miss, from the whole response fetched.
+func TestProxyRanges(t *testing.T) {
+	o, _, _, base := setup(t)
+	o.set(respond(200, "01234567890", "Cache-Control", "max-age=3600", "A", "1"))
+	resp, body := get(t, base+"/range", "Range", "bytes=0-1")
+	if resp.StatusCode != 206 || body != "01" {
+		t.Errorf("miss: %d %q, want 206 \"01\"", resp.StatusCode, body)
+	}
+	o.set(respond(200, "changed", "Cache-Control", "max-age=3600", "A", "2"))
+	resp, body = get(t, base+"/range", "Range", "bytes=2-4")
+	if resp.StatusCode != 206 || body != "234" || resp.Header.Get("A") != "1" || resp.Header.Get("Content-Range") != "bytes 2-4/11" {
+		t.Errorf("hit: %d %q A=%q Content-Range %q", resp.StatusCode, body, resp.Header.Get("A"), resp.Header.Get("Content-Range"))
+	}
+	if resp, _ := get(t, base+"/range", "Range", "bytes=50-60"); resp.StatusCode != 416 {
+		t.Errorf("unsatisfiable: %d, want 416", resp.StatusCode)
+	}
+	if o.hits.Load() != 1 {
+		t.Errorf("%d origin hits, want 1", o.hits.Load())
+	}
+}
+
+// The origin's 103 Early Hints reach the client on a miss; the hit later
+// is a plain 200.
+func TestProxyForwardsEarlyHints(t *testing.T) {
+	o, _, _, base := setup(t)
+	o.set(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "</styles.css>; rel=preload; as=style")
+		w.WriteHeader(http.StatusEarlyHints)
+		w.Header().Del("Link")
+		respond(200, "page", "Cache-Control", "max-age=600")(w, r)
+	})
+	fetch := func() (hints []string, status int) {
+		trace := &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+			hints = append(hints, fmt.Sprintf("%d %s", code, h.Get("Link")))
+			return nil
+		}}
+		req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", base+"/hinted", nil)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.Header.Get("Link") != "" {
+			t.Errorf("the final response has the hint's Link: %q", resp.Header.Get("Link"))
+		}
+		return hints, resp.StatusCode
+	}
+	if hints, status := fetch(); len(hints) != 1 || hints[0] != "103 </styles.css>; rel=preload; as=style" || status != 200 {
+		t.Errorf("miss: hints %q, status %d", hints, status)
+	}
+	if hints, status := fetch(); len(hints) != 0 || status != 200 || o.hits.Load() != 1 {
+		t.Errorf("hit: hints %q, status %d, %d origin hits", hints, status, o.hits.Load())
 	}
 }

@@ -58,7 +58,7 @@ func Storable(method string, req http.Header, status int, resp http.Header, resp
 func isHopByHop(name string, connection []string) bool {
 	switch http.CanonicalHeaderKey(name) {
 	case "Connection", "Keep-Alive", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
-		"Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization":
+		"Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization", "Proxy-Authentication-Info":
 		return true
 	}
 	for _, c := range connection {
