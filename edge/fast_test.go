@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	stdmaps "maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -182,5 +185,48 @@ func TestServerFastFunctionHits(t *testing.T) {
 	}
 	if _, body := do(t, "GET", fronted.URL+"/api/related/a"); string(body) != `{"n":2}` {
 		t.Errorf("after the purge: %q, want a fresh answer", body)
+	}
+}
+
+// Clients that hang up part way through large responses, small and
+// served by the front end or large and served from disk, leave nothing
+// behind: no goroutine, no stalled request for anyone else.
+func TestServerClientsHangingUp(t *testing.T) {
+	files := append(siteFiles("v1"),
+		distFile{"/big.bin", "", "static", strings.Repeat("x", 4<<20), "application/octet-stream"},
+		distFile{"/mid.bin", "", "static", strings.Repeat("y", 200<<10), "application/octet-stream"})
+	_, ts := serveStore(t, files)
+	for _, p := range []string{"/big.bin", "/mid.bin", "/mid.bin"} { // the last two: from memory
+		if resp, _ := do(t, "GET", ts.URL+p); resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", p, resp.StatusCode)
+		}
+	}
+	client.CloseIdleConnections()
+	time.Sleep(100 * time.Millisecond)
+	before := runtime.NumGoroutine()
+	addr := strings.TrimPrefix(ts.URL, "http://")
+	for i := range 40 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := []string{"/big.bin", "/mid.bin"}[i%2]
+		fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", p)
+		buf := make([]byte, 1024)
+		if _, err := io.ReadFull(c, buf); err != nil {
+			t.Fatal(err)
+		}
+		c.Close() // mid-body
+	}
+	if resp, body := do(t, "GET", ts.URL+"/"); resp.StatusCode != 200 || !bytes.Contains(body, []byte("home v1")) {
+		t.Errorf("another client meanwhile: %d", resp.StatusCode)
+	}
+	client.CloseIdleConnections()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Errorf("%d goroutines left, %d before the hang-ups", n, before)
 	}
 }
