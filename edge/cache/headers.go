@@ -1,0 +1,68 @@
+package cache
+
+// This file holds header-field helpers: copying without hop-by-hop
+// fields, cache tags, ETag comparison.
+
+import (
+	"net/http"
+	"strings"
+)
+
+// copyHeaders adds src's fields to dst, hop-by-hop ones left out.
+func copyHeaders(dst, src http.Header) {
+	conn := splitList(strings.Join(src.Values("Connection"), ","))
+	for k, vs := range src {
+		if isHopByHop(k, conn) {
+			continue
+		}
+		dst[k] = append(dst[k], vs...)
+	}
+}
+
+func removeHopByHop(h http.Header) {
+	conn := splitList(strings.Join(h.Values("Connection"), ","))
+	for k := range h {
+		if isHopByHop(k, conn) {
+			h.Del(k)
+		}
+	}
+}
+
+// tagsOf reads a response's tags: Cache-Tag (comma-separated) and
+// Surrogate-Key (space-separated), lower-cased.
+func tagsOf(h http.Header) []string {
+	var tags []string
+	for _, v := range h.Values("Cache-Tag") {
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+				tags = append(tags, t)
+			}
+		}
+	}
+	for _, v := range h.Values("Surrogate-Key") {
+		for _, t := range strings.Fields(v) {
+			tags = append(tags, strings.ToLower(t))
+		}
+	}
+	return tags
+}
+
+// stripTags removes the tag fields, which are for this cache only.
+func stripTags(h http.Header) {
+	h.Del("Cache-Tag")
+	h.Del("Surrogate-Key")
+}
+
+// etagMatch is If-None-Match's weak comparison (RFC 9110 13.1.2).
+func etagMatch(header, etag string) bool {
+	if etag == "" {
+		return false
+	}
+	weak := func(s string) string { return strings.TrimPrefix(strings.TrimSpace(s), "W/") }
+	for _, c := range splitList(header) {
+		if c == "*" || weak(c) == weak(etag) {
+			return true
+		}
+	}
+	return false
+}
