@@ -77,14 +77,13 @@ type fastEntry struct {
 }
 
 // fast returns e's fastEntry, or nil when Respond should leave e to
-// ServeHTTP: a status without a body, or no Content-Type (net/http would
-// sniff one).
+// ServeHTTP: a status without a body.
 func (e *Entry) fast() *fastEntry {
 	if fe := e.fastCache.Load(); fe != nil {
 		return fe.entry
 	}
 	var fe *fastEntry
-	if e.Status >= 200 && e.Status != http.StatusNoContent && e.Status != http.StatusNotModified && e.Header.Get("Content-Type") != "" {
+	if e.Status >= 200 && e.Status != http.StatusNoContent && e.Status != http.StatusNotModified {
 		fe = e.makeFast()
 	}
 	e.fastCache.Store(&fastResult{fe})

@@ -70,10 +70,10 @@ func TestProxyFastPathSameAnswers(t *testing.T) {
 		{"credentials", respond(200, "c", "Cache-Control", "public, max-age=60", "Content-Type", "text/plain"), "GET", []string{"Authorization", "Bearer x"}, false},
 		{"response no-cache", respond(200, "r", "Cache-Control", "no-cache", "ETag", `"r"`, "Content-Type", "text/plain"), "GET", nil, false},
 		{"no Content-Type", func(w http.ResponseWriter, r *http.Request) {
-			w.Header()["Content-Type"] = nil // net/http would sniff one in
+			w.Header()["Content-Type"] = nil // none, and none added
 			w.Header().Set("Cache-Control", "max-age=60")
 			io.WriteString(w, "<p>sniffed</p>")
-		}, "GET", nil, false},
+		}, "GET", nil, true},
 		{"range", respond(200, "hello", "Cache-Control", "max-age=60", "Content-Type", "text/plain"), "GET", []string{"Range", "bytes=0-1"}, false},
 	}
 	for i, tc := range tests {

@@ -45,13 +45,14 @@ type flight struct {
 
 // coalesced fetches key from the origin once for every concurrent caller;
 // with stale, the fetch is a revalidation of it. The result is stored
-// when it may be.
-func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry, hints http.ResponseWriter) *fetched {
+// when it may be. collapsed reports that the answer is another request's
+// fetch (RFC 9211's collapsed).
+func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry, hints http.ResponseWriter) (res *fetched, collapsed bool) {
 	p.mu.Lock()
 	if until, ok := p.pass[key]; ok {
 		if p.now().Before(until) {
 			p.mu.Unlock()
-			return p.fetch(r, key, stale, hints)
+			return p.fetch(r, key, stale, hints), false
 		}
 		delete(p.pass, key)
 	}
@@ -62,9 +63,9 @@ func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry, hints http.
 			// Too large to share, not to be shared (private, say), or
 			// another variant than this request asks for: fetch it for
 			// this request alone.
-			return p.fetch(r, key, stale, hints)
+			return p.fetch(r, key, stale, hints), false
 		}
-		return f.res
+		return f.res, true
 	}
 	f := &flight{done: make(chan struct{}), req: r.Header}
 	p.flights[key] = f
@@ -79,7 +80,7 @@ func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry, hints http.
 		close(f.done)
 	}()
 	f.res = p.fetch(r, key, stale, hints)
-	return f.res
+	return f.res, false
 }
 
 // forwardInterim passes the origin's informational responses (103 Early

@@ -70,8 +70,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.notCached(w)
 			return
 		}
-		res := p.coalesced(r, key, nil, w)
-		p.answerFetched(w, r, res, "fwd=uri-miss")
+		res, collapsed := p.coalesced(r, key, nil, w)
+		p.answerFetched(w, r, res, withCollapsed("fwd=uri-miss", collapsed))
 		return
 	}
 	life := FreshnessLifetime(e.Status, e.Header, e.ResponseTime)
@@ -94,17 +94,37 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if purge == SoftPurged || (mayServeStale && cc.StaleWhileRevalidate.Valid() && staleFor <= time.Duration(cc.StaleWhileRevalidate.Value)*time.Second) {
 		// Serve stale now, refresh in the background, detached from this
 		// client: its hanging up must not cancel the refresh.
-		go func() { p.coalesced(r.Clone(context.WithoutCancel(r.Context())), key, e, nil).release() }()
+		go func() {
+			res, _ := p.coalesced(r.Clone(context.WithoutCancel(r.Context())), key, e, nil)
+			res.release()
+		}()
 		p.serveEntry(w, r, e, now, "hit; fwd=stale")
 		return
 	}
-	res := p.coalesced(r, key, e, w)
+	res, collapsed := p.coalesced(r, key, e, w)
 	if failed(res) && mayServeStale && cc.StaleIfError.Valid() && staleFor <= time.Duration(cc.StaleIfError.Value)*time.Second {
 		res.release()
 		p.serveEntry(w, r, e, now, "hit; fwd=stale; detail=origin-error")
 		return
 	}
-	p.answerFetched(w, r, res, "fwd=stale")
+	p.answerFetched(w, r, res, withCollapsed("fwd=stale", collapsed))
+}
+
+// noSniff keeps net/http from adding a Content-Type the origin did not
+// send: stored fields are served as received.
+func noSniff(h http.Header) {
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = nil
+	}
+}
+
+// withCollapsed adds RFC 9211's collapsed to a Cache-Status when the
+// answer came from another request's fetch.
+func withCollapsed(status string, collapsed bool) string {
+	if collapsed {
+		return status + "; collapsed"
+	}
+	return status
 }
 
 // clientAccepts reports whether a stored response of the given age and
@@ -139,8 +159,14 @@ func (p *Proxy) notCached(w http.ResponseWriter) {
 // directives are the ones that govern e at this cache.
 func (p *Proxy) directives(h http.Header) Directives { return directivesOf(h) }
 
+// failed reports an answer stale-if-error stands in for: none at all, or
+// 500, 502, 503 or 504 (RFC 5861 section 4).
 func failed(res *fetched) bool {
-	return res.err != nil || res.status >= 500 && res.status <= 504
+	switch res.status {
+	case 500, 502, 503, 504:
+		return true
+	}
+	return res.err != nil
 }
 
 // key is the cache key: the method GET (HEAD is served from GET) and the
@@ -170,6 +196,7 @@ func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, res *fetch
 	}
 	h := w.Header()
 	copyHeaders(h, res.header)
+	noSniff(h)
 	stripTags(h)
 	h.Set("Cache-Status", "verge; "+status)
 	if res.stream != nil {
@@ -201,6 +228,7 @@ func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) 
 func (p *Proxy) serveEntry(w http.ResponseWriter, r *http.Request, e *Entry, now time.Time, status string) {
 	h := w.Header()
 	copyHeaders(h, e.Header)
+	noSniff(h)
 	stripTags(h)
 	h.Set("Age", strconv.Itoa(int(CurrentAge(e.Header, e.RequestTime, e.ResponseTime, now)/time.Second)))
 	h.Set("Cache-Status", "verge; "+status)

@@ -28,7 +28,7 @@ func Storable(method string, req http.Header, status int, resp http.Header, resp
 		return false, "targeted no-store or private"
 	case !hasTargeted && cc.NoStore:
 		return false, "no-store"
-	case cc.Private:
+	case !hasTargeted && cc.Private:
 		return false, "private"
 	}
 	for _, v := range resp.Values("Vary") {

@@ -1,0 +1,599 @@
+package cache
+
+// Rules for targeted fields, the stale extensions and what a CDN edge
+// adds: tags, purges, coalescing, Cache-Status (see rules_test.go).
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The first valid, non-empty targeted field governs the edge, and
+// Cache-Control and Expires are then ignored; an unparseable one is as
+// if absent. max-age, must-revalidate, no-store, no-cache, private,
+// s-maxage, stale-while-revalidate and stale-if-error are honoured in it.
+func TestRuleTargetedFields(t *testing.T) {
+	swr := respond(200, "v2", "Cache-Control", "max-age=60")
+	down := respond(503, "down")
+	tests := []struct {
+		name     string
+		kv       []string
+		after    time.Duration
+		next     http.HandlerFunc // the origin's second answer; default v2
+		wantHits int64
+		wantBody string
+		gap      string
+	}{
+		{"max-age over Cache-Control no-store", []string{"CDN-Cache-Control", "max-age=60", "Cache-Control", "no-store"}, 10 * time.Second, nil, 1, "v1", ""},
+		{"max-age over a longer Cache-Control", []string{"CDN-Cache-Control", "max-age=5", "Cache-Control", "max-age=600"}, 10 * time.Second, nil, 2, "v2", ""},
+		{"max-age over Expires 0", []string{"CDN-Cache-Control", "max-age=60", "Expires", "0"}, 10 * time.Second, nil, 1, "v1", ""},
+		{"Expires ignored", []string{"CDN-Cache-Control", "max-age=5", "Expires", "EXPIRES+1h"}, 10 * time.Second, nil, 2, "v2", ""},
+		{"Cache-Control no-cache ignored", []string{"CDN-Cache-Control", "max-age=60", "Cache-Control", "no-cache", "ETag", `"e"`}, 10 * time.Second, nil, 1, "v1", ""},
+		{"Cache-Control must-revalidate ignored", []string{"CDN-Cache-Control", "max-age=1, stale-if-error=60", "Cache-Control", "max-age=1, must-revalidate"}, 10 * time.Second, down, 2, "v1", ""},
+		{"Cache-Control private ignored", []string{"CDN-Cache-Control", "max-age=60", "Cache-Control", "private"}, 10 * time.Second, nil, 1, "v1", ""},
+		{"Verge-CDN-Cache-Control first", []string{"Verge-CDN-Cache-Control", "max-age=5", "CDN-Cache-Control", "max-age=600"}, 10 * time.Second, nil, 2, "v2", ""},
+		{"invalid Verge field, CDN field next", []string{"Verge-CDN-Cache-Control", "max-age=5, Bad", "CDN-Cache-Control", "max-age=600", "Cache-Control", "max-age=1"}, 10 * time.Second, nil, 1, "v1", ""},
+		{"empty Verge field, CDN field next", []string{"Verge-CDN-Cache-Control", "", "CDN-Cache-Control", "max-age=600", "Cache-Control", "max-age=1"}, 10 * time.Second, nil, 1, "v1", ""},
+		{"unparseable: Cache-Control", []string{"CDN-Cache-Control", "max-age=600, Private", "Cache-Control", "max-age=5"}, 10 * time.Second, nil, 2, "v2", ""},
+		{"unparseable no-store: Cache-Control", []string{"CDN-Cache-Control", "no-store, max-age=(", "Cache-Control", "max-age=60"}, 10 * time.Second, nil, 1, "v1", ""},
+		{"no-store", []string{"CDN-Cache-Control", "max-age=600, no-store", "Cache-Control", "max-age=600"}, 0, nil, 2, "v2", ""},
+		{"private", []string{"CDN-Cache-Control", "private, max-age=600", "Cache-Control", "public, max-age=600"}, 0, nil, 2, "v2", ""},
+		{"no-cache", []string{"CDN-Cache-Control", "no-cache, max-age=600", "Cache-Control", "max-age=600", "ETag", `"e"`}, 0, nil, 2, "v2", ""},
+		{"must-revalidate", []string{"CDN-Cache-Control", "max-age=1, stale-if-error=60, must-revalidate", "Cache-Control", "max-age=600"}, 10 * time.Second, down, 2, "down", ""},
+		{"s-maxage", []string{"CDN-Cache-Control", "s-maxage=60, max-age=1", "Cache-Control", "max-age=1"}, 10 * time.Second, nil, 1, "v1", ""},
+		{"s-maxage forbids stale", []string{"CDN-Cache-Control", "s-maxage=1, stale-if-error=60"}, 10 * time.Second, down, 2, "down", ""},
+		{"stale-while-revalidate", []string{"CDN-Cache-Control", "max-age=1, stale-while-revalidate=60", "Cache-Control", "no-store"}, 10 * time.Second, swr, 0, "v1", ""},
+		{"stale-if-error", []string{"CDN-Cache-Control", "max-age=1, stale-if-error=60", "Cache-Control", "max-age=1"}, 10 * time.Second, down, 2, "v1", ""},
+		{"stale-if-error not in Cache-Control", []string{"CDN-Cache-Control", "max-age=1", "Cache-Control", "max-age=1, stale-if-error=60"}, 10 * time.Second, down, 2, "down", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.gap != "" {
+				knownGap(t, tc.gap)
+			}
+			o, c, _, base := setup(t)
+			kv := slices.Clone(tc.kv)
+			for i := range kv {
+				if kv[i] == "EXPIRES+1h" {
+					kv[i] = httpDate(c.Now().Add(time.Hour))
+				}
+			}
+			o.set(respond(200, "v1", append(kv, "Content-Type", "text/plain")...))
+			fget(t, base+"/t")
+			c.Add(tc.after)
+			next := tc.next
+			if next == nil {
+				next = respond(200, "v2", "Content-Type", "text/plain")
+			}
+			o.set(next)
+			resp, body := fget(t, base+"/t")
+			if body != tc.wantBody || (tc.wantHits > 0 && o.hits.Load() != tc.wantHits) {
+				t.Errorf("%q with %d origin hits (Cache-Status %q), want %q with %d", body, o.hits.Load(), resp.Header.Get("Cache-Status"), tc.wantBody, tc.wantHits)
+			}
+		})
+	}
+}
+
+// --- Stale (RFC 5861) ---
+
+// stale-while-revalidate serves stale within its window while one
+// background revalidation runs, which the client hanging up does not
+// cancel; past the window, the client waits for the origin.
+func TestRuleStaleWhileRevalidate(t *testing.T) {
+	t.Run("within the window", func(t *testing.T) {
+		o, c, _, base := setup(t)
+		o.set(respond(200, "v1", "Cache-Control", "max-age=1, stale-while-revalidate=60", "Content-Type", "text/plain"))
+		fget(t, base+"/swr")
+		c.Add(10 * time.Second)
+		release := make(chan struct{})
+		var canceled atomic.Bool
+		o.set(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-release:
+				respond(200, "v2", "Cache-Control", "max-age=60", "Content-Type", "text/plain")(w, r)
+			case <-r.Context().Done():
+				canceled.Store(true)
+			}
+		})
+		defer func() {
+			select {
+			case <-release:
+			default:
+				close(release)
+			}
+		}()
+		// Each stale request is answered at once (its handler returns, so
+		// its context ends), while the one refresh waits at the origin.
+		for i := range 5 {
+			resp, body := fget(t, base+"/swr")
+			if body != "v1" || !strings.Contains(resp.Header.Get("Cache-Status"), "fwd=stale") {
+				t.Fatalf("request %d: %q %q, want stale v1", i, body, resp.Header.Get("Cache-Status"))
+			}
+		}
+		waitFor(t, "the background revalidation", func() bool { return o.hits.Load() >= 2 })
+		time.Sleep(20 * time.Millisecond) // time for a cancellation to reach the origin, were there one
+		close(release)
+		// only-if-cached looks without starting another fetch.
+		waitFor(t, "the refreshed entry", func() bool {
+			resp, body := fget(t, base+"/swr", "Cache-Control", "only-if-cached")
+			return resp.StatusCode == 200 && body == "v2"
+		})
+		if canceled.Load() {
+			t.Error("the background revalidation was canceled with the client's request")
+		}
+		if o.hits.Load() != 2 {
+			t.Errorf("%d origin hits, want 2: one revalidation for five stale requests", o.hits.Load())
+		}
+	})
+	t.Run("past the window", func(t *testing.T) {
+		o, c, _, base := setup(t)
+		o.set(respond(200, "v1", "Cache-Control", "max-age=1, stale-while-revalidate=5", "Content-Type", "text/plain"))
+		fget(t, base+"/swr")
+		c.Add(10 * time.Second)
+		o.set(respond(200, "v2", "Cache-Control", "max-age=60", "Content-Type", "text/plain"))
+		if resp, body := fget(t, base+"/swr"); body != "v2" || strings.Contains(resp.Header.Get("Cache-Status"), "hit") || o.hits.Load() != 2 {
+			t.Errorf("%q %q, want v2 from the origin", body, resp.Header.Get("Cache-Status"))
+		}
+	})
+}
+
+// stale-if-error serves stale on a 500, 502, 503 or 504 or when the
+// origin cannot be reached, within its window; not on other statuses.
+func TestRuleStaleIfError(t *testing.T) {
+	tests := []struct {
+		name       string
+		next       http.HandlerFunc
+		stale      time.Duration
+		wantStatus int
+		wantBody   string
+		gap        string
+	}{
+		{"500", respond(500, "e"), 10 * time.Second, 200, "v1", ""},
+		{"502", respond(502, "e"), 10 * time.Second, 200, "v1", ""},
+		{"503", respond(503, "e"), 10 * time.Second, 200, "v1", ""},
+		{"504", respond(504, "e"), 10 * time.Second, 200, "v1", ""},
+		{"connection failure", hangUp, 10 * time.Second, 200, "v1", ""},
+		{"501", respond(501, "e"), 10 * time.Second, 501, "e", ""},
+		{"404", respond(404, "e"), 10 * time.Second, 404, "e", ""},
+		{"505", respond(505, "e"), 10 * time.Second, 505, "e", ""},
+		{"500 past the window", respond(500, "e"), 70 * time.Second, 500, "e", ""},
+		{"connection failure past the window", hangUp, 70 * time.Second, 502, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.gap != "" {
+				knownGap(t, tc.gap)
+			}
+			o, c, _, base := setup(t)
+			o.set(respond(200, "v1", "Cache-Control", "max-age=1, stale-if-error=60", "Content-Type", "text/plain"))
+			fget(t, base+"/sie")
+			c.Add(tc.stale)
+			o.set(tc.next)
+			resp, body := fget(t, base+"/sie")
+			if resp.StatusCode != tc.wantStatus || (tc.wantBody != "" && body != tc.wantBody) || o.hits.Load() < 2 {
+				t.Errorf("%d %q (Cache-Status %q), want %d %q", resp.StatusCode, body, resp.Header.Get("Cache-Status"), tc.wantStatus, tc.wantBody)
+			}
+			if tc.wantStatus == 200 && !strings.Contains(resp.Header.Get("Cache-Status"), "origin-error") {
+				t.Errorf("Cache-Status %q, want detail=origin-error", resp.Header.Get("Cache-Status"))
+			}
+		})
+	}
+}
+
+// --- Beyond the RFCs ---
+
+// Tags come from Cache-Tag (commas) and Surrogate-Key (spaces), are
+// purged by name in any case, and never reach a client. A purge covers
+// what was fetched before it, not what is fetched after.
+func TestRuleTags(t *testing.T) {
+	tests := []struct {
+		name   string
+		fields []string
+		purged []string // purging any one of these refetches
+	}{
+		{"Cache-Tag", []string{"Cache-Tag", "alpha, Beta,gamma"}, []string{"alpha", "beta", "GAMMA"}},
+		{"Cache-Tag lines", []string{"Cache-Tag", "alpha", "Cache-Tag", "beta"}, []string{"alpha", "beta"}},
+		{"Surrogate-Key", []string{"Surrogate-Key", "alpha  Beta gamma"}, []string{"alpha", "beta", "gamma"}},
+		{"both", []string{"Cache-Tag", "alpha", "Surrogate-Key", "beta"}, []string{"alpha", "beta"}},
+	}
+	for _, tc := range tests {
+		for _, tag := range append(slices.Clone(tc.purged), "alph", "other") {
+			want := slices.Contains(tc.purged, tag)
+			t.Run(tc.name+" purge "+tag, func(t *testing.T) {
+				o, c, p, base := setup(t)
+				p.SetPurgeToken("tok")
+				plain := plainURL(t, p)
+				o.set(respond(200, "tagged", append([]string{"Cache-Control", "max-age=600", "Content-Type", "text/plain"}, tc.fields...)...))
+				noTags := func(what string, resp *http.Response) {
+					t.Helper()
+					for _, f := range []string{"Cache-Tag", "Surrogate-Key"} {
+						if v := resp.Header.Values(f); len(v) > 0 {
+							t.Errorf("%s: %s %q reached the client", what, f, v)
+						}
+					}
+				}
+				resp, _ := fget(t, base+"/tg")
+				noTags("miss", resp)
+				resp, _ = fget(t, base+"/tg")
+				noTags("hit, front end", resp)
+				resp, _ = fget(t, plain+"/tg")
+				noTags("hit, net/http", resp)
+				if code := purge(t, base, "tok", fmt.Sprintf(`{"tags":[%q]}`, tag)); code != 200 {
+					t.Fatalf("purge: %d", code)
+				}
+				c.Add(time.Second)
+				fget(t, base+"/tg")
+				if refetched := o.hits.Load() == 2; refetched != want {
+					t.Fatalf("refetched after purging %q: %v, want %v", tag, refetched, want)
+				}
+				// What was fetched after the purge stays.
+				c.Add(time.Second)
+				resp, _ = fget(t, base+"/tg")
+				if !strings.HasPrefix(resp.Header.Get("Cache-Status"), "verge; hit") {
+					t.Errorf("after the purge and a refetch: %q, want a hit", resp.Header.Get("Cache-Status"))
+				}
+			})
+		}
+	}
+	t.Run("stripped everywhere", func(t *testing.T) {
+		o, c, _, base := setup(t)
+		tags := []string{"Cache-Tag", "a", "Surrogate-Key", "b"}
+		o.set(respond(200, "v1", append([]string{"Cache-Control", "max-age=1, stale-while-revalidate=600", "ETag", `"t"`}, tags...)...))
+		fget(t, base+"/ts")
+		c.Add(10 * time.Second)
+		var answers []*http.Response
+		resp, _ := fget(t, base+"/ts") // stale
+		answers = append(answers, resp)
+		resp, _ = fget(t, base+"/ts", "If-None-Match", `"t"`) // 304 from the store
+		answers = append(answers, resp)
+		c.Add(time.Hour)
+		o.set(respond(304, "", append([]string{"ETag", `"t"`}, tags...)...))
+		resp, _ = fget(t, base+"/ts", "Cache-Control", "no-cache") // revalidated
+		answers = append(answers, resp)
+		o.set(respond(200, "ok", tags...))
+		resp, _ = mustSend(t, "POST", base+"/ts", "x") // unsafe
+		answers = append(answers, resp)
+		for i, resp := range answers {
+			if resp.Header.Get("Cache-Tag") != "" || resp.Header.Get("Surrogate-Key") != "" {
+				t.Errorf("answer %d (%d, %q): tags %v", i, resp.StatusCode, resp.Header.Get("Cache-Status"), resp.Header)
+			}
+		}
+	})
+}
+
+// Purges by tag, URL, prefix and everything; hard ones make the next
+// request wait for the origin, soft ones serve stale while one refresh
+// runs behind.
+func TestRulePurgeVerbs(t *testing.T) {
+	tests := []struct {
+		body string
+		path string // purged by body
+		kept string // not purged by body
+	}{
+		{`{"tags":["t1"]%s}`, "/p/one", "/q/two"},
+		{`{"urls":["/p/one"]%s}`, "/p/one", "/p/two"},
+		{`{"urls":["https://example.org/p/one"]%s}`, "/p/one", "/p/two"},
+		{`{"prefixes":["/p/"]%s}`, "/p/one", "/q/two"},
+		{`{"everything":true%s}`, "/p/one", ""},
+	}
+	for _, tc := range tests {
+		for _, soft := range []bool{false, true} {
+			extra := ""
+			if soft {
+				extra = `,"soft":true`
+			}
+			body := fmt.Sprintf(tc.body, extra)
+			t.Run(body, func(t *testing.T) {
+				o, c, p, base := setup(t)
+				p.SetPurgeToken("tok")
+				var version atomic.Int64
+				version.Store(1)
+				o.set(func(w http.ResponseWriter, r *http.Request) {
+					tag := map[string]string{"/p/one": "t1", "/p/two": "t2", "/q/two": "t2"}[r.URL.Path]
+					respond(200, fmt.Sprintf("%s v%d", r.URL.Path, version.Load()), "Cache-Control", "max-age=600", "Content-Type", "text/plain", "Cache-Tag", tag)(w, r)
+				})
+				for _, u := range []string{"/p/one", "/p/two", "/q/two"} {
+					fget(t, base+u)
+				}
+				version.Store(2)
+				if code := purge(t, base, "tok", body); code != 200 {
+					t.Fatalf("purge: %d", code)
+				}
+				c.Add(time.Second)
+				hits := o.hits.Load()
+				resp, got := fget(t, base+tc.path)
+				if soft {
+					if got != tc.path+" v1" || !strings.Contains(resp.Header.Get("Cache-Status"), "fwd=stale") {
+						t.Errorf("after a soft purge: %q %q, want the old answer, stale", got, resp.Header.Get("Cache-Status"))
+					}
+					waitFor(t, "the refresh", func() bool {
+						resp, got := fget(t, base+tc.path, "Cache-Control", "only-if-cached")
+						return resp.StatusCode == 200 && got == tc.path+" v2"
+					})
+				} else if got != tc.path+" v2" || o.hits.Load() != hits+1 {
+					t.Errorf("after a hard purge: %q, %d origin hits; want the origin's new answer", got, o.hits.Load()-hits)
+				}
+				if o.hits.Load() != hits+1 {
+					t.Errorf("%d origin fetches for the purged path, want 1", o.hits.Load()-hits)
+				}
+				if tc.kept != "" {
+					if _, got := fget(t, base+tc.kept); got != tc.kept+" v1" {
+						t.Errorf("%s: %q, want the stored v1", tc.kept, got)
+					}
+				}
+			})
+		}
+	}
+}
+
+// Concurrent misses share one fetch, streamed to every one of them as it
+// arrives, not once the whole body is in.
+func TestRuleCoalescingStreams(t *testing.T) {
+	knownGap(t, "the shared fetch reads the whole body (io.ReadAll, up to 8 MiB) before any client gets its head or first bytes")
+	o, _, _, base := setup(t)
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	defer free()
+	o.set(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "first;")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		io.WriteString(w, "rest")
+	})
+	type part struct {
+		first string
+		rest  string
+		err   error
+	}
+	results := make(chan part, 3)
+	firsts := make(chan string, 3)
+	for i := range 3 {
+		if i > 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		go func() {
+			tr := &http.Transport{}
+			defer tr.CloseIdleConnections()
+			resp, err := tr.RoundTrip(mustRequest(base + "/stream"))
+			if err != nil {
+				firsts <- ""
+				results <- part{err: err}
+				return
+			}
+			defer resp.Body.Close()
+			buf := make([]byte, len("first;"))
+			_, err = io.ReadFull(resp.Body, buf)
+			firsts <- string(buf)
+			rest, err2 := io.ReadAll(resp.Body)
+			results <- part{string(buf), string(rest), errors.Join(err, err2)}
+		}()
+	}
+	timeout := time.After(time.Second)
+	for i := range 3 {
+		select {
+		case f := <-firsts:
+			if f != "first;" {
+				t.Errorf("client %d: first bytes %q", i, f)
+			}
+		case <-timeout:
+			free()
+			t.Fatalf("only %d of 3 clients had the first bytes while the origin was still sending", i)
+		}
+	}
+	free()
+	for range 3 {
+		if r := <-results; r.err != nil || r.first+r.rest != "first;rest" {
+			t.Errorf("body %q, err %v", r.first+r.rest, r.err)
+		}
+	}
+	if o.hits.Load() != 1 {
+		t.Errorf("%d origin fetches, want 1", o.hits.Load())
+	}
+}
+
+func mustRequest(url string) *http.Request {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		panic(err)
+	}
+	return req
+}
+
+// A coalesced fetch whose answer turns out uncacheable releases the
+// waiters to fetch on their own: they never get another client's
+// private answer.
+func TestRuleCoalescingUncacheable(t *testing.T) {
+	o, _, _, base := setup(t)
+	release := make(chan struct{})
+	o.set(func(w http.ResponseWriter, r *http.Request) {
+		user := r.Header.Get("X-User")
+		if user == "a" {
+			<-release
+		}
+		respond(200, "for "+user, "Cache-Control", "private", "Content-Type", "text/plain")(w, r)
+	})
+	a := make(chan reply, 1)
+	go func() { a <- send("GET", base+"/me", "", "X-User", "a") }()
+	waitFor(t, "the first fetch", func() bool { return o.hits.Load() == 1 })
+	b := make(chan reply, 1)
+	go func() { b <- send("GET", base+"/me", "", "X-User", "b") }()
+	time.Sleep(10 * time.Millisecond) // b waits on a's fetch
+	close(release)
+	ra, rb := <-a, <-b
+	if ra.err != nil || rb.err != nil {
+		t.Fatal(ra.err, rb.err)
+	}
+	if ra.body != "for a" || rb.body != "for b" {
+		t.Errorf("a got %q, b got %q", ra.body, rb.body)
+	}
+	if o.hits.Load() != 2 {
+		t.Errorf("%d origin fetches, want 2", o.hits.Load())
+	}
+}
+
+// Once a key's answer proved uncacheable, concurrent requests for it go
+// to the origin side by side rather than queueing behind one another.
+func TestRuleUncacheableRemembered(t *testing.T) {
+	o, _, _, base := setup(t)
+	o.set(respond(200, "first", "Cache-Control", "no-store", "Content-Type", "text/plain"))
+	fget(t, base+"/pass")
+	var arrived, inflight, most atomic.Int64
+	o.set(func(w http.ResponseWriter, r *http.Request) {
+		arrived.Add(1)
+		n := inflight.Add(1)
+		defer inflight.Add(-1)
+		for {
+			if m := most.Load(); n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		// Wait, up to a second, for the other request to arrive: it does
+		// at once unless it queues behind this one.
+		deadline := time.Now().Add(time.Second)
+		for arrived.Load() < 2 && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+		respond(200, "again", "Cache-Control", "no-store", "Content-Type", "text/plain")(w, r)
+	})
+	results := make(chan reply, 2)
+	for range 2 {
+		go func() { results <- send("GET", base+"/pass", "") }()
+	}
+	for range 2 {
+		if r := <-results; r.err != nil || r.body != "again" {
+			t.Errorf("%q %v", r.body, r.err)
+		}
+	}
+	if most.Load() != 2 {
+		t.Errorf("at most %d request(s) at the origin at once, want 2", most.Load())
+	}
+}
+
+// Cache-Status is on every answer and says what happened.
+func TestRuleCacheStatus(t *testing.T) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, o *origin, c *clock, base string) *http.Response
+		want string
+	}{
+		{"miss, stored", func(t *testing.T, o *origin, c *clock, base string) *http.Response {
+			resp, _ := fget(t, base+"/cs")
+			return resp
+		}, "verge; fwd=uri-miss; stored"},
+		{"miss, not stored", func(t *testing.T, o *origin, c *clock, base string) *http.Response {
+			o.set(respond(200, "x", "Cache-Control", "no-store"))
+			resp, _ := fget(t, base+"/cs")
+			if strings.Contains(resp.Header.Get("Cache-Status"), "stored") {
+				t.Errorf("not stored, yet %q", resp.Header.Get("Cache-Status"))
+			}
+			return resp
+		}, "verge; fwd=uri-miss"},
+		{"hit", func(t *testing.T, o *origin, c *clock, base string) *http.Response {
+			fget(t, base+"/cs")
+			resp, _ := fget(t, base+"/cs")
+			return resp
+		}, "verge; hit"},
+		{"HEAD hit", func(t *testing.T, o *origin, c *clock, base string) *http.Response {
+			fget(t, base+"/cs")
+			resp, _ := mustSend(t, "HEAD", base+"/cs", "")
+			return resp
+		}, "verge; hit"},
+		{"304 from the store", func(t *testing.T, o *origin, c *clock, base string) *http.Response {
+			o.set(respond(200, "x", "Cache-Control", "max-age=60", "ETag", `"c"`))
+			fget(t, base+"/cs")
+			resp, _ := fget(t, base+"/cs", "If-None-Match", `"c"`)
+			return resp
+		}, "verge; hit"},
+		{"stale while revalidating", func(t *testing.T, o *origin, c *clock, base string) *http.Response {
+			o.set(respond(200, "x", "Cache-Control", "max-age=1, stale-while-revalidate=60"))
+			fget(t, base+"/cs")
+			c.Add(10 * time.Second)
+			resp, _ := fget(t, base+"/cs")
+			return resp
+		}, "verge; hit; fwd=stale"},
+		{"stale on error", func(t *testing.T, o *origin, c *clock, base string) *http.Response {
+			o.set(respond(200, "x", "Cache-Control", "max-age=1, stale-if-error=60"))
+			fget(t, base+"/cs")
+			c.Add(10 * time.Second)
+			o.set(respond(500, "down"))
+			resp, _ := fget(t, base+"/cs")
+			return resp
+		}, "verge; hit; fwd=stale"},
+		{"refetched when stale", func(t *testing.T, o *origin, c *clock, base string) *http.Response {
+			fget(t, base+"/cs")
+			c.Add(time.Hour)
+			resp, _ := fget(t, base+"/cs")
+			return resp
+		}, "verge; fwd=stale"},
+		{"unsafe method", func(t *testing.T, o *origin, c *clock, base string) *http.Response {
+			resp, _ := mustSend(t, "DELETE", base+"/cs", "")
+			return resp
+		}, "verge; fwd=method"},
+		{"origin unreachable", func(t *testing.T, o *origin, c *clock, base string) *http.Response {
+			o.set(hangUp)
+			resp, _ := fget(t, base+"/cs")
+			if resp.StatusCode != 502 {
+				t.Errorf("status %d, want 502", resp.StatusCode)
+			}
+			return resp
+		}, "verge; fwd=uri-miss"},
+		{"only-if-cached, none", func(t *testing.T, o *origin, c *clock, base string) *http.Response {
+			resp, _ := fget(t, base+"/cs", "Cache-Control", "only-if-cached")
+			return resp
+		}, "verge; fwd=miss"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o, c, _, base := setup(t)
+			resp := tc.run(t, o, c, base)
+			if got := resp.Header.Values("Cache-Status"); len(got) != 1 || !strings.HasPrefix(got[0], tc.want) {
+				t.Errorf("Cache-Status %q, want one starting %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// Requests that waited on another's fetch say so: collapsed.
+func TestRuleCacheStatusCollapsed(t *testing.T) {
+	o, _, _, base := setup(t)
+	release := make(chan struct{})
+	o.set(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		respond(200, "shared", "Cache-Control", "max-age=60", "Content-Type", "text/plain")(w, r)
+	})
+	first := make(chan reply, 1)
+	go func() { first <- send("GET", base+"/col", "") }()
+	waitFor(t, "the first fetch", func() bool { return o.hits.Load() == 1 })
+	second := make(chan reply, 1)
+	go func() { second <- send("GET", base+"/col", "") }()
+	time.Sleep(10 * time.Millisecond) // it waits on the first's fetch
+	close(release)
+	r1, r2 := <-first, <-second
+	if r1.err != nil || r2.err != nil {
+		t.Fatal(r1.err, r2.err)
+	}
+	if o.hits.Load() != 1 || r2.body != "shared" {
+		t.Fatalf("%d origin fetches, body %q: not coalesced", o.hits.Load(), r2.body)
+	}
+	if cs := r1.resp.Header.Get("Cache-Status"); strings.Contains(cs, "collapsed") {
+		t.Errorf("the fetching request: %q, not collapsed", cs)
+	}
+	if cs := r2.resp.Header.Get("Cache-Status"); !strings.Contains(cs, "collapsed") {
+		t.Errorf("the waiting request: %q, want collapsed", cs)
+	}
+}
