@@ -5,82 +5,119 @@ package cache
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptrace"
 	"net/textproto"
 	"net/url"
+	"sync"
 	"time"
 )
 
-// fetched is an origin response, read whole.
+// fetched is an origin response: its status and fields, and its body,
+// whole or arriving.
 type fetched struct {
 	status       int
 	header       http.Header
-	body         []byte
 	requestTime  time.Time
 	responseTime time.Time
 	err          error
-	// stream, for a body over maxBody, is the whole body (body holds its
-	// start) for the one request that fetched it; it is never shared or
-	// stored. Whoever gets it must close it.
-	stream   io.ReadCloser
-	storable bool // the response may be stored, and so shared
-	stored   bool // the response went into the store
+	// body is the whole body when it is known at once (a 304 freshening
+	// a stored response); otherwise tee brings it as it arrives.
+	body      []byte
+	tee       *tee
+	storable  bool // the response may be stored, and so shared
+	stored    bool // it is stored, or will be once whole
+	tooLarge  bool // too large to store: streamed through, kept nowhere
 }
 
-// release closes a streamed body nobody will read.
-func (f *fetched) release() {
-	if f.stream != nil {
-		f.stream.Close()
+// answer is a fetched response for one request, with that request's
+// reader of the body.
+type answer struct {
+	*fetched
+	body      io.ReadCloser // nil for a failed fetch
+	collapsed bool          // another request's fetch (RFC 9211)
+}
+
+// release closes the body of an answer nobody will read.
+func (a answer) release() {
+	if a.body != nil {
+		a.body.Close()
 	}
+}
+
+// open returns a new reader of f's body, or false when it can no longer
+// be read from its start.
+func (f *fetched) open() (io.ReadCloser, bool) {
+	if f.err != nil {
+		return nil, true
+	}
+	if f.tee == nil {
+		return io.NopCloser(bytes.NewReader(f.body)), true
+	}
+	if r := f.tee.reader(); r != nil {
+		return r, true
+	}
+	return nil, false
 }
 
 // flight is one origin fetch that concurrent requests for a key share.
 type flight struct {
-	done chan struct{}
-	req  http.Header // the fields of the request that made the fetch
-	res  *fetched
+	ready chan struct{} // closed once res has its status and fields
+	req   http.Header   // the fields of the request that made the fetch
+	res   *fetched
 }
 
 // coalesced fetches key from the origin once for every concurrent caller;
-// with stale, the fetch is a revalidation of it. The result is stored
-// when it may be. collapsed reports that the answer is another request's
-// fetch (RFC 9211's collapsed).
-func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry, hints http.ResponseWriter) (res *fetched, collapsed bool) {
+// with stale, the fetch is a revalidation of it. Callers that come while
+// the body arrives read it as it does, from its start. The response is
+// stored when it may be, once whole.
+func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry, hints http.ResponseWriter) answer {
 	p.mu.Lock()
 	if until, ok := p.pass[key]; ok {
 		if p.now().Before(until) {
 			p.mu.Unlock()
-			return p.fetch(r, key, stale, hints), false
+			return p.fetch(r, key, stale, hints, nil)
 		}
 		delete(p.pass, key)
 	}
 	if f := p.flights[key]; f != nil {
 		p.mu.Unlock()
-		<-f.done
-		if f.res.stream != nil || !f.res.shared() || !sameVary(varyValues(f.res.header, f.req), varyValues(f.res.header, r.Header)) {
-			// Too large to share, not to be shared (private, say), or
-			// another variant than this request asks for: fetch it for
-			// this request alone.
-			return p.fetch(r, key, stale, hints), false
+		<-f.ready
+		if f.res.shared() && sameVary(varyValues(f.res.header, f.req), varyValues(f.res.header, r.Header)) {
+			if body, ok := f.res.open(); ok {
+				return answer{fetched: f.res, body: body, collapsed: true}
+			}
 		}
-		return f.res, true
+		// Not to be shared (private, say), another variant than this
+		// request asks for, or too large to read from its start any
+		// more: fetch it for this request alone.
+		return p.fetch(r, key, stale, hints, nil)
 	}
-	f := &flight{done: make(chan struct{}), req: r.Header}
+	f := &flight{ready: make(chan struct{}), req: r.Header}
 	p.flights[key] = f
 	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		delete(p.flights, key)
-		if !f.res.shared() {
-			p.rememberPass(key)
-		}
-		p.mu.Unlock()
-		close(f.done)
-	}()
-	f.res = p.fetch(r, key, stale, hints)
-	return f.res, false
+	var once sync.Once
+	land := func(res *fetched) { // the body is whole, or the fetch failed
+		once.Do(func() {
+			p.mu.Lock()
+			if p.flights[key] == f {
+				delete(p.flights, key)
+			}
+			if !res.shared() {
+				p.rememberPass(key)
+			}
+			p.mu.Unlock()
+		})
+	}
+	a := p.fetch(r, key, stale, hints, land)
+	f.res = a.fetched
+	close(f.ready)
+	if a.tee == nil {
+		land(a.fetched)
+	}
+	return a
 }
 
 // forwardInterim passes the origin's informational responses (103 Early
@@ -125,13 +162,19 @@ func (p *Proxy) rememberPass(key string) {
 }
 
 // fetch asks the origin (conditionally, when it has a stale entry with
-// validators) and stores what it may.
-func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.ResponseWriter) *fetched {
+// validators). The answer comes once the origin's status and fields
+// have; its body arrives through a tee, filled in the background, and
+// the response is stored, if it may be, once whole. landed, if not nil,
+// is called with the response once its body has ended.
+func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.ResponseWriter, landed func(*fetched)) answer {
 	res := &fetched{requestTime: p.now()}
-	out, err := http.NewRequestWithContext(r.Context(), http.MethodGet, p.origin.ResolveReference(&url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}).String(), nil)
+	// Detached from this client: others may read what it fetches, and a
+	// body the cache will store is worth finishing.
+	ctx := context.WithoutCancel(r.Context())
+	out, err := http.NewRequestWithContext(ctx, http.MethodGet, p.origin.ResolveReference(&url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}).String(), nil)
 	if err != nil {
 		res.err = err
-		return res
+		return answer{fetched: res}
 	}
 	copyHeaders(out.Header, r.Header)
 	out.Header.Del("If-None-Match")
@@ -150,31 +193,18 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 		out = out.WithContext(httptrace.WithClientTrace(out.Context(), forwardInterim(hints)))
 	}
 	resp, err := p.transport.RoundTrip(out)
-	if err != nil {
-		res.err = err
-		return res
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	res.responseTime = p.now()
 	if err != nil {
-		resp.Body.Close()
 		res.err = err
-		return res
+		return answer{fetched: res}
 	}
-	res.status, res.header, res.body = resp.StatusCode, http.Header{}, body
+	res.status, res.header = resp.StatusCode, http.Header{}
 	copyHeaders(res.header, resp.Header)
-	if len(body) > maxBody {
-		// Too large to buffer: stream it to this request, store nothing.
-		res.stream = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
-		return res
-	}
-	resp.Body.Close()
 	if stale != nil && resp.StatusCode == http.StatusNotModified {
 		// Freshen the stored entry with the 304's fields, Content-Length
 		// aside (RFC 9111 section 4.3.4).
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
 		h := stale.Header.Clone()
 		for k, v := range res.header {
 			if k != "Content-Length" {
@@ -182,13 +212,40 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 			}
 		}
 		res.status, res.header, res.body = stale.Status, h, stale.Body
+		if ok, _ := Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime); ok {
+			res.storable = true
+			res.stored = p.store.Put(p.entry(key, res, res.body), r.Header)
+		}
+		body, _ := res.open()
+		return answer{fetched: res, body: body}
 	}
-	if ok, _ := Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime); ok {
-		res.storable = true
-		res.stored = p.store.Put(&Entry{Key: key, Status: res.status, Header: storedHeader(res.header), Body: res.body,
-			RequestTime: res.requestTime, ResponseTime: res.responseTime, Tags: tagsOf(res.header)}, r.Header)
-	}
-	return res
+	res.storable, _ = Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime)
+	res.tooLarge = resp.ContentLength > maxBody
+	// Said in Cache-Status before the body arrives: only when sure.
+	res.stored = res.storable && resp.ContentLength >= 0 && !res.tooLarge && p.store.Fits(resp.ContentLength)
+	res.tee = newTee(maxBody, !res.tooLarge)
+	body := res.tee.reader() // before the fill starts: all of the body is there to read
+	go func() {
+		defer resp.Body.Close()
+		_ = res.tee.fill(resp.Body, func(all []byte) {
+			if res.storable {
+				p.store.Put(p.entry(key, res, all), r.Header)
+			}
+			if landed != nil {
+				landed(res)
+			}
+		})
+		if landed != nil {
+			landed(res) // after a failure; once only
+		}
+	}()
+	return answer{fetched: res, body: body}
+}
+
+// entry is the store's entry for a response fetched for key.
+func (p *Proxy) entry(key string, res *fetched, body []byte) *Entry {
+	return &Entry{Key: key, Status: res.status, Header: storedHeader(res.header), Body: body,
+		RequestTime: res.requestTime, ResponseTime: res.responseTime, Tags: tagsOf(res.header)}
 }
 
 // storedHeader is what the cache keeps of a response's fields: not those

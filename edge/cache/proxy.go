@@ -70,8 +70,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p.notCached(w)
 			return
 		}
-		res, collapsed := p.coalesced(r, key, nil, w)
-		p.answerFetched(w, r, res, withCollapsed("fwd=uri-miss", collapsed))
+		p.answerFetched(w, r, p.coalesced(r, key, nil, w), "fwd=uri-miss")
 		return
 	}
 	life := FreshnessLifetime(e.Status, e.Header, e.ResponseTime)
@@ -94,20 +93,17 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if purge == SoftPurged || (mayServeStale && cc.StaleWhileRevalidate.Valid() && staleFor <= time.Duration(cc.StaleWhileRevalidate.Value)*time.Second) {
 		// Serve stale now, refresh in the background, detached from this
 		// client: its hanging up must not cancel the refresh.
-		go func() {
-			res, _ := p.coalesced(r.Clone(context.WithoutCancel(r.Context())), key, e, nil)
-			res.release()
-		}()
+		go func() { p.coalesced(r.Clone(context.WithoutCancel(r.Context())), key, e, nil).release() }()
 		p.serveEntry(w, r, e, now, "hit; fwd=stale")
 		return
 	}
-	res, collapsed := p.coalesced(r, key, e, w)
-	if failed(res) && mayServeStale && cc.StaleIfError.Valid() && staleFor <= time.Duration(cc.StaleIfError.Value)*time.Second {
+	res := p.coalesced(r, key, e, w)
+	if failed(res.fetched) && mayServeStale && cc.StaleIfError.Valid() && staleFor <= time.Duration(cc.StaleIfError.Value)*time.Second {
 		res.release()
 		p.serveEntry(w, r, e, now, "hit; fwd=stale; detail=origin-error")
 		return
 	}
-	p.answerFetched(w, r, res, withCollapsed("fwd=stale", collapsed))
+	p.answerFetched(w, r, res, "fwd=stale")
 }
 
 // noSniff keeps net/http from adding a Content-Type the origin did not
@@ -118,14 +114,6 @@ func noSniff(h http.Header) {
 	}
 }
 
-// withCollapsed adds RFC 9211's collapsed to a Cache-Status when the
-// answer came from another request's fetch.
-func withCollapsed(status string, collapsed bool) string {
-	if collapsed {
-		return status + "; collapsed"
-	}
-	return status
-}
 
 // clientAccepts reports whether a stored response of the given age and
 // freshness lifetime is fresh enough for the request's directives: no
@@ -177,36 +165,64 @@ func (p *Proxy) key(r *http.Request) string {
 }
 
 // answerFetched sends a fetch's result, or a clean 502/504 for a failure.
-func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, res *fetched, status string) {
-	if res.err != nil {
+func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, a answer, status string) {
+	defer a.release()
+	if a.err != nil {
 		code := http.StatusBadGateway
-		if errors.Is(res.err, context.DeadlineExceeded) || strings.Contains(res.err.Error(), "timeout") {
+		if errors.Is(a.err, context.DeadlineExceeded) || strings.Contains(a.err.Error(), "timeout") {
 			code = http.StatusGatewayTimeout
 		}
 		w.Header().Set("Cache-Status", "verge; "+status+"; detail=origin-unreachable")
 		http.Error(w, "the origin did not answer", code)
 		return
 	}
-	if res.stream != nil {
-		defer res.stream.Close()
-		status += "; detail=too-large"
+	if a.collapsed {
+		status += "; collapsed"
 	}
-	if res.stored {
+	if a.stored {
 		status += "; stored"
 	}
+	if a.tooLarge {
+		status += "; detail=too-large"
+	}
 	h := w.Header()
-	copyHeaders(h, res.header)
+	copyHeaders(h, a.header)
 	noSniff(h)
 	stripTags(h)
 	h.Set("Cache-Status", "verge; "+status)
-	if res.stream != nil {
-		w.WriteHeader(res.status)
-		if r.Method != http.MethodHead {
-			_, _ = io.Copy(w, res.stream)
+	switch {
+	case a.status == http.StatusOK && r.Header.Get("Range") != "":
+		// Ranges need the whole representation.
+		body, err := io.ReadAll(a.body)
+		if err != nil {
+			http.Error(w, "the origin's answer broke off", http.StatusBadGateway)
+			return
 		}
-		return
+		writeBody(w, r, a.status, body)
+	default:
+		w.WriteHeader(a.status)
+		if r.Method != http.MethodHead && bodyAllowed(a.status) {
+			// As it arrives: flushed after each read, so a client sees
+			// what the origin has sent, not what a buffer holds.
+			_, _ = io.Copy(flushWriter{w}, a.body)
+		}
 	}
-	writeBody(w, r, res.status, res.body)
+}
+
+// bodyAllowed reports whether a response of status may have a body.
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// flushWriter flushes after every write.
+type flushWriter struct{ w http.ResponseWriter }
+
+func (f flushWriter) Write(p []byte) (int, error) {
+	n, err := f.w.Write(p)
+	if err == nil {
+		err = http.NewResponseController(f.w).Flush()
+	}
+	return n, err
 }
 
 // writeBody sends status and body, or for a Range request on a 200, the

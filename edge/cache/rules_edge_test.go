@@ -337,7 +337,6 @@ func TestRulePurgeVerbs(t *testing.T) {
 // Concurrent misses share one fetch, streamed to every one of them as it
 // arrives, not once the whole body is in.
 func TestRuleCoalescingStreams(t *testing.T) {
-	knownGap(t, "the shared fetch reads the whole body (io.ReadAll, up to 8 MiB) before any client gets its head or first bytes")
 	o, _, _, base := setup(t)
 	release := make(chan struct{})
 	var once sync.Once

@@ -115,6 +115,12 @@ func (s *Store) Put(e *Entry, req http.Header) bool {
 	return true
 }
 
+// Fits reports whether a body of n bytes may be stored: Put refuses
+// entries over an eighth of the budget.
+func (s *Store) Fits(n int64) bool {
+	return n <= s.budget/8
+}
+
 // Used is how many bytes the entries take.
 func (s *Store) Used() int64 {
 	s.mu.Lock()

@@ -1,0 +1,158 @@
+package cache
+
+import (
+	"errors"
+	"io"
+	"sync"
+)
+
+// tee is a response body that one origin fetch fills while any number of
+// requests read it, each at its own pace: requests that coalesced onto
+// the fetch get each byte as soon as it arrives, not once the whole body
+// has. While the body fits in window, all of it is kept, to be stored;
+// past that, only what the slowest reader has yet to read is kept, and
+// the fetch waits for readers to catch up, so a large body costs window
+// bytes of memory however large it is, and no new reader can join.
+type tee struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	buf     []byte // the body's bytes from offset base on
+	base    int64
+	window  int
+	keepAll bool // buf holds the whole body so far
+	done    bool
+	err     error // why the body ended early; nil for its end
+	readers map[*teeReader]struct{}
+}
+
+func newTee(window int, keepAll bool) *tee {
+	t := &tee{window: window, keepAll: keepAll, readers: map[*teeReader]struct{}{}}
+	t.cond.L = &t.mu
+	return t
+}
+
+// errNoReaders ends a fetch too large to store that nobody reads any more.
+var errNoReaders = errors.New("no request reads the body any more")
+
+// fill copies src into t until it ends. At a clean end, whole is called
+// with the whole body, if t kept all of it, before readers see the end:
+// whatever it does (storing the response) is done by the time they have
+// answered their clients.
+func (t *tee) fill(src io.Reader, whole func(body []byte)) error {
+	chunk := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(chunk)
+		if n > 0 {
+			if !t.add(chunk[:n]) {
+				return t.finish(errNoReaders)
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				return t.finish(err)
+			}
+			if t.kept() {
+				whole(t.buf) // no writer but this one: buf stays as it is
+			}
+			return t.finish(nil)
+		}
+	}
+}
+
+// add appends p, first waiting, once the body has outgrown the window,
+// until readers have taken enough. It reports false when nobody reads a
+// body that cannot be stored.
+func (t *tee) add(p []byte) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.keepAll && len(t.buf)+len(p) > t.window {
+		t.keepAll = false
+	}
+	for !t.keepAll {
+		if len(t.readers) == 0 {
+			return false
+		}
+		t.dropRead()
+		if len(t.buf)+len(p) <= t.window {
+			break
+		}
+		t.cond.Wait()
+	}
+	t.buf = append(t.buf, p...)
+	t.cond.Broadcast()
+	return true
+}
+
+// dropRead forgets the bytes every reader has read.
+func (t *tee) dropRead() {
+	low := t.base + int64(len(t.buf))
+	for r := range t.readers {
+		low = min(low, r.off)
+	}
+	if n := int(low - t.base); n > 0 {
+		t.buf = append([]byte(nil), t.buf[n:]...)
+		t.base = low
+	}
+}
+
+func (t *tee) finish(err error) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.done, t.err = true, err
+	t.cond.Broadcast()
+	return err
+}
+
+func (t *tee) kept() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.keepAll
+}
+
+// reader returns a reader of the body from its start, or nil when its
+// start is gone (the body outgrew the window). It must be closed.
+func (t *tee) reader() *teeReader {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.base > 0 {
+		return nil
+	}
+	r := &teeReader{t: t}
+	t.readers[r] = struct{}{}
+	return r
+}
+
+// teeReader reads a tee from where it last stopped.
+type teeReader struct {
+	t   *tee
+	off int64
+}
+
+func (r *teeReader) Read(p []byte) (int, error) {
+	t := r.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for r.off == t.base+int64(len(t.buf)) && !t.done {
+		t.cond.Wait()
+	}
+	if end := t.base + int64(len(t.buf)); r.off < end {
+		n := copy(p, t.buf[r.off-t.base:])
+		r.off += int64(n)
+		t.cond.Broadcast() // the fill may wait for this reader
+		return n, nil
+	}
+	if t.err != nil {
+		return 0, t.err
+	}
+	return 0, io.EOF
+}
+
+// Close lets the fill go on without this reader.
+func (r *teeReader) Close() error {
+	t := r.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.readers, r)
+	t.cond.Broadcast()
+	return nil
+}
