@@ -59,7 +59,6 @@ type confExpect struct {
 	n     int
 }
 
-func confHas(name string) confExpect       { return confExpect{name: name, op: 'p'} }
 func confIs(name, value string) confExpect { return confExpect{name: name, op: '=', value: value} }
 func confDateIs(name string, offset int) confExpect {
 	return confExpect{name: name, op: 'd', n: offset}

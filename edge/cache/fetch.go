@@ -25,11 +25,11 @@ type fetched struct {
 	err          error
 	// body is the whole body when it is known at once (a 304 freshening
 	// a stored response); otherwise tee brings it as it arrives.
-	body      []byte
-	tee       *tee
-	storable  bool // the response may be stored, and so shared
-	stored    bool // it is stored, or will be once whole
-	tooLarge  bool // too large to store: streamed through, kept nowhere
+	body     []byte
+	tee      *tee
+	storable bool // the response may be stored, and so shared
+	stored   bool // it is stored, or will be once whole
+	tooLarge bool // too large to store: streamed through, kept nowhere
 }
 
 // answer is a fetched response for one request, with that request's

@@ -114,7 +114,6 @@ func noSniff(h http.Header) {
 	}
 }
 
-
 // clientAccepts reports whether a stored response of the given age and
 // freshness lifetime is fresh enough for the request's directives: no
 // no-cache, within its max-age, and fresh for its min-fresh still (RFC
