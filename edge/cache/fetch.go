@@ -169,10 +169,12 @@ func (p *Proxy) rememberPass(key string) {
 func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.ResponseWriter, landed func(*fetched)) answer {
 	res := &fetched{requestTime: p.now()}
 	// Detached from this client: others may read what it fetches, and a
-	// body the cache will store is worth finishing.
-	ctx := context.WithoutCancel(r.Context())
+	// body the cache will store is worth finishing. Not for ever, though:
+	// a body that stalls for bodyIdle ends the fetch.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	out, err := http.NewRequestWithContext(ctx, http.MethodGet, p.origin.ResolveReference(&url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}).String(), nil)
 	if err != nil {
+		cancel()
 		res.err = err
 		return answer{fetched: res}
 	}
@@ -195,6 +197,7 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 	resp, err := p.transport.RoundTrip(out)
 	res.responseTime = p.now()
 	if err != nil {
+		cancel()
 		res.err = err
 		return answer{fetched: res}
 	}
@@ -205,6 +208,7 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 		// aside (RFC 9111 section 4.3.4).
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
+		cancel()
 		h := stale.Header.Clone()
 		for k, v := range res.header {
 			if k != "Content-Length" {
@@ -226,8 +230,9 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 	res.tee = newTee(maxBody, !res.tooLarge)
 	body := res.tee.reader() // before the fill starts: all of the body is there to read
 	go func() {
+		defer cancel()
 		defer resp.Body.Close()
-		_ = res.tee.fill(resp.Body, func(all []byte) {
+		_ = res.tee.fill(watchdog{resp.Body, time.AfterFunc(p.bodyIdle, cancel), p.bodyIdle}, func(all []byte) {
 			if res.storable {
 				p.store.Put(p.entry(key, res, all), r.Header)
 			}
@@ -240,6 +245,25 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 		}
 	}()
 	return answer{fetched: res, body: body}
+}
+
+// watchdog is a body whose reads must make progress: each read that
+// returns bytes restarts the timer, whose end cancels the fetch.
+type watchdog struct {
+	r     io.Reader
+	timer *time.Timer
+	idle  time.Duration
+}
+
+func (w watchdog) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	if n > 0 {
+		w.timer.Reset(w.idle)
+	}
+	if err != nil {
+		w.timer.Stop()
+	}
+	return n, err
 }
 
 // entry is the store's entry for a response fetched for key.

@@ -27,7 +27,8 @@ type Proxy struct {
 	transport  http.RoundTripper
 	store      *Store
 	now        func() time.Time
-	purgeToken string // the bearer token of the purge API; "" disables it
+	purgeToken string        // the bearer token of the purge API; "" disables it
+	bodyIdle   time.Duration // how long an origin's body may stall before the fetch is dropped
 
 	mu      sync.Mutex
 	flights map[string]*flight
@@ -48,7 +49,8 @@ const (
 func NewProxy(origin *url.URL, store *Store) *Proxy {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = 30 * time.Second
-	return &Proxy{origin: origin, transport: t, store: store, now: time.Now, flights: map[string]*flight{}, pass: map[string]time.Time{}}
+	return &Proxy{origin: origin, transport: t, store: store, now: time.Now, bodyIdle: 30 * time.Second,
+		flights: map[string]*flight{}, pass: map[string]time.Time{}}
 }
 
 // ServeHTTP answers from the cache, or from the origin through it.

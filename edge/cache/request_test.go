@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptrace"
 	"net/textproto"
@@ -138,5 +139,42 @@ func TestProxyForwardsEarlyHints(t *testing.T) {
 	}
 	if hints, status := fetch(); len(hints) != 0 || status != 200 || o.hits.Load() != 1 {
 		t.Errorf("hit: hints %q, status %d, %d origin hits", hints, status, o.hits.Load())
+	}
+}
+
+// An origin whose body stalls part way loses the fetch after bodyIdle:
+// the client gets what came, then the end, instead of waiting for ever,
+// and nothing is stored.
+func TestProxyStalledBody(t *testing.T) {
+	o, _, p, base := setup(t)
+	p.bodyIdle = 100 * time.Millisecond
+	release := make(chan struct{})
+	defer close(release)
+	o.set(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		w.Header().Set("Content-Length", "10")
+		io.WriteString(w, "12345")
+		w.(http.Flusher).Flush()
+		select { // stall
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	start := time.Now()
+	resp, err := (&http.Client{Timeout: 3 * time.Second}).Get(base + "/stall")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err == nil || string(body) != "12345" || time.Since(start) > 2*time.Second {
+		t.Errorf("got %q, %v after %v; want the first half, then an error", body, err, time.Since(start))
+	}
+	if o.hits.Load() != 1 {
+		t.Fatalf("%d origin hits", o.hits.Load())
+	}
+	o.set(respond(200, "whole", "Cache-Control", "max-age=60"))
+	if _, body := get(t, base+"/stall"); body != "whole" {
+		t.Errorf("after the stall: %q, want a new fetch", body)
 	}
 }
