@@ -232,7 +232,7 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 	go func() {
 		defer cancel()
 		defer resp.Body.Close()
-		_ = res.tee.fill(watchdog{resp.Body, time.AfterFunc(p.bodyIdle, cancel), p.bodyIdle}, func(all []byte) {
+		_ = res.tee.fill(watchdog{resp.Body, time.AfterFunc(p.bodyIdle, cancel), p.bodyIdle}, resp.ContentLength, func(all []byte) {
 			if res.storable {
 				p.store.Put(p.entry(key, res, all), r.Header)
 			}

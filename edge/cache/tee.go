@@ -34,29 +34,46 @@ func newTee(window int, keepAll bool) *tee {
 // errNoReaders ends a fetch too large to store that nobody reads any more.
 var errNoReaders = errors.New("no request reads the body any more")
 
-// fill copies src into t until it ends. At a clean end, whole is called
-// with the whole body, if t kept all of it, before readers see the end:
-// whatever it does (storing the response) is done by the time they have
-// answered their clients.
-func (t *tee) fill(src io.Reader, whole func(body []byte)) error {
+// fill copies src into t until it ends, or until length bytes (when not
+// negative) have come. At a clean end, whole is called with the whole
+// body, if t kept all of it, before readers can have all of it: whatever
+// whole does (store the response) is done by the time any client has
+// the complete answer, and a request that follows it finds it done.
+func (t *tee) fill(src io.Reader, length int64, whole func(body []byte)) error {
 	chunk := make([]byte, 32<<10)
+	var total int64
 	for {
 		n, err := src.Read(chunk)
-		if n > 0 {
-			if !t.add(chunk[:n]) {
-				return t.finish(errNoReaders)
+		total += int64(n)
+		if err == nil && n > 0 && total == length {
+			err = io.EOF // the last bytes: a further read would only say so
+		}
+		if errors.Is(err, io.EOF) {
+			if body, ok := t.whole(chunk[:n]); ok {
+				whole(body)
 			}
+		}
+		if n > 0 && !t.add(chunk[:n]) {
+			return t.finish(errNoReaders)
 		}
 		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				return t.finish(err)
+			if errors.Is(err, io.EOF) {
+				err = nil
 			}
-			if t.kept() {
-				whole(t.buf) // no writer but this one: buf stays as it is
-			}
-			return t.finish(nil)
+			return t.finish(err)
 		}
 	}
+}
+
+// whole returns the whole body, what t has and last, if t kept all of
+// it and last does not make it outgrow the window.
+func (t *tee) whole(last []byte) ([]byte, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.keepAll || len(t.buf)+len(last) > t.window {
+		return nil, false
+	}
+	return append(t.buf[:len(t.buf):len(t.buf)], last...), true
 }
 
 // add appends p, first waiting, once the body has outgrown the window,
@@ -101,12 +118,6 @@ func (t *tee) finish(err error) error {
 	t.done, t.err = true, err
 	t.cond.Broadcast()
 	return err
-}
-
-func (t *tee) kept() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.keepAll
 }
 
 // reader returns a reader of the body from its start, or nil when its
