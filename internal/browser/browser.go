@@ -113,3 +113,10 @@ func (b *Browser) Wait(expr string, timeout time.Duration) error {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Screenshot returns a PNG of the tab's viewport.
+func (b *Browser) Screenshot() ([]byte, error) {
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	return chromedp.Run(ctx, chromedp.CaptureScreenshot())
+}

@@ -1,0 +1,190 @@
+// Package audit grades a build's pages against YSlow's 23 rules, with the
+// headers each file will be served with (from the build manifest), the
+// rules' weights and scoring, and thresholds updated where modern
+// practice differs (brotli counts as compression; fingerprinted files
+// need a year and immutable; minification is judged as Lighthouse does).
+// It reads the build output only: nothing is fetched.
+package audit
+
+import (
+	"cmp"
+	"fmt"
+	"os"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// Site is a build output to audit: its files and the headers the edge
+// serves them with.
+type Site struct {
+	dir       string
+	m         *manifest.Manifest
+	byRoute   map[string]*manifest.File
+	functions []manifest.Function
+	minCache  sync.Map // file path -> what minifying it saves
+}
+
+// Open reads the build output in dir (its manifest and files).
+func Open(dir string) (*Site, error) {
+	m, err := manifest.Read(dir)
+	if err != nil {
+		return nil, fmt.Errorf("audit %s: %w (run verge build first)", dir, err)
+	}
+	s := &Site{dir: dir, m: m, byRoute: map[string]*manifest.File{}, functions: m.Functions}
+	for i := range m.Files {
+		if f := &m.Files[i]; f.Route != "" {
+			s.byRoute[f.Route] = f
+		}
+	}
+	return s, nil
+}
+
+// lookup returns the file a same-site URL path is served from, and
+// whether the edge answers it with a redirect first (a page asked for
+// without its trailing slash, or by its index.html).
+func (s *Site) lookup(p string) (f *manifest.File, redirected bool) {
+	if f := s.byRoute[p]; f != nil {
+		return f, false
+	}
+	if f := s.m.Lookup(p); f != nil {
+		if dir, ok := strings.CutSuffix(p, "/index.html"); ok && s.byRoute[dir+"/"] == f {
+			return f, true
+		}
+		return f, false
+	}
+	if f := s.byRoute[p+"/"]; f != nil {
+		return f, true
+	}
+	if f := s.m.Lookup(path.Join(p, "index.html")); f != nil {
+		return f, !strings.HasSuffix(p, "/")
+	}
+	return nil, false
+}
+
+// read returns a file's bytes.
+func (s *Site) read(f *manifest.File) ([]byte, error) {
+	return os.ReadFile(s.dir + f.Path)
+}
+
+// Report is the audit of a whole site.
+type Report struct {
+	Pages  []PageReport   `json:"pages"` // by route
+	Grades map[string]int `json:"grades"`
+	Score  int            `json:"score"` // the mean of the pages' scores
+	Grade  string         `json:"grade"`
+}
+
+// PageReport is the audit of one page.
+type PageReport struct {
+	Route string      `json:"route"`
+	Score int         `json:"score"`
+	Grade string      `json:"grade"`
+	Rules []RuleScore `json:"rules"`
+}
+
+// RuleScore is one rule's result for a page.
+type RuleScore struct {
+	ID        string     `json:"id"` // YSlow's, e.g. "ynumreq"
+	Name      string     `json:"name"`
+	Weight    int        `json:"weight"` // 0: reported, not graded
+	Score     int        `json:"score"`  // 0 to 100
+	Offenders []Offender `json:"offenders,omitempty"`
+}
+
+// Offender is one thing a rule holds against a page.
+type Offender struct {
+	What string `json:"what"` // the element or URL
+	Fix  string `json:"fix"`  // what to do
+}
+
+// Audit grades every page of the site.
+func (s *Site) Audit() (*Report, error) {
+	var pages []*manifest.File
+	for i := range s.m.Files {
+		if f := &s.m.Files[i]; f.Route != "" && strings.HasPrefix(f.ContentType, "text/html") {
+			pages = append(pages, f)
+		}
+	}
+	out := make([]PageReport, len(pages))
+	errs := make([]error, len(pages))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, f := range pages {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p, err := s.page(f)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			out[i] = s.grade(p)
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(out, func(a, b PageReport) int { return cmp.Compare(a.Route, b.Route) })
+	r := &Report{Pages: out, Grades: map[string]int{}}
+	total := 0
+	for _, p := range out {
+		r.Grades[p.Grade]++
+		total += p.Score
+	}
+	if len(out) > 0 {
+		r.Score = (total + len(out)/2) / len(out)
+	}
+	r.Grade = Grade(r.Score)
+	return r, nil
+}
+
+// Worst returns the n lowest-scoring pages, lowest first.
+func (r *Report) Worst(n int) []PageReport {
+	s := slices.Clone(r.Pages)
+	slices.SortStableFunc(s, func(a, b PageReport) int { return cmp.Compare(a.Score, b.Score) })
+	return s[:min(n, len(s))]
+}
+
+// grade runs every rule on p and weighs the scores.
+func (s *Site) grade(p *page) PageReport {
+	pr := PageReport{Route: p.route}
+	sum, weights := 0, 0
+	for _, r := range rules {
+		score, offenders := r.check(s, p)
+		score = max(0, min(100, score))
+		pr.Rules = append(pr.Rules, RuleScore{ID: r.id, Name: r.name, Weight: r.weight, Score: score, Offenders: offenders})
+		sum += score * r.weight
+		weights += r.weight
+	}
+	pr.Score = (sum + weights/2) / weights
+	pr.Grade = Grade(pr.Score)
+	return pr
+}
+
+// Grade is the letter for a score: A from 90, B from 80, down to F.
+func Grade(score int) string {
+	switch {
+	case score >= 90:
+		return "A"
+	case score >= 80:
+		return "B"
+	case score >= 70:
+		return "C"
+	case score >= 60:
+		return "D"
+	case score >= 50:
+		return "E"
+	}
+	return "F"
+}
+
+// AtLeast reports whether grade g is min or better.
+func AtLeast(g, min string) bool { return g <= min }

@@ -1,0 +1,227 @@
+package audit
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// page is an HTML page parsed for the rules.
+type page struct {
+	route    string
+	file     *manifest.File
+	refs     []ref
+	elements int      // elements in the DOM
+	empty    []string // elements with an empty src or href
+	styles   []string // inline CSS: <style> bodies and style attributes
+	inline   []string // inline <script> and <style> blocks, for yexternal
+}
+
+// refKind is what a page references a resource as.
+type refKind int
+
+const (
+	refScript refKind = iota
+	refStylesheet
+	refImage
+	refFavicon
+	refCSSImage // a url() in a stylesheet or an inline style
+	refFrame
+	refLink // an <a href>: followed by people, not loaded
+)
+
+// ref is a resource a page references.
+type ref struct {
+	kind   refKind
+	url    string // absolute URL, or the path on this site
+	path   string // the URL path when on this site, "" otherwise
+	host   string // the host when on another site
+	elem   string // how the page writes it, for reports
+	inHead bool
+	node   *html.Node
+}
+
+// page parses f.
+func (s *Site) page(f *manifest.File) (*page, error) {
+	data, err := s.read(f)
+	if err != nil {
+		return nil, fmt.Errorf("audit %s: %w", f.Route, err)
+	}
+	doc, err := html.Parse(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("audit %s: %w", f.Route, err)
+	}
+	p := &page{route: f.Route, file: f}
+	base, _ := url.Parse(f.Route)
+	var walk func(n *html.Node, inHead bool)
+	walk = func(n *html.Node, inHead bool) {
+		if n.Type == html.ElementNode {
+			p.elements++
+			if n.DataAtom == atom.Head {
+				inHead = true
+			}
+			p.element(s, base, n, inHead)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, inHead)
+		}
+	}
+	walk(doc, false)
+	// Images the stylesheets load.
+	for _, r := range p.refs {
+		if r.kind != refStylesheet || r.path == "" {
+			continue
+		}
+		if cf, _ := s.lookup(r.path); cf != nil {
+			if css, err := s.read(cf); err == nil {
+				cssBase, _ := url.Parse(cf.Path)
+				p.cssImages(s, cssBase, string(css), r.url)
+			}
+		}
+	}
+	for _, st := range p.styles {
+		p.cssImages(s, base, st, "inline style")
+	}
+	return p, nil
+}
+
+// element records what one element references.
+func (p *page) element(s *Site, base *url.URL, n *html.Node, inHead bool) {
+	add := func(kind refKind, raw string) {
+		r := resolve(s, base, raw)
+		r.kind, r.inHead, r.node, r.elem = kind, inHead, n, describe(n)
+		p.refs = append(p.refs, r)
+	}
+	checkEmpty := func(name string) (string, bool) {
+		v, ok := attr(n, name)
+		if ok && strings.TrimSpace(v) == "" {
+			p.empty = append(p.empty, describe(n))
+			return "", false
+		}
+		return v, ok
+	}
+	if st, ok := attr(n, "style"); ok {
+		p.styles = append(p.styles, st)
+	}
+	switch n.DataAtom {
+	case atom.Script:
+		if src, ok := checkEmpty("src"); ok {
+			add(refScript, src)
+		} else if n.FirstChild != nil && strings.TrimSpace(n.FirstChild.Data) != "" && isJS(attrOr(n, "type")) {
+			p.inline = append(p.inline, fmt.Sprintf("inline <script> of %d bytes", len(n.FirstChild.Data)))
+		}
+	case atom.Link:
+		href, ok := checkEmpty("href")
+		if !ok {
+			return
+		}
+		rel := " " + strings.ToLower(attrOr(n, "rel")) + " "
+		switch {
+		case strings.Contains(rel, " stylesheet "):
+			add(refStylesheet, href)
+		case strings.Contains(rel, " icon "):
+			add(refFavicon, href)
+		}
+	case atom.Img, atom.Iframe, atom.Frame, atom.Source, atom.Input:
+		if src, ok := checkEmpty("src"); ok {
+			kind := refImage
+			if n.DataAtom == atom.Iframe || n.DataAtom == atom.Frame {
+				kind = refFrame
+			}
+			add(kind, src)
+		}
+	case atom.A:
+		if href, ok := checkEmpty("href"); ok && !strings.HasPrefix(href, "#") {
+			add(refLink, href)
+		}
+	case atom.Style:
+		if n.FirstChild != nil {
+			p.styles = append(p.styles, n.FirstChild.Data)
+			p.inline = append(p.inline, fmt.Sprintf("inline <style> of %d bytes", len(n.FirstChild.Data)))
+		}
+	}
+}
+
+var cssURL = regexp.MustCompile(`url\(\s*['"]?([^'")]+)['"]?\s*\)`)
+
+// cssImages records the url()s of css (from the file at base) as images.
+func (p *page) cssImages(s *Site, base *url.URL, css, from string) {
+	for _, m := range cssURL.FindAllStringSubmatch(css, -1) {
+		u := strings.TrimSpace(m[1])
+		if strings.HasPrefix(u, "data:") || strings.HasPrefix(u, "#") {
+			continue
+		}
+		r := resolve(s, base, u)
+		r.kind, r.elem = refCSSImage, "url("+u+") in "+from
+		if strings.HasSuffix(strings.ToLower(r.path), ".woff2") || strings.HasSuffix(strings.ToLower(r.path), ".woff") {
+			continue // a font, not an image
+		}
+		p.refs = append(p.refs, r)
+	}
+}
+
+// resolve makes raw, as written on a page at base, a ref's URL, path and
+// host.
+func resolve(s *Site, base *url.URL, raw string) ref {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return ref{url: raw, host: "(unparseable)"}
+	}
+	if u.Scheme == "data" || u.Scheme == "mailto" || u.Scheme == "javascript" || u.Scheme == "tel" {
+		return ref{url: raw, host: "(" + u.Scheme + ")"}
+	}
+	abs := base.ResolveReference(u)
+	if abs.Host != "" && !s.sameSite(abs) {
+		return ref{url: abs.String(), host: strings.ToLower(abs.Hostname())}
+	}
+	return ref{url: abs.RequestURI(), path: abs.Path}
+}
+
+// sameSite reports whether an absolute URL is the site's own.
+func (s *Site) sameSite(u *url.URL) bool {
+	b, err := url.Parse(s.m.Site.BaseURL)
+	return err == nil && b.Host != "" && strings.EqualFold(b.Host, u.Host)
+}
+
+// isJS reports whether a script type attribute means JavaScript (data
+// blocks such as JSON-LD run nothing).
+func isJS(t string) bool {
+	t = strings.ToLower(strings.TrimSpace(t))
+	return t == "" || t == "module" || strings.Contains(t, "javascript") || strings.Contains(t, "ecmascript")
+}
+
+func attr(n *html.Node, name string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Namespace == "" && a.Key == name {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func attrOr(n *html.Node, name string) string {
+	v, _ := attr(n, name)
+	return v
+}
+
+// describe is a short form of n's start tag for reports.
+func describe(n *html.Node) string {
+	var b strings.Builder
+	b.WriteString("<" + n.Data)
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "src", "href", "rel", "type", "width", "height":
+			fmt.Fprintf(&b, " %s=%q", a.Key, a.Val)
+		case "defer", "async":
+			b.WriteString(" " + a.Key)
+		}
+	}
+	return b.String() + ">"
+}

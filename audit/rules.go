@@ -1,0 +1,424 @@
+package audit
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// rule is one of YSlow's rules: its id, name, weight in the grade, and
+// its check, which scores a page from 100 down by its penalties.
+type rule struct {
+	id, name string
+	weight   int
+	check    func(s *Site, p *page) (int, []Offender)
+}
+
+// rules are YSlow 2's 23 rules, in its order, with its weights
+// (yexternal is reported, not graded).
+var rules = []rule{
+	{"ynumreq", "Make fewer HTTP requests", 8, numRequests},
+	{"ycdn", "Use a CDN", 6, useCDN},
+	{"yemptysrc", "Avoid empty src or href", 30, emptySrc},
+	{"yexpires", "Add Expires or Cache-Control headers", 10, expires},
+	{"ycompress", "Compress components", 8, compress},
+	{"ycsstop", "Put CSS at the top", 4, cssTop},
+	{"yjsbottom", "Put JavaScript at the bottom", 4, jsBottom},
+	{"yexpressions", "Avoid CSS expressions", 3, expressions},
+	{"yexternal", "Make JavaScript and CSS external", 0, external},
+	{"ydns", "Reduce DNS lookups", 3, dnsLookups},
+	{"yminify", "Minify JavaScript and CSS", 4, minified},
+	{"yredirects", "Avoid URL redirects", 4, redirects},
+	{"ydupes", "Remove duplicate JavaScript and CSS", 4, dupes},
+	{"yetags", "Configure entity tags (ETags)", 2, etags},
+	{"yxhr", "Make Ajax cacheable", 4, ajaxCacheable},
+	{"yxhrmethod", "Use GET for Ajax requests", 3, ajaxGet},
+	{"ymindom", "Reduce the number of DOM elements", 3, domSize},
+	{"yno404", "Avoid HTTP 404 (Not Found) errors", 4, no404},
+	{"ymincookie", "Reduce cookie size", 3, cookieSize},
+	{"ycookiefree", "Use cookie-free domains for static components", 3, cookieFree},
+	{"ynofilter", "Avoid AlphaImageLoader filter", 4, noFilter},
+	{"yimgnoscale", "Do not scale images in HTML", 3, imgNoScale},
+	{"yfavicon", "Make favicon small and cacheable", 2, favicon},
+}
+
+// components are the refs a browser loads with the page.
+func (p *page) components() []ref {
+	var out []ref
+	for _, r := range p.refs {
+		if r.kind != refLink {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func numRequests(_ *Site, p *page) (int, []Offender) {
+	var js, css, img []ref
+	for _, r := range p.refs {
+		switch r.kind {
+		case refScript:
+			js = append(js, r)
+		case refStylesheet:
+			css = append(css, r)
+		case refCSSImage:
+			img = append(img, r)
+		}
+	}
+	score := 100
+	var offs []Offender
+	over := func(list []ref, limit, per int, what, fix string) {
+		if n := len(list) - limit; n > 0 {
+			score -= per * n
+			offs = append(offs, Offender{fmt.Sprintf("%d %s (more than %d)", len(list), what, limit), fix})
+		}
+	}
+	over(js, 3, 4, "external scripts", "bundle them: one entry script per page (esbuild bundles its imports)")
+	over(css, 2, 4, "stylesheets", "bundle them: one stylesheet per page (@import is inlined by the build)")
+	over(img, 6, 3, "CSS background images", "combine small ones, or inline them as data: URLs")
+	return score, offs
+}
+
+// cdnHosts are hosts of widely used CDNs, for third-party files.
+var cdnHosts = []string{"googleapis.com", "gstatic.com", "cloudflare.com", "jsdelivr.net", "unpkg.com",
+	"cloudfront.net", "akamaihd.net", "fastly.net", "fastly.com", "bootstrapcdn.com", "jquery.com"}
+
+func useCDN(_ *Site, p *page) (int, []Offender) {
+	// The site's own files are on the edge: Verge deploys every one to it.
+	score := 100
+	var offs []Offender
+	for _, r := range p.components() {
+		if r.host == "" || strings.HasPrefix(r.host, "(") || r.kind == refFrame {
+			continue
+		}
+		if !slices.ContainsFunc(cdnHosts, func(h string) bool { return r.host == h || strings.HasSuffix(r.host, "."+h) }) {
+			score -= 10
+			offs = append(offs, Offender{r.url, "serve it from the site (assets/ or static/), which deploys it to the edge"})
+		}
+	}
+	return score, offs
+}
+
+func emptySrc(_ *Site, p *page) (int, []Offender) {
+	var offs []Offender
+	for _, e := range p.empty {
+		offs = append(offs, Offender{e, "remove the attribute or give it a URL: an empty one makes the browser request the page again"})
+	}
+	return 100 - 100*len(offs), offs
+}
+
+// staticKinds are the refs that load static files.
+func isStatic(r ref) bool {
+	return r.kind == refScript || r.kind == refStylesheet || r.kind == refImage || r.kind == refCSSImage || r.kind == refFavicon
+}
+
+// freshFor is the browser freshness a Cache-Control value gives, in
+// seconds, and whether it says immutable.
+func freshFor(cc string) (seconds int64, immutable bool) {
+	seconds = -1
+	for _, d := range strings.Split(cc, ",") {
+		d = strings.ToLower(strings.TrimSpace(d))
+		switch {
+		case d == "immutable":
+			immutable = true
+		case d == "no-store" || d == "no-cache":
+			return 0, false
+		case strings.HasPrefix(d, "max-age="):
+			if n, err := strconv.ParseInt(strings.TrimPrefix(d, "max-age="), 10, 64); err == nil {
+				seconds = n
+			}
+		}
+	}
+	return max(seconds, 0), immutable
+}
+
+const (
+	day  = 24 * 3600
+	year = 365 * day
+)
+
+func expires(s *Site, p *page) (int, []Offender) {
+	score := 100
+	var offs []Offender
+	seen := map[string]bool{}
+	for _, r := range p.components() {
+		if !isStatic(r) || r.path == "" || seen[r.path] {
+			continue
+		}
+		seen[r.path] = true
+		f, _ := s.lookup(r.path)
+		if f == nil {
+			continue // yno404's
+		}
+		fresh, immutable := freshFor(f.CacheControl)
+		switch {
+		case f.Kind == manifest.KindAsset && (fresh < year || !immutable):
+			score -= 11
+			offs = append(offs, Offender{r.url, fmt.Sprintf("a fingerprinted file: serve it with max-age of a year and immutable (now %q)", f.CacheControl)})
+		case f.Kind != manifest.KindAsset && fresh < 30*day:
+			score -= 11
+			offs = append(offs, Offender{r.url, fmt.Sprintf("fresh for %s only: move it to assets/ to have it fingerprinted and cached for a year", human(fresh))})
+		}
+	}
+	return score, offs
+}
+
+func human(seconds int64) string {
+	switch {
+	case seconds >= day:
+		return fmt.Sprintf("%d days", seconds/day)
+	case seconds >= 3600:
+		return fmt.Sprintf("%d hours", seconds/3600)
+	}
+	return fmt.Sprintf("%d seconds", seconds)
+}
+
+// compressible mirrors the edge's choice of what it sends br or gzip.
+func compressible(ct string) bool {
+	ct, _, _ = strings.Cut(ct, ";")
+	ct = strings.TrimSpace(ct)
+	return strings.HasPrefix(ct, "text/") || strings.HasSuffix(ct, "+json") || strings.HasSuffix(ct, "+xml") ||
+		slices.Contains([]string{"application/json", "application/javascript", "application/xml", "image/svg+xml",
+			"application/manifest+json", "application/wasm"}, ct)
+}
+
+func compress(s *Site, p *page) (int, []Offender) {
+	score := 100
+	var offs []Offender
+	check := func(what string, f *manifest.File) {
+		if f.Size >= 500 && isText(f.ContentType) && !compressible(f.ContentType) {
+			score -= 11
+			offs = append(offs, Offender{what, fmt.Sprintf("%s is text the edge does not compress: serve it as a text type", f.ContentType)})
+		}
+	}
+	check(p.route, p.file)
+	for _, r := range p.components() {
+		if r.path != "" {
+			if f, _ := s.lookup(r.path); f != nil {
+				check(r.url, f)
+			}
+		}
+	}
+	return score, offs
+}
+
+func isText(ct string) bool {
+	return compressible(ct) || strings.Contains(ct, "xml") || strings.Contains(ct, "json") || strings.Contains(ct, "javascript")
+}
+
+func cssTop(_ *Site, p *page) (int, []Offender) {
+	var offs []Offender
+	for _, r := range p.refs {
+		if r.kind == refStylesheet && !r.inHead {
+			offs = append(offs, Offender{r.elem, "move the stylesheet into <head>: in <body> it delays or redraws the page"})
+		}
+	}
+	if len(offs) == 0 {
+		return 100, nil
+	}
+	return 100 - 1 - 10*len(offs), offs
+}
+
+func jsBottom(_ *Site, p *page) (int, []Offender) {
+	var offs []Offender
+	for _, r := range p.refs {
+		if r.kind != refScript || !r.inHead {
+			continue
+		}
+		_, isDefer := attr(r.node, "defer")
+		_, isAsync := attr(r.node, "async")
+		if !isDefer && !isAsync && strings.ToLower(attrOr(r.node, "type")) != "module" {
+			offs = append(offs, Offender{r.elem, "add defer (or type=module): a blocking script in <head> holds up the page"})
+		}
+	}
+	return 100 - 5*len(offs), offs
+}
+
+// stylesheets returns the CSS the page uses: inline, and the same-site
+// stylesheets' text, with where each comes from.
+func (s *Site) stylesheets(p *page) map[string]string {
+	out := map[string]string{}
+	for i, st := range p.styles {
+		out[fmt.Sprintf("inline style %d", i+1)] = st
+	}
+	for _, r := range p.refs {
+		if r.kind == refStylesheet && r.path != "" {
+			if f, _ := s.lookup(r.path); f != nil {
+				if data, err := s.read(f); err == nil {
+					out[r.url] = string(data)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func expressions(s *Site, p *page) (int, []Offender) {
+	var offs []Offender
+	for from, css := range s.stylesheets(p) {
+		if n := strings.Count(strings.ToLower(css), "expression("); n > 0 {
+			offs = append(offs, Offender{fmt.Sprintf("%d CSS expression(s) in %s", n, from), "remove expression(): it runs on every mouse move; compute in JavaScript once"})
+		}
+	}
+	if len(offs) == 0 {
+		return 100, nil
+	}
+	n := 0
+	for _, o := range offs {
+		k, _ := strconv.Atoi(strings.Fields(o.What)[0])
+		n += k
+	}
+	slices.SortFunc(offs, func(a, b Offender) int { return strings.Compare(a.What, b.What) })
+	return 90 - 2*n, offs
+}
+
+func external(_ *Site, p *page) (int, []Offender) {
+	var offs []Offender
+	for _, in := range p.inline {
+		offs = append(offs, Offender{in, "fine when small; large ones are better as files the browser caches"})
+	}
+	return 100, offs
+}
+
+func dnsLookups(_ *Site, p *page) (int, []Offender) {
+	hosts := []string{}
+	for _, r := range p.components() {
+		if r.host != "" && !strings.HasPrefix(r.host, "(") && !slices.Contains(hosts, r.host) {
+			hosts = append(hosts, r.host)
+		}
+	}
+	// The site's own host is one lookup too.
+	if n := len(hosts) + 1 - 4; n > 0 {
+		return 100 - 5*n, []Offender{{fmt.Sprintf("%d hosts: the site and %s", len(hosts)+1, strings.Join(hosts, ", ")),
+			"serve third-party files from the site, or add <link rel=preconnect> for the hosts that remain"}}
+	}
+	return 100, nil
+}
+
+func redirects(s *Site, p *page) (int, []Offender) {
+	var offs []Offender
+	for _, r := range p.components() {
+		if r.path == "" {
+			continue
+		}
+		if f, redirected := s.lookup(r.path); f != nil && redirected {
+			offs = append(offs, Offender{r.url, "point at " + canonical(f) + ": the edge redirects there"})
+		}
+	}
+	return 100 - 10*len(offs), offs
+}
+
+func canonical(f *manifest.File) string {
+	if f.Route != "" {
+		return f.Route
+	}
+	return f.Path
+}
+
+func dupes(_ *Site, p *page) (int, []Offender) {
+	seen := map[string]int{}
+	var offs []Offender
+	for _, r := range p.refs {
+		if r.kind != refScript && r.kind != refStylesheet {
+			continue
+		}
+		seen[r.url]++
+		if seen[r.url] == 2 {
+			offs = append(offs, Offender{r.url, "reference it once: the browser loads (and runs) it again"})
+		}
+	}
+	return 100 - 5*len(offs), offs
+}
+
+func etags(*Site, *page) (int, []Offender) {
+	// The edge's ETags are content hashes: the same on every server.
+	return 100, nil
+}
+
+func ajaxCacheable(s *Site, _ *page) (int, []Offender) {
+	var offs []Offender
+	for _, fn := range s.functions {
+		if fn.Method != "" && fn.Method != "GET" {
+			continue
+		}
+		if fn.Policy.EdgeTTL < 3600 && fn.Policy.BrowserTTL < 3600 {
+			offs = append(offs, Offender{fn.Pattern, "declare an edge TTL of an hour or more (site.EdgeTTL), with purges refreshing it"})
+		}
+	}
+	return 100 - 5*len(offs), offs
+}
+
+func ajaxGet(*Site, *page) (int, []Offender) {
+	// What a page's scripts request is not in the build output; the
+	// site's functions are GET unless declared otherwise.
+	return 100, nil
+}
+
+func domSize(_ *Site, p *page) (int, []Offender) {
+	if p.elements <= 900 {
+		return 100, nil
+	}
+	return 99 - 10*((p.elements-900)/250), []Offender{{fmt.Sprintf("%d elements", p.elements),
+		"paginate long lists (site.Paginate) and flatten wrappers: aim below 800"}}
+}
+
+func no404(s *Site, p *page) (int, []Offender) {
+	var offs []Offender
+	for _, r := range p.components() {
+		if r.path == "" {
+			continue
+		}
+		if f, _ := s.lookup(r.path); f == nil && !s.isFunction(r.path) {
+			offs = append(offs, Offender{r.url, "nothing is served there: fix the reference or add the file"})
+		}
+	}
+	return 100 - 5*len(offs), offs
+}
+
+// isFunction reports whether a path is one of the site's API functions'.
+func (s *Site) isFunction(p string) bool {
+	for _, fn := range s.functions {
+		if matchPattern(fn.Path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchPattern matches a path against a net/http pattern's path part.
+func matchPattern(pattern, p string) bool {
+	ps, xs := strings.Split(strings.Trim(pattern, "/"), "/"), strings.Split(strings.Trim(p, "/"), "/")
+	for i, seg := range ps {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "...}") {
+			return true
+		}
+		if i >= len(xs) || !strings.HasPrefix(seg, "{") && seg != xs[i] {
+			return false
+		}
+	}
+	return len(ps) == len(xs)
+}
+
+func cookieSize(*Site, *page) (int, []Offender) {
+	// The edge sets no cookies; the site's functions may, on their paths.
+	return 100, nil
+}
+
+func cookieFree(*Site, *page) (int, []Offender) {
+	// Static files come from the edge, which never sends Set-Cookie.
+	return 100, nil
+}
+
+func noFilter(s *Site, p *page) (int, []Offender) {
+	var offs []Offender
+	for from, css := range s.stylesheets(p) {
+		if n := strings.Count(strings.ToLower(css), "alphaimageloader"); n > 0 {
+			offs = append(offs, Offender{fmt.Sprintf("%d AlphaImageLoader filter(s) in %s", n, from), "use PNG alpha, which every browser supports"})
+		}
+	}
+	slices.SortFunc(offs, func(a, b Offender) int { return strings.Compare(a.What, b.What) })
+	return 100 - 5*len(offs), offs
+}
