@@ -64,9 +64,10 @@ func (f *fetched) open() (io.ReadCloser, bool) {
 
 // flight is one origin fetch that concurrent requests for a key share.
 type flight struct {
-	ready chan struct{} // closed once res has its status and fields
-	req   http.Header   // the fields of the request that made the fetch
-	res   *fetched
+	ready  chan struct{} // closed once res has its status and fields
+	req    http.Header   // the fields of the request that made the fetch
+	res    *fetched
+	joined int // requests that came to share it; guarded by Proxy.mu
 }
 
 // coalesced fetches key from the origin once for every concurrent caller;
@@ -83,6 +84,7 @@ func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry, hints http.
 		delete(p.pass, key)
 	}
 	if f := p.flights[key]; f != nil {
+		f.joined++
 		p.mu.Unlock()
 		<-f.ready
 		if f.res.shared() && sameVary(varyValues(f.res.header, f.req), varyValues(f.res.header, r.Header)) {

@@ -417,7 +417,7 @@ func mustRequest(url string) *http.Request {
 // waiters to fetch on their own: they never get another client's
 // private answer.
 func TestRuleCoalescingUncacheable(t *testing.T) {
-	o, _, _, base := setup(t)
+	o, _, p, base := setup(t)
 	release := make(chan struct{})
 	o.set(func(w http.ResponseWriter, r *http.Request) {
 		user := r.Header.Get("X-User")
@@ -431,7 +431,12 @@ func TestRuleCoalescingUncacheable(t *testing.T) {
 	waitFor(t, "the first fetch", func() bool { return o.hits.Load() == 1 })
 	b := make(chan reply, 1)
 	go func() { b <- send("GET", base+"/me", "", "X-User", "b") }()
-	time.Sleep(10 * time.Millisecond) // b waits on a's fetch
+	waitFor(t, "b to join a's fetch", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		f := p.flights["GET /me"]
+		return f != nil && f.joined == 1
+	})
 	close(release)
 	ra, rb := <-a, <-b
 	if ra.err != nil || rb.err != nil {
@@ -569,7 +574,7 @@ func TestRuleCacheStatus(t *testing.T) {
 
 // Requests that waited on another's fetch say so: collapsed.
 func TestRuleCacheStatusCollapsed(t *testing.T) {
-	o, _, _, base := setup(t)
+	o, _, p, base := setup(t)
 	release := make(chan struct{})
 	o.set(func(w http.ResponseWriter, r *http.Request) {
 		<-release
@@ -580,7 +585,12 @@ func TestRuleCacheStatusCollapsed(t *testing.T) {
 	waitFor(t, "the first fetch", func() bool { return o.hits.Load() == 1 })
 	second := make(chan reply, 1)
 	go func() { second <- send("GET", base+"/col", "") }()
-	time.Sleep(10 * time.Millisecond) // it waits on the first's fetch
+	waitFor(t, "the second to join the first's fetch", func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		f := p.flights["GET /col"]
+		return f != nil && f.joined == 1
+	})
 	close(release)
 	r1, r2 := <-first, <-second
 	if r1.err != nil || r2.err != nil {
