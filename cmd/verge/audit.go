@@ -101,7 +101,8 @@ func printAudit(w io.Writer, rep *audit.Report, all bool) {
 	if all {
 		pages = rep.Worst(len(rep.Pages))
 	}
-	if len(pages) == 0 {
+	if len(pages) == 0 || pages[0].Score == 100 && !all {
+		fmt.Fprintln(w, "every page scores 100")
 		return
 	}
 	if !all {
