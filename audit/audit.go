@@ -186,5 +186,11 @@ func Grade(score int) string {
 	return "F"
 }
 
-// AtLeast reports whether grade g is min or better.
-func AtLeast(g, min string) bool { return g <= min }
+// AtLeast reports whether grade g is min or better; grades are A to F,
+// in either case.
+func AtLeast(g, min string) bool { return strings.ToUpper(g) <= strings.ToUpper(min) }
+
+// ValidGrade reports whether g is a grade, A to F in either case.
+func ValidGrade(g string) bool {
+	return len(g) == 1 && strings.Contains("ABCDEF", strings.ToUpper(g))
+}

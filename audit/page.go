@@ -118,11 +118,18 @@ func (p *page) element(s *Site, base *url.URL, n *html.Node, inHead bool) {
 			p.inline = append(p.inline, fmt.Sprintf("inline <script> of %d bytes", len(n.FirstChild.Data)))
 		}
 	case atom.Link:
+		rel := " " + strings.ToLower(attrOr(n, "rel")) + " "
+		loads := false
+		for _, r := range []string{" stylesheet ", " icon ", " preload ", " modulepreload ", " prefetch ", " manifest "} {
+			loads = loads || strings.Contains(rel, r)
+		}
+		if !loads {
+			return // canonical, alternate and the like load nothing
+		}
 		href, ok := checkEmpty("href")
 		if !ok {
 			return
 		}
-		rel := " " + strings.ToLower(attrOr(n, "rel")) + " "
 		switch {
 		case strings.Contains(rel, " stylesheet "):
 			add(refStylesheet, href)
@@ -138,7 +145,8 @@ func (p *page) element(s *Site, base *url.URL, n *html.Node, inHead bool) {
 			add(kind, src)
 		}
 	case atom.A:
-		if href, ok := checkEmpty("href"); ok && !strings.HasPrefix(href, "#") {
+		// A link loads nothing with the page: an empty href is no request.
+		if href, ok := attr(n, "href"); ok && strings.TrimSpace(href) != "" && !strings.HasPrefix(href, "#") {
 			add(refLink, href)
 		}
 	case atom.Style:

@@ -361,7 +361,7 @@ func domSize(_ *Site, p *page) (int, []Offender) {
 	if p.elements <= 900 {
 		return 100, nil
 	}
-	return 99 - 10*((p.elements-900)/250), []Offender{{fmt.Sprintf("%d elements", p.elements),
+	return 99 - 10*((p.elements-900+249)/250), []Offender{{fmt.Sprintf("%d elements", p.elements),
 		"paginate long lists (site.Paginate) and flatten wrappers: aim below 800"}}
 }
 
@@ -388,9 +388,17 @@ func (s *Site) isFunction(p string) bool {
 	return false
 }
 
-// matchPattern matches a path against a net/http pattern's path part.
+// matchPattern matches a path against a net/http pattern's path part:
+// {name} matches one segment, {name...} the rest, a trailing slash a
+// subtree, {$} only the path as written.
 func matchPattern(pattern, p string) bool {
+	if exact, ok := strings.CutSuffix(pattern, "{$}"); ok {
+		return matchPattern(strings.TrimSuffix(exact, "/"), strings.TrimSuffix(p, "/")) && strings.HasSuffix(p, "/") == strings.HasSuffix(exact, "/")
+	}
 	ps, xs := strings.Split(strings.Trim(pattern, "/"), "/"), strings.Split(strings.Trim(p, "/"), "/")
+	if pattern == "/" {
+		return true // everything
+	}
 	for i, seg := range ps {
 		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "...}") {
 			return true
@@ -398,6 +406,9 @@ func matchPattern(pattern, p string) bool {
 		if i >= len(xs) || !strings.HasPrefix(seg, "{") && seg != xs[i] {
 			return false
 		}
+	}
+	if strings.HasSuffix(pattern, "/") {
+		return len(xs) >= len(ps) // a subtree
 	}
 	return len(ps) == len(xs)
 }
@@ -414,11 +425,13 @@ func cookieFree(*Site, *page) (int, []Offender) {
 
 func noFilter(s *Site, p *page) (int, []Offender) {
 	var offs []Offender
+	n := 0
 	for from, css := range s.stylesheets(p) {
-		if n := strings.Count(strings.ToLower(css), "alphaimageloader"); n > 0 {
-			offs = append(offs, Offender{fmt.Sprintf("%d AlphaImageLoader filter(s) in %s", n, from), "use PNG alpha, which every browser supports"})
+		if k := strings.Count(strings.ToLower(css), "alphaimageloader"); k > 0 {
+			n += k
+			offs = append(offs, Offender{fmt.Sprintf("%d AlphaImageLoader filter(s) in %s", k, from), "use PNG alpha, which every browser supports"})
 		}
 	}
 	slices.SortFunc(offs, func(a, b Offender) int { return strings.Compare(a.What, b.What) })
-	return 100 - 5*len(offs), offs
+	return 100 - 5*n, offs
 }

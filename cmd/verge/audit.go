@@ -33,6 +33,9 @@ with charts of the scores per rule and per page. --min-grade G exits with
 status 1 when a page grades below G.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if minGrade != "" && !audit.ValidGrade(minGrade) {
+				return fmt.Errorf("--min-grade %q is not a grade: give one of A, B, C, D, E, F", minGrade)
+			}
 			out, err := outputDir(dirArg(args), dist)
 			if err != nil {
 				return err
