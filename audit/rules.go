@@ -209,80 +209,6 @@ func isText(ct string) bool {
 	return compressible(ct) || strings.Contains(ct, "xml") || strings.Contains(ct, "json") || strings.Contains(ct, "javascript")
 }
 
-func cssTop(_ *Site, p *page) (int, []Offender) {
-	var offs []Offender
-	for _, r := range p.refs {
-		if r.kind == refStylesheet && !r.inHead {
-			offs = append(offs, Offender{r.elem, "move the stylesheet into <head>: in <body> it delays or redraws the page"})
-		}
-	}
-	if len(offs) == 0 {
-		return 100, nil
-	}
-	return 100 - 1 - 10*len(offs), offs
-}
-
-func jsBottom(_ *Site, p *page) (int, []Offender) {
-	var offs []Offender
-	for _, r := range p.refs {
-		if r.kind != refScript || !r.inHead {
-			continue
-		}
-		_, isDefer := attr(r.node, "defer")
-		_, isAsync := attr(r.node, "async")
-		if !isDefer && !isAsync && strings.ToLower(attrOr(r.node, "type")) != "module" {
-			offs = append(offs, Offender{r.elem, "add defer (or type=module): a blocking script in <head> holds up the page"})
-		}
-	}
-	return 100 - 5*len(offs), offs
-}
-
-// stylesheets returns the CSS the page uses: inline, and the same-site
-// stylesheets' text, with where each comes from.
-func (s *Site) stylesheets(p *page) map[string]string {
-	out := map[string]string{}
-	for i, st := range p.styles {
-		out[fmt.Sprintf("inline style %d", i+1)] = st
-	}
-	for _, r := range p.refs {
-		if r.kind == refStylesheet && r.path != "" {
-			if f, _ := s.lookup(r.path); f != nil {
-				if data, err := s.read(f); err == nil {
-					out[r.url] = string(data)
-				}
-			}
-		}
-	}
-	return out
-}
-
-func expressions(s *Site, p *page) (int, []Offender) {
-	var offs []Offender
-	for from, css := range s.stylesheets(p) {
-		if n := strings.Count(strings.ToLower(css), "expression("); n > 0 {
-			offs = append(offs, Offender{fmt.Sprintf("%d CSS expression(s) in %s", n, from), "remove expression(): it runs on every mouse move; compute in JavaScript once"})
-		}
-	}
-	if len(offs) == 0 {
-		return 100, nil
-	}
-	n := 0
-	for _, o := range offs {
-		k, _ := strconv.Atoi(strings.Fields(o.What)[0])
-		n += k
-	}
-	slices.SortFunc(offs, func(a, b Offender) int { return strings.Compare(a.What, b.What) })
-	return 90 - 2*n, offs
-}
-
-func external(_ *Site, p *page) (int, []Offender) {
-	var offs []Offender
-	for _, in := range p.inline {
-		offs = append(offs, Offender{in, "fine when small; large ones are better as files the browser caches"})
-	}
-	return 100, offs
-}
-
 func dnsLookups(_ *Site, p *page) (int, []Offender) {
 	hosts := []string{}
 	for _, r := range p.components() {
@@ -318,21 +244,6 @@ func canonical(f *manifest.File) string {
 	return f.Path
 }
 
-func dupes(_ *Site, p *page) (int, []Offender) {
-	seen := map[string]int{}
-	var offs []Offender
-	for _, r := range p.refs {
-		if r.kind != refScript && r.kind != refStylesheet {
-			continue
-		}
-		seen[r.url]++
-		if seen[r.url] == 2 {
-			offs = append(offs, Offender{r.url, "reference it once: the browser loads (and runs) it again"})
-		}
-	}
-	return 100 - 5*len(offs), offs
-}
-
 func etags(*Site, *page) (int, []Offender) {
 	// The edge's ETags are content hashes: the same on every server.
 	return 100, nil
@@ -355,14 +266,6 @@ func ajaxGet(*Site, *page) (int, []Offender) {
 	// What a page's scripts request is not in the build output; the
 	// site's functions are GET unless declared otherwise.
 	return 100, nil
-}
-
-func domSize(_ *Site, p *page) (int, []Offender) {
-	if p.elements <= 900 {
-		return 100, nil
-	}
-	return 99 - 10*((p.elements-900+249)/250), []Offender{{fmt.Sprintf("%d elements", p.elements),
-		"paginate long lists (site.Paginate) and flatten wrappers: aim below 800"}}
 }
 
 func no404(s *Site, p *page) (int, []Offender) {
@@ -421,17 +324,4 @@ func cookieSize(*Site, *page) (int, []Offender) {
 func cookieFree(*Site, *page) (int, []Offender) {
 	// Static files come from the edge, which never sends Set-Cookie.
 	return 100, nil
-}
-
-func noFilter(s *Site, p *page) (int, []Offender) {
-	var offs []Offender
-	n := 0
-	for from, css := range s.stylesheets(p) {
-		if k := strings.Count(strings.ToLower(css), "alphaimageloader"); k > 0 {
-			n += k
-			offs = append(offs, Offender{fmt.Sprintf("%d AlphaImageLoader filter(s) in %s", k, from), "use PNG alpha, which every browser supports"})
-		}
-	}
-	slices.SortFunc(offs, func(a, b Offender) int { return strings.Compare(a.What, b.What) })
-	return 100 - 5*n, offs
 }
