@@ -8,6 +8,8 @@ package audit
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path"
@@ -22,8 +24,8 @@ import (
 // Site is a build output to audit: its files and the headers the edge
 // serves them with.
 type Site struct {
-	dir       string
 	m         *manifest.Manifest
+	readFile  func(*manifest.File) ([]byte, error)
 	byRoute   map[string]*manifest.File
 	functions []manifest.Function
 	minCache  sync.Map // file path -> what minifying it saves
@@ -35,13 +37,19 @@ func Open(dir string) (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit %s: %w (run verge build first)", dir, err)
 	}
-	s := &Site{dir: dir, m: m, byRoute: map[string]*manifest.File{}, functions: m.Functions}
+	return New(m, func(f *manifest.File) ([]byte, error) { return os.ReadFile(dir + f.Path) }), nil
+}
+
+// New audits the build m describes, whose files read returns: a build
+// can be graded before it is written out.
+func New(m *manifest.Manifest, read func(*manifest.File) ([]byte, error)) *Site {
+	s := &Site{m: m, readFile: read, byRoute: map[string]*manifest.File{}, functions: m.Functions}
 	for i := range m.Files {
 		if f := &m.Files[i]; f.Route != "" {
 			s.byRoute[f.Route] = f
 		}
 	}
-	return s, nil
+	return s
 }
 
 // lookup returns the file a same-site URL path is served from, and
@@ -67,9 +75,7 @@ func (s *Site) lookup(p string) (f *manifest.File, redirected bool) {
 }
 
 // read returns a file's bytes.
-func (s *Site) read(f *manifest.File) ([]byte, error) {
-	return os.ReadFile(s.dir + f.Path)
-}
+func (s *Site) read(f *manifest.File) ([]byte, error) { return s.readFile(f) }
 
 // Report is the audit of a whole site.
 type Report struct {
@@ -85,6 +91,11 @@ type PageReport struct {
 	Score int         `json:"score"`
 	Grade string      `json:"grade"`
 	Rules []RuleScore `json:"rules"`
+	// Uses lists the site's paths the page's grade depends on, and Key
+	// hashes them with the page, as served: an audit of a later build
+	// reuses the report of a page whose Key is the same.
+	Uses []string `json:"uses,omitempty"`
+	Key  string   `json:"key,omitempty"`
 }
 
 // RuleScore is one rule's result for a page.
@@ -103,7 +114,18 @@ type Offender struct {
 }
 
 // Audit grades every page of the site.
-func (s *Site) Audit() (*Report, error) {
+func (s *Site) Audit() (*Report, error) { return s.AuditReusing(nil) }
+
+// AuditReusing grades every page of the site, taking from prev (an audit
+// of an earlier build, or nil) the report of each page that, with all it
+// uses, is served as it was.
+func (s *Site) AuditReusing(prev *Report) (*Report, error) {
+	old := map[string]*PageReport{}
+	if prev != nil {
+		for i := range prev.Pages {
+			old[prev.Pages[i].Route] = &prev.Pages[i]
+		}
+	}
 	var pages []*manifest.File
 	for i := range s.m.Files {
 		if f := &s.m.Files[i]; f.Route != "" && strings.HasPrefix(f.ContentType, "text/html") {
@@ -116,6 +138,10 @@ func (s *Site) Audit() (*Report, error) {
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, f := range pages {
 		wg.Go(func() {
+			if op := old[f.Route]; op != nil && op.Key != "" && op.Key == s.key(f, op.Uses) && len(op.Rules) == len(rules) {
+				out[i] = *op
+				return
+			}
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			p, err := s.page(f)
@@ -124,6 +150,8 @@ func (s *Site) Audit() (*Report, error) {
 				return
 			}
 			out[i] = s.grade(p)
+			out[i].Uses = p.uses()
+			out[i].Key = s.key(f, out[i].Uses)
 		})
 	}
 	wg.Wait()
@@ -134,16 +162,52 @@ func (s *Site) Audit() (*Report, error) {
 	}
 	slices.SortFunc(out, func(a, b PageReport) int { return cmp.Compare(a.Route, b.Route) })
 	r := &Report{Pages: out, Grades: map[string]int{}}
+	r.total()
+	return r, nil
+}
+
+// total fills in the site's grades, score and grade from its pages.
+func (r *Report) total() {
 	total := 0
-	for _, p := range out {
+	for _, p := range r.Pages {
 		r.Grades[p.Grade]++
 		total += p.Score
 	}
-	if len(out) > 0 {
-		r.Score = (total + len(out)/2) / len(out)
+	if len(r.Pages) > 0 {
+		r.Score = (total + len(r.Pages)/2) / len(r.Pages)
 	}
 	r.Grade = Grade(r.Score)
-	return r, nil
+}
+
+// uses lists the site's paths p's grade reads: what it references, and
+// /favicon.ico, which browsers ask for unasked.
+func (p *page) uses() []string {
+	out := []string{"/favicon.ico"}
+	for _, r := range p.refs {
+		if r.path != "" && r.kind != refLink && !slices.Contains(out, r.path) {
+			out = append(out, r.path)
+		}
+	}
+	return out
+}
+
+// key hashes page f as served, what each of uses resolves to, and the
+// site's functions: what a page's grade depends on.
+func (s *Site) key(f *manifest.File, uses []string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00", len(rules), f.SHA256, f.CacheControl, f.ContentType)
+	for _, u := range uses {
+		uf, redirected := s.lookup(u)
+		if uf == nil {
+			fmt.Fprintf(h, "%s\x00-\x00", u)
+			continue
+		}
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00%v\x00", u, uf.Path, uf.SHA256, uf.CacheControl, uf.Size, redirected)
+	}
+	for _, fn := range s.functions {
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", fn.Pattern, fn.Policy.EdgeTTL, fn.Policy.BrowserTTL)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // Worst returns the n lowest-scoring pages, lowest first.
@@ -156,17 +220,24 @@ func (r *Report) Worst(n int) []PageReport {
 // grade runs every rule on p and weighs the scores.
 func (s *Site) grade(p *page) PageReport {
 	pr := PageReport{Route: p.route}
-	sum, weights := 0, 0
 	for _, r := range rules {
 		score, offenders := r.check(s, p)
 		score = max(0, min(100, score))
 		pr.Rules = append(pr.Rules, RuleScore{ID: r.id, Name: r.name, Weight: r.weight, Score: score, Offenders: offenders})
-		sum += score * r.weight
-		weights += r.weight
 	}
-	pr.Score = (sum + weights/2) / weights
-	pr.Grade = Grade(pr.Score)
+	pr.Score, pr.Grade = weigh(pr.Rules)
 	return pr
+}
+
+// weigh is a page's score, the weighted mean of its rules', and grade.
+func weigh(rs []RuleScore) (int, string) {
+	sum, weights := 0, 0
+	for _, r := range rs {
+		sum += r.Score * r.Weight
+		weights += r.Weight
+	}
+	score := (sum + weights/2) / weights
+	return score, Grade(score)
 }
 
 // Grade is the letter for a score: A from 90, B from 80, down to F.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vergehq/verge/assets"
+	"github.com/vergehq/verge/audit"
 	"github.com/vergehq/verge/internal/diag"
 	"github.com/vergehq/verge/internal/manifest"
 	"github.com/vergehq/verge/render"
@@ -33,6 +34,12 @@ type BuildOptions struct {
 	Progress io.Writer
 	// Terminal makes progress a single updating line.
 	Terminal bool
+	// Audit grades the pages (see package audit) before the output is
+	// written, into Report.Audit.
+	Audit bool
+	// MinGrade, when not "", fails a build with a page graded below it,
+	// leaving the previous output as it was. It implies Audit.
+	MinGrade string
 }
 
 // Report summarises a finished build.
@@ -50,6 +57,8 @@ type Report struct {
 	// Manifest is the new manifest; nil when the build proved nothing
 	// changed without reading the old one.
 	Manifest *manifest.Manifest
+	// Audit grades the pages, when BuildOptions asked for it.
+	Audit *audit.Report
 }
 
 // Phase is the time one step of the build took.
@@ -117,6 +126,20 @@ func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
 		rep.Unchanged, rep.Pages, rep.Reused = true, sum.Pages, sum.Pages
 		rep.Assets, rep.Static, rep.Bytes, rep.BuildID = sum.Assets, sum.Static, sum.Bytes, sum.BuildID
 		rep.Phases = append(rep.Phases, t.lap("check"))
+		if opts.Audit || opts.MinGrade != "" {
+			// The stored audit may be older than the output (a build that
+			// did not audit came between): reuse only what still holds.
+			as, err := audit.Open(out)
+			if err == nil {
+				rep.Audit, err = as.AuditReusing(readAudit(out))
+			}
+			if err != nil {
+				return nil, err
+			}
+			if err := belowGrade(rep.Audit, opts.MinGrade); err != nil {
+				return nil, err
+			}
+		}
 		prog.done()
 		return rep, nil
 	}
@@ -144,6 +167,23 @@ func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
 	}
 	m := s.buildManifest(files)
 	rep.Phases = append(rep.Phases, t.lap("manifest"))
+	if opts.Audit || opts.MinGrade != "" {
+		if err := w.drain(); err != nil {
+			return nil, fmt.Errorf("write %s: %w", out, err)
+		}
+		if rep.Audit, err = s.auditBuild(m, files, prev, w, out); err != nil {
+			return nil, err
+		}
+		if err := belowGrade(rep.Audit, opts.MinGrade); err != nil {
+			return nil, err
+		}
+		data, err := rep.Audit.Encode()
+		if err != nil {
+			return nil, err
+		}
+		w.extra = append(w.extra, metaFile{auditPath, data})
+		rep.Phases = append(rep.Phases, t.lap("audit"))
+	}
 
 	sum := summarise(m, input, exactTags(pages, b.versions()))
 	unchanged, err := w.commit(m, files, prev, b.versions(), sum)

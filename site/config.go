@@ -10,6 +10,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/vergehq/verge/audit"
 	"github.com/vergehq/verge/internal/diag"
 )
 
@@ -40,6 +41,9 @@ type BuildConfig struct {
 	// CheckLinks fails the build on internal links and asset references
 	// that resolve to nothing in the output.
 	CheckLinks bool `toml:"check_links"`
+	// MinGrade fails a build with a page graded (verge audit) below it,
+	// A to F; "" grades without failing.
+	MinGrade string `toml:"min_grade"`
 }
 
 // MarkdownConfig controls Markdown rendering.
@@ -100,7 +104,21 @@ func LoadConfig(root string) (Config, error) {
 	if cfg.OutputDir == "" {
 		cfg.OutputDir = "dist"
 	}
+	if g := cfg.Build.MinGrade; g != "" && !audit.ValidGrade(g) {
+		return cfg, &diag.Diagnostic{File: ConfigFile, Line: keyLine(src, "min_grade"), Msg: fmt.Sprintf("[build] min_grade %q is not a grade", g),
+			Hint: "give one of \"A\", \"B\", \"C\", \"D\", \"E\", \"F\", or leave it out"}
+	}
 	return cfg, nil
+}
+
+// keyLine is the line of the first occurrence of key in src (1-based), 0
+// when it is not there.
+func keyLine(src []byte, key string) int {
+	i := bytes.Index(src, []byte(key))
+	if i < 0 {
+		return 0
+	}
+	return bytes.Count(src[:i], []byte("\n")) + 1
 }
 
 // tomlDiagnostics turns a go-toml error into located diagnostics; lineOffset

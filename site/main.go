@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/vergehq/verge/audit"
 	"github.com/vergehq/verge/internal/diag"
 	"github.com/vergehq/verge/internal/human"
 )
@@ -61,6 +62,7 @@ func runBuild(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 	force := fs.Bool("force", false, "re-render every page, ignoring the previous build")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	quiet := fs.Bool("quiet", false, "print nothing on success")
+	minGrade := fs.String("min-grade", "", "fail when a page grades below this (A to F; default: [build] min_grade)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the build to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -87,8 +89,18 @@ func runBuild(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 	if !*asJSON && !*quiet {
 		prog = stderr
 	}
+	if *minGrade != "" && !audit.ValidGrade(*minGrade) {
+		fmt.Fprintf(stderr, "--min-grade %q is not a grade: give one of A, B, C, D, E, F\n", *minGrade)
+		return 2
+	}
+	if *minGrade == "" && s.cfgErr == nil {
+		*minGrade = s.cfg.Build.MinGrade // checked by LoadConfig
+	}
 	start := time.Now()
-	rep, err := s.Build(ctx, BuildOptions{OutDir: *out, Force: *force, BuildKey: os.Getenv("VERGE_BUILD_KEY"), Progress: prog, Terminal: isTerm})
+	// The summary shows the site's grade; a quiet build skips grading
+	// unless a minimum asks for it.
+	rep, err := s.Build(ctx, BuildOptions{OutDir: *out, Force: *force, BuildKey: os.Getenv("VERGE_BUILD_KEY"), Progress: prog, Terminal: isTerm,
+		Audit: !*quiet, MinGrade: *minGrade})
 	if err != nil {
 		printBuildError(stderr, err)
 		return 1
@@ -126,6 +138,15 @@ func printReport(w io.Writer, r *Report, total time.Duration) {
 	fmt.Fprintf(w, "  pages   %6d  (%s)\n", r.Pages, state)
 	fmt.Fprintf(w, "  assets  %6d  fingerprinted, %d static\n", r.Assets, r.Static)
 	fmt.Fprintf(w, "  bytes   %6s\n", human.Bytes(r.Bytes))
+	if a := r.Audit; a != nil {
+		var dist []string
+		for _, g := range []string{"A", "B", "C", "D", "E", "F"} {
+			if n := a.Grades[g]; n > 0 {
+				dist = append(dist, fmt.Sprintf("%s %d", g, n))
+			}
+		}
+		fmt.Fprintf(w, "  grade   %6s  (score %d; pages %s; verge audit for details)\n", a.Grade, a.Score, strings.Join(dist, ", "))
+	}
 	var phases []string
 	for _, p := range r.Phases {
 		phases = append(phases, fmt.Sprintf("%s %s", p.Name, p.Duration.Round(time.Millisecond)))
@@ -138,11 +159,15 @@ func jsonReport(r *Report, total time.Duration) map[string]any {
 	for _, p := range r.Phases {
 		phases[p.Name] = p.Duration.Seconds()
 	}
-	return map[string]any{
+	out := map[string]any{
 		"out": r.OutDir, "pages": r.Pages, "rendered": r.Rendered, "reused": r.Reused,
 		"assets": r.Assets, "static": r.Static, "bytes": r.Bytes, "unchanged": r.Unchanged,
 		"seconds": total.Seconds(), "phases": phases, "build_id": r.BuildID,
 	}
+	if a := r.Audit; a != nil {
+		out["grade"], out["score"], out["grades"] = a.Grade, a.Score, a.Grades
+	}
+	return out
 }
 
 // startCPUProfile profiles the process into path until stop is called.

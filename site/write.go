@@ -30,6 +30,7 @@ type outWriter struct {
 
 	queue   chan pendingWrite
 	writers sync.WaitGroup
+	extra   []metaFile // more of Verge's own files, written with the manifest
 	errMu   sync.Mutex
 	errs    []error
 }
@@ -148,6 +149,11 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 		// Same output; only the inputs (a whitespace edit that renders
 		// the same, say) differ. Versions first: a summary must never
 		// vouch for versions that are not on disk.
+		for _, mf := range w.extra {
+			if err := fsatomic.WriteFile(inDir(w.out, mf.path), mf.data); err != nil {
+				return true, err
+			}
+		}
 		if err := fsatomic.WriteFile(inDir(w.out, versionsPath), vdata); err != nil {
 			return true, err
 		}
@@ -158,7 +164,8 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 		return false, err
 	}
 	// The summary goes last: it vouches for everything before it.
-	meta := []metaFile{{"_headers", m.Headers("/_assets/")}, {manifest.Path, mdata}, {versionsPath, vdata}, {statePath, sdata}}
+	meta := append([]metaFile{{"_headers", m.Headers("/_assets/")}, {manifest.Path, mdata}}, w.extra...)
+	meta = append(meta, metaFile{versionsPath, vdata}, metaFile{statePath, sdata})
 	if err := w.drain(); err != nil {
 		return false, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -128,4 +129,63 @@ func colors(img image.Image) int {
 		}
 	}
 	return len(seen)
+}
+
+// verge build gives the site's grade; with --min-grade (or [build]
+// min_grade) a page below it fails the build, naming the page and the
+// rule, and the previous output stays as it was.
+func TestBuildMinGrade(t *testing.T) {
+	bin := vergeBin(t)
+	dir := newSite(t, bin)
+	out, code := runVerge(t, bin, dir, "build")
+	if code != 0 || !strings.Contains(out, "grade        A") {
+		t.Fatalf("build: exit %d, want a grade A in the summary\n%s", code, out)
+	}
+	before, err := os.ReadFile(filepath.Join(dir, "dist", "_verge", "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A post loading twenty scripts from as many other hosts: too many
+	// requests, none from the site's edge, twenty DNS lookups.
+	var body strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&body, "<script src=\"https://cdn%d.example.net/widget.js\"></script>\n", i)
+	}
+	post := filepath.Join(dir, "content", "posts", "widgets.md")
+	if err := os.WriteFile(post, []byte("---\ntitle: Widgets\ndate: 2024-05-01\n---\n\n"+body.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := bytes.Replace(mustRead(t, filepath.Join(dir, "verge.toml")), []byte("[markdown]"), []byte("[markdown]\nunsafe = true"), 1)
+	if err := os.WriteFile(filepath.Join(dir, "verge.toml"), cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code = runVerge(t, bin, dir, "build", "--min-grade", "A")
+	if code == 0 || !strings.Contains(out, "/posts/widgets/") || !strings.Contains(out, "ynumreq") || !strings.Contains(out, "below the minimum A") {
+		t.Fatalf("build --min-grade A: exit %d\n%s", code, out)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "dist", "_verge", "manifest.json")); !bytes.Equal(before, after) {
+		t.Error("the failed build replaced the previous output")
+	}
+	// The same from verge.toml; an invalid value is refused.
+	if err := os.WriteFile(filepath.Join(dir, "verge.toml"), bytes.Replace(cfg, []byte("[build]"), []byte("[build]\nmin_grade = \"A\""), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := runVerge(t, bin, dir, "build"); code == 0 || !strings.Contains(out, "below the minimum A") {
+		t.Errorf("build with min_grade in verge.toml: exit %d\n%s", code, out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "verge.toml"), bytes.Replace(cfg, []byte("[build]"), []byte("[build]\nmin_grade = \"Z\""), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := runVerge(t, bin, dir, "build"); code == 0 || !strings.Contains(out, "verge.toml") || !strings.Contains(out, "min_grade") {
+		t.Errorf("build with min_grade Z: exit %d\n%s", code, out)
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -16,7 +16,7 @@ import (
 )
 
 func newBuildCmd() *cobra.Command {
-	var out string
+	var out, minGrade string
 	var force, asJSON, quiet bool
 	cmd := &cobra.Command{
 		Use:   "build [DIR]",
@@ -25,7 +25,9 @@ func newBuildCmd() *cobra.Command {
 last binary when no Go or templ source changed) and runs its build: every page
 rendered in parallel, assets bundled and fingerprinted, dist/ and its manifest
 written. Pages whose dependencies did not change since the last build are kept,
-not re-rendered. On any error the previous dist/ is left untouched.`,
+not re-rendered. The summary gives the site's grade against the YSlow rules
+(see verge audit); --min-grade, or [build] min_grade, fails a build with a page
+below it. On any error the previous dist/ is left untouched.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
@@ -45,13 +47,17 @@ not re-rendered. On any error the previous dist/ is left untouched.`,
 			if quiet {
 				siteArgs = append(siteArgs, "--quiet")
 			}
+			if minGrade != "" {
+				siteArgs = append(siteArgs, "--min-grade", minGrade)
+			}
 			return runSite(cmd, dir, siteArgs, !asJSON && !quiet)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory (default: output_dir of verge.toml, else DIR/dist)")
 	cmd.Flags().BoolVar(&force, "force", false, "re-render every page, ignoring the previous build")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the build report as JSON")
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors")
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and skip grading the pages, unless --min-grade)")
+	cmd.Flags().StringVar(&minGrade, "min-grade", "", "fail, keeping the previous output, when a page grades below this (A to F; default: [build] min_grade of verge.toml)")
 	return cmd
 }
 

@@ -1,0 +1,96 @@
+package site
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/vergehq/verge/audit"
+	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// auditPath holds, beside the manifest, the audit of the build: the next
+// build reuses the grade of every page that, with all it uses, is served
+// as it was.
+const auditPath = "_verge/audit.json"
+
+// auditBuild grades the build m describes before it is written out: its
+// pages are in the writer's temporary directory, or in the previous
+// output when kept from it; assets and static files in memory.
+func (s *Site) auditBuild(m *manifest.Manifest, files []*outputFile, prev *previous, w *outWriter, out string) (*audit.Report, error) {
+	byPath := make(map[string]*outputFile, len(files))
+	for _, f := range files {
+		byPath[f.path] = f
+	}
+	read := func(f *manifest.File) ([]byte, error) {
+		of := byPath[f.Path]
+		switch {
+		case of == nil:
+			return nil, fs.ErrNotExist
+		case of.data != nil:
+			return of.data, nil
+		case of.prev != nil:
+			return os.ReadFile(prev.path(of.prev))
+		}
+		if w.tmp != "" {
+			if data, err := os.ReadFile(inDir(w.tmp, f.Path)); err == nil {
+				return data, nil
+			}
+		}
+		// Rendered again, the same as before: not written again.
+		if prev != nil {
+			if pf := prev.m.Lookup(f.Path); pf != nil && pf.SHA256 == f.SHA256 {
+				return os.ReadFile(prev.path(pf))
+			}
+		}
+		return nil, fmt.Errorf("%s: %w", f.Path, fs.ErrNotExist)
+	}
+	return audit.New(m, read).AuditReusing(readAudit(out))
+}
+
+// readAudit returns the audit stored in an output directory, or nil.
+func readAudit(out string) *audit.Report {
+	data, err := os.ReadFile(inDir(out, auditPath))
+	if err != nil {
+		return nil
+	}
+	r, err := audit.Decode(data)
+	if err != nil {
+		return nil
+	}
+	return r
+}
+
+// belowGrade returns the build's failure when pages grade below min
+// ("" for none): one diagnostic per page, naming the rules that cost it
+// the most.
+func belowGrade(r *audit.Report, min string) error {
+	if min == "" || r == nil {
+		return nil
+	}
+	var errs diag.List
+	for _, p := range r.Pages {
+		if audit.AtLeast(p.Grade, min) {
+			continue
+		}
+		var worst []string
+		for _, rs := range p.Rules {
+			if rs.Score < 100 && rs.Weight > 0 {
+				what := ""
+				if len(rs.Offenders) > 0 {
+					what = ": " + rs.Offenders[0].What
+				}
+				worst = append(worst, fmt.Sprintf("%s %d%s", rs.ID, rs.Score, what))
+			}
+		}
+		errs.Add(&diag.Diagnostic{File: "page " + p.Route,
+			Msg:  fmt.Sprintf("grades %s (%d), below the minimum %s: %s", p.Grade, p.Score, strings.ToUpper(min), strings.Join(worst, "; ")),
+			Hint: "verge audit --all shows every offender and what to do; the minimum is [build] min_grade in verge.toml or --min-grade"})
+	}
+	if errs.Len() == 0 {
+		return nil
+	}
+	return &errs
+}
