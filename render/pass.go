@@ -47,6 +47,8 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 		pre     int    // depth of pre/textarea: text kept verbatim
 		pending bool   // collapsed whitespace not yet written
 		atBlock = true // at a block boundary: leading whitespace drops
+		img     imgTag // the current <img>'s attributes
+		imgs    int    // <img> elements so far
 	)
 	for ; ; pos += len(data) {
 		tt, data = lex.Next()
@@ -82,7 +84,7 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 				}
 			}
 			if tt == html.StartTagToken {
-				tag, rel, typ, hasSRI, sriFrom = name, "", "", false, ""
+				tag, rel, typ, hasSRI, sriFrom, img = name, "", "", false, "", imgTag{}
 			}
 			if !min {
 				out = append(out, data...)
@@ -109,6 +111,9 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 			rawVal := lex.AttrVal()
 			val := unquote(rawVal)
 			var rewritten string
+			if string(tag) == "img" {
+				img.see(string(key), val)
+			}
 			switch k := string(key); {
 			case k == "integrity":
 				hasSRI = true
@@ -164,6 +169,13 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 				out = append(out, data...)
 			}
 		case html.StartTagCloseToken, html.StartTagVoidToken:
+			if string(tag) == "img" {
+				imgs++
+				var sized bool
+				if out, sized = r.imgAttrs(out, img, imgs); sized {
+					res.assets = append(res.assets, img.src) // the page depends on the file's size
+				}
+			}
 			// Only stylesheets and scripts take SRI; a link rel=icon does not.
 			if sriFrom != "" && !hasSRI && (string(tag) == "script" || rel == "stylesheet" || rel == "modulepreload" || rel == "preload") {
 				out = append(out, ` integrity="`...)
@@ -201,6 +213,42 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 			atBlock = false
 		}
 	}
+}
+
+// imgTag is what the pass notes of an <img>'s attributes.
+type imgTag struct {
+	src               string
+	sized, hasLoading bool
+}
+
+func (t *imgTag) see(key, val string) {
+	switch key {
+	case "src":
+		t.src = val
+	case "width", "height":
+		t.sized = true
+	case "loading":
+		t.hasLoading = true
+	}
+}
+
+// imgAttrs adds to the n-th <img> of a page, before its tag closes, the
+// width and height of its file when it gives neither (the browser then
+// reserves its space: no layout shift), and loading="lazy" after the
+// first (which is likely in view, and should load at once).
+// It reports whether it used the file's size.
+func (r *Renderer) imgAttrs(out []byte, img imgTag, n int) ([]byte, bool) {
+	sized := false
+	if !img.sized && img.src != "" && r.opts.ImageSize != nil {
+		if w, h, ok := r.opts.ImageSize(img.src); ok {
+			out = fmt.Appendf(out, ` width="%d" height="%d"`, w, h)
+			sized = true
+		}
+	}
+	if n > 1 && !img.hasLoading {
+		out = append(out, ` loading="lazy"`...)
+	}
+	return out, sized
 }
 
 // lineAt is the 1-based line of offset pos in src; only errors need it.

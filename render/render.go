@@ -45,6 +45,11 @@ type Options struct {
 	// Asset maps a reference written in HTML (e.g. "/assets/css/main.css")
 	// to the fingerprinted URL and SRI hash of its build output.
 	Asset func(ref string) (url, integrity string, ok bool)
+	// ImageSize gives the intrinsic size of an image a page references
+	// (its src as written), so that an <img> without width and height
+	// gets them and the page does not shift as images load; nil, or ok
+	// false: left as written.
+	ImageSize func(ref string) (width, height int, ok bool)
 	// Workers bounds parallelism; 0 means GOMAXPROCS.
 	Workers int
 }

@@ -173,3 +173,45 @@ func TestRenderAllRunsEveryPageOnceAndSurvivesPanics(t *testing.T) {
 		t.Errorf("page 8 = %q", got[8].HTML)
 	}
 }
+
+// An <img> without width and height gets its file's; every <img> after
+// the first loads lazily unless it says otherwise; in both output modes.
+func TestImageAttributes(t *testing.T) {
+	size := func(ref string) (int, int, bool) {
+		if ref == "/assets/img/a.png" {
+			return 640, 480, true
+		}
+		return 0, 0, false
+	}
+	cases := []struct {
+		name, html string
+		want       []string
+	}{
+		{"size from the file, first image eager", `<img src="/assets/img/a.png" alt="">`,
+			[]string{`<img src=/_assets/img/a-DEF.png alt width="640" height="480">`}},
+		{"given size kept, later images lazy", `<img src="/assets/img/a.png" width="64"><img src="/assets/img/a.png"><img src="/other.png">`,
+			[]string{`<img src=/_assets/img/a-DEF.png width=64>`, `<img src=/_assets/img/a-DEF.png width="640" height="480" loading="lazy">`, `<img src=/other.png loading="lazy">`}},
+		{"loading as written", `<img src="/x.png"><img src="/y.png" loading="eager">`,
+			[]string{`<img src=/y.png loading=eager>`}},
+	}
+	for _, minify := range []bool{true, false} {
+		r := New(Options{Minify: minify, Asset: assetMap, ImageSize: size})
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%s, minify %v", tc.name, minify), func(t *testing.T) {
+				o := r.Render(context.Background(), page("/", tc.html))
+				if o.Err != nil {
+					t.Fatal(o.Err)
+				}
+				for _, w := range tc.want {
+					if !minify {
+						w = strings.NewReplacer("src=/_assets/img/a-DEF.png", `src="/_assets/img/a-DEF.png"`, "src=/other.png", `src="/other.png"`, " alt ", ` alt="" `,
+							"src=/y.png", `src="/y.png"`, "width=64", `width="64"`, "loading=eager", `loading="eager"`).Replace(w)
+					}
+					if !strings.Contains(string(o.HTML), w) {
+						t.Errorf("output lacks %q:\n%s", w, o.HTML)
+					}
+				}
+			})
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,6 +53,19 @@ func (a assetLookup) find(logical string) (*assets.File, bool) {
 		return nil, false
 	}
 	return a.res.Lookup(strings.TrimPrefix(logical, "/"))
+}
+
+// servedAt returns the output served at URL path p (a static file's
+// path is where it is served).
+func (a assetLookup) servedAt(p string) (*assets.File, bool) {
+	if a.res == nil {
+		return nil, false
+	}
+	i, ok := slices.BinarySearchFunc(a.res.Files, p, func(f *assets.File, p string) int { return strings.Compare(f.Path, p) })
+	if !ok {
+		return nil, false
+	}
+	return a.res.Files[i], true
 }
 
 // sourceRef maps a reference written in HTML as the source path, such as

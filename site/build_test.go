@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	imgpng "image/png"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -311,5 +313,40 @@ func TestOutputDirFromConfig(t *testing.T) {
 		if rep.OutDir != tc.want {
 			t.Errorf("output_dir %q: built into %s, want %s", tc.setting, rep.OutDir, tc.want)
 		}
+	}
+}
+
+// Images without width and height get their file's, and every one after
+// the first loads lazily; a page whose image changes size is rendered
+// again, though its URL (a static file's) stays the same.
+func TestImagesGetTheirSize(t *testing.T) {
+	dir, _ := extractSite(t, "ok")
+	png := func(w, h int) []byte {
+		var buf bytes.Buffer
+		if err := imgpng.Encode(&buf, image.NewRGBA(image.Rect(0, 0, w, h))); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	writeFile(t, filepath.Join(dir, "static", "photo.png"), string(png(120, 80)))
+	writeFile(t, filepath.Join(dir, "content", "posts", "photos.md"),
+		"---\ntitle: Photos\ndate: 2024-05-01\n---\n\n![first](/photo.png)\n\n![second](/photo.png)\n")
+	out := filepath.Join(dir, "dist")
+	if _, err := build(t, dir, out); err != nil {
+		t.Fatal(err)
+	}
+	html := readOut(t, out, "posts/photos/index.html")
+	for _, want := range []string{`alt=first width="120" height="80">`, `alt=second width="120" height="80" loading="lazy">`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("page lacks %q:\n%s", want, html)
+		}
+	}
+	writeFile(t, filepath.Join(dir, "static", "photo.png"), string(png(60, 40)))
+	rep, err := build(t, dir, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if html := readOut(t, out, "posts/photos/index.html"); !strings.Contains(html, `width="60" height="40"`) || rep.Rendered == 0 {
+		t.Errorf("after the image changed (%d rendered):\n%s", rep.Rendered, html)
 	}
 }

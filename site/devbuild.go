@@ -336,6 +336,7 @@ func (d *devBuilder) renderPages(ctx context.Context, b *buildState, old, nb *de
 			}
 			return f.Path, "", true
 		},
+		ImageSize: newImageSizes(b.assets).size,
 	})
 	var mu sync.Mutex
 	rendered := make([]string, 0, len(todo))

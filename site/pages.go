@@ -40,6 +40,7 @@ func (s *Site) renderPages(ctx context.Context, b *buildState, jobs []pageJob, p
 			}
 			return f.Path, b.assets.integrity(f), true
 		},
+		ImageSize: newImageSizes(b.assets).size,
 	})
 	prog.start("render", len(todo))
 	w.startWriters()
@@ -138,6 +139,8 @@ func addAssetTags(b *buildState, tags, refs []string) []string {
 		}
 		if f, ok := b.assets.sourceRef(ref); ok {
 			set[assetTag(f)] = true
+		} else if f, ok := b.assets.servedAt(ref); ok && f.Source != "" {
+			set[assetTag(f)] = true // a static file the page read (an image's size)
 		}
 	}
 	out := make([]string, 0, len(set))
