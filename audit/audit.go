@@ -96,6 +96,13 @@ type PageReport struct {
 	// reuses the report of a page whose Key is the same.
 	Uses []string `json:"uses,omitempty"`
 	Key  string   `json:"key,omitempty"`
+	// Elements is the page's DOM size: YSlow scores it from 900, and
+	// Lighthouse warns from about 800.
+	Elements int `json:"elements"`
+	// Hosts are the other hosts the page loads anything from, and
+	// Preconnected those it preconnects to.
+	Hosts        []string `json:"hosts,omitempty"`
+	Preconnected []string `json:"preconnected,omitempty"`
 }
 
 // RuleScore is one rule's result for a page.
@@ -152,6 +159,7 @@ func (s *Site) AuditReusing(prev *Report) (*Report, error) {
 			out[i] = s.grade(p)
 			out[i].Uses = p.uses()
 			out[i].Key = s.key(f, out[i].Uses)
+			out[i].Elements, out[i].Hosts, out[i].Preconnected = p.elements, p.hosts(), p.preconnect
 		})
 	}
 	wg.Wait()
@@ -208,6 +216,44 @@ func (s *Site) key(f *manifest.File, uses []string) string {
 		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", fn.Pattern, fn.Policy.EdgeTTL, fn.Policy.BrowserTTL)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// HostUse is another host pages load from.
+type HostUse struct {
+	Host         string `json:"host"`
+	Pages        int    `json:"pages"`        // pages that load from it
+	Preconnected int    `json:"preconnected"` // of those, pages that preconnect to it
+}
+
+// Hosts lists the other hosts the site's pages load from, most used
+// first: each costs a DNS lookup and a connection, which <link
+// rel=preconnect> starts early.
+func (r *Report) Hosts() []HostUse {
+	use := map[string]*HostUse{}
+	for _, p := range r.Pages {
+		for _, h := range p.Hosts {
+			u := use[h]
+			if u == nil {
+				u = &HostUse{Host: h}
+				use[h] = u
+			}
+			u.Pages++
+			if slices.Contains(p.Preconnected, h) {
+				u.Preconnected++
+			}
+		}
+	}
+	var out []HostUse
+	for _, u := range use {
+		out = append(out, *u)
+	}
+	slices.SortFunc(out, func(a, b HostUse) int {
+		if c := cmp.Compare(b.Pages, a.Pages); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Host, b.Host)
+	})
+	return out
 }
 
 // Worst returns the n lowest-scoring pages, lowest first.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"reflect"
 	"testing"
 
 	"golang.org/x/tools/txtar"
@@ -277,5 +278,41 @@ func TestReport(t *testing.T) {
 	}
 	if r.Pages[0].Route != "/" {
 		t.Error("Worst reordered the report's pages")
+	}
+}
+
+// The report lists the other hosts pages load from (not those they only
+// link to), most used first, with how many pages preconnect to each; and
+// each page's element count.
+func TestHostsAndElements(t *testing.T) {
+	r := auditSite(t, fixture(t, "hosts"))
+	want := []audit.HostUse{{Host: "cdn.example.net", Pages: 2, Preconnected: 1}, {Host: "img.example.org", Pages: 1}}
+	if got := r.Hosts(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Hosts() = %+v, want %+v", got, want)
+	}
+	// html, head, title, link, body, script, img, a; html, head, title,
+	// body, script, p, p.
+	for route, n := range map[string]int{"/": 8, "/other/": 7} {
+		if got := pageOf(t, r, route).Elements; got != n {
+			t.Errorf("%s: %d elements, want %d", route, got, n)
+		}
+	}
+}
+
+// A report stored by a build (Encode) reads back (Decode) as it was.
+func TestEncodeDecode(t *testing.T) {
+	for _, name := range []string{"report", "hosts", "grade"} {
+		r := auditSite(t, fixture(t, name))
+		data, err := r.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := audit.Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(d, r) {
+			t.Errorf("%s: decoded %+v\nwant %+v", name, d, r)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -22,6 +23,19 @@ type page struct {
 	empty    []string // elements with an empty src or href
 	styles   []string // inline CSS: <style> bodies and style attributes
 	inline   []string // inline <script> and <style> blocks, for yexternal
+	// preconnect are the hosts of <link rel=preconnect> (and dns-prefetch).
+	preconnect []string
+}
+
+// hosts lists the other hosts p loads components from, in order.
+func (p *page) hosts() []string {
+	var out []string
+	for _, r := range p.components() {
+		if r.host != "" && !strings.HasPrefix(r.host, "(") && !slices.Contains(out, r.host) {
+			out = append(out, r.host)
+		}
+	}
+	return out
 }
 
 // refKind is what a page references a resource as.
@@ -119,6 +133,12 @@ func (p *page) element(s *Site, base *url.URL, n *html.Node, inHead bool) {
 		}
 	case atom.Link:
 		rel := " " + strings.ToLower(attrOr(n, "rel")) + " "
+		if strings.Contains(rel, " preconnect ") || strings.Contains(rel, " dns-prefetch ") {
+			if u, err := url.Parse(attrOr(n, "href")); err == nil && u.Hostname() != "" {
+				p.preconnect = append(p.preconnect, strings.ToLower(u.Hostname()))
+			}
+			return
+		}
 		loads := false
 		for _, r := range []string{" stylesheet ", " icon ", " preload ", " modulepreload ", " prefetch ", " manifest "} {
 			loads = loads || strings.Contains(rel, r)

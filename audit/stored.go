@@ -15,17 +15,20 @@ type stored struct {
 }
 
 type storedPage struct {
-	Route string      `json:"r"`
-	Key   string      `json:"k"`
-	Uses  []string    `json:"u,omitempty"`
-	Lost  []RuleScore `json:"l,omitempty"`
+	Route        string      `json:"r"`
+	Key          string      `json:"k"`
+	Uses         []string    `json:"u,omitempty"`
+	Lost         []RuleScore `json:"l,omitempty"`
+	Elements     int         `json:"e"`
+	Hosts        []string    `json:"h,omitempty"`
+	Preconnected []string    `json:"p,omitempty"`
 }
 
 // Encode returns r in the form a build stores it.
 func (r *Report) Encode() ([]byte, error) {
 	st := stored{Rules: len(rules), Pages: make([]storedPage, len(r.Pages))}
 	for i, p := range r.Pages {
-		sp := storedPage{Route: p.Route, Key: p.Key, Uses: p.Uses}
+		sp := storedPage{Route: p.Route, Key: p.Key, Uses: p.Uses, Elements: p.Elements, Hosts: p.Hosts, Preconnected: p.Preconnected}
 		for _, rs := range p.Rules {
 			if rs.Score < 100 || len(rs.Offenders) > 0 {
 				rs.Name = "" // the registry has it
@@ -53,7 +56,7 @@ func Decode(data []byte) (*Report, error) {
 		for _, rs := range sp.Lost {
 			lost[rs.ID] = rs
 		}
-		p := PageReport{Route: sp.Route, Key: sp.Key, Uses: sp.Uses}
+		p := PageReport{Route: sp.Route, Key: sp.Key, Uses: sp.Uses, Elements: sp.Elements, Hosts: sp.Hosts, Preconnected: sp.Preconnected}
 		for _, rl := range rules {
 			rs, ok := lost[rl.id]
 			if !ok {

@@ -100,6 +100,16 @@ func printAudit(w io.Writer, rep *audit.Report, all bool) {
 		}
 	}
 	fmt.Fprintln(w)
+	if hosts := rep.Hosts(); len(hosts) > 0 {
+		fmt.Fprintln(w, "\nother hosts the pages load from (each a DNS lookup and a connection):")
+		for _, h := range hosts {
+			hint := ""
+			if h.Preconnected < h.Pages {
+				hint = fmt.Sprintf(`; add <link rel="preconnect" href="https://%s"> or serve it from the site`, h.Host)
+			}
+			fmt.Fprintf(w, "  %s  %d pages%s\n", h.Host, h.Pages, hint)
+		}
+	}
 	pages := rep.Worst(5)
 	if all {
 		pages = rep.Worst(len(rep.Pages))
@@ -112,7 +122,7 @@ func printAudit(w io.Writer, rep *audit.Report, all bool) {
 		fmt.Fprintln(w, "\nworst pages:")
 	}
 	for _, p := range pages {
-		fmt.Fprintf(w, "\n%-2s %3d  %s\n", p.Grade, p.Score, p.Route)
+		fmt.Fprintf(w, "\n%-2s %3d  %s  (%d elements; YSlow scores from 900, Lighthouse warns from 800)\n", p.Grade, p.Score, p.Route, p.Elements)
 		for _, r := range p.Rules {
 			if r.Score == 100 && (r.Weight > 0 || len(r.Offenders) == 0) {
 				continue
