@@ -6,10 +6,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-	"reflect"
 	"testing"
 
 	"golang.org/x/tools/txtar"
