@@ -178,7 +178,7 @@ func start(work, name, addr, bin string, args ...string) (func(), error) {
 		_ = cmd.Wait()
 		log.Close()
 	}
-	if err := waitUp(addr, 2*time.Minute); err != nil {
+	if err := benchkit.WaitListening(addr, 2*time.Minute); err != nil {
 		stop()
 		data, _ := os.ReadFile(filepath.Join(work, name+".log"))
 		return nil, fmt.Errorf("%s did not start: %v\n%s", name, err, data)
@@ -279,19 +279,4 @@ func freeAddr() string {
 		panic(err)
 	}
 	return "127.0.0.1:" + strconv.Itoa(port)
-}
-
-func waitUp(addr string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
