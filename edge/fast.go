@@ -156,6 +156,7 @@ type fastFile struct {
 	paths            [3]string // the blob, and its br and gzip forms, in the store
 	etags            [3]string
 	mem              [3]atomic.Pointer[[]byte] // their bytes, once found in memory
+	large            [3]atomic.Bool            // too large to hold in memory: left to ServeHTTP
 	head200, head304 []byte
 }
 
@@ -227,14 +228,30 @@ func (c *compressor) memVariant(f *servedFile, accept string) (memBody, bool) {
 		}
 	}
 	data := ff.mem[i].Load()
+	if data == nil && ff.large[i].Load() {
+		return memBody{}, false
+	}
 	if data == nil {
-		d, ok := c.mem.Load(ff.paths[i])
-		if !ok {
-			return memBody{}, false // ServeHTTP reads it, or compresses it, first
+		// The first request for this representation: make it (compress
+		// it, once) and read it, as ServeHTTP would. Declining instead
+		// would hand this connection to net/http for good, and the first
+		// requests after a deploy come on every connection at once.
+		if i > 0 {
+			if err := c.ensure(ff.paths[0], ff.paths[i], encodings[i].short); err != nil {
+				return memBody{}, false
+			}
 		}
-		b := d.([]byte)
-		ff.mem[i].Store(&b)
-		data = &b
+		b, err := c.open(ff.paths[i])
+		if err != nil {
+			return memBody{}, false
+		}
+		b.close()
+		if b.data == nil {
+			ff.large[i].Store(true)
+			return memBody{}, false // too large to hold: ServeHTTP streams it
+		}
+		ff.mem[i].Store(&b.data)
+		data = &b.data
 	}
 	return memBody{data: *data, etag: ff.etags[i], encoding: encodings[i].name, vary: ff.compressible}, true
 }
