@@ -2,7 +2,6 @@ package edge
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	stdmaps "maps"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"github.com/vergehq/verge/edge/front"
-	"github.com/vergehq/verge/internal/manifest"
 )
 
 // counting counts the requests a Responder answers.
@@ -136,14 +134,7 @@ func TestServerSeesActivationWithoutCounter(t *testing.T) {
 // A function's cached answer comes from the front end as ServeHTTP gives
 // it, security fields included; the purge API reaches the function cache.
 func TestServerFastFunctionHits(t *testing.T) {
-	s, err := OpenStore(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	fn := manifest.Function{Pattern: "GET /api/related/{slug}", Method: "GET", Path: "/api/related/{slug}"}
-	if _, err := s.Deploy(context.Background(), makeRichDist(t, siteFiles("v1"), fn), 0); err != nil {
-		t.Fatal(err)
-	}
+	s := storeWithFunction(t)
 	var hits atomic.Int64
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)

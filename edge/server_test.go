@@ -304,14 +304,7 @@ func TestServerMissingBlobAndModes(t *testing.T) {
 // Requests for the version's API functions go to the origin; other
 // methods on those paths, and every other path, are the edge's.
 func TestServerForwardsFunctions(t *testing.T) {
-	s, err := OpenStore(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	fn := manifest.Function{Pattern: "GET /api/related/{slug}", Method: "GET", Path: "/api/related/{slug}"}
-	if _, err := s.Deploy(context.Background(), makeRichDist(t, siteFiles("v1"), fn), 0); err != nil {
-		t.Fatal(err)
-	}
+	s := storeWithFunction(t)
 	var originHits atomic.Int64
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		originHits.Add(1)
@@ -341,4 +334,19 @@ func TestServerForwardsFunctions(t *testing.T) {
 	if _, body := do(t, "GET", ts.URL+"/"); !strings.Contains(string(body), "home v1") {
 		t.Errorf("pages still served by the edge: %q", body)
 	}
+}
+
+// storeWithFunction is a store with one version deployed: siteFiles("v1")
+// and the function GET /api/related/{slug}.
+func storeWithFunction(t *testing.T) *Store {
+	t.Helper()
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := manifest.Function{Pattern: "GET /api/related/{slug}", Method: "GET", Path: "/api/related/{slug}"}
+	if _, err := s.Deploy(context.Background(), makeRichDist(t, siteFiles("v1"), fn), 0); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
