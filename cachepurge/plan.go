@@ -202,4 +202,3 @@ func batches(tags []string, n int) [][]string {
 	}
 	return out
 }
-

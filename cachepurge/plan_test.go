@@ -90,8 +90,8 @@ func TestPlan(t *testing.T) {
 				"/about/ h5t site d:nav"),
 			tags: []string{"site"}, urls: []string{"/", "/about/", "/posts/", "/posts/a/", "/posts/b/"}, everything: true, changedURLs: 5},
 		{name: "a page without tags: by URL",
-			live: site(v("site=1"), "/plain/ p1", "/ h1 site"),
-			next: site(v("site=1"), "/plain/ p2", "/ h1 site"),
+			live:  site(v("site=1"), "/plain/ p1", "/ h1 site"),
+			next:  site(v("site=1"), "/plain/ p2", "/ h1 site"),
 			files: []string{"/plain/"}, changedURLs: 1},
 	}
 	for _, tc := range tests {
