@@ -45,6 +45,7 @@ func (s *Store) collect(retain int) (CollectReport, error) {
 				return rep, err
 			}
 			_ = os.Remove(filepath.Join(s.dir, "versions", vi.ID+".manifest.json"))
+			_ = os.Remove(filepath.Join(s.dir, "versions", vi.ID+".versions.json"))
 			rep.Versions++
 			continue
 		}
@@ -56,10 +57,15 @@ func (s *Store) collect(retain int) (CollectReport, error) {
 			used[f.SHA256] = true
 		}
 	}
-	// Manifests without a record were left by a killed deploy.
+	// Manifests and tag versions without a record were left by a killed
+	// deploy.
 	if ents, err := os.ReadDir(filepath.Join(s.dir, "versions")); err == nil {
 		for _, e := range ents {
-			if id, ok := strings.CutSuffix(e.Name(), ".manifest.json"); ok {
+			id, ok := strings.CutSuffix(e.Name(), ".manifest.json")
+			if !ok {
+				id, ok = strings.CutSuffix(e.Name(), ".versions.json")
+			}
+			if ok {
 				if _, err := os.Stat(filepath.Join(s.dir, "versions", id+".json")); os.IsNotExist(err) {
 					os.Remove(filepath.Join(s.dir, "versions", e.Name()))
 				}

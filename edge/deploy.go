@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -90,7 +91,14 @@ func (s *Store) Deploy(ctx context.Context, dist string, retain int) (*DeployRep
 	for _, f := range m.Files {
 		v.Bytes += f.Size
 	}
-	// The manifest first: the record's existence is the version's.
+	// The build's tag versions, for planning the next deploy's purge
+	// (see package cachepurge); a build without them plans without.
+	if tv, err := os.ReadFile(filepath.Join(dist, filepath.FromSlash(tagVersionsPath))); err == nil {
+		if err := s.writeFile(filepath.Join("versions", v.ID+".versions.json"), tv); err != nil {
+			return nil, fmt.Errorf("write version %s: %w", v.ID, err)
+		}
+	}
+	// The manifest next: the record's existence is the version's.
 	mdata, err := m.Encode()
 	if err != nil {
 		return nil, err

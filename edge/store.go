@@ -29,6 +29,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/vergehq/verge/internal/manifest"
 	"golang.org/x/sys/unix"
 )
 
@@ -67,6 +68,23 @@ func (s *Store) BlobPath(sha string) string {
 
 // hasBlob reports whether the blob is stored with the given size. Blobs
 // are renamed into place whole, so a blob that exists is complete.
+// Missing returns the files of m whose bytes the store lacks: what a
+// deploy of m would copy, each content once.
+func (s *Store) Missing(m *manifest.Manifest) []manifest.File {
+	seen := map[string]bool{}
+	var out []manifest.File
+	for _, f := range m.Files {
+		if seen[f.SHA256] {
+			continue
+		}
+		seen[f.SHA256] = true
+		if !s.hasBlob(f.SHA256, f.Size) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func (s *Store) hasBlob(sha string, size int64) bool {
 	st, err := os.Stat(s.BlobPath(sha))
 	return err == nil && st.Mode().IsRegular() && st.Size() == size

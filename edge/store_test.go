@@ -359,3 +359,34 @@ func TestDeployKilled(t *testing.T) {
 		t.Fatalf("only %d deploys were killed while writing blobs", midway)
 	}
 }
+
+// A deploy keeps the build's tag versions beside its manifest, for the
+// next deploy's purge plan; retention removes them with the version.
+func TestDeployKeepsTagVersions(t *testing.T) {
+	s, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 3 {
+		dist := makeDist(t, map[string]string{"/index.html": fmt.Sprintf("<p>v%d</p>", i)})
+		if err := os.WriteFile(filepath.Join(dist, "_verge", "versions.json"), []byte(fmt.Sprintf(`{"site":"%d"}`, i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := s.Deploy(context.Background(), dist, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, rep.Version)
+	}
+	if tv, err := s.TagVersions(ids[2]); err != nil || tv["site"] != "2" {
+		t.Errorf("tag versions of the live version: %v %v", tv, err)
+	}
+	if tv, err := s.TagVersions(ids[0]); err != nil || tv != nil {
+		t.Errorf("tag versions of a collected version: %v %v, want none", tv, err)
+	}
+	list, err := s.Versions()
+	if err != nil || len(list) != 2 {
+		t.Errorf("versions: %d (%v), want 2", len(list), err)
+	}
+}

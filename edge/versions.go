@@ -97,6 +97,30 @@ func (s *Store) versionInfo(id string) (*Version, error) {
 	return &v, nil
 }
 
+// tagVersionsPath is where a build keeps the version of every tag it knew.
+const tagVersionsPath = "_verge/versions.json"
+
+// TagVersions returns the version of every tag version id's build knew,
+// or nil when the store has none for it (a build deployed before the
+// store kept them).
+func (s *Store) TagVersions(id string) (map[string]string, error) {
+	if !validID(id) {
+		return nil, fmt.Errorf("version %q: not a version ID", id)
+	}
+	data, err := os.ReadFile(filepath.Join(s.dir, "versions", id+".versions.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var tv map[string]string
+	if err := json.Unmarshal(data, &tv); err != nil {
+		return nil, fmt.Errorf("version %s: tag versions: %w", id, err)
+	}
+	return tv, nil
+}
+
 // Active returns the ID of the version being served, "" when none is.
 func (s *Store) Active() (string, error) {
 	data, err := os.ReadFile(filepath.Join(s.dir, "active"))
@@ -119,7 +143,7 @@ func (s *Store) Versions() ([]VersionInfo, error) {
 	var out []VersionInfo
 	for _, e := range ents {
 		id, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok || !validID(id) || strings.HasSuffix(id, ".manifest") {
+		if !ok || !validID(id) || strings.HasSuffix(id, ".manifest") || strings.HasSuffix(id, ".versions") {
 			continue
 		}
 		v, err := s.versionInfo(id)

@@ -53,7 +53,7 @@ func newDeployCmd() *cobra.Command {
 	var sf storeFlags
 	var dist, target string
 	var retain int
-	var asJSON bool
+	var asJSON, dry bool
 	cmd := &cobra.Command{
 		Use:   "deploy [DIR]",
 		Short: "Deploy the built site in DIR (default .) as a new version and activate it",
@@ -61,7 +61,9 @@ func newDeployCmd() *cobra.Command {
 as a new version, copying only the files the store lacks, and activates it
 atomically: every request after the switch sees the new version, none sees a
 mix. Killed at any point it leaves the previous version live; run it again to
-complete. Versions beyond --retain are collected, with the files only they used.`,
+complete. Versions beyond --retain are collected, with the files only they used.
+--dry-run prints what the deploy would upload and the purge plan that follows it
+(the tags, every URL they cover, the requests), changing nothing.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := dirArg(args)
@@ -75,6 +77,9 @@ complete. Versions beyond --retain are collected, with the files only they used.
 			s, err := sf.open(dir)
 			if err != nil {
 				return err
+			}
+			if dry {
+				return dryRun(cmd.OutOrStdout(), s, out, asJSON)
 			}
 			start := time.Now()
 			rep, err := s.Deploy(cmd.Context(), out, retain)
@@ -106,6 +111,7 @@ complete. Versions beyond --retain are collected, with the files only they used.
 	cmd.Flags().StringVar(&target, "target", "local", "where to deploy: local (the built-in store)")
 	cmd.Flags().IntVar(&retain, "retain", edge.DefaultRetain, "versions to keep (the active one is always kept)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().BoolVar(&dry, "dry-run", false, "print what the deploy would upload and purge, changing nothing")
 	return cmd
 }
 

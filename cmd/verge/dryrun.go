@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/vergehq/verge/cachepurge"
+	"github.com/vergehq/verge/edge"
+	"github.com/vergehq/verge/internal/human"
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// dryRunReport is what verge deploy --dry-run --json prints.
+type dryRunReport struct {
+	Upload   []dryRunFile `json:"upload"`
+	Purge    dryRunPurge  `json:"purge"`
+	Requests int          `json:"requests"`
+}
+
+type dryRunFile struct {
+	Path  string `json:"path"`
+	Bytes int64  `json:"bytes"`
+}
+
+type dryRunPurge struct {
+	Everything bool     `json:"everything"`
+	Tags       []string `json:"tags"`
+	URLs       []string `json:"urls"`            // every URL the tags cover
+	Files      []string `json:"files,omitempty"` // changed URLs purged by URL
+	Changed    []string `json:"changed_urls"`
+}
+
+// dryRun prints what deploying the build in out to s would do, changing
+// nothing: the files to upload, and the purge that would follow (its
+// tags, the URLs they cover, the requests).
+func dryRun(w io.Writer, s *edge.Store, out string, asJSON bool) error {
+	m, err := manifest.Read(out)
+	if err != nil {
+		return fmt.Errorf("%s: %w (build the site first)", out, err)
+	}
+	next := cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}
+	var live cachepurge.Build
+	if id, err := s.Active(); err != nil {
+		return err
+	} else if id != "" {
+		v, err := s.Version(id)
+		if err != nil {
+			return err
+		}
+		tv, err := s.TagVersions(id)
+		if err != nil {
+			return err
+		}
+		live = cachepurge.Build{Manifest: v.Manifest, Versions: tv}
+	}
+	plan := cachepurge.New(live, next, cachepurge.Limits{TagsPerRequest: 100})
+	rep := dryRunReport{Requests: plan.Requests(),
+		Purge: dryRunPurge{Everything: plan.Everything, Tags: plan.Tags, URLs: plan.URLs, Files: plan.Files, Changed: plan.ChangedURLs}}
+	var bytes int64
+	for _, f := range s.Missing(m) {
+		rep.Upload = append(rep.Upload, dryRunFile{f.Path, f.Size})
+		bytes += f.Size
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	fmt.Fprintf(w, "would upload %d files (%s); %d already stored\n", len(rep.Upload), human.Bytes(bytes), len(m.Files)-len(rep.Upload))
+	switch {
+	case live.Manifest == nil:
+		fmt.Fprintln(w, "would purge nothing: nothing is live yet")
+	case plan.Everything:
+		fmt.Fprintf(w, "would purge everything: %d of the live URLs changed or carry a changed tag\n", len(plan.URLs))
+	case plan.Requests() == 0:
+		fmt.Fprintln(w, "would purge nothing: no URL or tag changed")
+	default:
+		fmt.Fprintf(w, "would purge %d tags covering %d URLs (%d changed) in %d requests\n", len(plan.Tags), len(plan.URLs), len(plan.ChangedURLs), plan.Requests())
+		for _, t := range plan.Tags {
+			fmt.Fprintf(w, "  %s\n", t)
+		}
+		for _, f := range plan.Files {
+			fmt.Fprintf(w, "  url %s\n", f)
+		}
+	}
+	if live.Manifest != nil && live.Versions == nil {
+		fmt.Fprintln(w, "note: the live version's tag versions are unknown (deployed by an older Verge): content changes only function responses show may be missed")
+	}
+	return nil
+}
+
+// readTagVersions reads a build output's tag versions, nil when absent.
+func readTagVersions(out string) map[string]string {
+	data, err := os.ReadFile(filepath.Join(out, "_verge", "versions.json"))
+	if err != nil {
+		return nil
+	}
+	var tv map[string]string
+	if json.Unmarshal(data, &tv) != nil {
+		return nil
+	}
+	return tv
+}
