@@ -27,6 +27,7 @@ type Config struct {
 	Build     BuildConfig    `toml:"build"`
 	Markdown  MarkdownConfig `toml:"markdown"`
 	Cache     CacheConfig    `toml:"cache"`
+	Purge     PurgeConfig    `toml:"purge"`
 	// Params holds free-form values for templates; Verge never reads them.
 	Params map[string]any `toml:"params"`
 }
@@ -44,6 +45,15 @@ type BuildConfig struct {
 	// MinGrade fails a build with a page graded (verge audit) below it,
 	// A to F; "" grades without failing.
 	MinGrade string `toml:"min_grade"`
+}
+
+// PurgeConfig says where purges go after a deploy.
+type PurgeConfig struct {
+	// Edges are the base URLs of the Verge edges whose caches a deploy
+	// purges (verge edge --functions, or --origin), through their purge
+	// API; the token comes from VERGE_PURGE_TOKEN, never from a file in
+	// the repository.
+	Edges []string `toml:"edges"`
 }
 
 // MarkdownConfig controls Markdown rendering.

@@ -81,13 +81,31 @@ complete. Versions beyond --retain are collected, with the files only they used.
 			if dry {
 				return dryRun(cmd.OutOrStdout(), s, out, asJSON)
 			}
+			// The purge is planned against what is live before the switch.
+			plan, err := planPurge(s, out)
+			if err != nil {
+				return err
+			}
 			start := time.Now()
 			rep, err := s.Deploy(cmd.Context(), out, retain)
 			if err != nil {
 				return err
 			}
+			purgeOut := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(cmd.OutOrStdout()).Encode(rep)
+				purgeOut = cmd.ErrOrStderr() // stdout is the report's
+			}
+			purge := func() error {
+				if rep.Unchanged {
+					return nil
+				}
+				return queuePurge(cmd.Context(), purgeOut, dir, plan)
+			}
+			if asJSON {
+				if err := json.NewEncoder(cmd.OutOrStdout()).Encode(rep); err != nil {
+					return err
+				}
+				return purge()
 			}
 			w := cmd.OutOrStdout()
 			switch {
@@ -103,7 +121,7 @@ complete. Versions beyond --retain are collected, with the files only they used.
 			if c := rep.Collected; c.Versions > 0 || c.Blobs > 0 {
 				fmt.Fprintf(w, "  collected %d old versions, %d files (%s)\n", c.Versions, c.Blobs, human.Bytes(c.Bytes))
 			}
-			return nil
+			return purge()
 		},
 	}
 	sf.add(cmd)

@@ -2,11 +2,18 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // verge deploy --dry-run says what a deploy would upload and purge, and
@@ -61,5 +68,101 @@ func TestDeployDryRun(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(step("versions", "--json")), &list); err != nil || len(list) != 1 {
 		t.Errorf("versions after dry runs: %d (%v), want 1", len(list), err)
+	}
+}
+
+// A deploy sends its purge plan to the edges in verge.toml, through the
+// outbox: the edited post's tag reaches a real edge cache. With the edge
+// down, verge purge queues and keeps the purge, and sends it once the
+// edge is back.
+func TestDeployPurgesEdges(t *testing.T) {
+	bin := vergeBin(t)
+	dir := newSite(t, bin)
+	var hits atomic.Int64
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Cache-Control", "max-age=600")
+		w.Header().Set("Cache-Tag", "e:posts/edge-caching")
+		io.WriteString(w, "related")
+	}))
+	defer origin.Close()
+	token := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(token, []byte("tok"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	edgeURL := fmt.Sprintf("http://127.0.0.1:%d", port)
+	startEdge := func() func() {
+		cmd := exec.Command(bin, "edge", "--origin", origin.URL, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--purge-token-file", token, "-q")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		for range 100 {
+			if resp, err := http.Get(edgeURL + "/api/related"); err == nil {
+				resp.Body.Close()
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		return func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }
+	}
+	stop := startEdge()
+	defer func() { stop() }()
+	cfg := filepath.Join(dir, "verge.toml")
+	data, _ := os.ReadFile(cfg)
+	if err := os.WriteFile(cfg, append(data, fmt.Sprintf("\n[purge]\nedges = [%q]\n", edgeURL)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := func(env []string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("verge %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	withToken := []string{"VERGE_PURGE_TOKEN=tok"}
+	run(nil, "build", "-q")
+	run(withToken, "deploy")
+	if hits.Load() != 1 {
+		t.Fatalf("%d origin hits, want 1 (cached)", hits.Load())
+	}
+	post := filepath.Join(dir, "content", "posts", "edge-caching.md")
+	body, _ := os.ReadFile(post)
+	os.WriteFile(post, append(body, "\nEdited.\n"...), 0o644)
+	run(nil, "build", "-q")
+	if out := run(withToken, "deploy"); !strings.Contains(out, "purged: 1 requests sent") {
+		t.Errorf("deploy did not purge:\n%s", out)
+	}
+	if resp, err := http.Get(edgeURL + "/api/related"); err == nil {
+		resp.Body.Close()
+	}
+	if hits.Load() != 2 {
+		t.Errorf("%d origin hits after the deploy's purge, want 2", hits.Load())
+	}
+
+	// The edge goes down: the purge is kept, then sent.
+	stop()
+	stop = func() {}
+	if out := run(withToken, "purge", "--tag", "e:posts/edge-caching"); !strings.Contains(out, "purge queued, not sent yet") {
+		t.Errorf("purge with the edge down:\n%s", out)
+	}
+	if out := run(nil, "purge", "--status"); !strings.Contains(out, "failed 1 times") {
+		t.Errorf("status:\n%s", out)
+	}
+	stop = startEdge()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		run(withToken, "purge")
+		if out := run(nil, "purge", "--status"); strings.Contains(out, "nothing pending") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the queued purge was never sent:\n%s", run(nil, "purge", "--status"))
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }

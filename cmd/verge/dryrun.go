@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -41,22 +42,11 @@ func dryRun(w io.Writer, s *edge.Store, out string, asJSON bool) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w (build the site first)", out, err)
 	}
-	next := cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}
-	var live cachepurge.Build
-	if id, err := s.Active(); err != nil {
+	live, err := liveBuild(s)
+	if err != nil {
 		return err
-	} else if id != "" {
-		v, err := s.Version(id)
-		if err != nil {
-			return err
-		}
-		tv, err := s.TagVersions(id)
-		if err != nil {
-			return err
-		}
-		live = cachepurge.Build{Manifest: v.Manifest, Versions: tv}
 	}
-	plan := cachepurge.New(live, next, cachepurge.Limits{TagsPerRequest: 100})
+	plan := cachepurge.New(live, cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}, cachepurge.Limits{TagsPerRequest: 100})
 	rep := dryRunReport{Requests: plan.Requests(),
 		Purge: dryRunPurge{Everything: plan.Everything, Tags: plan.Tags, URLs: plan.URLs, Files: plan.Files, Changed: plan.ChangedURLs}}
 	var bytes int64
@@ -89,6 +79,64 @@ func dryRun(w io.Writer, s *edge.Store, out string, asJSON bool) error {
 	if live.Manifest != nil && live.Versions == nil {
 		fmt.Fprintln(w, "note: the live version's tag versions are unknown (deployed by an older Verge): content changes only function responses show may be missed")
 	}
+	return nil
+}
+
+// liveBuild is the store's live version as purge planning sees it (no
+// manifest when nothing is live).
+func liveBuild(s *edge.Store) (cachepurge.Build, error) {
+	id, err := s.Active()
+	if err != nil || id == "" {
+		return cachepurge.Build{}, err
+	}
+	v, err := s.Version(id)
+	if err != nil {
+		return cachepurge.Build{}, err
+	}
+	tv, err := s.TagVersions(id)
+	if err != nil {
+		return cachepurge.Build{}, err
+	}
+	return cachepurge.Build{Manifest: v.Manifest, Versions: tv}, nil
+}
+
+// planPurge plans the purge deploying the build in out would need.
+func planPurge(s *edge.Store, out string) (*cachepurge.Plan, error) {
+	m, err := manifest.Read(out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (build the site first)", out, err)
+	}
+	live, err := liveBuild(s)
+	if err != nil {
+		return nil, err
+	}
+	return cachepurge.New(live, cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}, cachepurge.Limits{TagsPerRequest: 100}), nil
+}
+
+// queuePurge puts a deploy's purge plan in the site's outbox and sends
+// it to the configured edges (none configured: nothing to purge).
+func queuePurge(ctx context.Context, w io.Writer, dir string, plan *cachepurge.Plan) error {
+	o, p, err := purgeOutbox(dir)
+	if err != nil || p == nil {
+		return err
+	}
+	switch {
+	case plan.Everything:
+		_, err = o.Add(cachepurge.Purge{Everything: true})
+	default:
+		for _, b := range plan.Batches {
+			if _, err = o.Add(cachepurge.Purge{Tags: b}); err != nil {
+				return err
+			}
+		}
+		if len(plan.Files) > 0 {
+			_, err = o.Add(cachepurge.Purge{URLs: plan.Files})
+		}
+	}
+	if err != nil {
+		return err
+	}
+	sendPurges(ctx, w, o, p)
 	return nil
 }
 

@@ -39,6 +39,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newBuildCmd(), newServeCmd(), newNewCmd(), newDeployCmd(), newVersionsCmd(), newRollbackCmd(), newEdgeCmd(), newOriginCmd(), newAuditCmd())
+	root.AddCommand(newBuildCmd(), newServeCmd(), newNewCmd(), newDeployCmd(), newVersionsCmd(), newRollbackCmd(), newEdgeCmd(), newOriginCmd(), newAuditCmd(), newPurgeCmd())
 	return root
 }
