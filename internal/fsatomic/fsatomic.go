@@ -13,7 +13,13 @@ import (
 // (named "."+base+".tmp-*", so tools that skip dot files skip a leftover)
 // and a rename. The file is 0644: the output is served by web servers
 // running as other users.
-func WriteFile(path string, data []byte) error {
+func WriteFile(path string, data []byte) error { return writeFile(path, data, false) }
+
+// WriteFileDurable is WriteFile that also survives a power cut: the data
+// is synced before the rename, and the directory after it.
+func WriteFileDurable(path string, data []byte) error { return writeFile(path, data, true) }
+
+func writeFile(path string, data []byte, durable bool) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
@@ -25,6 +31,12 @@ func WriteFile(path string, data []byte) error {
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err
+	}
+	if durable {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
 	}
 	if err := f.Close(); err != nil {
 		return err
@@ -32,38 +44,13 @@ func WriteFile(path string, data []byte) error {
 	if err := os.Chmod(f.Name(), 0o644); err != nil { // CreateTemp makes 0600
 		return err
 	}
-	return os.Rename(f.Name(), path)
-}
-
-// WriteFileDurable is WriteFile that also survives a power cut: the data
-// is synced before the rename, and the directory after it.
-func WriteFileDurable(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
 	if err := os.Rename(f.Name(), path); err != nil {
 		return err
 	}
-	return SyncDir(filepath.Dir(path))
+	if durable {
+		return SyncDir(filepath.Dir(path))
+	}
+	return nil
 }
 
 // SyncDir flushes a directory's entries (a rename or removal in it).
