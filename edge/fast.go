@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
-	"syscall"
-	"time"
 
 	"github.com/vergehq/verge/edge/cache"
 	"github.com/vergehq/verge/edge/front"
@@ -22,7 +20,7 @@ func (sv *Server) Respond(w *front.Writer, r *front.Request) bool {
 			return false
 		}
 	}
-	sd, err := sv.currentFast()
+	sd, err := sv.current()
 	if err != nil || sd.hostFuncs {
 		return false
 	}
@@ -75,43 +73,6 @@ func (sv *Server) Respond(w *front.Writer, r *front.Request) bool {
 	}
 	w.Body(v.data)
 	return true
-}
-
-// statEvery bounds how long the server trusts the generation counter
-// alone: an activation that did not bump it (a deploy killed between
-// the two steps) is seen within this.
-const statEvery = int64(time.Second)
-
-// currentFast is current for every request: while the store's
-// generation counter is unchanged (and was looked at lately), the
-// version loaded stands; otherwise it looks at the active pointer.
-func (sv *Server) currentFast() (*served, error) {
-	g, mapped := sv.gen.load()
-	now := time.Now().UnixNano()
-	if cur := sv.cur.Load(); mapped && cur != nil && g == sv.seenGen.Load() && now-sv.statAt.Load() < statEvery {
-		return cur, nil
-	}
-	// The counter is read before the pointer, and deploys bump it after
-	// the rename: a version loaded now is at least as new as g says.
-	sd, err := sv.currentStat()
-	if err == nil {
-		sv.seenGen.Store(g)
-		sv.statAt.Store(now)
-	}
-	return sd, err
-}
-
-// currentStat is current with the stat of the active pointer made
-// without allocating.
-func (sv *Server) currentStat() (*served, error) {
-	var st syscall.Stat_t
-	if err := syscall.Stat(sv.activePath, &st); err == nil {
-		stamp := activeStamp{ino: st.Ino, mtime: st.Mtim.Nano(), size: st.Size}
-		if cur := sv.cur.Load(); cur != nil && sv.loaded.Load() == stamp {
-			return cur, nil
-		}
-	}
-	return sv.current()
 }
 
 // cleanForm reports whether p is its own clean form (see cleanPath),

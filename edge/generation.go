@@ -18,7 +18,7 @@ import (
 // soon as the deploy has made it, without the stat system call per
 // request that checking the pointer itself costs (a fifth of the time
 // of a cached page). The pointer stays the truth: the counter only says
-// when to look at it again (see Server.currentFast).
+// when to look at it again (see Server.current).
 const generationFile = "generation"
 
 // bumpGeneration increments the store's activation counter. The caller

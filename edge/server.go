@@ -120,10 +120,34 @@ func (sv *Server) SetPurgeToken(token string) {
 	}
 }
 
-// current returns the version to answer a request with, loading it first
-// if the store activated another since the last request. A stat per
-// request is what makes a switch take effect at once.
+// statEvery bounds how long the server trusts the generation counter
+// alone: an activation that did not bump it (a deploy killed between
+// the rename and the bump) is seen within this.
+const statEvery = int64(time.Second)
+
+// current returns the version to answer a request with. While the
+// store's generation counter is unchanged (and the pointer was looked at
+// lately) that is the version loaded; otherwise the active pointer
+// decides, and a version it names that is not loaded yet is loaded.
 func (sv *Server) current() (*served, error) {
+	g, mapped := sv.gen.load()
+	now := time.Now().UnixNano()
+	if cur := sv.cur.Load(); mapped && cur != nil && g == sv.seenGen.Load() && now-sv.statAt.Load() < statEvery {
+		return cur, nil
+	}
+	// The counter is read before the pointer, and deploys bump it after
+	// the rename: a version loaded now is at least as new as g says.
+	sd, err := sv.byPointer()
+	if err == nil {
+		sv.seenGen.Store(g)
+		sv.statAt.Store(now)
+	}
+	return sd, err
+}
+
+// byPointer returns the version the active pointer names, loading it if
+// the pointer changed since the version loaded was.
+func (sv *Server) byPointer() (*served, error) {
 	stamp, err := sv.stamp()
 	if err != nil {
 		return nil, err
@@ -154,20 +178,18 @@ func (sv *Server) current() (*served, error) {
 
 var errNoVersion = errors.New("nothing is deployed yet: run verge deploy")
 
+// stamp identifies the active pointer as it is now, without allocating:
+// it runs whenever the generation counter says to look.
 func (sv *Server) stamp() (activeStamp, error) {
-	st, err := os.Stat(filepath.Join(sv.store.dir, "active"))
-	if errors.Is(err, os.ErrNotExist) {
+	var st syscall.Stat_t
+	err := syscall.Stat(sv.activePath, &st)
+	if errors.Is(err, syscall.ENOENT) {
 		return activeStamp{}, nil
 	}
 	if err != nil {
-		return activeStamp{}, err
+		return activeStamp{}, &os.PathError{Op: "stat", Path: sv.activePath, Err: err}
 	}
-	sys, _ := st.Sys().(*syscall.Stat_t)
-	var ino uint64
-	if sys != nil {
-		ino = sys.Ino
-	}
-	return activeStamp{ino: ino, mtime: st.ModTime().UnixNano(), size: st.Size()}, nil
+	return activeStamp{ino: st.Ino, mtime: st.Mtim.Nano(), size: st.Size}, nil
 }
 
 // load prepares version id, with the fingerprinted assets of the few
@@ -222,7 +244,7 @@ func (sv *Server) load(id string) (*served, error) {
 // requests for its API functions to the origin.
 func (sv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	securityHeaders(w.Header())
-	sd, err := sv.currentFast()
+	sd, err := sv.current()
 	if err != nil {
 		status := http.StatusInternalServerError
 		if errors.Is(err, errNoVersion) {
