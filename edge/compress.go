@@ -14,7 +14,6 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/vergehq/verge/internal/fsatomic"
-	"github.com/vergehq/verge/internal/manifest"
 )
 
 // minCompress is the smallest body worth compressing: below it the
@@ -83,36 +82,29 @@ func (c *compressor) open(path string) (body, error) {
 	return body{f, st.Size(), nil, func() { f.Close() }}, nil
 }
 
-// variant opens the representation of f to send for r: br or gzip when
-// the client accepts it and f is worth compressing, else the blob as is.
-// It sets Vary and Content-Encoding in h and returns the strong ETag of
-// that representation.
-func (c *compressor) variant(f *manifest.File, r *http.Request, h http.Header) (body, string, error) {
-	tag := f.SHA256
-	if len(tag) > 32 {
-		tag = tag[:32]
+// variant opens the representation of f to send for an Accept-Encoding
+// value: br or gzip when the client accepts it and f is worth
+// compressing, else the blob as is. It sets Vary and Content-Encoding in
+// h and returns the strong ETag of that representation.
+func (c *compressor) variant(f *servedFile, accept string, h http.Header) (body, string, error) {
+	ff := &f.fast
+	i := ff.pick(accept)
+	if ff.compressible {
+		h["Vary"] = varyAcceptEncoding
 	}
-	blob := c.store.BlobPath(f.SHA256)
-	if !compressible(f.ContentType) || f.Size < minCompress {
-		b, err := c.open(blob)
-		return b, `"` + tag + `"`, err
+	if i > 0 {
+		if err := c.ensure(ff.paths[0], ff.paths[i], encodings[i].short); err != nil {
+			return body{}, "", err
+		}
 	}
-	h["Vary"] = varyAcceptEncoding
-	enc := negotiate(r.Header.Get("Accept-Encoding"))
-	if enc == "" {
-		b, err := c.open(blob)
-		return b, `"` + tag + `"`, err
-	}
-	p := blob + "." + enc
-	if err := c.ensure(blob, p, enc); err != nil {
-		return body{}, "", err
-	}
-	b, err := c.open(p)
+	b, err := c.open(ff.paths[i])
 	if err != nil {
 		return body{}, "", err
 	}
-	h["Content-Encoding"] = contentEncoding[enc]
-	return b, `"` + tag + "-" + enc + `"`, nil
+	if i > 0 {
+		h["Content-Encoding"] = contentEncoding[encodings[i].short]
+	}
+	return b, ff.etags[i], nil
 }
 
 var (

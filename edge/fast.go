@@ -30,7 +30,7 @@ func (sv *Server) Respond(w *front.Writer, r *front.Request) bool {
 		f = sd.byPath[p]
 	}
 	if (f == nil || f.fast.function) && sv.origin != nil && p != cache.PurgePath &&
-		len(sd.v.Manifest.Functions) > 0 && sd.matchesFunc(r.Method, p) {
+		len(sd.v.Manifest.Functions) > 0 && sd.matchesPattern(r.Method, p) {
 		// A function's answer, if the cache has it fresh, with the
 		// security fields ServeHTTP adds to everything.
 		w.Preset(securityFields)
@@ -46,7 +46,7 @@ func (sv *Server) Respond(w *front.Writer, r *front.Request) bool {
 	}
 	match := false
 	if inm, ok := r.Header("If-None-Match"); ok {
-		match = etagListMatches(string(inm), v.etag)
+		match = cache.MatchesETag(string(inm), v.etag)
 	}
 	if match {
 		w.StatusLine(http.StatusNotModified)
@@ -82,23 +82,6 @@ func cleanForm(p string) bool {
 		!strings.HasSuffix(p, "/.") && !strings.HasSuffix(p, "/..")
 }
 
-// etagListMatches is If-None-Match's weak comparison of a field value
-// with etag (RFC 9110 13.1.2), as http.ServeContent makes it.
-func etagListMatches(list, etag string) bool {
-	if strings.TrimSpace(list) == "*" {
-		return true
-	}
-	want := strings.TrimPrefix(etag, "W/")
-	for list != "" {
-		var t string
-		t, list, _ = strings.Cut(list, ",")
-		if strings.TrimPrefix(strings.TrimSpace(t), "W/") == want {
-			return true
-		}
-	}
-	return false
-}
-
 // fastHead is f's fields as the front end writes them: the security
 // headers and the manifest's, made once per file. Those of a 304 leave
 // out Content-Type, as ServeContent does.
@@ -124,11 +107,9 @@ type fastFile struct {
 // encodings are the representations a file may have, in fastFile's order.
 var encodings = [3]struct{ short, name string }{{"", ""}, {"br", "br"}, {"gz", "gzip"}}
 
-// prepareFast fills f.fast for serving from sd by sv.
-func (sv *Server) prepareFast(sd *served, f *servedFile) {
-	ff := &f.fast
+// prepare fills ff for f, whose blob is at blob.
+func (ff *fastFile) prepare(f *servedFile, blob string) {
 	ff.compressible = compressible(f.ContentType) && f.Size >= minCompress
-	blob := sv.store.BlobPath(f.SHA256)
 	tag := f.SHA256
 	if len(tag) > 32 {
 		tag = tag[:32]
@@ -138,13 +119,6 @@ func (sv *Server) prepareFast(sd *served, f *servedFile) {
 		if enc.short != "" {
 			ff.paths[i] += "." + enc.short
 			ff.etags[i] = `"` + tag + "-" + enc.short + `"`
-		}
-	}
-	for _, p := range []string{f.Route, f.Path} {
-		for _, m := range []string{http.MethodGet, http.MethodHead} {
-			if p != "" && len(sd.v.Manifest.Functions) > 0 && sd.matchesFunc(m, p) {
-				ff.function = true
-			}
 		}
 	}
 	h := http.Header{}
@@ -157,9 +131,37 @@ func (sv *Server) prepareFast(sd *served, f *servedFile) {
 	ff.head304 = formatFields(h)
 }
 
-// matchesFunc reports whether a function pattern of sd matches a request
-// for path with method.
-func (sd *served) matchesFunc(method, path string) bool {
+// pick is the index in encodings of the representation to send for an
+// Accept-Encoding value.
+func (ff *fastFile) pick(accept string) int {
+	if !ff.compressible {
+		return 0
+	}
+	switch negotiate(accept) {
+	case "br":
+		return 1
+	case "gz":
+		return 2
+	}
+	return 0
+}
+
+// matchesFunc reports whether a function pattern of sd matches a GET or
+// HEAD for f's route or path: ServeHTTP forwards those.
+func (sd *served) matchesFunc(f *servedFile) bool {
+	for _, p := range []string{f.Route, f.Path} {
+		for _, m := range []string{http.MethodGet, http.MethodHead} {
+			if p != "" && sd.matchesPattern(m, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// matchesPattern reports whether a function pattern of sd matches a
+// request for path with method.
+func (sd *served) matchesPattern(method, path string) bool {
 	r, err := http.NewRequest(method, path, nil)
 	if err != nil {
 		return true // cannot tell: leave it to ServeHTTP
@@ -179,15 +181,7 @@ type memBody struct {
 // Accept-Encoding value accept, if its bytes are in memory.
 func (c *compressor) memVariant(f *servedFile, accept string) (memBody, bool) {
 	ff := &f.fast
-	i := 0
-	if ff.compressible {
-		switch negotiate(accept) {
-		case "br":
-			i = 1
-		case "gz":
-			i = 2
-		}
-	}
+	i := ff.pick(accept)
 	data := ff.mem[i].Load()
 	if data == nil && ff.large[i].Load() {
 		return memBody{}, false

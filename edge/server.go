@@ -69,7 +69,8 @@ type servedFile struct {
 	fast   fastFile
 }
 
-func newServedFile(f *manifest.File) *servedFile {
+// newServedFile prepares f for serving from the store.
+func (sv *Server) newServedFile(f *manifest.File) *servedFile {
 	h := http.Header{"Content-Type": {f.ContentType}}
 	if f.CacheControl != "" {
 		h["Cache-Control"] = []string{f.CacheControl}
@@ -84,7 +85,9 @@ func newServedFile(f *manifest.File) *servedFile {
 	if len(tags) > 0 {
 		h["Cache-Tag"] = []string{strings.Join(tags, ",")}
 	}
-	return &servedFile{File: f, header: h}
+	sf := &servedFile{File: f, header: h}
+	sf.fast.prepare(sf, sv.store.BlobPath(f.SHA256))
+	return sf
 }
 
 // activeStamp identifies one write of the active pointer.
@@ -201,7 +204,7 @@ func (sv *Server) load(id string) (*served, error) {
 	}
 	sd := &served{v: v, byPath: map[string]*servedFile{}, byRoute: map[string]*servedFile{}, skew: map[string]*servedFile{}}
 	for i := range v.Manifest.Files {
-		f := newServedFile(&v.Manifest.Files[i])
+		f := sv.newServedFile(&v.Manifest.Files[i])
 		sd.byPath[f.Path] = f
 		if f.Route != "" {
 			sd.byRoute[f.Route] = f
@@ -216,8 +219,10 @@ func (sv *Server) load(id string) (*served, error) {
 			sd.hostFuncs = true
 		}
 	}
-	for _, f := range sd.byPath {
-		sv.prepareFast(sd, f)
+	if len(v.Manifest.Functions) > 0 {
+		for _, f := range sd.byPath {
+			f.fast.function = sd.matchesFunc(f)
+		}
 	}
 	hist, _ := sv.store.history()
 	seen := map[string]bool{id: true}
@@ -233,7 +238,7 @@ func (sv *Server) load(id string) (*served, error) {
 		for j := range old.Manifest.Files {
 			f := &old.Manifest.Files[j]
 			if f.Kind == manifest.KindAsset && sd.byPath[f.Path] == nil && sv.store.hasBlob(f.SHA256, f.Size) {
-				sd.skew[f.Path] = newServedFile(f)
+				sd.skew[f.Path] = sv.newServedFile(f)
 			}
 		}
 	}
@@ -367,7 +372,7 @@ var (
 func (sv *Server) serveFile(w http.ResponseWriter, r *http.Request, f *servedFile, status int) {
 	h := w.Header()
 	// The body first: no cache header may go out with an error.
-	blob, etag, err := sv.comp.variant(f.File, r, h)
+	blob, etag, err := sv.comp.variant(f, r.Header.Get("Accept-Encoding"), h)
 	if errors.Is(err, fs.ErrNotExist) {
 		h.Del("Vary")
 		h.Del("Content-Encoding")

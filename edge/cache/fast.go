@@ -24,7 +24,7 @@ func (p *Proxy) Respond(w *front.Writer, r *front.Request) bool {
 			return false
 		}
 	}
-	e, purge := p.store.Get("GET "+r.RequestURI(), r)
+	e, purge := p.store.Get(key(r.RequestURI()), r)
 	if e == nil || purge != NotPurged {
 		return false
 	}
@@ -38,7 +38,7 @@ func (p *Proxy) Respond(w *front.Writer, r *front.Request) bool {
 	}
 	notModified := false
 	if inm, ok := r.Header("If-None-Match"); ok {
-		notModified = etagMatch(string(inm), fe.etag)
+		notModified = MatchesETag(string(inm), fe.etag)
 	}
 	if notModified {
 		w.StatusLine(http.StatusNotModified)

@@ -53,8 +53,9 @@ func stripTags(h http.Header) {
 	h.Del("Surrogate-Key")
 }
 
-// etagMatch is If-None-Match's weak comparison (RFC 9110 13.1.2).
-func etagMatch(header, etag string) bool {
+// MatchesETag reports whether an If-None-Match field value matches etag,
+// by weak comparison (RFC 9110 13.1.2): "*", or one of its entity tags.
+func MatchesETag(header, etag string) bool {
 	if etag == "" {
 		return false
 	}

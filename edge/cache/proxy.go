@@ -63,7 +63,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.forwardUnsafe(w, r)
 		return
 	}
-	key := p.key(r)
+	key := key(r.URL.RequestURI())
 	now := p.now()
 	reqCC := ParseCacheControl(r.Header)
 	e, purge := p.store.Get(key, r.Header)
@@ -77,7 +77,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	life := FreshnessLifetime(e.Status, e.Header, e.ResponseTime)
 	age := CurrentAge(e.Header, e.RequestTime, e.ResponseTime, now)
-	cc := p.directives(e.Header)
+	cc := directivesOf(e.Header)
 	staleFor := age - life.Fresh
 	if purge == NotPurged && !cc.NoCache && clientAccepts(reqCC, age, life.Fresh) {
 		p.serveEntry(w, r, e, now, fmt.Sprintf("hit; ttl=%d", int((life.Fresh-age)/time.Second)))
@@ -145,9 +145,6 @@ func (p *Proxy) notCached(w http.ResponseWriter) {
 	http.Error(w, "not in the cache (only-if-cached)", http.StatusGatewayTimeout)
 }
 
-// directives are the ones that govern e at this cache.
-func (p *Proxy) directives(h http.Header) Directives { return directivesOf(h) }
-
 // failed reports an answer stale-if-error stands in for: none at all, or
 // 500, 502, 503 or 504 (RFC 5861 section 4).
 func failed(res *fetched) bool {
@@ -158,12 +155,10 @@ func failed(res *fetched) bool {
 	return res.err != nil
 }
 
-// key is the cache key: the method GET (HEAD is served from GET) and the
-// URI's path and query. The proxy fronts one origin, so the host is left
-// out: a purge names paths.
-func (p *Proxy) key(r *http.Request) string {
-	return "GET " + r.URL.RequestURI()
-}
+// key is the cache key of a request URI (path and query): the method
+// GET, as HEAD is served from GET, and the URI. The proxy fronts one
+// origin, so the host is left out: a purge names paths.
+func key(requestURI string) string { return "GET " + requestURI }
 
 // answerFetched sends a fetch's result, or a clean 502/504 for a failure.
 func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, a answer, status string) {
@@ -249,7 +244,7 @@ func (p *Proxy) serveEntry(w http.ResponseWriter, r *http.Request, e *Entry, now
 	stripTags(h)
 	h.Set("Age", strconv.Itoa(int(CurrentAge(e.Header, e.RequestTime, e.ResponseTime, now)/time.Second)))
 	h.Set("Cache-Status", "verge; "+status)
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, e.Header.Get("ETag")) {
+	if inm := r.Header.Get("If-None-Match"); inm != "" && MatchesETag(inm, e.Header.Get("ETag")) {
 		for k := range h {
 			switch k {
 			case "Etag", "Cache-Control", "Date", "Expires", "Vary", "Age", "Cache-Status", "Cdn-Cache-Control", "Content-Location":
@@ -278,7 +273,7 @@ func (p *Proxy) forwardUnsafe(w http.ResponseWriter, r *http.Request) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 400 {
-		p.store.PurgeKeys([]string{p.key(r)}, nil, false)
+		p.store.PurgeKeys([]string{key(r.URL.RequestURI())}, nil, false)
 	}
 	h := w.Header()
 	copyHeaders(h, resp.Header)

@@ -68,10 +68,10 @@ func (p *Proxy) servePurge(w http.ResponseWriter, r *http.Request) {
 	}
 	var keys, prefixes []string
 	for _, u := range req.URLs {
-		keys = append(keys, "GET "+requestURI(u))
+		keys = append(keys, key(requestURI(u)))
 	}
 	for _, pre := range req.Prefixes {
-		prefixes = append(prefixes, "GET "+requestURI(pre))
+		prefixes = append(prefixes, key(requestURI(pre)))
 	}
 	if len(keys)+len(prefixes) > 0 {
 		res.Entries = p.store.PurgeKeys(keys, prefixes, req.Soft)
