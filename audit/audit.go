@@ -11,6 +11,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path"
 	"runtime"
@@ -28,7 +30,11 @@ type Site struct {
 	readFile  func(*manifest.File) ([]byte, error)
 	byRoute   map[string]*manifest.File
 	functions []manifest.Function
-	minCache  sync.Map // file path -> what minifying it saves
+	funcs     *http.ServeMux // the functions' patterns; nil when none
+	baseHost  string         // the host of the site's base URL
+	minCache  sync.Map       // file path -> what minifying it saves
+	textCache sync.Map       // stylesheet path -> its text
+	sizeCache sync.Map       // image path -> its size, or nil
 }
 
 // Open reads the build output in dir (its manifest and files).
@@ -44,6 +50,15 @@ func Open(dir string) (*Site, error) {
 // can be graded before it is written out.
 func New(m *manifest.Manifest, read func(*manifest.File) ([]byte, error)) *Site {
 	s := &Site{m: m, readFile: read, byRoute: map[string]*manifest.File{}, functions: m.Functions}
+	if b, err := url.Parse(m.Site.BaseURL); err == nil {
+		s.baseHost = b.Host
+	}
+	if len(m.Functions) > 0 {
+		s.funcs = http.NewServeMux()
+		for _, fn := range m.Functions {
+			registerPattern(s.funcs, fn.Pattern)
+		}
+	}
 	for i := range m.Files {
 		if f := &m.Files[i]; f.Route != "" {
 			s.byRoute[f.Route] = f
@@ -74,8 +89,29 @@ func (s *Site) lookup(p string) (f *manifest.File, redirected bool) {
 	return nil, false
 }
 
+// registerPattern adds a function's pattern to mux; one the mux refuses
+// (the build validated them) is left out rather than panicking.
+func registerPattern(mux *http.ServeMux, pattern string) {
+	defer func() { _ = recover() }()
+	mux.HandleFunc(pattern, func(http.ResponseWriter, *http.Request) {})
+}
+
 // read returns a file's bytes.
 func (s *Site) read(f *manifest.File) ([]byte, error) { return s.readFile(f) }
+
+// text returns a stylesheet's text, read once for all the pages that
+// use it.
+func (s *Site) text(f *manifest.File) (string, bool) {
+	if v, ok := s.textCache.Load(f.Path); ok {
+		return v.(string), true
+	}
+	data, err := s.read(f)
+	if err != nil {
+		return "", false
+	}
+	s.textCache.Store(f.Path, string(data))
+	return string(data), true
+}
 
 // Report is the audit of a whole site.
 type Report struct {

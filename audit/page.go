@@ -19,10 +19,11 @@ type page struct {
 	route    string
 	file     *manifest.File
 	refs     []ref
-	elements int      // elements in the DOM
-	empty    []string // elements with an empty src or href
-	styles   []string // inline CSS: <style> bodies and style attributes
-	inline   []string // inline <script> and <style> blocks, for yexternal
+	elements int               // elements in the DOM
+	empty    []string          // elements with an empty src or href
+	styles   []string          // inline CSS: <style> bodies and style attributes
+	inline   []string          // inline <script> and <style> blocks, for yexternal
+	css      map[string]string // the CSS the page uses, by where it comes from
 	// preconnect are the hosts of <link rel=preconnect> (and dns-prefetch).
 	preconnect []string
 }
@@ -88,15 +89,20 @@ func (s *Site) page(f *manifest.File) (*page, error) {
 		}
 	}
 	walk(doc, false)
-	// Images the stylesheets load.
+	// The CSS the page uses, and the images it loads.
+	p.css = map[string]string{}
+	for i, st := range p.styles {
+		p.css[fmt.Sprintf("inline style %d", i+1)] = st
+	}
 	for _, r := range p.refs {
 		if r.kind != refStylesheet || r.path == "" {
 			continue
 		}
 		if cf, _ := s.lookup(r.path); cf != nil {
-			if css, err := s.read(cf); err == nil {
+			if css, ok := s.text(cf); ok {
+				p.css[r.url] = css
 				cssBase, _ := url.Parse(cf.Path)
-				p.cssImages(s, cssBase, string(css), r.url)
+				p.cssImages(s, cssBase, css, r.url)
 			}
 		}
 	}
@@ -214,8 +220,7 @@ func resolve(s *Site, base *url.URL, raw string) ref {
 
 // sameSite reports whether an absolute URL is the site's own.
 func (s *Site) sameSite(u *url.URL) bool {
-	b, err := url.Parse(s.m.Site.BaseURL)
-	return err == nil && b.Host != "" && strings.EqualFold(b.Host, u.Host)
+	return s.baseHost != "" && strings.EqualFold(s.baseHost, u.Host)
 }
 
 // isJS reports whether a script type attribute means JavaScript (data

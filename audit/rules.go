@@ -2,10 +2,12 @@ package audit
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/vergehq/verge/edge"
+	"github.com/vergehq/verge/edge/cache"
 	"github.com/vergehq/verge/internal/manifest"
 )
 
@@ -118,21 +120,11 @@ func isStatic(r ref) bool {
 // freshFor is the browser freshness a Cache-Control value gives, in
 // seconds, and whether it says immutable.
 func freshFor(cc string) (seconds int64, immutable bool) {
-	seconds = -1
-	for _, d := range strings.Split(cc, ",") {
-		d = strings.ToLower(strings.TrimSpace(d))
-		switch {
-		case d == "immutable":
-			immutable = true
-		case d == "no-store" || d == "no-cache":
-			return 0, false
-		case strings.HasPrefix(d, "max-age="):
-			if n, err := strconv.ParseInt(strings.TrimPrefix(d, "max-age="), 10, 64); err == nil {
-				seconds = n
-			}
-		}
+	d := cache.ParseCacheControl(http.Header{"Cache-Control": {cc}})
+	if d.NoStore || d.NoCache || !d.MaxAge.Valid() {
+		return 0, d.Immutable && !d.NoStore && !d.NoCache
 	}
-	return max(seconds, 0), immutable
+	return d.MaxAge.Value, d.Immutable
 }
 
 const (
@@ -176,20 +168,11 @@ func human(seconds int64) string {
 	return fmt.Sprintf("%d seconds", seconds)
 }
 
-// compressible mirrors the edge's choice of what it sends br or gzip.
-func compressible(ct string) bool {
-	ct, _, _ = strings.Cut(ct, ";")
-	ct = strings.TrimSpace(ct)
-	return strings.HasPrefix(ct, "text/") || strings.HasSuffix(ct, "+json") || strings.HasSuffix(ct, "+xml") ||
-		slices.Contains([]string{"application/json", "application/javascript", "application/xml", "image/svg+xml",
-			"application/manifest+json", "application/wasm"}, ct)
-}
-
 func compress(s *Site, p *page) (int, []Offender) {
 	score := 100
 	var offs []Offender
 	check := func(what string, f *manifest.File) {
-		if f.Size >= 500 && isText(f.ContentType) && !compressible(f.ContentType) {
+		if f.Size >= 500 && isText(f.ContentType) && !edge.Compressible(f.ContentType) {
 			score -= 11
 			offs = append(offs, Offender{what, fmt.Sprintf("%s is text the edge does not compress: serve it as a text type", f.ContentType)})
 		}
@@ -206,7 +189,7 @@ func compress(s *Site, p *page) (int, []Offender) {
 }
 
 func isText(ct string) bool {
-	return compressible(ct) || strings.Contains(ct, "xml") || strings.Contains(ct, "json") || strings.Contains(ct, "javascript")
+	return edge.Compressible(ct) || strings.Contains(ct, "xml") || strings.Contains(ct, "json") || strings.Contains(ct, "javascript")
 }
 
 func dnsLookups(_ *Site, p *page) (int, []Offender) {
@@ -281,39 +264,18 @@ func no404(s *Site, p *page) (int, []Offender) {
 	return 100 - 5*len(offs), offs
 }
 
-// isFunction reports whether a path is one of the site's API functions'.
+// isFunction reports whether a GET for p reaches one of the site's API
+// functions, by their net/http patterns.
 func (s *Site) isFunction(p string) bool {
-	for _, fn := range s.functions {
-		if matchPattern(fn.Path, p) {
-			return true
-		}
+	if s.funcs == nil {
+		return false
 	}
-	return false
-}
-
-// matchPattern matches a path against a net/http pattern's path part:
-// {name} matches one segment, {name...} the rest, a trailing slash a
-// subtree, {$} only the path as written.
-func matchPattern(pattern, p string) bool {
-	if exact, ok := strings.CutSuffix(pattern, "{$}"); ok {
-		return matchPattern(strings.TrimSuffix(exact, "/"), strings.TrimSuffix(p, "/")) && strings.HasSuffix(p, "/") == strings.HasSuffix(exact, "/")
+	r, err := http.NewRequest(http.MethodGet, p, nil)
+	if err != nil {
+		return false
 	}
-	ps, xs := strings.Split(strings.Trim(pattern, "/"), "/"), strings.Split(strings.Trim(p, "/"), "/")
-	if pattern == "/" {
-		return true // everything
-	}
-	for i, seg := range ps {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "...}") {
-			return true
-		}
-		if i >= len(xs) || !strings.HasPrefix(seg, "{") && seg != xs[i] {
-			return false
-		}
-	}
-	if strings.HasSuffix(pattern, "/") {
-		return len(xs) >= len(ps) // a subtree
-	}
-	return len(ps) == len(xs)
+	_, pattern := s.funcs.Handler(r)
+	return pattern != ""
 }
 
 func cookieSize(*Site, *page) (int, []Offender) {

@@ -3,7 +3,6 @@ package audit
 import (
 	"bytes"
 	"fmt"
-	"image"
 	_ "image/gif" // image.DecodeConfig for the formats pages use
 	_ "image/jpeg"
 	_ "image/png"
@@ -14,6 +13,7 @@ import (
 	"github.com/tdewolff/minify/v2/css"
 	"github.com/tdewolff/minify/v2/js"
 
+	"github.com/vergehq/verge/internal/imagesize"
 	"github.com/vergehq/verge/internal/manifest"
 )
 
@@ -102,19 +102,33 @@ func imgNoScale(s *Site, p *page) (int, []Offender) {
 		if f == nil {
 			continue
 		}
-		data, err := s.read(f)
-		if err != nil {
-			continue
-		}
-		cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-		if err != nil {
+		fw, fh, ok := s.rasterSize(f)
+		if !ok {
 			continue // SVG and the like scale by nature
 		}
-		if wok && w < cfg.Width || hok && h < cfg.Height {
-			offs = append(offs, Offender{r.elem, fmt.Sprintf("the file is %dx%d: make a smaller one (or use srcset) rather than scale it down", cfg.Width, cfg.Height)})
+		if wok && w < fw || hok && h < fh {
+			offs = append(offs, Offender{r.elem, fmt.Sprintf("the file is %dx%d: make a smaller one (or use srcset) rather than scale it down", fw, fh)})
 		}
 	}
 	return 100 - 5*len(offs), offs
+}
+
+// rasterSize is a raster image's size, read once for all the pages that
+// show it.
+func (s *Site) rasterSize(f *manifest.File) (w, h int, ok bool) {
+	if v, hit := s.sizeCache.Load(f.Path); hit {
+		wh, ok := v.([2]int)
+		return wh[0], wh[1], ok
+	}
+	if data, err := s.read(f); err == nil {
+		w, h, ok = imagesize.Raster(data)
+	}
+	if ok {
+		s.sizeCache.Store(f.Path, [2]int{w, h})
+	} else {
+		s.sizeCache.Store(f.Path, nil)
+	}
+	return w, h, ok
 }
 
 // dimension reads a width or height attribute in CSS pixels.

@@ -38,28 +38,9 @@ func jsBottom(_ *Site, p *page) (int, []Offender) {
 	return 100 - 5*len(offs), offs
 }
 
-// stylesheets returns the CSS the page uses: inline, and the same-site
-// stylesheets' text, with where each comes from.
-func (s *Site) stylesheets(p *page) map[string]string {
-	out := map[string]string{}
-	for i, st := range p.styles {
-		out[fmt.Sprintf("inline style %d", i+1)] = st
-	}
-	for _, r := range p.refs {
-		if r.kind == refStylesheet && r.path != "" {
-			if f, _ := s.lookup(r.path); f != nil {
-				if data, err := s.read(f); err == nil {
-					out[r.url] = string(data)
-				}
-			}
-		}
-	}
-	return out
-}
-
 func expressions(s *Site, p *page) (int, []Offender) {
 	var offs []Offender
-	for from, css := range s.stylesheets(p) {
+	for from, css := range p.css {
 		if n := strings.Count(strings.ToLower(css), "expression("); n > 0 {
 			offs = append(offs, Offender{fmt.Sprintf("%d CSS expression(s) in %s", n, from), "remove expression(): it runs on every mouse move; compute in JavaScript once"})
 		}
@@ -110,7 +91,7 @@ func domSize(_ *Site, p *page) (int, []Offender) {
 func noFilter(s *Site, p *page) (int, []Offender) {
 	var offs []Offender
 	n := 0
-	for from, css := range s.stylesheets(p) {
+	for from, css := range p.css {
 		if k := strings.Count(strings.ToLower(css), "alphaimageloader"); k > 0 {
 			n += k
 			offs = append(offs, Offender{fmt.Sprintf("%d AlphaImageLoader filter(s) in %s", k, from), "use PNG alpha, which every browser supports"})

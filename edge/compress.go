@@ -210,8 +210,9 @@ func negotiate(accept string) string {
 	return ""
 }
 
-// compressible reports whether a content type gains from compression.
-func compressible(ct string) bool {
+// Compressible reports whether a content type gains from compression:
+// the edge sends such files br or gzip to clients that accept it.
+func Compressible(ct string) bool {
 	ct, _, _ = strings.Cut(ct, ";")
 	switch {
 	case strings.HasPrefix(ct, "text/"),

@@ -109,7 +109,7 @@ var encodings = [3]struct{ short, name string }{{"", ""}, {"br", "br"}, {"gz", "
 
 // prepare fills ff for f, whose blob is at blob.
 func (ff *fastFile) prepare(f *servedFile, blob string) {
-	ff.compressible = compressible(f.ContentType) && f.Size >= minCompress
+	ff.compressible = Compressible(f.ContentType) && f.Size >= minCompress
 	tag := f.SHA256
 	if len(tag) > 32 {
 		tag = tag[:32]
