@@ -82,7 +82,11 @@ complete. Versions beyond --retain are collected, with the files only they used.
 				return dryRun(cmd.OutOrStdout(), s, out, asJSON)
 			}
 			// The purge is planned against what is live before the switch.
-			plan, err := planPurge(s, out)
+			m, err := readBuild(out)
+			if err != nil {
+				return err
+			}
+			plan, _, err := planPurge(s, m, out)
 			if err != nil {
 				return err
 			}

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -38,15 +40,14 @@ type dryRunPurge struct {
 // nothing: the files to upload, and the purge that would follow (its
 // tags, the URLs they cover, the requests).
 func dryRun(w io.Writer, s *edge.Store, out string, asJSON bool) error {
-	m, err := manifest.Read(out)
-	if err != nil {
-		return fmt.Errorf("%s: %w (build the site first)", out, err)
-	}
-	live, err := liveBuild(s)
+	m, err := readBuild(out)
 	if err != nil {
 		return err
 	}
-	plan := cachepurge.New(live, cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}, cachepurge.Limits{TagsPerRequest: 100})
+	plan, live, err := planPurge(s, m, out)
+	if err != nil {
+		return err
+	}
 	rep := dryRunReport{Requests: plan.Requests(),
 		Purge: dryRunPurge{Everything: plan.Everything, Tags: plan.Tags, URLs: plan.URLs, Files: plan.Files, Changed: plan.ChangedURLs}}
 	var bytes int64
@@ -100,17 +101,24 @@ func liveBuild(s *edge.Store) (cachepurge.Build, error) {
 	return cachepurge.Build{Manifest: v.Manifest, Versions: tv}, nil
 }
 
-// planPurge plans the purge deploying the build in out would need.
-func planPurge(s *edge.Store, out string) (*cachepurge.Plan, error) {
+// readBuild reads the manifest of the build output in out.
+func readBuild(out string) (*manifest.Manifest, error) {
 	m, err := manifest.Read(out)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w (build the site first)", out, err)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s has no %s: build the site first (verge build)", out, manifest.Path)
 	}
+	return m, err
+}
+
+// planPurge plans the purge deploying the build in out (whose manifest
+// is m) would need, against the live build it returns with it.
+func planPurge(s *edge.Store, m *manifest.Manifest, out string) (*cachepurge.Plan, cachepurge.Build, error) {
 	live, err := liveBuild(s)
 	if err != nil {
-		return nil, err
+		return nil, live, err
 	}
-	return cachepurge.New(live, cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}, cachepurge.Limits{TagsPerRequest: 100}), nil
+	next := cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}
+	return cachepurge.New(live, next, cachepurge.Limits{TagsPerRequest: 100}), live, nil
 }
 
 // queuePurge puts a deploy's purge plan in the site's outbox and sends
