@@ -194,7 +194,10 @@ func (s *Server) serveConn(c net.Conn) {
 				return
 			}
 		}
-		start := time.Now()
+		var start time.Time
+		if s.Log != nil {
+			start = time.Now() // a clock read per request only when it is logged
+		}
 		*w = Writer{bw: bw, date: &s.date}
 		if plain && parseHead(head, req) {
 			w.close = req.close
