@@ -20,8 +20,9 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/vergehq/verge/examples/bench/internal/benchkit"
 	"time"
+
+	"github.com/vergehq/verge/examples/bench/internal/benchkit"
 )
 
 func main() {
@@ -58,8 +59,8 @@ func run(sizeList string, runs int, shared, dir string, wait time.Duration) erro
 		return err
 	}
 	defer os.RemoveAll(work)
-	verge := filepath.Join(work, "verge")
-	if err := benchkit.Sh(repo, nil, "go", "build", "-o", verge, "./cmd/verge"); err != nil {
+	verge, err := benchkit.BuildVerge(repo, work)
+	if err != nil {
 		return err
 	}
 	var sites []*benchSite

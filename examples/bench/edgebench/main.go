@@ -69,8 +69,8 @@ func run(posts int, duration time.Duration, conns, rounds int, sharedFlag string
 	if err := os.Chmod(work, 0o755); err != nil {
 		return err
 	}
-	verge := filepath.Join(work, "verge")
-	if err := benchkit.Sh(repo, nil, "go", "build", "-o", verge, "./cmd/verge"); err != nil {
+	verge, err := benchkit.BuildVerge(repo, work)
+	if err != nil {
 		return err
 	}
 	corpus := filepath.Join(work, "corpus")

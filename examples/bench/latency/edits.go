@@ -179,8 +179,8 @@ func measureVerge(repo, work, corpus string, b *browser.Browser, n int) (*result
 	if err := copySite(repo, siteDir); err != nil {
 		return nil, err
 	}
-	verge := filepath.Join(work, "verge")
-	if err := benchkit.Sh(repo, nil, "go", "build", "-o", verge, "./cmd/verge"); err != nil {
+	verge, err := benchkit.BuildVerge(repo, work)
+	if err != nil {
 		return nil, err
 	}
 	env := []string{"VERGE_CORPUS=" + vcorpus}

@@ -68,8 +68,8 @@ func run(siteRel, lh string, n int) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	verge := filepath.Join(work, "verge")
-	if err := benchkit.Sh(repo, nil, "go", "build", "-o", verge, "./cmd/verge"); err != nil {
+	verge, err := benchkit.BuildVerge(repo, work)
+	if err != nil {
 		return err
 	}
 	site := filepath.Join(repo, siteRel)

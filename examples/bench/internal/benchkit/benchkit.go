@@ -118,3 +118,10 @@ func WaitListening(addr string, limit time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// BuildVerge compiles the verge CLI of the checkout at repo into dir and
+// returns its path.
+func BuildVerge(repo, dir string) (string, error) {
+	verge := filepath.Join(dir, "verge")
+	return verge, Sh(repo, nil, "go", "build", "-o", verge, "./cmd/verge")
+}
