@@ -22,14 +22,7 @@ import (
 func TestDeployDryRun(t *testing.T) {
 	bin := vergeBin(t)
 	dir := newSite(t, bin)
-	step := func(args ...string) string {
-		t.Helper()
-		out, code := runVerge(t, bin, dir, args...)
-		if code != 0 {
-			t.Fatalf("verge %s: exit %d\n%s", strings.Join(args, " "), code, out)
-		}
-		return out
-	}
+	step := func(args ...string) string { t.Helper(); return mustVerge(t, bin, dir, args...) }
 	step("build", "-q")
 	if out := step("deploy", "--dry-run"); !strings.Contains(out, "would purge nothing: nothing is live yet") {
 		t.Errorf("first dry run:\n%s", out)

@@ -91,6 +91,17 @@ func statSources(t *testing.T) {
 	})
 }
 
+// mustVerge runs verge in dir and returns its output, failing the test
+// on a non-zero exit.
+func mustVerge(t *testing.T, bin, dir string, args ...string) string {
+	t.Helper()
+	out, code := runVerge(t, bin, dir, args...)
+	if code != 0 {
+		t.Fatalf("verge %s: exit %d\n%s", strings.Join(args, " "), code, out)
+	}
+	return out
+}
+
 // runVerge runs verge and returns its combined output and exit status.
 func runVerge(t *testing.T, bin, dir string, args ...string) (string, int) {
 	t.Helper()
@@ -337,14 +348,7 @@ func TestBuildBench(t *testing.T) {
 func TestDeployVersionsRollback(t *testing.T) {
 	bin := vergeBin(t)
 	dir := newSite(t, bin)
-	step := func(args ...string) string {
-		t.Helper()
-		out, code := runVerge(t, bin, dir, args...)
-		if code != 0 {
-			t.Fatalf("verge %v: exit %d\n%s", args, code, out)
-		}
-		return out
-	}
+	step := func(args ...string) string { t.Helper(); return mustVerge(t, bin, dir, args...) }
 	step("build", "-q")
 	if out := step("deploy"); !strings.Contains(out, "deployed ") {
 		t.Fatalf("first deploy:\n%s", out)
