@@ -5,11 +5,10 @@ package ui
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import (
-	"github.com/a-h/templ"
-	templruntime "github.com/a-h/templ/runtime"
-	"github.com/vergehq/verge/site"
-)
+import "github.com/a-h/templ"
+import templruntime "github.com/a-h/templ/runtime"
+
+import "github.com/vergehq/verge/site"
 
 // Meta is the corpus front matter beyond Verge's common fields.
 type Meta struct{}
