@@ -1,0 +1,182 @@
+package cloudflare
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/textproto"
+
+	"github.com/cloudflare/cloudflare-go/v7/option"
+	"github.com/cloudflare/cloudflare-go/v7/workers"
+
+	"github.com/vergehq/verge/internal/cfapi"
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// Report says what a deploy did.
+type Report struct {
+	Version       string `json:"version"`        // the Worker version now live
+	BuildID       string `json:"build_id"`       // the build it holds
+	Files         int    `json:"files"`          // files of the build
+	Kept          int    `json:"kept"`           // earlier builds' fingerprinted files still served
+	Uploaded      int    `json:"uploaded"`       // files Cloudflare lacked
+	UploadedBytes int64  `json:"uploaded_bytes"` // their size
+	Skipped       int    `json:"skipped"`        // files Cloudflare had already
+	Sessions      int    `json:"sessions"`       // upload sessions it took
+	Retries       int    `json:"retries"`        // bucket uploads tried again
+	Worker        bool   `json:"worker"`         // a Worker routes the site's functions to the origin
+	Warning       string `json:"warning,omitempty"`
+}
+
+// Deploy puts the build in dist (with its manifest) live on the Worker:
+// it uploads what Cloudflare lacks, then creates a version with the
+// assets, their headers and redirects, and the build id, and deploys it
+// to all traffic in one step. Until that step, the live version is
+// untouched: a failed or interrupted deploy leaves it serving, and the
+// next deploy uploads only what is still missing.
+func (t *Target) Deploy(ctx context.Context, dist string, progress func(Progress)) (*Report, error) {
+	m, err := manifest.Read(dist)
+	if err != nil {
+		return nil, err
+	}
+	kept, warning, err := t.loadKept(ctx)
+	if err != nil {
+		return nil, err
+	}
+	nextKept := kept.next(m)
+	recAsset, err := keptAsset(nextKept)
+	if err != nil {
+		return nil, err
+	}
+	b, err := newBundle(dist, m, nextKept.files(), []asset{recAsset}, t.cfg.MaxFiles)
+	if err != nil {
+		return nil, err
+	}
+	if b.headers, err = headersFile(m); err != nil {
+		return nil, err
+	}
+	jwt, st, err := t.upload(ctx, b, progress)
+	if err != nil {
+		return nil, fmt.Errorf("deploy to Cloudflare (the live version is unchanged): %w", err)
+	}
+	routes := functionRoutes(m.Functions)
+	withWorker := len(routes) > 0 && t.cfg.Origin != ""
+	if len(routes) > 0 && t.cfg.Origin == "" && warning == "" {
+		warning = "the site has API functions and [cloudflare] origin is not set: their routes are not served"
+	}
+	body, ctype, err := t.scriptBody(m, b, jwt, routes, withWorker)
+	if err != nil {
+		return nil, err
+	}
+	var params workers.ScriptUpdateParams
+	params.AccountID.Value, params.AccountID.Present = t.cfg.AccountID, true
+	err = t.call(ctx, "upload the Worker version", func(opts ...option.RequestOption) (*cfapi.Envelope, error) {
+		var env cfapi.Envelope
+		// The typed Update flattens metadata into many form fields; the
+		// API wants it as one JSON part, so the body is built here.
+		_, err := t.scripts.Update(ctx, t.cfg.Script, params, append(opts,
+			option.WithRequestBody(ctype, body), option.WithResponseBodyInto(&env))...)
+		return &env, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deploy to Cloudflare (the live version is unchanged): %w", err)
+	}
+	if err := t.saveKept(nextKept); err != nil {
+		return nil, err
+	}
+	rep := &Report{BuildID: m.BuildID, Files: b.current, Kept: len(b.assets) - b.current,
+		Uploaded: st.Files, UploadedBytes: st.Bytes, Skipped: len(b.assets) - st.Files,
+		Sessions: st.Sessions, Retries: st.Retries, Worker: withWorker, Warning: warning}
+	live, err := t.liveVersion(ctx)
+	if err != nil {
+		return rep, fmt.Errorf("deployed, but reading back the live version: %w", err)
+	}
+	rep.Version = live
+	return rep, nil
+}
+
+// scriptMetadata is the metadata part of a Worker upload.
+type scriptMetadata struct {
+	MainModule        string            `json:"main_module,omitempty"`
+	CompatibilityDate string            `json:"compatibility_date"`
+	Bindings          []map[string]any  `json:"bindings"`
+	Assets            assetsMetadata    `json:"assets"`
+	Annotations       map[string]string `json:"annotations"`
+}
+
+type assetsMetadata struct {
+	JWT    string       `json:"jwt"`
+	Config assetsConfig `json:"config"`
+}
+
+type assetsConfig struct {
+	HTMLHandling     string   `json:"html_handling"`
+	NotFoundHandling string   `json:"not_found_handling"`
+	Headers          string   `json:"_headers,omitempty"`
+	Redirects        string   `json:"_redirects,omitempty"`
+	RunWorkerFirst   []string `json:"run_worker_first,omitempty"`
+}
+
+// scriptBody is the multipart body of the Worker upload: one "metadata"
+// part holding the JSON, and the Worker module when there is one.
+func (t *Target) scriptBody(m *manifest.Manifest, b *bundle, jwt string, routes []route, withWorker bool) ([]byte, string, error) {
+	meta := scriptMetadata{
+		CompatibilityDate: t.cfg.CompatibilityDate,
+		Bindings:          []map[string]any{},
+		Assets: assetsMetadata{JWT: jwt, Config: assetsConfig{
+			HTMLHandling:     "auto-trailing-slash",
+			NotFoundHandling: "none",
+			Headers:          b.headers,
+			Redirects:        b.redirects,
+		}},
+		Annotations: map[string]string{
+			"workers/tag":     m.BuildID[:min(len(m.BuildID), 100)],
+			"workers/message": "verge deploy of build " + m.BuildID[:min(len(m.BuildID), 12)],
+		},
+	}
+	if m.Lookup("/404.html") != nil {
+		meta.Assets.Config.NotFoundHandling = "404-page"
+	}
+	if withWorker {
+		meta.MainModule = WorkerName
+		meta.Bindings = []map[string]any{
+			{"type": "assets", "name": "ASSETS"},
+			{"type": "plain_text", "name": "VERGE_ORIGIN", "text": t.cfg.Origin},
+		}
+		meta.Assets.Config.RunWorkerFirst = runWorkerFirst(routes)
+	}
+	mdata, err := json.Marshal(meta)
+	if err != nil {
+		return nil, "", err
+	}
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	part := func(name, filename, ctype string, data []byte) error {
+		h := textproto.MIMEHeader{}
+		disp := fmt.Sprintf("form-data; name=%q", name)
+		if filename != "" {
+			disp += fmt.Sprintf("; filename=%q", filename)
+		}
+		h.Set("Content-Disposition", disp)
+		h.Set("Content-Type", ctype)
+		pw, err := w.CreatePart(h)
+		if err == nil {
+			_, err = pw.Write(data)
+		}
+		return err
+	}
+	if err := part("metadata", "", "application/json", mdata); err != nil {
+		return nil, "", err
+	}
+	if withWorker {
+		if err := part(WorkerName, WorkerName, "application/javascript+module", []byte(workerSource(routes))); err != nil {
+			return nil, "", err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, "", err
+	}
+	return buf.Bytes(), w.FormDataContentType(), nil
+}

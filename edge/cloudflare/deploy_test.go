@@ -1,0 +1,291 @@
+package cloudflare_test
+
+import (
+	"context"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vergehq/verge/edge/cloudflare"
+	"github.com/vergehq/verge/internal/cffake"
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// env is a fake Cloudflare with the site of one Worker served from it.
+type env struct {
+	fake *cffake.Server
+	api  *httptest.Server
+	site *httptest.Server
+	cfg  cloudflare.Config
+}
+
+func newEnv(t *testing.T, opts cffake.Options) *env {
+	t.Helper()
+	fake := cffake.New(opts)
+	api := httptest.NewServer(fake)
+	t.Cleanup(api.Close)
+	site := httptest.NewServer(fake.Site("blog"))
+	t.Cleanup(site.Close)
+	return &env{fake: fake, api: api, site: site, cfg: cloudflare.Config{
+		AccountID: "acct", Script: "blog", Token: "test-token", BaseURL: api.URL + "/client/v4/",
+		StateDir: t.TempDir(), Backoff: time.Millisecond, RequestTimeout: 5 * time.Second,
+	}}
+}
+
+func (e *env) target(t *testing.T) *cloudflare.Target {
+	t.Helper()
+	tg, err := cloudflare.New(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+func (e *env) get(t *testing.T, p string) (*http.Response, string) {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(e.site.URL + p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+// writeDist writes a build output: files by URL path, and the manifest
+// verge build would write for them (pages under /_assets/ are assets).
+func writeDist(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	m := &manifest.Manifest{Schema: manifest.SchemaVersion}
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		data := []byte(files[p])
+		dst := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f := manifest.File{Path: p, Size: int64(len(data)), SHA256: manifest.SHA256(data), AssetHash: manifest.AssetHash(p, data)}
+		switch {
+		case strings.HasPrefix(p, "/_assets/"):
+			f.Kind, f.CacheControl = manifest.KindAsset, "public, max-age=31536000, immutable"
+			f.ContentType = "text/css; charset=utf-8"
+		case strings.HasSuffix(p, ".html"):
+			f.Kind, f.CacheControl, f.CDNCacheControl = manifest.KindPage, "public, max-age=60, must-revalidate", "public, max-age=31536000"
+			f.ContentType = "text/html; charset=utf-8"
+			f.Route = strings.TrimSuffix(p, "index.html")
+		default:
+			f.Kind, f.CacheControl = manifest.KindStatic, "public, max-age=3600"
+			f.ContentType = "text/plain; charset=utf-8"
+		}
+		m.Files = append(m.Files, f)
+		m.BuildID += f.SHA256[:4]
+	}
+	m.BuildID = manifest.SHA256([]byte(m.BuildID))[:24]
+	data, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "_verge"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(manifest.Path)), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func siteFiles(n int, css string) map[string]string {
+	files := map[string]string{
+		"/index.html":                   "<h1>home</h1>",
+		"/404.html":                     "<h1>not here</h1>",
+		"/robots.txt":                   "User-agent: *",
+		"/_assets/main-" + css + ".css": "body{color:#" + css + "}",
+	}
+	for i := range n {
+		files[path.Join("/posts", string(rune('a'+i%26))+strings.Repeat("x", i/26), "index.html")] = "<p>post " + strings.Repeat("words ", i) + "</p>"
+	}
+	return files
+}
+
+// A first deploy uploads every file with its MIME type and serves the
+// site from the new version with the build's cache policy; deploying the
+// same build again uploads nothing; an edit uploads only what changed.
+func TestDeploy(t *testing.T) {
+	e := newEnv(t, cffake.Options{BucketFiles: 7})
+	dist := t.TempDir()
+	files := siteFiles(40, "aaaa")
+	writeDist(t, dist, files)
+	ctx := context.Background()
+	var last cloudflare.Progress
+	rep, err := e.target(t).Deploy(ctx, dist, func(p cloudflare.Progress) { last = p })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Files != len(files)+1 || rep.Uploaded != len(files)+1 || rep.Version == "" {
+		t.Errorf("first deploy: %+v, want %d files uploaded (the site and the kept-files record)", rep, len(files)+1)
+	}
+	if last.Files != last.TotalFiles || last.TotalFiles != rep.Uploaded {
+		t.Errorf("progress ended at %+v", last)
+	}
+	resp, body := e.get(t, "/posts/b/")
+	if body != files["/posts/b/index.html"] || resp.Header.Get("Content-Type") != "text/html; charset=utf-8" ||
+		resp.Header.Get("Cache-Control") != "public, max-age=60, must-revalidate" {
+		t.Errorf("/posts/b/: %q %v", body, resp.Header)
+	}
+	resp, _ = e.get(t, "/_assets/main-aaaa.css")
+	if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=31536000, immutable" || resp.Header.Get("CDN-Cache-Control") != "" {
+		t.Errorf("asset Cache-Control %q, CDN-Cache-Control %q", cc, resp.Header.Get("CDN-Cache-Control"))
+	}
+	if resp, _ := e.get(t, "/robots.txt"); resp.Header.Get("Cache-Control") != "public, max-age=3600" || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" {
+		t.Errorf("robots.txt: %v", resp.Header)
+	}
+	if resp, body := e.get(t, "/nope/"); resp.StatusCode != 404 || body != files["/404.html"] {
+		t.Errorf("/nope/: %d %q", resp.StatusCode, body)
+	}
+
+	before := e.fake.Uploads()
+	rep, err = e.target(t).Deploy(ctx, dist, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Uploaded != 0 || e.fake.Uploads() != before {
+		t.Errorf("unchanged redeploy uploaded %d files (fake saw %+v, before %+v)", rep.Uploaded, e.fake.Uploads(), before)
+	}
+
+	files["/posts/c/index.html"] = "<p>edited</p>"
+	writeDist(t, dist, files)
+	rep, err = e.target(t).Deploy(ctx, dist, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Uploaded != 1 || rep.UploadedBytes != int64(len("<p>edited</p>")) {
+		t.Errorf("one-page edit: uploaded %d files, %d bytes, want 1 and %d", rep.Uploaded, rep.UploadedBytes, len("<p>edited</p>"))
+	}
+	if _, body := e.get(t, "/posts/c/"); body != "<p>edited</p>" {
+		t.Errorf("edited page serves %q", body)
+	}
+}
+
+// After a deploy that changes the stylesheet, the old stylesheet is
+// still served (a page loaded before the switch still names it), from
+// the state kept locally or, on a fresh checkout, read back from the
+// site; three builds on, it goes.
+func TestDeployKeepsEarlierAssets(t *testing.T) {
+	e := newEnv(t, cffake.Options{})
+	e.cfg.SiteURL = e.site.URL
+	ctx := context.Background()
+	dist := t.TempDir()
+	for i, css := range []string{"aaaa", "bbbb", "cccc", "dddd"} {
+		if i == 2 {
+			e.cfg.StateDir = t.TempDir() // a fresh checkout: read back from the site
+		}
+		files := siteFiles(3, css)
+		os.RemoveAll(dist)
+		writeDist(t, dist, files)
+		if _, err := e.target(t).Deploy(ctx, dist, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for css, want := range map[string]int{"aaaa": 404, "bbbb": 200, "cccc": 200, "dddd": 200} {
+		if resp, _ := e.get(t, "/_assets/main-"+css+".css"); resp.StatusCode != want {
+			t.Errorf("main-%s.css after four deploys: %d, want %d", css, resp.StatusCode, want)
+		}
+	}
+}
+
+// A deploy whose upload dies part-way leaves the live version serving;
+// the next deploy uploads only what is still missing. Passing faults (a
+// 5xx, a stalled request) are retried within the deploy, and an upload
+// token that expires mid-way is replaced by a new session.
+func TestDeployInterruptedAndRetried(t *testing.T) {
+	ctx := context.Background()
+	t.Run("resumes", func(t *testing.T) {
+		e := newEnv(t, cffake.Options{BucketFiles: 5})
+		e.cfg.InFlight = 1
+		dist := t.TempDir()
+		files := siteFiles(3, "aaaa")
+		writeDist(t, dist, files)
+		if _, err := e.target(t).Deploy(ctx, dist, nil); err != nil {
+			t.Fatal(err)
+		}
+		first := files
+		files = siteFiles(30, "bbbb")
+		writeDist(t, dist, files)
+		missing := 1 // the kept-files record changes with the stylesheet
+		for p, c := range files {
+			if first[p] != c {
+				missing++
+			}
+		}
+		// The third bucket fails for good: more 5xx than the tries.
+		e.cfg.Attempts = 2
+		e.fake.FailAfter(cffake.OpUpload, 2, 2, 500)
+		uploadsBefore := e.fake.Uploads().Files
+		_, err := e.target(t).Deploy(ctx, dist, nil)
+		if err == nil || !strings.Contains(err.Error(), "the live version is unchanged") {
+			t.Fatalf("interrupted deploy: %v", err)
+		}
+		if _, body := e.get(t, "/"); body != "<h1>home</h1>" {
+			t.Errorf("live site after the failed deploy: %q", body)
+		}
+		if resp, _ := e.get(t, "/posts/z/"); resp.StatusCode != 404 {
+			t.Errorf("a page of the failed deploy is live: %d", resp.StatusCode)
+		}
+		got := e.fake.Uploads().Files - uploadsBefore
+		if got != 10 {
+			t.Fatalf("interrupted deploy uploaded %d files, want the two buckets before the failure (10)", got)
+		}
+		rep, err := e.target(t).Deploy(ctx, dist, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Uploaded != missing-10 {
+			t.Errorf("resumed deploy uploaded %d files, want the %d still missing", rep.Uploaded, missing-10)
+		}
+		if _, body := e.get(t, "/posts/z/"); body != files["/posts/z/index.html"] {
+			t.Errorf("after resuming, /posts/z/ serves %q", body)
+		}
+	})
+	t.Run("retries", func(t *testing.T) {
+		e := newEnv(t, cffake.Options{BucketFiles: 4})
+		e.cfg.RequestTimeout = 300 * time.Millisecond
+		dist := t.TempDir()
+		writeDist(t, dist, siteFiles(20, "aaaa"))
+		e.fake.Fail(cffake.OpUpload, 2, 503)
+		e.fake.Stall(cffake.OpUpload, 1)
+		e.fake.Fail(cffake.OpSession, 1, 500)
+		e.fake.Fail(cffake.OpScript, 1, 502)
+		rep, err := e.target(t).Deploy(ctx, dist, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Retries != 3 || rep.Uploaded != 25 {
+			t.Errorf("%+v: want 3 retried buckets and 25 files", rep)
+		}
+	})
+	t.Run("token expires", func(t *testing.T) {
+		e := newEnv(t, cffake.Options{BucketFiles: 4, UploadTokenTTL: 400 * time.Millisecond})
+		e.cfg.RequestTimeout = 600 * time.Millisecond
+		e.cfg.InFlight = 1
+		dist := t.TempDir()
+		writeDist(t, dist, siteFiles(20, "aaaa"))
+		e.fake.Stall(cffake.OpUpload, 1) // outlives the token
+		rep, err := e.target(t).Deploy(ctx, dist, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Sessions != 2 || rep.Uploaded != 25 {
+			t.Errorf("%+v: want a second session and every file uploaded once", rep)
+		}
+	})
+}

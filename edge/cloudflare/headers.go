@@ -1,0 +1,123 @@
+package cloudflare
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// MaxHeaderRules is the most rules a _headers file may have on Workers
+// Static Assets.
+const MaxHeaderRules = 100
+
+// policy is the cache headers one file is served with.
+type policy struct {
+	cacheControl string
+	cdn          string
+}
+
+// headersFile writes the _headers rules that serve each file of m with
+// its cache policy, in few rules (the dist/_headers of the build has one
+// per page, far past Cloudflare's 100): the commonest policy for "/*",
+// and for each other policy the widest directories all of whose files
+// share it ("/_assets/*"), else the single paths. Cloudflare joins the
+// values of a header two rules set, so each narrower rule detaches the
+// wide rule's headers before setting its own. Cache-Tag is left out:
+// Workers Static Assets switch with the deployment, no purge applies.
+func headersFile(m *manifest.Manifest) (string, error) {
+	pol := map[string]policy{} // served path -> policy
+	count := map[policy]int{}
+	for _, f := range m.Files {
+		if f.Path == "/_redirects" || f.Path == "/_headers" || strings.HasPrefix(f.Path, "/_verge/") {
+			continue
+		}
+		p := policy{f.CacheControl, f.CDNCacheControl}
+		pol[servedPath(f)] = p
+		count[p]++
+	}
+	var b strings.Builder
+	b.WriteString("# Written by verge deploy --target cloudflare: the cache policy of every file.\n")
+	if len(pol) == 0 {
+		return b.String(), nil
+	}
+	common := slices.MaxFunc(slices.Collect(maps.Keys(count)), func(x, y policy) int {
+		if c := count[x] - count[y]; c != 0 {
+			return c
+		}
+		return strings.Compare(y.cacheControl+y.cdn, x.cacheControl+x.cdn) // ties: a stable choice
+	})
+	writeRule(&b, "/*", common, false)
+	rules := 1
+	// A directory is uniform when every file under it has one policy.
+	under := map[string]map[policy]bool{}
+	for p, x := range pol {
+		for d := dirOf(p); ; d = path.Dir(d) {
+			if under[d] == nil {
+				under[d] = map[policy]bool{}
+			}
+			under[d][x] = true
+			if d == "/" {
+				break
+			}
+		}
+	}
+	emitted := map[string]bool{}
+	for _, p := range slices.Sorted(maps.Keys(pol)) {
+		x := pol[p]
+		if x == common {
+			continue
+		}
+		// The widest uniform ancestor below the root covers p.
+		pattern := p
+		for d := dirOf(p); d != "/"; d = path.Dir(d) {
+			if len(under[d]) == 1 {
+				pattern = d + "/*"
+			}
+		}
+		if emitted[pattern] {
+			continue
+		}
+		emitted[pattern] = true
+		writeRule(&b, pattern, x, true)
+		rules++
+	}
+	if rules > MaxHeaderRules {
+		return "", fmt.Errorf("_headers: the build's files have cache policies that take %d rules, and Cloudflare takes %d: give files that share a directory one policy", rules, MaxHeaderRules)
+	}
+	return b.String(), nil
+}
+
+func writeRule(b *strings.Builder, pattern string, p policy, detach bool) {
+	b.WriteString(pattern + "\n")
+	if detach {
+		b.WriteString("  ! Cache-Control\n  ! CDN-Cache-Control\n")
+	}
+	b.WriteString("  Cache-Control: " + p.cacheControl + "\n")
+	if p.cdn != "" {
+		b.WriteString("  CDN-Cache-Control: " + p.cdn + "\n")
+	}
+	if strings.Contains(p.cacheControl, "immutable") {
+		b.WriteString("  X-Content-Type-Options: nosniff\n")
+	}
+}
+
+// servedPath is the URL a file is requested at: a page's route, else its path.
+func servedPath(f manifest.File) string {
+	if f.Route != "" {
+		return f.Route
+	}
+	return f.Path
+}
+
+// dirOf is the directory a served path is in, as a "DIR/*" rule sees it:
+// a directory URL ("/posts/a/") is inside its own directory.
+func dirOf(p string) string {
+	if strings.HasSuffix(p, "/") {
+		return path.Clean(p)
+	}
+	return path.Dir(p)
+}

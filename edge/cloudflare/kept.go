@@ -1,0 +1,143 @@
+package cloudflare
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vergehq/verge/internal/fsatomic"
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+// KeepBuilds is how many earlier builds' fingerprinted files each deploy
+// keeps serving: a page loaded before a deploy still finds the assets it
+// names for that many deploys.
+const KeepBuilds = 3
+
+// keptPath is where the record of recent builds is, in StateDir and on
+// the deployed site (so a fresh checkout can read it back).
+const keptPath = "/_verge/cloudflare-kept.json"
+
+// keptRecord lists the fingerprinted files of recent builds, newest first.
+type keptRecord struct {
+	Builds []keptBuild `json:"builds"`
+}
+
+// keptBuild is the fingerprinted files of one build. Builds that changed
+// only pages share their assets with the build before, and are not
+// listed again: a content edit leaves the record, and its upload, alone.
+type keptBuild struct {
+	Files []asset `json:"files"`
+}
+
+func (b keptBuild) same(c keptBuild) bool {
+	return slices.EqualFunc(b.Files, c.Files, func(x, y asset) bool { return x.Path == y.Path && x.Hash == y.Hash })
+}
+
+// files lists the kept files, newest build first.
+func (r *keptRecord) files() []asset {
+	var out []asset
+	for _, b := range r.Builds {
+		out = append(out, b.Files...)
+	}
+	return out
+}
+
+// next is the record after deploying the build m: its fingerprinted
+// files first, then the earlier builds' (other than its own), KeepBuilds
+// in all.
+func (r *keptRecord) next(m *manifest.Manifest) *keptRecord {
+	var cur keptBuild
+	for _, f := range m.Files {
+		if f.Kind == manifest.KindAsset {
+			cur.Files = append(cur.Files, asset{Path: f.Path, Hash: f.AssetHash, Size: f.Size, ContentType: mimeType(f.Path, f.ContentType)})
+		}
+	}
+	out := &keptRecord{Builds: []keptBuild{cur}}
+	for _, b := range r.Builds {
+		if len(out.Builds) == KeepBuilds {
+			break
+		}
+		if !b.same(cur) {
+			out.Builds = append(out.Builds, b)
+		}
+	}
+	return out
+}
+
+// loadKept reads the record of recent builds: from StateDir, else from
+// the live site; an empty record when neither has one (a first deploy).
+func (t *Target) loadKept(ctx context.Context) (*keptRecord, string, error) {
+	var rec keptRecord
+	if t.cfg.StateDir != "" {
+		data, err := os.ReadFile(t.keptFile())
+		if err == nil {
+			if err := json.Unmarshal(data, &rec); err != nil {
+				return nil, "", fmt.Errorf("%s: %w (delete it: the next deploy reads the live site's copy)", t.keptFile(), err)
+			}
+			return &rec, "", nil
+		}
+		if !os.IsNotExist(err) {
+			return nil, "", err
+		}
+	}
+	if t.cfg.SiteURL == "" {
+		return &rec, "", nil
+	}
+	u := strings.TrimSuffix(t.cfg.SiteURL, "/") + keptPath
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return &rec, fmt.Sprintf("could not read %s (%v): earlier builds' assets are not kept this time", u, err), nil
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return &rec, "", nil
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil || resp.StatusCode != http.StatusOK || json.Unmarshal(data, &rec) != nil {
+		return &keptRecord{}, fmt.Sprintf("could not read %s (%s): earlier builds' assets are not kept this time", u, resp.Status), nil
+	}
+	return &rec, "", nil
+}
+
+// saveKept stores the record in StateDir.
+func (t *Target) saveKept(rec *keptRecord) error {
+	if t.cfg.StateDir == "" {
+		return nil
+	}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(t.keptFile()), 0o755); err != nil {
+		return err
+	}
+	return fsatomic.WriteFileDurable(t.keptFile(), data)
+}
+
+func (t *Target) keptFile() string {
+	return filepath.Join(t.cfg.StateDir, t.cfg.Script+"-kept.json")
+}
+
+// keptAsset is the record as a file of the deploy, so the next deploy
+// from a fresh checkout can read it from the site.
+func keptAsset(rec *keptRecord) (asset, error) {
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return asset{}, err
+	}
+	return asset{Path: keptPath, Hash: manifest.AssetHash(keptPath, data), Size: int64(len(data)), ContentType: "application/json", data: data}, nil
+}

@@ -1,0 +1,182 @@
+// Package cloudflare is the Cloudflare deploy target: it puts a build on
+// Workers Static Assets as a new Worker version, live for all traffic at
+// once, and lists and rolls back versions.
+//
+// A deploy builds the assets manifest in Cloudflare's hash scheme, opens
+// an upload session, uploads only the files Cloudflare lacks (three
+// buckets in flight, retried, with a new session when the upload token
+// expires), then uploads the Worker: the assets' completion token, the
+// _headers and _redirects the build implies, a build id annotation, and,
+// when the site has API functions, a small Worker that sends their routes
+// to the origin through Cloudflare's cache. The fingerprinted files of
+// the previous builds stay in each new manifest, so pages open in a
+// browser still load their assets after the switch.
+package cloudflare
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/cloudflare/cloudflare-go/v7/option"
+	"github.com/cloudflare/cloudflare-go/v7/workers"
+
+	"github.com/vergehq/verge/internal/cfapi"
+)
+
+// Config says where and how to deploy.
+type Config struct {
+	AccountID string // the Cloudflare account
+	Script    string // the Worker's name
+	Token     string // an API token allowed to edit Workers (from the environment only)
+	BaseURL   string // the API; empty for Cloudflare's
+
+	// Origin is the base URL of the origin serving the site's API
+	// functions; the Worker sends their routes there. Empty: the site's
+	// functions are not routed (a site without functions needs none).
+	Origin string
+	// CompatibilityDate is the Workers runtime date the Worker is written
+	// for.
+	CompatibilityDate string
+	// MaxFiles is the most files a version may hold: 20,000 on the free
+	// plan, 100,000 on paid ones.
+	MaxFiles int
+	// StateDir keeps what a deploy must remember for the next one (the
+	// fingerprinted files of recent builds). Empty: nothing is kept
+	// locally, and the live site's copy is the only record.
+	StateDir string
+	// SiteURL is where the Worker serves the site, for reading back the
+	// record of recent builds when StateDir has none (a fresh CI
+	// checkout). Empty: not read back.
+	SiteURL string
+
+	// Transfer tuning; zero values are wrangler's.
+	InFlight       int           // buckets uploaded at once: 3
+	Attempts       int           // tries per request: 5
+	Backoff        time.Duration // first wait between tries, doubling: 1s
+	RequestTimeout time.Duration // per request: 2 minutes
+	MaxSessions    int           // upload sessions per deploy: 5
+}
+
+// DefaultCompatibilityDate is the Workers runtime date the generated
+// Worker was written against.
+const DefaultCompatibilityDate = "2025-06-01"
+
+// Target deploys to one Worker.
+type Target struct {
+	cfg     Config
+	scripts *workers.ScriptService
+	uploads *workers.AssetUploadService
+}
+
+// New checks cfg and returns the target.
+func New(cfg Config) (*Target, error) {
+	var missing []string
+	if cfg.AccountID == "" {
+		missing = append(missing, "account_id ([cloudflare] account_id in verge.toml)")
+	}
+	if cfg.Script == "" {
+		missing = append(missing, "the Worker name ([cloudflare] script in verge.toml)")
+	}
+	if cfg.Token == "" {
+		missing = append(missing, "an API token (CLOUDFLARE_API_TOKEN in the environment)")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("cloudflare: missing %s", joinAnd(missing))
+	}
+	if cfg.CompatibilityDate == "" {
+		cfg.CompatibilityDate = DefaultCompatibilityDate
+	}
+	if cfg.MaxFiles == 0 {
+		cfg.MaxFiles = 20000
+	}
+	if cfg.InFlight == 0 {
+		cfg.InFlight = 3
+	}
+	if cfg.Attempts == 0 {
+		cfg.Attempts = 5
+	}
+	if cfg.Backoff == 0 {
+		cfg.Backoff = time.Second
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 2 * time.Minute
+	}
+	if cfg.MaxSessions == 0 {
+		cfg.MaxSessions = 5
+	}
+	opts := cfapi.Options(cfg.Token, cfg.BaseURL, cfg.RequestTimeout)
+	return &Target{cfg: cfg, scripts: workers.NewScriptService(opts...), uploads: workers.NewAssetUploadService(opts...)}, nil
+}
+
+// call runs one API call up to cfg.Attempts times while the failure is
+// one that may pass (a 5xx, a 429, a timeout, a dropped connection),
+// waiting as Cloudflare asks or backing off. do gets the options that
+// capture the answer; it returns the SDK's error.
+func (t *Target) call(ctx context.Context, what string, do func(opts ...option.RequestOption) (*cfapi.Envelope, error)) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		var resp *http.Response
+		env, cerr := do(option.WithResponseInto(&resp))
+		err = cfapi.Check(resp, env, cerr)
+		if err == nil || attempt >= t.cfg.Attempts || !retryable(ctx, err) {
+			break
+		}
+		if sleep(ctx, t.wait(attempt, err)) != nil {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// wait is how long to wait before the next attempt: what a 429 asked
+// for, else the backoff doubling from cfg.Backoff.
+func (t *Target) wait(attempt int, err error) time.Duration {
+	if e, ok := cfapi.AsError(err); ok && e.RetryAfter > 0 {
+		return e.RetryAfter
+	}
+	return t.cfg.Backoff << (attempt - 1)
+}
+
+func joinAnd(s []string) string {
+	switch len(s) {
+	case 0:
+		return ""
+	case 1:
+		return s[0]
+	}
+	out := s[0]
+	for _, x := range s[1 : len(s)-1] {
+		out += ", " + x
+	}
+	return out + " and " + s[len(s)-1]
+}
+
+// retryable says whether a failed call may pass if tried again: a busy
+// or failing API, a per-request timeout, a dropped connection; never
+// once ctx is done.
+func retryable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	if e, ok := cfapi.AsError(err); ok {
+		return e.Retryable()
+	}
+	return true
+}
+
+// sleep waits d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
