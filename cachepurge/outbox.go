@@ -57,9 +57,10 @@ func (e *RetryAfter) Unwrap() error { return e.Err }
 // and the removal) does no harm.
 type Outbox struct {
 	dir     string
-	maxTags int // per purge, the target's limit
+	maxTags int  // per purge, the target's limit
+	rate    Rate // the target's rate limit
 	now     func() time.Time
-	mu      sync.Mutex // one Add or Flush at a time in this process
+	mu      sync.Mutex // one Add or Flush at a time in this process (the lock file: across processes)
 }
 
 // The outbox's directories: pending purges, and the last sent ones (for
@@ -70,22 +71,43 @@ const (
 	keepSent   = 50
 )
 
-// OpenOutbox opens the outbox in dir, making it if needed; maxTags is
-// the target's limit of tags per request.
-func OpenOutbox(dir string, maxTags int) (*Outbox, error) {
+// OpenOutbox opens the outbox in dir, making it if needed, for a target
+// with the limits lim.
+func OpenOutbox(dir string, lim Limits) (*Outbox, error) {
 	for _, d := range []string{pendingDir, sentDir} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return nil, fmt.Errorf("outbox %s: %w", dir, err)
 		}
 	}
-	return &Outbox{dir: dir, maxTags: maxTags, now: time.Now}, nil
+	return &Outbox{dir: dir, maxTags: lim.TagsPerRequest, rate: lim.Rate, now: time.Now}, nil
+}
+
+// ValidTag reports what is wrong with a tag no CDN would take, or "".
+func ValidTag(t string) string {
+	if t == "" || len(t) > MaxTagLen {
+		return fmt.Sprintf("tag %.40q: a tag has 1 to %d characters", t, MaxTagLen)
+	}
+	for i := 0; i < len(t); i++ {
+		if t[i] <= ' ' || t[i] > '~' || t[i] == ',' {
+			return fmt.Sprintf("tag %q: a tag is printable ASCII without spaces or commas", t)
+		}
+	}
+	return ""
 }
 
 // Add queues p, merged into a pending purge that has not been tried yet
 // when the two fit in one request, and returns the ID it is queued under.
 func (o *Outbox) Add(p Purge) (string, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	for _, t := range p.Tags {
+		if msg := ValidTag(t); msg != "" {
+			return "", errors.New(msg)
+		}
+	}
+	unlock, err := o.lock()
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	pending, err := o.read(pendingDir)
 	if err != nil {
 		return "", err
@@ -116,13 +138,17 @@ func (o *Outbox) fits(a, b Purge) bool {
 	return o.maxTags <= 0 || len(union(a.Tags, b.Tags)) <= o.maxTags
 }
 
-// Flush sends the pending purges that are due, oldest first, through p.
-// A purge that fails stays pending with its next try pushed back
-// (exponentially, or as the target's Retry-After says); Flush then stops,
-// keeping their order. It returns how many it sent.
+// Flush sends the pending purges that are due, oldest first, through p,
+// within the target's rate limit. A purge that fails stays pending with
+// its next try pushed back (exponentially, or as the target's Retry-After
+// says); Flush then stops, keeping their order. It returns how many it
+// sent.
 func (o *Outbox) Flush(ctx context.Context, p Purger) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	unlock, err := o.lock()
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	pending, err := o.read(pendingDir)
 	if err != nil {
 		return 0, err
@@ -132,7 +158,22 @@ func (o *Outbox) Flush(ctx context.Context, p Purger) (int, error) {
 		if now := o.now(); q.NextTry.After(now) {
 			return sent, nil // not due: later ones wait their turn
 		}
-		err := p.Purge(ctx, q)
+		cost := 1
+		if c, ok := p.(interface{ Requests(Purge) int }); ok {
+			cost = c.Requests(q)
+		}
+		wait, err := o.take(cost)
+		if err != nil {
+			return sent, err
+		}
+		if wait > 0 {
+			q.NextTry = o.now().Add(wait)
+			if err := o.write(pendingDir, q); err != nil {
+				return sent, err
+			}
+			return sent, &RateLimited{Until: q.NextTry}
+		}
+		err = p.Purge(ctx, q)
 		if err != nil {
 			q.Attempts++
 			q.LastError = err.Error()
@@ -172,10 +213,12 @@ type Status struct {
 
 // Status reports the pending purges and the last sent ones.
 func (o *Outbox) Status() (Status, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	unlock, err := o.lock()
+	if err != nil {
+		return Status{}, err
+	}
+	defer unlock()
 	var st Status
-	var err error
 	if st.Pending, err = o.read(pendingDir); err != nil {
 		return st, err
 	}
@@ -184,6 +227,18 @@ func (o *Outbox) Status() (Status, error) {
 	}
 	slices.Reverse(st.Sent)
 	return st, nil
+}
+
+// lock holds the outbox against this process's other goroutines and
+// other processes.
+func (o *Outbox) lock() (func(), error) {
+	o.mu.Lock()
+	unlock, err := o.lockFile()
+	if err != nil {
+		o.mu.Unlock()
+		return nil, err
+	}
+	return func() { unlock(); o.mu.Unlock() }, nil
 }
 
 // read lists the purges in sub, oldest first (IDs sort by time).

@@ -35,7 +35,7 @@ func (r *recorder) Purge(_ context.Context, p cachepurge.Purge) error {
 // crash between queueing and sending) still has it, and sends it once.
 func TestOutboxSurvivesARestart(t *testing.T) {
 	dir := t.TempDir()
-	o, err := cachepurge.OpenOutbox(dir, 100)
+	o, err := cachepurge.OpenOutbox(dir, cachepurge.Limits{TagsPerRequest: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestOutboxSurvivesARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The process dies here; another opens the outbox.
-	o2, err := cachepurge.OpenOutbox(dir, 100)
+	o2, err := cachepurge.OpenOutbox(dir, cachepurge.Limits{TagsPerRequest: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestOutboxSurvivesARestart(t *testing.T) {
 // Purges queued together merge while they fit in one request; everything
 // swallows the rest; soft and hard purges stay apart.
 func TestOutboxMerges(t *testing.T) {
-	o, err := cachepurge.OpenOutbox(t.TempDir(), 3)
+	o, err := cachepurge.OpenOutbox(t.TempDir(), cachepurge.Limits{TagsPerRequest: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestOutboxMerges(t *testing.T) {
 // A failing target keeps the purge, and the ones after it, pending: the
 // next try waits as Retry-After says, or backs off; then all go, in order.
 func TestOutboxRetries(t *testing.T) {
-	o, err := cachepurge.OpenOutbox(t.TempDir(), 1)
+	o, err := cachepurge.OpenOutbox(t.TempDir(), cachepurge.Limits{TagsPerRequest: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestEdgePurger(t *testing.T) {
 	if hits.Load() != 1 {
 		t.Fatalf("%d origin hits before the purge, want 1", hits.Load())
 	}
-	o, err := cachepurge.OpenOutbox(t.TempDir(), 100)
+	o, err := cachepurge.OpenOutbox(t.TempDir(), cachepurge.Limits{TagsPerRequest: 100})
 	if err != nil {
 		t.Fatal(err)
 	}

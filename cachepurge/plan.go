@@ -21,7 +21,8 @@ type Build struct {
 
 // Limits are a target's purge limits.
 type Limits struct {
-	TagsPerRequest int // Cloudflare: 100
+	TagsPerRequest int  // Cloudflare: 100
+	Rate           Rate // requests over time; zero: unlimited
 }
 
 // Plan is what to purge for a new build to go live.
