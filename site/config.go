@@ -20,14 +20,15 @@ const ConfigFile = "verge.toml"
 // Config is a site's verge.toml. Every key is optional: a site without the
 // file builds with the defaults of DefaultConfig.
 type Config struct {
-	Title     string         `toml:"title"`
-	BaseURL   string         `toml:"base_url"`
-	Language  string         `toml:"language"`
-	OutputDir string         `toml:"output_dir"`
-	Build     BuildConfig    `toml:"build"`
-	Markdown  MarkdownConfig `toml:"markdown"`
-	Cache     CacheConfig    `toml:"cache"`
-	Purge     PurgeConfig    `toml:"purge"`
+	Title      string           `toml:"title"`
+	BaseURL    string           `toml:"base_url"`
+	Language   string           `toml:"language"`
+	OutputDir  string           `toml:"output_dir"`
+	Build      BuildConfig      `toml:"build"`
+	Markdown   MarkdownConfig   `toml:"markdown"`
+	Cache      CacheConfig      `toml:"cache"`
+	Purge      PurgeConfig      `toml:"purge"`
+	Cloudflare CloudflareConfig `toml:"cloudflare"`
 	// Params holds free-form values for templates; Verge never reads them.
 	Params map[string]any `toml:"params"`
 }
@@ -54,6 +55,28 @@ type PurgeConfig struct {
 	// API; the token comes from VERGE_PURGE_TOKEN, never from a file in
 	// the repository.
 	Edges []string `toml:"edges"`
+}
+
+// CloudflareConfig says where verge deploy --target cloudflare puts the
+// site, and which zone's cache purges reach. The API token comes from
+// CLOUDFLARE_API_TOKEN, never from a file in the repository.
+type CloudflareConfig struct {
+	AccountID string `toml:"account_id"` // the account the Worker is in
+	Script    string `toml:"script"`     // the Worker's name
+	ZoneID    string `toml:"zone_id"`    // the zone whose cache purges clear; "" skips Cloudflare purges
+	// Origin is the base URL of the origin running the site's API
+	// functions (verge origin); the Worker sends their routes there.
+	Origin string `toml:"origin"`
+	// URL is where the Worker serves the site (default base_url): URL
+	// purges are made absolute on it, and a deploy from a fresh checkout
+	// reads back the record of recent builds from it.
+	URL               string `toml:"url"`
+	CompatibilityDate string `toml:"compatibility_date"`
+	MaxFiles          int    `toml:"max_files"` // files a version may hold: 20,000 free, 100,000 paid
+	// PurgePerMinute and PurgeBurst are the account's purge rate limit
+	// (free plan: 5 a minute, bursts of 25).
+	PurgePerMinute float64 `toml:"purge_per_minute"`
+	PurgeBurst     float64 `toml:"purge_burst"`
 }
 
 // MarkdownConfig controls Markdown rendering.

@@ -1,11 +1,12 @@
 package site
 
 import (
-	"github.com/vergehq/verge/internal/manifest"
-
 	"crypto/sha256"
 	"encoding/hex"
+	"path/filepath"
 	"strings"
+
+	"github.com/vergehq/verge/internal/manifest"
 )
 
 // Tag kinds. A page's tags say what it read; the same strings key
@@ -69,4 +70,27 @@ func headerTags(tags []string, collectionOf map[string]string) []string {
 		size += 1 + len(t)
 	}
 	return out
+}
+
+// FileTags lists the cache tags a site file may stand for, given its path
+// relative to the site root: content/DIR/ID.md is entry ID of the
+// collection in DIR (which directory is the collection's is for the
+// site's code to say, so every split is listed), data/NAME.EXT is data
+// file NAME. Pages and function responses that read the file carry one
+// of these; nil for other paths.
+func FileTags(rel string) []string {
+	rel = filepath.ToSlash(filepath.Clean(rel))
+	switch {
+	case strings.HasPrefix(rel, "content/") && strings.HasSuffix(rel, ".md"):
+		parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(rel, "content/"), ".md"), "/")
+		var out []string
+		for i := len(parts) - 1; i >= 0; i-- {
+			out = append(out, makeTag("e", strings.Join(parts[:i], "/")+"/"+strings.Join(parts[i:], "/")))
+		}
+		return out
+	case strings.HasPrefix(rel, "data/"):
+		name := strings.TrimPrefix(rel, "data/")
+		return []string{makeTag("d", strings.TrimSuffix(name, filepath.Ext(name)))}
+	}
+	return nil
 }

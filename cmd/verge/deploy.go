@@ -63,16 +63,30 @@ atomically: every request after the switch sees the new version, none sees a
 mix. Killed at any point it leaves the previous version live; run it again to
 complete. Versions beyond --retain are collected, with the files only they used.
 --dry-run prints what the deploy would upload and the purge plan that follows it
-(the tags, every URL they cover, the requests), changing nothing.`,
+(the tags, every URL they cover, the requests), changing nothing.
+
+With --target cloudflare, the build goes to the Worker of [cloudflare] in
+verge.toml as a new version, live for all traffic in one step, with the API
+token in CLOUDFLARE_API_TOKEN: only the files Cloudflare lacks are uploaded,
+and a failed or interrupted deploy leaves the live version serving (run it
+again: it uploads only what is still missing). The purge then goes to the
+zone of [cloudflare] zone_id and the edges of [purge] edges.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := dirArg(args)
-			if target != "local" {
-				return fmt.Errorf("unknown target %q (this Verge deploys to: local)", target)
-			}
 			out, err := outputDir(dir, dist)
 			if err != nil {
 				return err
+			}
+			switch target {
+			case "local":
+			case "cloudflare":
+				if dry {
+					return dryRunCloudflare(cmd.Context(), cmd.OutOrStdout(), dir, out, asJSON)
+				}
+				return deployCloudflare(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), dir, out, asJSON)
+			default:
+				return fmt.Errorf("unknown target %q (Verge deploys to: local, cloudflare)", target)
 			}
 			s, err := sf.open(dir)
 			if err != nil {
@@ -130,7 +144,7 @@ complete. Versions beyond --retain are collected, with the files only they used.
 	}
 	sf.add(cmd)
 	cmd.Flags().StringVar(&dist, "dist", "", "the build output (default: output_dir of verge.toml, else DIR/dist)")
-	cmd.Flags().StringVar(&target, "target", "local", "where to deploy: local (the built-in store)")
+	cmd.Flags().StringVar(&target, "target", "local", "where to deploy: local (the built-in store) or cloudflare")
 	cmd.Flags().IntVar(&retain, "retain", edge.DefaultRetain, "versions to keep (the active one is always kept)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&dry, "dry-run", false, "print what the deploy would upload and purge, changing nothing")
@@ -140,11 +154,19 @@ complete. Versions beyond --retain are collected, with the files only they used.
 func newVersionsCmd() *cobra.Command {
 	var sf storeFlags
 	var asJSON bool
+	var target string
 	cmd := &cobra.Command{
 		Use:   "versions [DIR]",
 		Short: "List the deployed versions of the site in DIR (default .), newest first",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch target {
+			case "local":
+			case "cloudflare":
+				return cloudflareVersions(cmd.Context(), cmd.OutOrStdout(), dirArg(args), asJSON)
+			default:
+				return fmt.Errorf("unknown target %q (Verge deploys to: local, cloudflare)", target)
+			}
 			s, err := sf.open(dirArg(args))
 			if err != nil {
 				return err
@@ -175,24 +197,36 @@ func newVersionsCmd() *cobra.Command {
 	}
 	sf.add(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the list as JSON")
+	cmd.Flags().StringVar(&target, "target", "local", "whose versions: local or cloudflare")
 	return cmd
 }
 
 func newRollbackCmd() *cobra.Command {
 	var sf storeFlags
-	var dir string
+	var dir, target string
 	cmd := &cobra.Command{
 		Use:   "rollback [VERSION]",
 		Short: "Activate an earlier version (default: the one live before the current one)",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Rollback makes an earlier version live again, in one step. On Cloudflare
+(--target cloudflare) VERSION is a version ID or its start, a version number,
+or the start of a build id (verge versions --target cloudflare lists them),
+and the purge of what differs between the two versions follows.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := sf.open(dir)
-			if err != nil {
-				return err
-			}
 			to := ""
 			if len(args) == 1 {
 				to = args[0]
+			}
+			switch target {
+			case "local":
+			case "cloudflare":
+				return cloudflareRollback(cmd.Context(), cmd.OutOrStdout(), dir, to)
+			default:
+				return fmt.Errorf("unknown target %q (Verge deploys to: local, cloudflare)", target)
+			}
+			s, err := sf.open(dir)
+			if err != nil {
+				return err
 			}
 			from, to, err := s.Rollback(to)
 			if err != nil {
@@ -208,6 +242,7 @@ func newRollbackCmd() *cobra.Command {
 	}
 	sf.add(cmd)
 	cmd.Flags().StringVar(&dir, "dir", ".", "the site's directory")
+	cmd.Flags().StringVar(&target, "target", "local", "where: local or cloudflare")
 	return cmd
 }
 

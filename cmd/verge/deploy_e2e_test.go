@@ -127,7 +127,7 @@ func TestDeployPurgesEdges(t *testing.T) {
 	body, _ := os.ReadFile(post)
 	os.WriteFile(post, append(body, "\nEdited.\n"...), 0o644)
 	run(nil, "build", "-q")
-	if out := run(withToken, "deploy"); !strings.Contains(out, "purged: 1 requests sent") {
+	if out := run(withToken, "deploy"); !strings.Contains(out, "purged at edges: 1 purges sent") {
 		t.Errorf("deploy did not purge:\n%s", out)
 	}
 	if resp, err := http.Get(edgeURL + "/api/related"); err == nil {
@@ -140,7 +140,7 @@ func TestDeployPurgesEdges(t *testing.T) {
 	// The edge goes down: the purge is kept, then sent.
 	stop()
 	stop = func() {}
-	if out := run(withToken, "purge", "--tag", "e:posts/edge-caching"); !strings.Contains(out, "purge queued, not sent yet") {
+	if out := run(withToken, "purge", "--tag", "e:posts/edge-caching"); !strings.Contains(out, "purge at edges queued, not sent yet") {
 		t.Errorf("purge with the edge down:\n%s", out)
 	}
 	if out := run(nil, "purge", "--status"); !strings.Contains(out, "failed 1 times") {

@@ -121,30 +121,33 @@ func planPurge(s *edge.Store, m *manifest.Manifest, out string) (*cachepurge.Pla
 	return cachepurge.New(live, next, cachepurge.Limits{TagsPerRequest: 100}), live, nil
 }
 
-// queuePurge puts a deploy's purge plan in the site's outbox and sends
-// it to the configured edges (none configured: nothing to purge).
+// queuePurge puts a deploy's purge plan in the site's outboxes and sends
+// it (no purge targets configured: nothing to purge).
 func queuePurge(ctx context.Context, w io.Writer, dir string, plan *cachepurge.Plan) error {
-	o, p, err := purgeOutbox(dir)
-	if err != nil || p == nil {
+	targets, err := purgeTargets(dir)
+	if err != nil || len(targets) == 0 || plan.Requests() == 0 {
 		return err
 	}
-	switch {
-	case plan.Everything:
-		_, err = o.Add(cachepurge.Purge{Everything: true})
-	default:
-		for _, b := range plan.Batches {
-			if _, err = o.Add(cachepurge.Purge{Tags: b}); err != nil {
-				return err
-			}
-		}
-		if len(plan.Files) > 0 {
-			_, err = o.Add(cachepurge.Purge{URLs: plan.Files})
-		}
-	}
-	if err != nil {
+	if err := queuePlan(targets, plan); err != nil {
 		return err
 	}
-	sendPurges(ctx, w, o, p)
+	sendPurges(ctx, w, targets)
+	return nil
+}
+
+// queuePlan queues a purge plan's requests for every target.
+func queuePlan(targets []purgeTarget, plan *cachepurge.Plan) error {
+	if plan.Everything {
+		return queue(targets, cachepurge.Purge{Everything: true})
+	}
+	for _, b := range plan.Batches {
+		if err := queue(targets, cachepurge.Purge{Tags: b}); err != nil {
+			return err
+		}
+	}
+	if len(plan.Files) > 0 {
+		return queue(targets, cachepurge.Purge{URLs: plan.Files})
+	}
 	return nil
 }
 

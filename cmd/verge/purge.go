@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,107 +17,164 @@ import (
 	"github.com/vergehq/verge/site"
 )
 
-// purgeOutbox opens the site's purge outbox and the purger for its
-// configured edges (nil when it has none).
-func purgeOutbox(dir string) (*cachepurge.Outbox, cachepurge.Purger, error) {
-	cfg, err := site.LoadConfig(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	o, err := cachepurge.OpenOutbox(filepath.Join(dir, ".verge", "outbox"), 100)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(cfg.Purge.Edges) == 0 {
-		return o, nil, nil
-	}
-	return o, &cachepurge.EdgePurger{Edges: cfg.Purge.Edges, Token: os.Getenv("VERGE_PURGE_TOKEN")}, nil
+// purgeTarget is one place purges go: an outbox of its own, and the
+// purger that sends what it holds.
+type purgeTarget struct {
+	name   string
+	outbox *cachepurge.Outbox
+	purger cachepurge.Purger
 }
 
-// sendPurges flushes the outbox through p and says how it went; what
-// cannot go now stays queued for the next deploy or verge purge.
-func sendPurges(ctx context.Context, w io.Writer, o *cachepurge.Outbox, p cachepurge.Purger) {
-	if p == nil {
-		return
+// purgeTargets opens the purge targets of the site in dir: the Verge
+// edges of [purge] edges, and the Cloudflare zone of [cloudflare]
+// zone_id. Tokens come from the environment only.
+func purgeTargets(dir string) ([]purgeTarget, error) {
+	cfg, err := site.LoadConfig(dir)
+	if err != nil {
+		return nil, err
 	}
+	var out []purgeTarget
+	if len(cfg.Purge.Edges) > 0 {
+		o, err := cachepurge.OpenOutbox(filepath.Join(dir, ".verge", "outbox"), cachepurge.Limits{TagsPerRequest: 100})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, purgeTarget{"edges", o, &cachepurge.EdgePurger{Edges: cfg.Purge.Edges, Token: os.Getenv("VERGE_PURGE_TOKEN")}})
+	}
+	if cf := cfg.Cloudflare; cf.ZoneID != "" {
+		p, err := cachepurge.NewCloudflarePurger(cf.ZoneID, os.Getenv("CLOUDFLARE_API_TOKEN"), os.Getenv("CLOUDFLARE_BASE_URL"), cloudflareSiteURL(cfg))
+		if err != nil {
+			return nil, err
+		}
+		rate := cachepurge.CloudflareRate
+		if cf.PurgePerMinute > 0 {
+			rate.PerMinute = cf.PurgePerMinute
+		}
+		if cf.PurgeBurst > 0 {
+			rate.Burst = cf.PurgeBurst
+		}
+		o, err := cachepurge.OpenOutbox(filepath.Join(dir, ".verge", "outbox-cloudflare"),
+			cachepurge.Limits{TagsPerRequest: cachepurge.CloudflareTagsPerRequest, Rate: rate})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, purgeTarget{"cloudflare", o, p})
+	}
+	return out, nil
+}
+
+// errNoPurgeTargets says where purge targets are configured.
+var errNoPurgeTargets = errors.New("nothing to purge: list Verge edges in verge.toml ([purge] edges = [\"http://host:port\"]) or a Cloudflare zone ([cloudflare] zone_id)")
+
+// queue puts p in every target's outbox.
+func queue(targets []purgeTarget, p cachepurge.Purge) error {
+	for _, t := range targets {
+		if _, err := t.outbox.Add(p); err != nil {
+			return fmt.Errorf("queue purge for %s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+// sendPurges flushes every target's outbox and says how it went; what
+// cannot go now stays queued for the next deploy or verge purge.
+func sendPurges(ctx context.Context, w io.Writer, targets []purgeTarget) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	n, err := o.Flush(ctx, p)
-	if n > 0 {
-		fmt.Fprintf(w, "  purged: %d requests sent\n", n)
-	}
-	if err != nil {
-		fmt.Fprintf(w, "  purge queued, not sent yet: %v\n  (it is kept; verge purge --status shows it, verge purge sends it)\n", err)
+	for _, t := range targets {
+		n, err := t.outbox.Flush(ctx, t.purger)
+		if n > 0 {
+			fmt.Fprintf(w, "  purged at %s: %d purges sent\n", t.name, n)
+		}
+		if err != nil {
+			fmt.Fprintf(w, "  purge at %s queued, not sent yet: %v\n  (it is kept; verge purge --status shows it, verge purge sends it)\n", t.name, err)
+		}
 	}
 }
 
 func newPurgeCmd() *cobra.Command {
 	var dir string
-	var tags, urls []string
+	var tags, urls, content []string
 	var all, soft, status bool
 	cmd := &cobra.Command{
 		Use:   "purge",
-		Short: "Purge the edges' caches by tag, URL or everything, through the durable outbox",
-		Long: `Purge queues a purge in the site's outbox (.verge/outbox), on disk before
-anything is sent, then sends what is due to the edges listed in verge.toml
-([purge] edges), with the token in VERGE_PURGE_TOKEN. A purge an edge refuses
-or cannot take now stays queued and is retried (as the edge's Retry-After
-says, or backing off): run verge purge again, or deploy. --status shows what is
-pending and what was sent.`,
+		Short: "Purge the edges' and Cloudflare's caches by tag, URL, content file or everything, through the durable outbox",
+		Long: `Purge queues a purge in the site's outboxes (.verge/outbox for the Verge
+edges of [purge] edges, .verge/outbox-cloudflare for the zone of
+[cloudflare] zone_id), on disk before anything is sent, then sends what is
+due. Tokens come from VERGE_PURGE_TOKEN and CLOUDFLARE_API_TOKEN. A purge a
+target refuses or cannot take now stays queued and is retried (as its
+Retry-After says, or backing off, and within Cloudflare's rate limit): run
+verge purge again, or deploy. --content names a content or data file: it
+purges that file's tag, which the live version's pages and every function
+response that read the file carry. --status shows what is pending and sent.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, p, err := purgeOutbox(dir)
+			targets, err := purgeTargets(dir)
 			if err != nil {
 				return err
 			}
 			w := cmd.OutOrStdout()
 			if status {
-				st, err := o.Status()
+				return printPurgeStatus(w, targets)
+			}
+			if len(targets) == 0 {
+				return errNoPurgeTargets
+			}
+			if len(content) > 0 {
+				ctags, err := contentTags(w, dir, content)
 				if err != nil {
 					return err
 				}
-				return printPurgeStatus(w, st)
+				tags = append(tags, ctags...)
 			}
 			if all || len(tags) > 0 || len(urls) > 0 {
-				id, err := o.Add(cachepurge.Purge{Tags: tags, URLs: urls, Everything: all, Soft: soft})
-				if err != nil {
+				p := cachepurge.Purge{Tags: tags, URLs: urls, Everything: all, Soft: soft}
+				if err := queue(targets, p); err != nil {
 					return err
 				}
-				what := "everything"
-				if !all {
-					what = strings.Join(append(append([]string(nil), tags...), urls...), ", ")
-				}
-				fmt.Fprintf(w, "queued %s (%s)\n", what, id)
+				fmt.Fprintf(w, "queued %s\n", describePurge(p))
 			}
-			if p == nil {
-				return fmt.Errorf("no edges to purge: list them in verge.toml, [purge] edges = [\"http://host:port\"]")
-			}
-			sendPurges(cmd.Context(), w, o, p)
+			sendPurges(cmd.Context(), w, targets)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", ".", "the site's directory")
 	cmd.Flags().StringSliceVar(&tags, "tag", nil, "purge this cache tag (repeatable)")
 	cmd.Flags().StringSliceVar(&urls, "url", nil, "purge this URL (repeatable)")
+	cmd.Flags().StringSliceVar(&content, "content", nil, "purge what shows this content or data file, e.g. content/posts/x.md (repeatable)")
 	cmd.Flags().BoolVar(&all, "all", false, "purge everything")
-	cmd.Flags().BoolVar(&soft, "soft", false, "mark stale (served while revalidating) instead of removing")
+	cmd.Flags().BoolVar(&soft, "soft", false, "mark stale (served while revalidating) instead of removing, where the target can")
 	cmd.Flags().BoolVar(&status, "status", false, "show pending and sent purges")
 	return cmd
 }
 
-func printPurgeStatus(w io.Writer, st cachepurge.Status) error {
-	if len(st.Pending) == 0 {
-		fmt.Fprintln(w, "nothing pending")
+func printPurgeStatus(w io.Writer, targets []purgeTarget) error {
+	if len(targets) == 0 {
+		return errNoPurgeTargets
 	}
-	for _, p := range st.Pending {
-		state := "pending"
-		if p.LastError != "" {
-			state = fmt.Sprintf("failed %d times, next try %s: %s", p.Attempts, p.NextTry.Local().Format(time.TimeOnly), p.LastError)
+	for _, t := range targets {
+		st, err := t.outbox.Status()
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(w, "%s  %s  %s\n", p.ID, describePurge(p), state)
-	}
-	for _, p := range st.Sent {
-		fmt.Fprintf(w, "%s  %s  sent %s\n", p.ID, describePurge(p), p.Sent.Local().Format(time.DateTime))
+		fmt.Fprintf(w, "%s:\n", t.name)
+		if len(st.Pending) == 0 {
+			fmt.Fprintln(w, "  nothing pending")
+		}
+		for _, p := range st.Pending {
+			state := "pending"
+			switch {
+			case p.LastError != "":
+				state = fmt.Sprintf("failed %d times, next try %s: %s", p.Attempts, p.NextTry.Local().Format(time.TimeOnly), p.LastError)
+			case p.NextTry.After(time.Now()):
+				state = "held back by the rate limit until " + p.NextTry.Local().Format(time.TimeOnly)
+			}
+			fmt.Fprintf(w, "  %s  %s  %s\n", p.ID, describePurge(p), state)
+		}
+		for _, p := range st.Sent {
+			fmt.Fprintf(w, "  %s  %s  sent %s\n", p.ID, describePurge(p), p.Sent.Local().Format(time.DateTime))
+		}
 	}
 	return nil
 }
@@ -126,5 +184,5 @@ func describePurge(p cachepurge.Purge) string {
 		return "everything"
 	}
 	data, _ := json.Marshal(map[string]any{"tags": p.Tags, "urls": p.URLs})
-	return string(data)
+	return strings.TrimSpace(string(data))
 }

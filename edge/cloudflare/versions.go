@@ -48,6 +48,9 @@ func (t *Target) Versions(ctx context.Context) ([]Version, error) {
 		}
 		return &env, err
 	})
+	if e, ok := cfapi.AsError(err); ok && e.Has(codeNoWorker) {
+		return nil, nil // nothing deployed yet
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +65,25 @@ func (t *Target) Versions(ctx context.Context) ([]Version, error) {
 			BuildID: it.Annotations["workers/tag"], Message: it.Annotations["workers/message"], Percentage: live[it.ID]})
 	}
 	return out, nil
+}
+
+// codeNoWorker is Cloudflare's error code for a Worker that does not exist.
+const codeNoWorker = 10007
+
+// Live is the version serving the most traffic, nil when nothing is
+// deployed yet.
+func (t *Target) Live(ctx context.Context) (*Version, error) {
+	list, err := t.Versions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var best *Version
+	for i := range list {
+		if v := &list[i]; v.Percentage > 0 && (best == nil || v.Percentage > best.Percentage) {
+			best = v
+		}
+	}
+	return best, nil
 }
 
 // deploymentRecord is one deployment as the API lists it.
@@ -88,6 +110,9 @@ func (t *Target) deployments(ctx context.Context) ([]deploymentRecord, error) {
 		}
 		return &env, err
 	})
+	if e, ok := cfapi.AsError(err); ok && e.Has(codeNoWorker) {
+		return nil, nil
+	}
 	return res.Deployments, err
 }
 

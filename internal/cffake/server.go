@@ -162,10 +162,20 @@ func (s *Server) FailAfter(op string, skip, n, status int) {
 
 // Stall makes the next n requests of op hang, doing nothing, until the
 // client gives up on them.
-func (s *Server) Stall(op string, n int) {
+func (s *Server) Stall(op string, n int) { s.StallAfter(op, 0, n) }
+
+// StallAfter lets skip requests of op through, then makes the next n hang.
+func (s *Server) StallAfter(op string, skip, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, &fault{op: op, n: n, stall: true})
+	s.faults = append(s.faults, &fault{op: op, skip: skip, n: n, stall: true})
+}
+
+// Heal drops every injected fault still to come.
+func (s *Server) Heal() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
 }
 
 // Count is how many requests of op the fake has answered, faults included.

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/vergehq/verge/edge"
+	"github.com/vergehq/verge/internal/manifest"
+	"github.com/vergehq/verge/site"
+)
+
+// contentTags maps content and data files (paths relative to the site
+// dir, or to the working directory) to the tags that purge what shows
+// them, through the live manifest, and says what each covers.
+func contentTags(w io.Writer, dir string, paths []string) ([]string, error) {
+	live, where := liveManifest(dir)
+	var out []string
+	for _, p := range paths {
+		rel, err := siteRel(dir, p)
+		if err != nil {
+			return nil, err
+		}
+		cands := site.FileTags(rel)
+		if cands == nil {
+			return nil, fmt.Errorf("%s is not a content file (content/.../NAME.md) or a data file (data/NAME.yaml): purge by --tag or --url instead", p)
+		}
+		tag, urls := cands[0], 0
+		for _, c := range cands {
+			if n := coveredURLs(live, c); n > 0 {
+				tag, urls = c, n
+				break
+			}
+		}
+		out = append(out, tag)
+		switch {
+		case live == nil:
+			fmt.Fprintf(w, "%s: tag %s (no live version to count its pages in)\n", rel, tag)
+		case urls == 0:
+			fmt.Fprintf(w, "%s: tag %s, on no page of %s (function responses that read it still carry it)\n", rel, tag, where)
+		default:
+			fmt.Fprintf(w, "%s: tag %s, on %d URLs of %s\n", rel, tag, urls, where)
+		}
+	}
+	return out, nil
+}
+
+// siteRel makes p relative to the site dir: as given when it is already
+// (content/posts/x.md), else from the working directory.
+func siteRel(dir, p string) (string, error) {
+	if !filepath.IsAbs(p) {
+		if _, err := os.Stat(filepath.Join(dir, p)); err == nil || strings.HasPrefix(filepath.ToSlash(p), "content/") || strings.HasPrefix(filepath.ToSlash(p), "data/") {
+			return filepath.ToSlash(filepath.Clean(p)), nil
+		}
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return "", fmt.Errorf("%s is outside the site in %s", p, dir)
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+// coveredURLs counts the URLs of m whose Cache-Tag carries tag.
+func coveredURLs(m *manifest.Manifest, tag string) int {
+	if m == nil {
+		return 0
+	}
+	n := 0
+	for _, f := range m.Files {
+		if slices.Contains(f.HeaderTags(), tag) {
+			n++
+		}
+	}
+	return n
+}
+
+// liveManifest is the manifest of what is live, and where it was found:
+// the local store's active version, else the last build deployed to
+// Cloudflare from here, else the last build.
+func liveManifest(dir string) (*manifest.Manifest, string) {
+	storeDir := filepath.Join(dir, ".verge", "store")
+	if _, err := os.Stat(storeDir); err != nil {
+		// No local deploys: do not make an empty store by looking.
+	} else if s, err := edge.OpenStore(storeDir); err == nil {
+		if id, err := s.Active(); err == nil && id != "" {
+			if v, err := s.Version(id); err == nil {
+				return v.Manifest, "the live version " + id
+			}
+		}
+	}
+	if rec, id := latestCloudflareRecord(dir); rec != nil {
+		return rec.Manifest, "the version deployed to Cloudflare, " + id
+	}
+	if out, err := outputDir(dir, ""); err == nil {
+		if m, err := manifest.Read(out); err == nil {
+			return m, "the last build (nothing deployed from here)"
+		}
+	}
+	return nil, ""
+}
