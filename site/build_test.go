@@ -97,8 +97,10 @@ func TestBuildValidSite(t *testing.T) {
 	if contains(first.Tags, "e:posts/second") {
 		t.Errorf("posts/first depends on a post it does not show: %v", first.Tags)
 	}
+	// A list carries the cards of the entries it shows, not their bodies:
+	// editing a post's body leaves the lists alone.
 	homeRec := m.Lookup("/index.html")
-	if !contains(homeRec.Tags, "c:posts") || !contains(homeRec.Tags, "e:posts/third") || contains(homeRec.Tags, "e:posts/first") {
+	if !contains(homeRec.Tags, "c:posts") || !contains(homeRec.Tags, "m:posts/third") || contains(homeRec.Tags, "m:posts/first") || contains(homeRec.Tags, "e:posts/third") {
 		t.Errorf("home (latest 2) tags = %v", homeRec.Tags)
 	}
 	if tagPage := m.Lookup("/tags/go/index.html"); !contains(tagPage.Tags, "t:tags/go") {
@@ -348,5 +350,48 @@ func TestImagesGetTheirSize(t *testing.T) {
 	}
 	if html := readOut(t, out, "posts/photos/index.html"); !strings.Contains(html, `width="60" height="40"`) || rep.Rendered == 0 {
 		t.Errorf("after the image changed (%d rendered):\n%s", rep.Rendered, html)
+	}
+}
+
+// A list shows an entry's card (front matter and summary), so an edit to
+// the body past the summary rebuilds the entry's page alone, while an
+// edit to what the card shows rebuilds the lists too.
+func TestBodyEditLeavesListsAlone(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		src      string // first.md
+		old, new string
+		rendered int
+	}{
+		{"front matter summary", "---\ntitle: First post\ndate: 2024-01-01\ntags: [Go, web]\nsummary: Short.\n---\nThe first post.\n\nMore body.\n", "More body", "Edited body", 1},
+		{"after more", "---\ntitle: First post\ndate: 2024-01-01\ntags: [Go, web]\n---\nThe first post.\n<!--more-->\nMore body.\n", "More body", "Edited body", 1},
+		{"before more", "---\ntitle: First post\ndate: 2024-01-01\ntags: [Go, web]\n---\nThe first post.\n<!--more-->\nMore body.\n", "The first post", "The edited post", 4},
+		{"first paragraph summary", "---\ntitle: First post\ndate: 2024-01-01\ntags: [Go, web]\n---\nThe first post.\n\nMore body.\n", "More body", "Edited body", 4},
+		{"title", "---\ntitle: First post\ndate: 2024-01-01\ntags: [Go, web]\nsummary: Short.\n---\nBody.\n", "title: First post", "title: Renamed post", 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, _ := extractSite(t, "ok")
+			out := filepath.Join(dir, "dist")
+			p := filepath.Join(dir, "content", "posts", "first.md")
+			writeFile(t, p, tc.src)
+			if _, err := build(t, dir, out); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, p, strings.Replace(tc.src, tc.old, tc.new, 1))
+			rep, err := build(t, dir, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Rendered != tc.rendered {
+				t.Errorf("rendered %d pages, want %d", rep.Rendered, tc.rendered)
+			}
+			fresh := filepath.Join(t.TempDir(), "fresh")
+			if _, err := build(t, dir, fresh); err != nil {
+				t.Fatal(err)
+			}
+			if readOut(t, fresh, manifest.Path) != readOut(t, out, manifest.Path) {
+				t.Error("the incremental build differs from a fresh one")
+			}
+		})
 	}
 }

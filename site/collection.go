@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -95,7 +96,7 @@ func (c *Collection[T]) All(ctx *Ctx) []*Entry[T] {
 	st := c.state(ctx.b)
 	ctx.deps[c.tag()] = st.version
 	for _, e := range st.entries {
-		ctx.deps[e.tag()] = e.version
+		ctx.deps[e.cardTag()] = e.cardVersion
 	}
 	return st.entries
 }
@@ -107,7 +108,7 @@ func (c *Collection[T]) Latest(ctx *Ctx, n int) []*Entry[T] {
 	ctx.deps[c.tag()] = st.version
 	list := st.entries[:min(n, len(st.entries))]
 	for _, e := range list {
-		ctx.deps[e.tag()] = e.version
+		ctx.deps[e.cardTag()] = e.cardVersion
 	}
 	return list
 }
@@ -131,11 +132,11 @@ func (c *Collection[T]) Neighbors(ctx *Ctx, e *Entry[T]) (prev, next *Entry[T]) 
 	}
 	if i > 0 {
 		prev = st.entries[i-1]
-		ctx.deps[prev.tag()] = prev.version
+		ctx.deps[prev.cardTag()] = prev.cardVersion
 	}
 	if i+1 < len(st.entries) {
 		next = st.entries[i+1]
-		ctx.deps[next.tag()] = next.version
+		ctx.deps[next.cardTag()] = next.cardVersion
 	}
 	return prev, next
 }
@@ -279,6 +280,7 @@ func (c *Collection[T]) loadEntry(b *buildState, file string) (*Entry[T], error)
 	inColl, _ := filepath.Rel(c.dir(b), file)
 	e.ID = strings.TrimSuffix(filepath.ToSlash(inColl), ".md")
 	e.tagName = makeTag("e", e.Collection+"/"+e.ID)
+	e.cardName = makeTag("m", e.Collection+"/"+e.ID)
 	e.Slug = cmp.Or(common.Slug, path.Base(e.ID))
 	e.Title, e.Date, e.Lastmod = common.Title, common.Date.Time, common.Lastmod.Time
 	if e.Lastmod.IsZero() {
@@ -287,6 +289,11 @@ func (c *Collection[T]) loadEntry(b *buildState, file string) (*Entry[T], error)
 	e.Draft, e.Tags, e.Weight, e.summary = common.Draft, common.Tags, common.Weight, common.Summary
 	sum := sha256.Sum256(src)
 	e.version = hex.EncodeToString(sum[:12])
+	e.cardVersion = e.version
+	if card := cardSource(src, fm.body, e.summary); card != nil {
+		sum := sha256.Sum256(card)
+		e.cardVersion = hex.EncodeToString(sum[:12])
+	}
 	if c.permalink != "" {
 		e.url = expandPermalink(c.permalink, e)
 	}
@@ -331,4 +338,20 @@ func relPath(root, p string) string {
 		return filepath.ToSlash(r)
 	}
 	return p
+}
+
+// cardSource is what an entry's card (its list view: front matter and
+// summary) is made of, when that is less than the whole file: the front
+// matter, plus the body up to <!--more--> when the summary comes from
+// there. It is nil when the summary is the body's first paragraph: then
+// the card depends on the whole body.
+func cardSource(src, body []byte, summary string) []byte {
+	front := src[:len(src)-len(body)]
+	if summary != "" {
+		return front
+	}
+	if i := bytes.Index(body, moreMarker); i >= 0 {
+		return src[:len(src)-len(body)+i]
+	}
+	return nil
 }

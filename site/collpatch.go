@@ -43,13 +43,13 @@ func (c *Collection[T]) patch(st, prev *collState[T], ch *changeSet, entries []*
 	}
 	st.changed = append(st.changed, c.tag())
 	for e := range gone {
-		st.changed = append(st.changed, e.tag())
+		st.changed = append(st.changed, e.tag(), e.cardTag())
 	}
 	for _, e := range came {
 		at, _ := slices.BinarySearchFunc(st.entries, e, c.order)
 		st.entries = slices.Insert(st.entries, at, e)
 		st.byID[e.ID] = e
-		st.changed = append(st.changed, e.tag())
+		st.changed = append(st.changed, e.tag(), e.cardTag())
 	}
 	st.from = weak.Make(prev)
 	return came
@@ -70,6 +70,7 @@ func (c *Collection[T]) patchVersions(st, prev *collState[T], came []*Entry[T]) 
 	m[c.tag()] = st.version
 	for _, e := range came {
 		m[e.tag()] = e.version
+		m[e.cardTag()] = e.cardVersion
 	}
 	st.vers.m.Store(&m)
 }

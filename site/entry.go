@@ -29,14 +29,19 @@ type Entry[T any] struct {
 
 	url      string
 	tagName  string // see tag
+	cardName string // see cardTag
 	summary  string // front matter "summary"; derived from the body when empty
 	version  string // content hash of the source file: the entry's dependency version
-	body     []byte
-	md       goldmark.Markdown
-	once     sync.Once
-	html     []byte
-	derived  string
-	renderEr error
+	// cardVersion is the hash of what lists show of the entry: its front
+	// matter and, when the summary comes from the body, the body up to
+	// <!--more--> (or the whole body, for a first-paragraph summary).
+	cardVersion string
+	body        []byte
+	md          goldmark.Markdown
+	once        sync.Once
+	html        []byte
+	derived     string
+	renderEr    error
 }
 
 // URL is the entry's page URL when the collection has one page per entry
@@ -65,15 +70,19 @@ func (e *Entry[T]) render() ([]byte, error) {
 	return e.html, e.renderEr
 }
 
-// HTML returns the rendered Markdown body.
-func (e *Entry[T]) HTML() (string, error) {
+// HTML returns the rendered Markdown body, recording the whole entry as
+// a dependency of the page (or function) rendering under ctx.
+func (e *Entry[T]) HTML(ctx context.Context) (string, error) {
+	e.readBody(ctx)
 	h, err := e.render()
 	return string(h), err
 }
 
-// Content is the rendered body as a component, for templ's @ syntax.
+// Content is the rendered body as a component, for templ's @ syntax; it
+// records the whole entry as a dependency of the page it renders in.
 func (e *Entry[T]) Content() templ.Component {
-	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		e.readBody(ctx)
 		h, err := e.render()
 		if err != nil {
 			return err
@@ -101,10 +110,24 @@ func (e *Entry[T]) DateString() string {
 	return e.Date.Format("2006-01-02")
 }
 
-// tag is the cache tag of the entry: pages that read it carry it. It is
-// made once, when the entry is loaded: every page that lists the entry
-// asks for it.
+// tag is the cache tag of the whole entry, body included: the pages that
+// show it carry it. It is made once, when the entry is loaded: every page
+// that lists the entry asks for it.
 func (e *Entry[T]) tag() string { return e.tagName }
+
+// cardTag is the cache tag of what a list shows of the entry (its front
+// matter and summary): pages that list the entry carry it instead of the
+// whole entry's, so an edit to the body purges and rebuilds the entry's
+// own page, not every list it is in.
+func (e *Entry[T]) cardTag() string { return e.cardName }
+
+// readBody records the whole entry as a dependency of the render under
+// ctx, if any: its body is being shown.
+func (e *Entry[T]) readBody(ctx context.Context) {
+	if c := FromContext(ctx); c != nil {
+		c.deps[e.tagName] = e.version
+	}
+}
 
 // compareEntries orders newest first, then by weight, title and ID, so
 // every order is total and builds are deterministic.

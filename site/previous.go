@@ -152,6 +152,7 @@ func (c *Collection[T]) addOwners(b *buildState, into map[string]string) {
 	ctag := c.tag()
 	for _, e := range c.state(b).entries {
 		into[e.tag()] = ctag
+		into[e.cardTag()] = ctag
 	}
 }
 
@@ -179,6 +180,7 @@ func (c *Collection[T]) tagVersions(b *buildState) map[string]string {
 		into[c.tag()] = st.version
 		for _, e := range st.entries {
 			into[e.tag()] = e.version
+			into[e.cardTag()] = e.cardVersion
 		}
 	})
 }

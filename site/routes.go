@@ -262,7 +262,7 @@ func (r paginateRoute[T]) expand(b *buildState) []pageJob {
 		jobs = append(jobs, pageJob{route: p.URL(), source: r.decl, decl: r.decl, run: func(c *Ctx) (templ.Component, error) {
 			c.deps[r.coll.tag()] = st.version
 			for _, e := range p.Items {
-				c.deps[e.tag()] = e.version
+				c.deps[e.cardTag()] = e.cardVersion
 			}
 			return r.fn(c, p)
 		}})

@@ -100,7 +100,7 @@ func declareTestSite(dir string) *site.Site {
 		return layout(c, "Posts", body), nil
 	})
 	site.Each(s, "/posts/{slug}/", posts, func(c *site.Ctx, e *site.Entry[postMeta]) (templ.Component, error) {
-		h, err := e.HTML()
+		h, err := e.HTML(c)
 		var tl strings.Builder
 		for _, t := range e.Tags {
 			fmt.Fprintf(&tl, `<a href="/tags/%s/">%s</a>`, site.Slugify(t), html.EscapeString(t))
@@ -118,7 +118,7 @@ func declareTestSite(dir string) *site.Site {
 		return layout(c, t.Name, list(p.Items)), nil
 	})
 	site.Each(s, "/{slug}/", pages, func(c *site.Ctx, e *site.Entry[struct{}]) (templ.Component, error) {
-		h, err := e.HTML()
+		h, err := e.HTML(c)
 		return layout(c, e.Title, h), err
 	})
 	s.Func("GET /api/related/{slug}", func(c *site.Ctx, w http.ResponseWriter, r *http.Request) error {

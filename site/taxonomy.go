@@ -234,7 +234,7 @@ func (r termRoute[T]) appendTerm(jobs []pageJob, term *Term[T]) []pageJob {
 		jobs = append(jobs, pageJob{route: p.URL(), source: r.decl, decl: r.decl, run: func(c *Ctx) (templ.Component, error) {
 			c.deps[termTag(r.tax.name, term.Slug)] = term.version
 			for _, e := range p.Items {
-				c.deps[e.tag()] = e.version
+				c.deps[e.cardTag()] = e.cardVersion
 			}
 			return r.fn(c, term, p)
 		}})

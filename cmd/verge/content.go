@@ -36,13 +36,18 @@ func contentTags(w io.Writer, dir string, paths []string) ([]string, error) {
 			}
 		}
 		out = append(out, tag)
+		if card, ok := strings.CutPrefix(tag, "e:"); ok {
+			// The entry's card: the lists showing its title and summary.
+			out = append(out, "m:"+card)
+			urls += coveredURLs(live, "m:"+card)
+		}
 		switch {
 		case live == nil:
 			fmt.Fprintf(w, "%s: tag %s (no live version to count its pages in)\n", rel, tag)
 		case urls == 0:
 			fmt.Fprintf(w, "%s: tag %s, on no page of %s (function responses that read it still carry it)\n", rel, tag, where)
 		default:
-			fmt.Fprintf(w, "%s: tag %s, on %d URLs of %s\n", rel, tag, urls, where)
+			fmt.Fprintf(w, "%s: tag %s, on %d URLs of %s (with the lists showing it)\n", rel, tag, urls, where)
 		}
 	}
 	return out, nil

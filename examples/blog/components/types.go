@@ -50,8 +50,8 @@ func longDate(e *site.Entry[Post]) string { return e.Date.Format("January 2, 200
 var htmlTag = regexp.MustCompile(`<[^>]*>`)
 
 // readingTime estimates minutes of reading at about 220 words a minute.
-func readingTime(e *site.Entry[Post]) string {
-	html, err := e.HTML()
+func readingTime(ctx context.Context, e *site.Entry[Post]) string {
+	html, err := e.HTML(ctx)
 	if err != nil {
 		return ""
 	}
