@@ -176,7 +176,7 @@ func measureVerge(repo, work, corpus string, b *browser.Browser, n int) (*result
 	}
 	siteDir := filepath.Join(repo, "examples", fmt.Sprintf("bench-latency-%d", os.Getpid()))
 	defer os.RemoveAll(siteDir)
-	if err := copySite(repo, siteDir); err != nil {
+	if err := benchkit.CopySite(repo, siteDir); err != nil {
 		return nil, err
 	}
 	verge, err := benchkit.BuildVerge(repo, work)

@@ -146,26 +146,3 @@ func prefixWriter(w io.Writer, prefix string) io.Writer {
 	}()
 	return pw
 }
-
-// copySite copies the bench site's code to dir (inside the checkout, so
-// its module is Verge's), renaming its import paths to dir's.
-func copySite(repo, dir string) error {
-	src := filepath.Join(repo, "examples", "bench")
-	rel, _ := filepath.Rel(repo, dir)
-	oldImport := "github.com/vergehq/verge/examples/bench/ui"
-	newImport := "github.com/vergehq/verge/" + filepath.ToSlash(rel) + "/ui"
-	for _, f := range []string{"main.go", "ui/ui.templ", "ui/ui_templ.go"} {
-		data, err := os.ReadFile(filepath.Join(src, f))
-		if err != nil {
-			return err
-		}
-		out := strings.ReplaceAll(string(data), oldImport, newImport)
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), []byte(out), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}

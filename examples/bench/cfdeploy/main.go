@@ -1,0 +1,236 @@
+// Command cfdeploy prints what verge deploy --target cloudflare uploads
+// and purges on the generated corpus, against the local fake of
+// Cloudflare's API (internal/cffake), through the real CLI: a first
+// deploy, an unchanged redeploy, a one-post edit and a template change
+// touching every page.
+//
+//	go run ./examples/bench/cfdeploy [-pages 10000]
+//
+// For each deploy it prints the files and bytes uploaded, the files whose
+// bytes changed, and for the purge: the URLs that changed, the URLs the
+// plan purges, the share of those that changed, and the purge requests
+// Cloudflare got.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/vergehq/verge/examples/bench/internal/benchkit"
+	"github.com/vergehq/verge/internal/cffake"
+	"github.com/vergehq/verge/internal/human"
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+func main() {
+	pages := flag.Int("pages", 10000, "posts in the generated corpus")
+	shared := flag.String("shared", "", "the shared/ directory (default: beside the checkout)")
+	flag.Parse()
+	log.SetFlags(0)
+	if err := run(*pages, *shared); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// deployReport is the part of verge deploy --json that the figures use.
+type deployReport struct {
+	Files         int   `json:"files"`
+	Uploaded      int   `json:"uploaded"`
+	UploadedBytes int64 `json:"uploaded_bytes"`
+	Unchanged     bool  `json:"unchanged"`
+	Purge         struct {
+		Everything bool     `json:"everything"`
+		Tags       []string `json:"tags"`
+		URLs       []string `json:"urls"`
+		Files      []string `json:"files"`
+		Changed    []string `json:"changed_urls"`
+	} `json:"purge"`
+}
+
+type row struct {
+	name              string
+	files             int
+	uploaded, changed int
+	bytes             int64
+	took              time.Duration
+	changedURLs       int
+	purgedURLs        int
+	precision         string
+	everything        bool
+	requests          int
+	missed            int
+}
+
+func run(pages int, sharedFlag string) error {
+	repo, err := benchkit.RepoRoot()
+	if err != nil {
+		return err
+	}
+	shared := benchkit.SharedDir(repo, sharedFlag)
+	work, err := os.MkdirTemp("", "verge-cfdeploy-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	corpus := filepath.Join(work, "corpus")
+	if err := benchkit.GenCorpus(shared, corpus, pages); err != nil {
+		return err
+	}
+	verge, err := benchkit.BuildVerge(repo, work)
+	if err != nil {
+		return err
+	}
+	// A copy of the bench site, for the template change.
+	siteDir := filepath.Join(repo, "examples", fmt.Sprintf("bench-cfdeploy-%d", os.Getpid()))
+	defer os.RemoveAll(siteDir)
+	if err := benchkit.CopySite(repo, siteDir); err != nil {
+		return err
+	}
+
+	fake := cffake.New(cffake.Options{})
+	api := httptest.NewServer(fake)
+	defer api.Close()
+	siteSrv := httptest.NewServer(fake.Site("bench"))
+	defer siteSrv.Close()
+	out := filepath.Join(work, "dist")
+	deployDir := filepath.Join(work, "deploy")
+	if err := os.MkdirAll(deployDir, 0o755); err != nil {
+		return err
+	}
+	toml := fmt.Sprintf("output_dir = %q\n\n[cloudflare]\naccount_id = \"acct\"\nscript = \"bench\"\nzone_id = \"zone\"\nurl = %q\n", out, siteSrv.URL)
+	if err := os.WriteFile(filepath.Join(deployDir, "verge.toml"), []byte(toml), 0o644); err != nil {
+		return err
+	}
+	env := []string{"CLOUDFLARE_API_TOKEN=test-token", "CLOUDFLARE_BASE_URL=" + api.URL + "/client/v4/", "VERGE_CORPUS=" + corpus}
+
+	build := func() (*manifest.Manifest, error) {
+		if err := benchkit.Sh(repo, env, verge, "build", siteDir, "-q", "--out", out); err != nil {
+			return nil, err
+		}
+		return manifest.Read(out)
+	}
+	var rows []row
+	var prev *manifest.Manifest
+	step := func(name string, change func() error) error {
+		if err := change(); err != nil {
+			return err
+		}
+		m, err := build()
+		if err != nil {
+			return err
+		}
+		purges := fake.Count(cffake.OpPurge)
+		start := time.Now()
+		cmd := exec.Command(verge, "deploy", "--target", "cloudflare", "--json")
+		cmd.Dir, cmd.Env, cmd.Stderr = deployDir, append(os.Environ(), env...), os.Stderr
+		data, err := cmd.Output()
+		if err != nil {
+			return fmt.Errorf("%s: verge deploy: %w", name, err)
+		}
+		took := time.Since(start)
+		var rep deployReport
+		if err := json.Unmarshal(data, &rep); err != nil {
+			return fmt.Errorf("%s: %w: %s", name, err, data)
+		}
+		r := row{name: name, files: len(m.Files), uploaded: rep.Uploaded, bytes: rep.UploadedBytes, took: took,
+			changed: changedFiles(prev, m), changedURLs: len(rep.Purge.Changed), everything: rep.Purge.Everything,
+			requests: fake.Count(cffake.OpPurge) - purges}
+		purged := append(slices.Clone(rep.Purge.URLs), rep.Purge.Files...)
+		r.purgedURLs = len(purged)
+		hit := 0
+		for _, u := range rep.Purge.Changed {
+			if slices.Contains(purged, u) {
+				hit++
+			} else if !rep.Purge.Everything {
+				r.missed++
+			}
+		}
+		r.precision = "-"
+		if len(purged) > 0 {
+			r.precision = fmt.Sprintf("%.1f%%", 100*float64(hit)/float64(len(purged)))
+		}
+		rows = append(rows, r)
+		prev = m
+		return nil
+	}
+	post := filepath.Join(corpus, "content", "posts", fmt.Sprintf("post-%05d.md", pages/2))
+	steps := []struct {
+		name   string
+		change func() error
+	}{
+		{"first deploy", func() error { return nil }},
+		{"unchanged redeploy", func() error { return nil }},
+		{"one-post edit (body)", func() error { return appendFile(post, "\nOne more paragraph, at the end.\n") }},
+		{"one-post edit (title)", func() error { return replaceIn(post, "title: \"Post ", "title: \"Retitled post ") }},
+		{"template change (every page)", func() error {
+			return replaceIn(filepath.Join(siteDir, "ui", "ui.templ"), `<a href="/about/">About</a>`, `<a href="/about/">About us</a>`)
+		}},
+	}
+	for _, s := range steps {
+		if err := step(s.name, s.change); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("verge deploy --target cloudflare, %d posts, against the local fake of Cloudflare's API\n", pages)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\tfiles\tuploaded\tbytes changed\tbytes\ttook\tURLs changed\tURLs purged\tpurged that changed\tmissed\tpurge requests\t")
+	for _, r := range rows {
+		purged := fmt.Sprint(r.purgedURLs)
+		if r.everything {
+			purged = "everything"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t\n", r.name, r.files, r.uploaded, r.changed, human.Bytes(r.bytes),
+			r.took.Round(time.Millisecond), r.changedURLs, purged, r.precision, r.missed, r.requests)
+	}
+	tw.Flush()
+	fmt.Println("uploaded: files Cloudflare lacked (plus Verge's record of recent builds' assets when those change);")
+	fmt.Println("bytes changed: files of the build whose bytes the previous build did not have.")
+	return nil
+}
+
+// changedFiles counts the files of m whose bytes prev lacks (all of
+// them when prev is nil).
+func changedFiles(prev, m *manifest.Manifest) int {
+	have := map[string]bool{}
+	if prev != nil {
+		for _, f := range prev.Files {
+			have[f.AssetHash] = true
+		}
+	}
+	seen := map[string]bool{}
+	for _, f := range m.Files {
+		if !have[f.AssetHash] {
+			seen[f.AssetHash] = true
+		}
+	}
+	return len(seen)
+}
+
+func appendFile(p, s string) error {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(p, append(data, s...), 0o644)
+}
+
+func replaceIn(p, old, new string) error {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(string(data), old) {
+		return fmt.Errorf("%s lacks %q", p, old)
+	}
+	return os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644)
+}
