@@ -82,21 +82,21 @@ func (t *Target) upload(ctx context.Context, b *bundle, progress func(Progress))
 func (t *Target) openSession(ctx context.Context, b *bundle) (string, [][]string, error) {
 	var params workers.ScriptAssetUploadNewParams
 	params.AccountID.Value, params.AccountID.Present = t.cfg.AccountID, true
-	params.Manifest.Present = true
-	params.Manifest.Value = map[string]workers.ScriptAssetUploadNewParamsManifest{}
-	for p, e := range b.apiManifest() {
-		var m workers.ScriptAssetUploadNewParamsManifest
-		m.Hash.Value, m.Hash.Present = e.Hash, true
-		m.Size.Value, m.Size.Present = e.Size, true
-		params.Manifest.Value[p] = m
+	// The SDK encodes a map one sjson insertion at a time, quadratic in
+	// the files: 10 s for 11,500. The manifest goes as encoding/json
+	// writes it, in the body of the same call.
+	body, err := json.Marshal(map[string]any{"manifest": b.apiManifest()})
+	if err != nil {
+		return "", nil, err
 	}
 	var res struct {
 		JWT     string     `json:"jwt"`
 		Buckets [][]string `json:"buckets"`
 	}
-	err := t.call(ctx, "open upload session", func(opts ...option.RequestOption) (*cfapi.Envelope, error) {
+	err = t.call(ctx, "open upload session", func(opts ...option.RequestOption) (*cfapi.Envelope, error) {
 		var env cfapi.Envelope
-		_, err := t.scripts.Assets.Upload.New(ctx, t.cfg.Script, params, append(opts, option.WithResponseBodyInto(&env))...)
+		_, err := t.scripts.Assets.Upload.New(ctx, t.cfg.Script, params, append(opts,
+			option.WithRequestBody("application/json", body), option.WithResponseBodyInto(&env))...)
 		if err == nil && env.Success {
 			err = json.Unmarshal(env.Result, &res)
 		}

@@ -34,6 +34,7 @@ type AssetEntry struct {
 // the hashes still to come.
 type session struct {
 	manifest map[string]AssetEntry
+	paths    map[string]string // hash -> a path with it
 	missing  map[string]bool
 	expires  time.Time
 }
@@ -76,7 +77,9 @@ func (s *Server) newSession(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	missing := map[string]bool{}
-	for _, e := range body.Manifest {
+	paths := make(map[string]string, len(body.Manifest))
+	for p, e := range body.Manifest {
+		paths[e.Hash] = p
 		if _, ok := s.blobs[e.Hash]; !ok {
 			missing[e.Hash] = true
 		}
@@ -99,7 +102,7 @@ func (s *Server) newSession(w http.ResponseWriter, r *http.Request) {
 		hashes = hashes[n:]
 	}
 	tok := newToken()
-	s.sessions[tok] = &session{manifest: body.Manifest, missing: missing, expires: s.opts.Now().Add(s.opts.UploadTokenTTL)}
+	s.sessions[tok] = &session{manifest: body.Manifest, paths: paths, missing: missing, expires: s.opts.Now().Add(s.opts.UploadTokenTTL)}
 	ok(w, http.StatusOK, map[string]any{"jwt": tok, "buckets": buckets})
 }
 
@@ -181,13 +184,7 @@ func (s *Server) readPart(sess *session, part *multipart.Part) (blob, string) {
 	if part.FileName() != h {
 		return blob{}, fmt.Sprintf("part %q: the filename must be the hash too, got %q", h, part.FileName())
 	}
-	var path string
-	for p, e := range sess.manifest {
-		if e.Hash == h {
-			path = p
-			break
-		}
-	}
+	path := sess.paths[h]
 	if path == "" {
 		return blob{}, fmt.Sprintf("part %q: not a hash of this session's manifest", h)
 	}

@@ -171,7 +171,7 @@ func run(pages int, sharedFlag string) error {
 		{"first deploy", func() error { return nil }},
 		{"unchanged redeploy", func() error { return nil }},
 		{"one-post edit (body)", func() error { return appendFile(post, "\nOne more paragraph, at the end.\n") }},
-		{"one-post edit (title)", func() error { return replaceIn(post, "title: \"Post ", "title: \"Retitled post ") }},
+		{"one-post edit (title)", func() error { return retitle(post) }},
 		{"template change (every page)", func() error {
 			return replaceIn(filepath.Join(siteDir, "ui", "ui.templ"), `<a href="/about/">About</a>`, `<a href="/about/">About us</a>`)
 		}},
@@ -233,4 +233,22 @@ func replaceIn(p, old, new string) error {
 		return fmt.Errorf("%s lacks %q", p, old)
 	}
 	return os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644)
+}
+
+// retitle adds to a post's title, keeping its place in the collection's
+// order (a title that sorted elsewhere among posts of the same date would
+// reorder the lists, a change of its own).
+func retitle(p string) error {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(string(data), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, `title: "`) && strings.HasSuffix(l, `"`) {
+			lines[i] = strings.TrimSuffix(l, `"`) + ` (revised)"`
+			return os.WriteFile(p, []byte(strings.Join(lines, "\n")), 0o644)
+		}
+	}
+	return fmt.Errorf("%s has no title line", p)
 }
