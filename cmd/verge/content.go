@@ -53,6 +53,17 @@ func contentTags(w io.Writer, dir string, paths []string) ([]string, error) {
 	return out, nil
 }
 
+// sayCoverage says how many URLs of the live version each tag covers.
+func sayCoverage(w io.Writer, dir string, tags []string) {
+	live, where := liveManifest(dir)
+	if live == nil {
+		return
+	}
+	for _, t := range tags {
+		fmt.Fprintf(w, "tag %s: on %d URLs of %s\n", t, coveredURLs(live, t), where)
+	}
+}
+
 // siteRel makes p relative to the site dir: as given when it is already
 // (content/posts/x.md), else from the working directory.
 func siteRel(dir, p string) (string, error) {

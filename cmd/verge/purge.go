@@ -121,6 +121,9 @@ response that read the file carry. --status shows what is pending and sent.`,
 			if len(targets) == 0 {
 				return errNoPurgeTargets
 			}
+			if len(tags) > 0 {
+				sayCoverage(w, dir, tags)
+			}
 			if len(content) > 0 {
 				ctags, err := contentTags(w, dir, content)
 				if err != nil {

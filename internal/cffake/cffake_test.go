@@ -2,6 +2,7 @@ package cffake_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cloudflare/cloudflare-go/v7/option"
+	"github.com/cloudflare/cloudflare-go/v7/workers"
 
 	"github.com/vergehq/verge/internal/cffake"
 )
@@ -145,5 +149,25 @@ func TestFakePurgeRules(t *testing.T) {
 	now = now.Add(12 * time.Second)
 	if a := purge(map[string]any{"tags": []string{"e:posts/a"}}); a.status != 200 || !a.Success {
 		t.Errorf("purge after Retry-After: %d %v", a.status, a.Errors)
+	}
+}
+
+// cloudflare-go v7's typed script upload flattens the metadata into form
+// fields (metadata.assets.jwt, ...); Cloudflare wants one JSON part, and
+// so does the fake.
+func TestFakeRefusesFlattenedMetadata(t *testing.T) {
+	srv := httptest.NewServer(cffake.New(cffake.Options{}))
+	defer srv.Close()
+	scripts := workers.NewScriptService(option.WithBaseURL(srv.URL+"/client/v4/"), option.WithAPIToken("test-token"), option.WithMaxRetries(0))
+	var params workers.ScriptUpdateParams
+	params.AccountID.Value, params.AccountID.Present = "acct", true
+	var assets workers.ScriptUpdateParamsMetadataAssets
+	assets.JWT.Value, assets.JWT.Present = "eyJcompletion", true
+	params.Metadata.Present = true
+	params.Metadata.Value.Assets.Value, params.Metadata.Value.Assets.Present = assets, true
+	params.Metadata.Value.CompatibilityDate.Value, params.Metadata.Value.CompatibilityDate.Present = "2025-06-01", true
+	_, err := scripts.Update(context.Background(), "s", params)
+	if err == nil || !strings.Contains(err.Error(), "metadata must be one part holding JSON") {
+		t.Errorf("typed Update: %v", err)
 	}
 }
