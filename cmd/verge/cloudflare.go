@@ -7,15 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"golang.org/x/term"
 
 	"github.com/vergehq/verge/cachepurge"
 	"github.com/vergehq/verge/edge/cloudflare"
-	"github.com/vergehq/verge/internal/fsatomic"
 	"github.com/vergehq/verge/internal/human"
 	"github.com/vergehq/verge/internal/manifest"
 	"github.com/vergehq/verge/site"
@@ -53,10 +50,56 @@ type cloudflareDeploy struct {
 	Purge     *dryRunPurge `json:"purge"`
 }
 
+// cloudflareStart is what a deploy to Cloudflare, or its dry run,
+// starts from: the target, the build, what is live, and the purge that
+// replacing it takes.
+type cloudflareStart struct {
+	target *cloudflare.Target
+	build  *manifest.Manifest
+	live   *cloudflare.Version // nil: nothing is deployed
+	prev   *cachepurge.Build   // the live build's record; nil when unknown here
+	plan   *cachepurge.Plan
+}
+
+// startCloudflare reads the build in out and what is live on the Worker
+// of the site in dir, and plans the purge: nothing when nothing is live
+// or the build is live already, what changed when the live build's
+// record is here, else everything (what changed is unknown).
+func startCloudflare(ctx context.Context, dir, out string) (*cloudflareStart, error) {
+	t, err := cloudflareTarget(dir)
+	if err != nil {
+		return nil, err
+	}
+	m, err := readBuild(out)
+	if err != nil {
+		return nil, err
+	}
+	live, err := t.Live(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := &cloudflareStart{target: t, build: m, live: live, plan: &cachepurge.Plan{}}
+	if live == nil || st.unchanged() {
+		return st, nil
+	}
+	if prev, ok := loadCloudflareRecord(dir, live.ID); ok {
+		st.prev = &prev
+		st.plan = cachepurge.New(prev, cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}, cachepurge.Limits{TagsPerRequest: cachepurge.CloudflareTagsPerRequest})
+	} else {
+		st.plan = &cachepurge.Plan{Everything: true}
+	}
+	return st, nil
+}
+
+// unchanged says the build is live already.
+func (st *cloudflareStart) unchanged() bool {
+	return st.live != nil && st.live.BuildID == st.build.BuildID
+}
+
 // deployCloudflare deploys the build in out to the Worker of the site in
 // dir and purges what the new version changed.
 func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, asJSON bool) error {
-	t, err := cloudflareTarget(dir)
+	st, err := startCloudflare(ctx, dir, out)
 	if err != nil {
 		return err
 	}
@@ -64,33 +107,17 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	if err != nil {
 		return err
 	}
-	m, err := readBuild(out)
-	if err != nil {
-		return err
-	}
-	live, err := t.Live(ctx)
-	if err != nil {
-		return err
-	}
-	if live != nil && live.BuildID == m.BuildID {
+	m, live, plan := st.build, st.live, st.plan
+	if st.unchanged() {
 		if asJSON {
 			return json.NewEncoder(w).Encode(cloudflareDeploy{Report: &cloudflare.Report{Version: live.ID, BuildID: m.BuildID}, Unchanged: true, Purge: &dryRunPurge{}})
 		}
 		fmt.Fprintf(w, "build %s is live already on Cloudflare (version %s): nothing to deploy\n", short(m.BuildID), live.ID)
 		return nil
 	}
-	plan := &cachepurge.Plan{}
-	if live != nil {
-		if prev, ok := loadCloudflareRecord(dir, live.ID); ok {
-			plan = cachepurge.New(prev, cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}, cachepurge.Limits{TagsPerRequest: cachepurge.CloudflareTagsPerRequest})
-		} else {
-			// What is live was not deployed from here: what changed is unknown.
-			plan = &cachepurge.Plan{Everything: true}
-		}
-	}
 	start := time.Now()
 	progress := progressPrinter(errw)
-	rep, err := t.Deploy(ctx, out, progress)
+	rep, err := st.target.Deploy(ctx, out, progress)
 	if progress != nil {
 		fmt.Fprintln(errw)
 	}
@@ -154,207 +181,38 @@ func progressPrinter(w io.Writer) func(cloudflare.Progress) {
 	}
 }
 
-// The records of builds deployed to Cloudflare from this checkout: each
-// version's manifest and tag versions, for planning the purge when the
-// next build replaces it (or a rollback brings it back).
-const keepRecords = 10
-
-func cloudflareRecords(dir string) string {
-	return filepath.Join(dir, ".verge", "cloudflare", "builds")
-}
-
-// saveCloudflareRecord keeps the record of the build in out, live as
-// version, and drops the oldest records beyond keepRecords.
-func saveCloudflareRecord(dir, version, out string) error {
-	if version == "" {
-		return nil
-	}
-	root := cloudflareRecords(dir)
-	dst := filepath.Join(root, version, "_verge")
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	for _, name := range []string{"manifest.json", "versions.json"} {
-		data, err := os.ReadFile(filepath.Join(out, "_verge", name))
-		if os.IsNotExist(err) && name == "versions.json" {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if err := fsatomic.WriteFileDurable(filepath.Join(dst, name), data); err != nil {
-			return err
-		}
-	}
-	now := time.Now()
-	_ = os.Chtimes(filepath.Join(root, version), now, now)
-	ents, err := os.ReadDir(root)
-	if err != nil {
-		return err
-	}
-	slices.SortFunc(ents, func(a, b os.DirEntry) int { return -modTime(a).Compare(modTime(b)) })
-	for _, e := range ents[min(len(ents), keepRecords):] {
-		if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func modTime(e os.DirEntry) time.Time {
-	info, err := e.Info()
-	if err != nil {
-		return time.Time{}
-	}
-	return info.ModTime()
-}
-
-// loadCloudflareRecord reads the record of the build live as version.
-func loadCloudflareRecord(dir, version string) (cachepurge.Build, bool) {
-	p := filepath.Join(cloudflareRecords(dir), version)
-	m, err := manifest.Read(p)
-	if err != nil {
-		return cachepurge.Build{}, false
-	}
-	return cachepurge.Build{Manifest: m, Versions: readTagVersions(p)}, true
-}
-
-// latestCloudflareRecord is the newest record, and its version.
-func latestCloudflareRecord(dir string) (*cachepurge.Build, string) {
-	ents, err := os.ReadDir(cloudflareRecords(dir))
-	if err != nil || len(ents) == 0 {
-		return nil, ""
-	}
-	newest := slices.MaxFunc(ents, func(a, b os.DirEntry) int { return modTime(a).Compare(modTime(b)) })
-	b, ok := loadCloudflareRecord(dir, newest.Name())
-	if !ok {
-		return nil, ""
-	}
-	return &b, newest.Name()
-}
-
-func short(id string) string { return id[:min(len(id), 12)] }
-
-// cloudflareVersions prints the Worker's versions, newest first.
-func cloudflareVersions(ctx context.Context, w io.Writer, dir string, asJSON bool) error {
-	t, err := cloudflareTarget(dir)
-	if err != nil {
-		return err
-	}
-	list, err := t.Versions(ctx)
-	if err != nil {
-		return err
-	}
-	if asJSON {
-		return json.NewEncoder(w).Encode(list)
-	}
-	if len(list) == 0 {
-		fmt.Fprintln(w, "no versions yet: verge deploy --target cloudflare makes one")
-		return nil
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%-4s %-6s %-36s %-19s %-12s %s\n", "LIVE", "NUMBER", "VERSION", "CREATED", "BUILD", "MESSAGE")
-	for _, v := range list {
-		live := ""
-		if v.Percentage > 0 {
-			live = fmt.Sprintf("%g%%", v.Percentage)
-		}
-		fmt.Fprintf(&b, "%-4s %-6d %-36s %-19s %-12s %s\n", live, v.Number, v.ID, v.Created.Local().Format(time.DateTime), short(v.BuildID), v.Message)
-	}
-	_, err = io.WriteString(w, b.String())
-	return err
-}
-
-// cloudflareRollback deploys an earlier version and purges what differs
-// between it and the version it replaces.
-func cloudflareRollback(ctx context.Context, w io.Writer, dir, to string) error {
-	t, err := cloudflareTarget(dir)
-	if err != nil {
-		return err
-	}
-	from, now, err := t.Rollback(ctx, to)
-	if err != nil {
-		return err
-	}
-	if from == now {
-		fmt.Fprintf(w, "%s is live already\n", now)
-		return nil
-	}
-	fmt.Fprintf(w, "rolled back from %s to %s on Cloudflare\n", orNone(from), now)
-	targets, err := purgeTargets(dir)
-	if err != nil || len(targets) == 0 {
-		return err
-	}
-	prev, okPrev := loadCloudflareRecord(dir, from)
-	next, okNext := loadCloudflareRecord(dir, now)
-	plan := &cachepurge.Plan{Everything: true}
-	if okPrev && okNext {
-		plan = cachepurge.New(prev, next, cachepurge.Limits{TagsPerRequest: cachepurge.CloudflareTagsPerRequest})
-	}
-	describePlan(w, plan, true)
-	if plan.Requests() == 0 {
-		return nil
-	}
-	if err := queuePlan(targets, plan); err != nil {
-		return err
-	}
-	sendPurges(ctx, w, targets)
-	return nil
-}
-
 // dryRunCloudflare prints what deploying the build in out to Cloudflare
 // would do, changing nothing: the files the live version lacks (an upper
 // bound: Cloudflare may hold some from other versions), and the purge.
 func dryRunCloudflare(ctx context.Context, w io.Writer, dir, out string, asJSON bool) error {
-	t, err := cloudflareTarget(dir)
+	st, err := startCloudflare(ctx, dir, out)
 	if err != nil {
 		return err
-	}
-	m, err := readBuild(out)
-	if err != nil {
-		return err
-	}
-	live, err := t.Live(ctx)
-	if err != nil {
-		return err
-	}
-	var prev cachepurge.Build
-	known := false
-	if live != nil {
-		prev, known = loadCloudflareRecord(dir, live.ID)
 	}
 	have := map[string]bool{}
-	if known {
-		for _, f := range prev.Manifest.Files {
+	if st.prev != nil {
+		for _, f := range st.prev.Manifest.Files {
 			have[f.AssetHash] = true
 		}
 	}
-	rep := dryRunReport{}
+	plan := st.plan
+	rep := dryRunReport{Requests: plan.Requests(),
+		Purge: dryRunPurge{Everything: plan.Everything, Tags: plan.Tags, URLs: plan.URLs, Files: plan.Files, Changed: plan.ChangedURLs}}
 	var bytes int64
-	if live == nil || live.BuildID != m.BuildID {
-		for _, f := range m.Files {
+	if !st.unchanged() {
+		for _, f := range st.build.Files {
 			if !have[f.AssetHash] {
 				rep.Upload = append(rep.Upload, dryRunFile{f.Path, f.Size})
 				bytes += f.Size
 			}
 		}
 	}
-	plan := &cachepurge.Plan{}
-	switch {
-	case live == nil || live.BuildID == m.BuildID:
-	case known:
-		plan = cachepurge.New(prev, cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}, cachepurge.Limits{TagsPerRequest: cachepurge.CloudflareTagsPerRequest})
-	default:
-		plan = &cachepurge.Plan{Everything: true}
-	}
-	rep.Requests = plan.Requests()
-	rep.Purge = dryRunPurge{Everything: plan.Everything, Tags: plan.Tags, URLs: plan.URLs, Files: plan.Files, Changed: plan.ChangedURLs}
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	}
 	fmt.Fprintf(w, "would upload at most %d files (%s) to Cloudflare\n", len(rep.Upload), human.Bytes(bytes))
-	describePlan(w, plan, live != nil && live.BuildID != m.BuildID)
+	describePlan(w, plan, st.live != nil && !st.unchanged())
 	return nil
 }

@@ -176,6 +176,16 @@ func TestCloudflareDeploy(t *testing.T) {
 
 	b.edit("An edit at the end of the post.", 42)
 	m2 := b.build()
+	var dry dryRunReport
+	if err := json.Unmarshal([]byte(b.verge("deploy", "--target", "cloudflare", "--dry-run", "--json")), &dry); err != nil {
+		t.Fatal(err)
+	}
+	if len(dry.Upload) != newHashes(m1, m2) || !slices.Contains(dry.Purge.Tags, "e:posts/post-00042") || dry.Requests != 1 {
+		t.Errorf("dry run: upload %v, purge %+v, %d requests", dry.Upload, dry.Purge, dry.Requests)
+	}
+	if b.fake.Count(cffake.OpScript) != 1 {
+		t.Error("the dry run deployed")
+	}
 	rep = b.deploy()
 	if want := newHashes(m1, m2); rep.Uploaded != want || want == 0 {
 		t.Errorf("one-post edit uploaded %d files, want the %d whose bytes changed", rep.Uploaded, want)
@@ -190,6 +200,16 @@ func TestCloudflareDeploy(t *testing.T) {
 		if !slices.Contains(rep.Purge.URLs, u) && !slices.Contains(rep.Purge.Files, u) {
 			t.Errorf("changed URL %s is not purged", u)
 		}
+	}
+	// At least 95% of what is purged changed (a body edit: the post alone).
+	hit := 0
+	for _, u := range rep.Purge.URLs {
+		if slices.Contains(rep.Purge.Changed, u) {
+			hit++
+		}
+	}
+	if len(rep.Purge.URLs) == 0 || float64(hit) < 0.95*float64(len(rep.Purge.URLs)) {
+		t.Errorf("purged %v, of which %d changed", rep.Purge.URLs, hit)
 	}
 	var sent []string
 	for _, p := range b.fake.Purges() {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vergehq/verge/cachepurge"
 	"github.com/vergehq/verge/edge"
 	"github.com/vergehq/verge/internal/human"
 	"github.com/vergehq/verge/site"
@@ -237,7 +238,20 @@ and the purge of what differs between the two versions follows.`,
 				return nil
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "rolled back from %s to %s\n", orNone(from), to)
-			return nil
+			// What the versions differ in is purged, as for a deploy.
+			prev, err := storeBuild(s, from)
+			if err != nil {
+				prev = cachepurge.Build{} // gone: nothing of it to plan from
+			}
+			next, err := storeBuild(s, to)
+			if err != nil {
+				return err
+			}
+			plan := &cachepurge.Plan{Everything: true}
+			if prev.Manifest != nil {
+				plan = cachepurge.New(prev, next, cachepurge.Limits{TagsPerRequest: 100})
+			}
+			return queuePurge(cmd.Context(), cmd.OutOrStdout(), dir, plan)
 		},
 	}
 	sf.add(cmd)

@@ -90,6 +90,11 @@ func liveBuild(s *edge.Store) (cachepurge.Build, error) {
 	if err != nil || id == "" {
 		return cachepurge.Build{}, err
 	}
+	return storeBuild(s, id)
+}
+
+// storeBuild is the store's version id as purge planning sees it.
+func storeBuild(s *edge.Store, id string) (cachepurge.Build, error) {
 	v, err := s.Version(id)
 	if err != nil {
 		return cachepurge.Build{}, err

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/vergehq/verge/cachepurge"
+)
+
+// cloudflareVersions prints the Worker's versions, newest first.
+func cloudflareVersions(ctx context.Context, w io.Writer, dir string, asJSON bool) error {
+	t, err := cloudflareTarget(dir)
+	if err != nil {
+		return err
+	}
+	list, err := t.Versions(ctx)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return json.NewEncoder(w).Encode(list)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(w, "no versions yet: verge deploy --target cloudflare makes one")
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-4s %-6s %-36s %-19s %-12s %s\n", "LIVE", "NUMBER", "VERSION", "CREATED", "BUILD", "MESSAGE")
+	for _, v := range list {
+		live := ""
+		if v.Percentage > 0 {
+			live = fmt.Sprintf("%g%%", v.Percentage)
+		}
+		fmt.Fprintf(&b, "%-4s %-6d %-36s %-19s %-12s %s\n", live, v.Number, v.ID, v.Created.Local().Format(time.DateTime), short(v.BuildID), v.Message)
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
+}
+
+// cloudflareRollback deploys an earlier version and purges what differs
+// between it and the version it replaces.
+func cloudflareRollback(ctx context.Context, w io.Writer, dir, to string) error {
+	t, err := cloudflareTarget(dir)
+	if err != nil {
+		return err
+	}
+	from, now, err := t.Rollback(ctx, to)
+	if err != nil {
+		return err
+	}
+	if from == now {
+		fmt.Fprintf(w, "%s is live already\n", now)
+		return nil
+	}
+	fmt.Fprintf(w, "rolled back from %s to %s on Cloudflare\n", orNone(from), now)
+	targets, err := purgeTargets(dir)
+	if err != nil || len(targets) == 0 {
+		return err
+	}
+	prev, okPrev := loadCloudflareRecord(dir, from)
+	next, okNext := loadCloudflareRecord(dir, now)
+	plan := &cachepurge.Plan{Everything: true}
+	if okPrev && okNext {
+		plan = cachepurge.New(prev, next, cachepurge.Limits{TagsPerRequest: cachepurge.CloudflareTagsPerRequest})
+	}
+	describePlan(w, plan, true)
+	if plan.Requests() == 0 {
+		return nil
+	}
+	if err := queuePlan(targets, plan); err != nil {
+		return err
+	}
+	sendPurges(ctx, w, targets)
+	return nil
+}
