@@ -289,3 +289,66 @@ func TestDeployInterruptedAndRetried(t *testing.T) {
 		}
 	})
 }
+
+// A site with API functions gets a Worker that routes them to the origin
+// (bound as VERGE_ORIGIN), run before any asset could shadow them; a site
+// without an origin set deploys assets only, and says so.
+func TestDeployFunctionsWorker(t *testing.T) {
+	e := newEnv(t, cffake.Options{})
+	dist := t.TempDir()
+	writeDist(t, dist, siteFiles(2, "aaaa"))
+	addFunctions(t, dist, "/api/related/{slug}")
+	rep, err := e.target(t).Deploy(context.Background(), dist, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Worker || !strings.Contains(rep.Warning, "origin") {
+		t.Errorf("no origin: %+v", rep)
+	}
+	if _, main, _, _, _ := e.fake.LiveScript("blog"); main != "" {
+		t.Errorf("a Worker without an origin to send to: %q", main)
+	}
+	e.cfg.Origin = "https://origin.example.com"
+	files := siteFiles(2, "aaaa")
+	files["/index.html"] = "changed"
+	writeDist(t, dist, files)
+	addFunctions(t, dist, "/api/related/{slug}")
+	if rep, err = e.target(t).Deploy(context.Background(), dist, nil); err != nil || !rep.Worker {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	cfg, main, modules, bindings, _ := e.fake.LiveScript("blog")
+	if main != cloudflare.WorkerName || !strings.Contains(modules[main], `"^/api/related/[^/]+$"`) {
+		t.Errorf("main module %q: %s", main, modules[main])
+	}
+	if !slices.Equal(cfg.RunWorkerFirst, []string{"/api/related/*"}) || cfg.NotFoundHandling != "404-page" || cfg.HTMLHandling != "auto-trailing-slash" {
+		t.Errorf("assets config %+v", cfg)
+	}
+	var origin string
+	for _, b := range bindings {
+		if b["name"] == "VERGE_ORIGIN" {
+			origin, _ = b["text"].(string)
+		}
+	}
+	if origin != "https://origin.example.com" {
+		t.Errorf("bindings %v", bindings)
+	}
+}
+
+// addFunctions adds API functions to the manifest in dist.
+func addFunctions(t *testing.T, dist string, paths ...string) {
+	t.Helper()
+	m, err := manifest.Read(dist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		m.Functions = append(m.Functions, manifest.Function{Pattern: "GET " + p, Method: "GET", Path: p})
+	}
+	data, err := m.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dist, filepath.FromSlash(manifest.Path)), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -30,6 +30,7 @@ type version struct {
 	Config      AssetsConfig
 	MainModule  string // "" for an assets-only Worker
 	Modules     map[string]string
+	Bindings    []map[string]any
 	headers     []headerRule
 }
 
@@ -174,7 +175,7 @@ func (s *Server) checkMetadata(meta *scriptMetadata, modules map[string]string) 
 			return nil, "a Worker with code needs a compatibility_date"
 		}
 	}
-	return &version{Annotations: meta.Annotations, Config: c, MainModule: meta.MainModule, Modules: modules, headers: rules}, ""
+	return &version{Annotations: meta.Annotations, Config: c, MainModule: meta.MainModule, Modules: modules, Bindings: meta.Bindings, headers: rules}, ""
 }
 
 // checkRedirects enforces Cloudflare's limits: 2,000 static rules and 100
@@ -299,4 +300,17 @@ func (s *Server) live(name string) *version {
 		}
 	}
 	return nil
+}
+
+// LiveScript describes the version live on the named Worker: its assets
+// config, its main module ("" for an assets-only Worker), the modules'
+// code, and its bindings; ok is false when nothing is deployed.
+func (s *Server) LiveScript(name string) (cfg AssetsConfig, main string, modules map[string]string, bindings []map[string]any, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.live(name)
+	if v == nil {
+		return AssetsConfig{}, "", nil, nil, false
+	}
+	return v.Config, v.MainModule, v.Modules, v.Bindings, true
 }
