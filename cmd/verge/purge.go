@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -186,6 +185,9 @@ func describePurge(p cachepurge.Purge) string {
 	if p.Everything {
 		return "everything"
 	}
-	data, _ := json.Marshal(map[string]any{"tags": p.Tags, "urls": p.URLs})
-	return strings.TrimSpace(string(data))
+	data, _ := json.Marshal(struct {
+		Tags []string `json:"tags,omitempty"`
+		URLs []string `json:"urls,omitempty"`
+	}{p.Tags, p.URLs})
+	return string(data)
 }
