@@ -95,13 +95,22 @@ func (c *CloudflarePurger) send(ctx context.Context, body cache.CachePurgeParams
 	var env cfapi.Envelope
 	_, err := c.service.Purge(ctx, params, option.WithResponseInto(&resp), option.WithResponseBodyInto(&env))
 	err = cfapi.Check(resp, &env, err)
-	if e, ok := cfapi.AsError(err); ok && e.Status == http.StatusTooManyRequests {
-		return &RetryAfter{Wait: e.RetryAfter, Err: fmt.Errorf("cloudflare purge of %s: %w", what, err)}
+	if err == nil {
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("cloudflare purge of %s: %w", what, err)
+	err = fmt.Errorf("cloudflare purge of %s: %w", what, err)
+	if e, ok := cfapi.AsError(err); ok {
+		switch {
+		case e.Status == http.StatusTooManyRequests:
+			return &RetryAfter{Wait: e.RetryAfter, Err: err}
+		case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden || e.Retryable():
+			// A token can be fixed, an outage passes: try again.
+		default:
+			// success:false in a 200, or a 4xx: the request itself is wrong.
+			return &Permanent{Err: err}
+		}
 	}
-	return nil
+	return err
 }
 
 // absolute makes a URL path absolute on the site's base URL.

@@ -53,6 +53,8 @@ func (e *EdgePurger) Purge(ctx context.Context, p Purge) error {
 		case resp.StatusCode == http.StatusTooManyRequests:
 			wait, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
 			return &RetryAfter{Wait: time.Duration(wait) * time.Second, Err: fmt.Errorf("purge at %s: 429", edge)}
+		case resp.StatusCode == http.StatusBadRequest:
+			return &Permanent{Err: fmt.Errorf("purge at %s: the edge refused it: %s", edge, bytes.TrimSpace(msg))}
 		case resp.StatusCode == http.StatusUnauthorized:
 			return fmt.Errorf("purge at %s: the edge refused the token (set it with VERGE_PURGE_TOKEN, as the edge's --purge-token-file has it)", edge)
 		default:

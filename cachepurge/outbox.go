@@ -18,144 +18,162 @@ import (
 	"github.com/vergehq/verge/internal/fsatomic"
 )
 
-// Purge is one purge request for a target: by tags, by URLs, or
-// everything; soft marks stale instead of removing.
-type Purge struct {
-	ID         string    `json:"id"`
-	Tags       []string  `json:"tags,omitempty"`
-	URLs       []string  `json:"urls,omitempty"`
-	Everything bool      `json:"everything,omitempty"`
-	Soft       bool      `json:"soft,omitempty"`
-	Queued     time.Time `json:"queued"`
-	Attempts   int       `json:"attempts,omitempty"`
-	NextTry    time.Time `json:"next_try,omitzero"`
-	LastError  string    `json:"last_error,omitempty"`
-	Sent       time.Time `json:"sent,omitzero"`
-}
-
-// Purger sends a purge to a target. An error that wraps *RetryAfter says
-// when to try again; any other error is retried with backoff.
-type Purger interface {
-	Purge(ctx context.Context, p Purge) error
-}
-
-// RetryAfter is a target's answer that it is busy (HTTP 429): try again
-// after Wait.
-type RetryAfter struct {
-	Wait time.Duration
-	Err  error
-}
-
-func (e *RetryAfter) Error() string { return fmt.Sprintf("%v (retry after %s)", e.Err, e.Wait) }
-func (e *RetryAfter) Unwrap() error { return e.Err }
-
 // Outbox is a durable queue of purges for one target: a purge is on disk
 // before Add returns, and leaves the queue only once its target has
-// taken it. A crash, a restart, an outage or a rate limit delays a
-// purge, never loses it. Purges queued together are merged, and a purge
-// is idempotent, so sending one twice (after a crash between the send
-// and the removal) does no harm.
+// taken it (or refused it for good, when it moves to the failed list). A
+// crash, a restart, an outage or a rate limit delays a purge, never loses
+// it. Purges queued together are merged, and a purge is idempotent, so
+// sending one twice (after a crash between the send and the removal)
+// does no harm.
 type Outbox struct {
-	dir     string
-	maxTags int  // per purge, the target's limit
-	rate    Rate // the target's rate limit
-	now     func() time.Time
-	mu      sync.Mutex // one Add or Flush at a time in this process (the lock file: across processes)
+	dir string
+	lim Limits
+	now func() time.Time
+	mu  sync.Mutex // this process's share of the queue lock
+	smu sync.Mutex // this process's share of the send lock
 }
 
-// The outbox's directories: pending purges, and the last sent ones (for
-// Status), one JSON file each.
+// The outbox's directories: pending purges, the last sent ones, and the
+// ones the target refused for good, one JSON file each.
 const (
 	pendingDir = "pending"
 	sentDir    = "sent"
+	failedDir  = "failed"
 	keepSent   = 50
 )
 
 // OpenOutbox opens the outbox in dir, making it if needed, for a target
 // with the limits lim.
 func OpenOutbox(dir string, lim Limits) (*Outbox, error) {
-	for _, d := range []string{pendingDir, sentDir} {
+	for _, d := range []string{pendingDir, sentDir, failedDir} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return nil, fmt.Errorf("outbox %s: %w", dir, err)
 		}
 	}
-	return &Outbox{dir: dir, maxTags: lim.TagsPerRequest, rate: lim.Rate, now: time.Now}, nil
+	return &Outbox{dir: dir, lim: lim, now: time.Now}, nil
 }
 
-// ValidTag reports what is wrong with a tag no CDN would take, or "".
-func ValidTag(t string) string {
-	if t == "" || len(t) > MaxTagLen {
-		return fmt.Sprintf("tag %.40q: a tag has 1 to %d characters", t, MaxTagLen)
-	}
-	for i := 0; i < len(t); i++ {
-		if t[i] <= ' ' || t[i] > '~' || t[i] == ',' {
-			return fmt.Sprintf("tag %q: a tag is printable ASCII without spaces or commas", t)
-		}
-	}
-	return ""
-}
+// Limits are the target's limits the outbox keeps to.
+func (o *Outbox) Limits() Limits { return o.lim }
 
-// Add queues p, merged into a pending purge that has not been tried yet
-// when the two fit in one request, and returns the ID it is queued under.
-func (o *Outbox) Add(p Purge) (string, error) {
+// Add queues p, split into what one request of the target takes, each
+// piece merged into a pending purge of its kind that has not been tried
+// yet when the two fit in one request. It returns the IDs the pieces are
+// queued under.
+func (o *Outbox) Add(p Purge) ([]string, error) {
 	for _, t := range p.Tags {
 		if msg := ValidTag(t); msg != "" {
-			return "", errors.New(msg)
+			return nil, errors.New(msg)
+		}
+	}
+	for _, u := range p.URLs {
+		if msg := ValidURL(u); msg != "" {
+			return nil, errors.New(msg)
 		}
 	}
 	unlock, err := o.lock()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer unlock()
+	var ids []string
+	for _, piece := range o.split(p) {
+		id, err := o.add(piece)
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// split cuts p into single requests: everything alone, else tags and URLs
+// apart, each within the target's limit.
+func (o *Outbox) split(p Purge) []Purge {
+	if p.Everything {
+		return []Purge{{Everything: true, Soft: p.Soft}}
+	}
+	var out []Purge
+	for c := range slices.Chunk(union(p.Tags, nil), perRequest(o.lim.TagsPerRequest, len(p.Tags))) {
+		out = append(out, Purge{Tags: c, Soft: p.Soft})
+	}
+	for c := range slices.Chunk(union(p.URLs, nil), perRequest(o.lim.URLsPerRequest, len(p.URLs))) {
+		out = append(out, Purge{URLs: c, Soft: p.Soft})
+	}
+	return out
+}
+
+// perRequest is a limit per request, or all n when there is none.
+func perRequest(limit, n int) int {
+	if limit > 0 {
+		return limit
+	}
+	return max(n, 1)
+}
+
+// add queues one request's purge, merged when it fits.
+func (o *Outbox) add(p Purge) (string, error) {
 	pending, err := o.read(pendingDir)
 	if err != nil {
 		return "", err
 	}
 	for _, q := range pending {
-		if q.Attempts == 0 && q.Soft == p.Soft && o.fits(q, p) {
-			q.Tags = union(q.Tags, p.Tags)
-			q.URLs = union(q.URLs, p.URLs)
-			q.Everything = q.Everything || p.Everything
-			if q.Everything {
-				q.Tags, q.URLs = nil, nil // everything covers them
-			}
-			return q.ID, o.write(pendingDir, q)
+		if q.Attempts > 0 || q.Claimed || q.Soft != p.Soft || !o.fits(q, p) {
+			continue
 		}
+		q.Tags = union(q.Tags, p.Tags)
+		q.URLs = union(q.URLs, p.URLs)
+		q.Everything = q.Everything || p.Everything
+		if q.Everything {
+			q.Tags, q.URLs = nil, nil // everything covers them
+		}
+		return q.ID, o.write(pendingDir, q)
 	}
 	p.ID = newID(o.now())
 	p.Queued = o.now().UTC()
-	if p.Everything {
-		p.Tags, p.URLs = nil, nil
-	}
 	return p.ID, o.write(pendingDir, p)
 }
 
+// fits says whether b can merge into a in one request.
 func (o *Outbox) fits(a, b Purge) bool {
-	if a.Everything || b.Everything {
+	switch {
+	case a.Everything || b.Everything:
 		return true
+	case len(a.URLs) > 0 != (len(b.URLs) > 0), len(a.Tags) > 0 != (len(b.Tags) > 0):
+		return false // tags and URLs go in requests of their own
+	case o.lim.TagsPerRequest > 0 && len(union(a.Tags, b.Tags)) > o.lim.TagsPerRequest:
+		return false
+	case o.lim.URLsPerRequest > 0 && len(union(a.URLs, b.URLs)) > o.lim.URLsPerRequest:
+		return false
 	}
-	return o.maxTags <= 0 || len(union(a.Tags, b.Tags)) <= o.maxTags
+	return true
 }
 
 // Flush sends the pending purges that are due, oldest first, through p,
 // within the target's rate limit. A purge that fails stays pending with
 // its next try pushed back (exponentially, or as the target's Retry-After
-// says); Flush then stops, keeping their order. It returns how many it
-// sent.
+// says); Flush then stops, keeping their order. A purge the target
+// refuses for good moves to the failed list. Purges queued while Flush
+// runs are sent too. It returns how many it sent.
+//
+// One Flush runs at a time (across processes); Add waits only for the
+// quick bookkeeping around each send, never for the send itself.
 func (o *Outbox) Flush(ctx context.Context, p Purger) (int, error) {
-	unlock, err := o.lock()
+	unlockSend, err := o.lockSend()
 	if err != nil {
 		return 0, err
 	}
-	defer unlock()
-	pending, err := o.read(pendingDir)
-	if err != nil {
-		return 0, err
-	}
+	defer unlockSend()
 	sent := 0
-	for _, q := range pending {
-		if now := o.now(); q.NextTry.After(now) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return sent, err
+		}
+		q, ok, err := o.claimNext()
+		if err != nil || !ok {
+			return sent, err
+		}
+		if q.NextTry.After(o.now()) {
 			return sent, nil // not due: later ones wait their turn
 		}
 		cost := 1
@@ -168,31 +186,82 @@ func (o *Outbox) Flush(ctx context.Context, p Purger) (int, error) {
 		}
 		if wait > 0 {
 			q.NextTry = o.now().Add(wait)
-			if err := o.write(pendingDir, q); err != nil {
+			return sent, errors.Join(o.update(pendingDir, q), &RateLimited{Until: q.NextTry})
+		}
+		perr := p.Purge(ctx, q)
+		var perm *Permanent
+		switch {
+		case perr == nil:
+			q.Sent = o.now().UTC()
+			if err := o.move(q, sentDir); err != nil {
 				return sent, err
 			}
-			return sent, &RateLimited{Until: q.NextTry}
-		}
-		err = p.Purge(ctx, q)
-		if err != nil {
+			sent++
+		case ctx.Err() != nil:
+			return sent, perr // cut short: not the target's failure
+		case errors.As(perr, &perm):
 			q.Attempts++
-			q.LastError = err.Error()
-			q.NextTry = o.now().Add(backoff(q.Attempts, err))
-			if werr := o.write(pendingDir, q); werr != nil {
-				return sent, werr
+			q.LastError = perr.Error()
+			q.Failed = o.now().UTC()
+			if err := o.move(q, failedDir); err != nil {
+				return sent, err
 			}
-			return sent, fmt.Errorf("purge %s: %w", q.ID, err)
+		default:
+			q.Attempts++
+			q.LastError = perr.Error()
+			q.NextTry = o.now().Add(backoff(q.Attempts, perr))
+			return sent, errors.Join(o.update(pendingDir, q), fmt.Errorf("purge %s: %w", q.ID, perr))
 		}
-		q.Sent = o.now().UTC()
-		if err := o.write(sentDir, q); err != nil {
-			return sent, err
-		}
-		if err := os.Remove(filepath.Join(o.dir, pendingDir, q.ID+".json")); err != nil {
-			return sent, err
-		}
-		sent++
 	}
-	return sent, o.trimSent()
+}
+
+// claimNext marks the oldest pending purge as being sent (so nothing
+// merges into it meanwhile) and returns it.
+func (o *Outbox) claimNext() (Purge, bool, error) {
+	unlock, err := o.lock()
+	if err != nil {
+		return Purge{}, false, err
+	}
+	defer unlock()
+	pending, err := o.read(pendingDir)
+	if err != nil || len(pending) == 0 {
+		return Purge{}, false, err
+	}
+	q := pending[0]
+	if !q.Claimed && !q.NextTry.After(o.now()) {
+		q.Claimed = true
+		if err := o.write(pendingDir, q); err != nil {
+			return q, false, err
+		}
+	}
+	return q, true, nil
+}
+
+// update rewrites a pending purge under the queue lock.
+func (o *Outbox) update(sub string, q Purge) error {
+	unlock, err := o.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return o.write(sub, q)
+}
+
+// move takes a purge out of the pending ones into sub (sent or failed).
+func (o *Outbox) move(q Purge, sub string) error {
+	unlock, err := o.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	q.Claimed = false
+	if err := o.write(sub, q); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(o.dir, pendingDir, q.ID+".json")); err != nil {
+		return err
+	}
+	return o.trim(sub)
 }
 
 // backoff is how long to wait before the next try: the target's
@@ -209,6 +278,7 @@ func backoff(attempts int, err error) time.Duration {
 type Status struct {
 	Pending []Purge `json:"pending"` // oldest first; those with LastError have failed and will be retried
 	Sent    []Purge `json:"sent"`    // the last ones sent, newest first
+	Failed  []Purge `json:"failed"`  // refused by the target for good, newest first
 }
 
 // Status reports the pending purges and the last sent ones.
@@ -226,19 +296,28 @@ func (o *Outbox) Status() (Status, error) {
 		return st, err
 	}
 	slices.Reverse(st.Sent)
+	if st.Failed, err = o.read(failedDir); err != nil {
+		return st, err
+	}
+	slices.Reverse(st.Failed)
 	return st, nil
 }
 
-// lock holds the outbox against this process's other goroutines and
-// other processes.
-func (o *Outbox) lock() (func(), error) {
-	o.mu.Lock()
-	unlock, err := o.lockFile()
+// lock takes the queue lock, held for bookkeeping only: against this
+// process's other goroutines and other processes.
+func (o *Outbox) lock() (func(), error) { return o.lockBoth(&o.mu, "lock") }
+
+// lockSend takes the send lock, held by the one Flush running.
+func (o *Outbox) lockSend() (func(), error) { return o.lockBoth(&o.smu, "send.lock") }
+
+func (o *Outbox) lockBoth(mu *sync.Mutex, name string) (func(), error) {
+	mu.Lock()
+	unlock, err := o.lockFile(name)
 	if err != nil {
-		o.mu.Unlock()
+		mu.Unlock()
 		return nil, err
 	}
-	return func() { unlock(); o.mu.Unlock() }, nil
+	return func() { unlock(); mu.Unlock() }, nil
 }
 
 // read lists the purges in sub, oldest first (IDs sort by time).
@@ -275,14 +354,14 @@ func (o *Outbox) write(sub string, p Purge) error {
 	return fsatomic.WriteFileDurable(filepath.Join(o.dir, sub, p.ID+".json"), data)
 }
 
-// trimSent keeps the last keepSent sent purges.
-func (o *Outbox) trimSent() error {
-	sent, err := o.read(sentDir)
+// trim keeps the last keepSent purges in sub.
+func (o *Outbox) trim(sub string) error {
+	list, err := o.read(sub)
 	if err != nil {
 		return err
 	}
-	for _, p := range sent[:max(0, len(sent)-keepSent)] {
-		if err := os.Remove(filepath.Join(o.dir, sentDir, p.ID+".json")); err != nil {
+	for _, p := range list[:max(0, len(list)-keepSent)] {
+		if err := os.Remove(filepath.Join(o.dir, sub, p.ID+".json")); err != nil {
 			return err
 		}
 	}

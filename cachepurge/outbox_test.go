@@ -63,8 +63,9 @@ func TestOutboxSurvivesARestart(t *testing.T) {
 	}
 }
 
-// Purges queued together merge while they fit in one request; everything
-// swallows the rest; soft and hard purges stay apart.
+// Purges queued together merge while they fit in one request; tags and
+// URLs go in requests of their own; everything swallows the rest; soft
+// and hard purges stay apart.
 func TestOutboxMerges(t *testing.T) {
 	o, err := cachepurge.OpenOutbox(t.TempDir(), cachepurge.Limits{TagsPerRequest: 3})
 	if err != nil {
@@ -88,8 +89,8 @@ func TestOutboxMerges(t *testing.T) {
 	for _, p := range st.Pending {
 		got = append(got, append(slices.Clone(p.Tags), fmt.Sprint(p.Soft)))
 	}
-	want := [][]string{{"a", "b", "c", "false"}, {"d", "false"}, {"e", "true"}}
-	if fmt.Sprint(got) != fmt.Sprint(want) || !slices.Equal(st.Pending[0].URLs, []string{"/x"}) {
+	want := [][]string{{"a", "b", "c", "false"}, {"false"}, {"d", "false"}, {"e", "true"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) || !slices.Equal(st.Pending[1].URLs, []string{"/x"}) {
 		t.Errorf("pending %v, want %v", got, want)
 	}
 	add(cachepurge.Purge{Everything: true})
@@ -194,4 +195,45 @@ func retryUntilSent(o *cachepurge.Outbox, p cachepurge.Purger) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// A purge larger than one request is queued as several, each within the
+// target's limits, so a rate limit or a failure holds back one request's
+// worth, never restarts the whole; a purge the target refuses for good
+// moves to the failed list instead of holding back the ones after it.
+func TestOutboxSplitsAndSetsAsideRefusals(t *testing.T) {
+	o, err := cachepurge.OpenOutbox(t.TempDir(), cachepurge.Limits{TagsPerRequest: 2, URLsPerRequest: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := o.Add(cachepurge.Purge{Tags: []string{"a", "b", "c"}, URLs: []string{"/1", "/2", "/3", "/4"}})
+	if err != nil || len(ids) != 4 {
+		t.Fatalf("queued as %v (%v), want 4 requests", ids, err)
+	}
+	if _, err := o.Add(cachepurge.Purge{URLs: []string{"not a url"}}); err == nil {
+		t.Error("queued a URL that is not one")
+	}
+	r := &recorder{}
+	bad := &refuser{recorder: r, refuse: "c"}
+	if n, err := o.Flush(context.Background(), bad); n != 3 || err != nil {
+		t.Errorf("flush: %d sent, %v; want 3 and the refused one set aside", n, err)
+	}
+	st, _ := o.Status()
+	if len(st.Pending) != 0 || len(st.Failed) != 1 || !slices.Equal(st.Failed[0].Tags, []string{"c"}) {
+		t.Errorf("status: pending %+v, failed %+v", st.Pending, st.Failed)
+	}
+}
+
+// refuser refuses for good any purge with the tag refuse, and takes the
+// rest.
+type refuser struct {
+	*recorder
+	refuse string
+}
+
+func (r *refuser) Purge(ctx context.Context, p cachepurge.Purge) error {
+	if slices.Contains(p.Tags, r.refuse) {
+		return &cachepurge.Permanent{Err: errors.New("400: bad tag")}
+	}
+	return r.recorder.Purge(ctx, p)
 }

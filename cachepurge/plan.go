@@ -22,6 +22,7 @@ type Build struct {
 // Limits are a target's purge limits.
 type Limits struct {
 	TagsPerRequest int  // Cloudflare: 100
+	URLsPerRequest int  // Cloudflare: 30; zero: no limit
 	Rate           Rate // requests over time; zero: unlimited
 }
 
@@ -39,8 +40,10 @@ type Plan struct {
 	URLs []string `json:"urls"`
 	// Files are changed URLs no tag covers, to purge by URL.
 	Files []string `json:"files,omitempty"`
-	// Batches split Tags into requests within the target's limits.
-	Batches [][]string `json:"batches"`
+	// Batches split Tags into requests within the target's limits, and
+	// FileBatches Files.
+	Batches     [][]string `json:"batches"`
+	FileBatches [][]string `json:"file_batches,omitempty"`
 }
 
 // Requests is how many purge requests the plan takes.
@@ -48,11 +51,7 @@ func (p *Plan) Requests() int {
 	if p.Everything {
 		return 1
 	}
-	n := len(p.Batches)
-	if len(p.Files) > 0 {
-		n++
-	}
-	return n
+	return len(p.Batches) + len(p.FileBatches)
 }
 
 // everythingShare is the share of the live URLs past which purging
@@ -163,6 +162,7 @@ func New(live, next Build, lim Limits) *Plan {
 		p.Everything = true
 	}
 	p.Batches = batches(p.Tags, lim.TagsPerRequest)
+	p.FileBatches = batches(p.Files, lim.URLsPerRequest)
 	return p
 }
 

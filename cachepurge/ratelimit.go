@@ -37,9 +37,10 @@ type bucket struct {
 const rateFile = "rate.json"
 
 // take takes n tokens from the bucket, or says how long until there are
-// n. A Rate of zero takes everything at once.
+// n (a purge costing more than the burst waits for a full bucket). A
+// Rate of zero takes everything at once.
 func (o *Outbox) take(n int) (time.Duration, error) {
-	r := o.rate
+	r := o.lim.Rate
 	if r.PerMinute <= 0 {
 		return 0, nil
 	}
@@ -63,10 +64,10 @@ func (o *Outbox) take(n int) (time.Duration, error) {
 	return 0, fsatomic.WriteFileDurable(filepath.Join(o.dir, rateFile), data)
 }
 
-// lockFile takes the outbox's lock, waiting for another process (a
-// deploy, verge purge, the origin's webhook) that holds it.
-func (o *Outbox) lockFile() (unlock func(), err error) {
-	f, err := os.OpenFile(filepath.Join(o.dir, "lock"), os.O_RDWR|os.O_CREATE, 0o644)
+// lockFile takes the outbox's lock file name, waiting for another
+// process (a deploy, verge purge, the origin's webhook) that holds it.
+func (o *Outbox) lockFile(name string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(o.dir, name), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, err
 	}
