@@ -132,3 +132,25 @@ func mimeType(p, ct string) string {
 	}
 	return ct
 }
+
+// unsupplied lists the hashes Cloudflare asked for that no file of the
+// build has bytes for: kept files of earlier builds it lacks.
+func (b *bundle) unsupplied(buckets [][]string, files map[string]*asset) map[string]bool {
+	var out map[string]bool
+	for _, bk := range buckets {
+		for _, h := range bk {
+			if files[h] == nil {
+				if out == nil {
+					out = map[string]bool{}
+				}
+				out[h] = true
+			}
+		}
+	}
+	return out
+}
+
+// drop leaves out the kept files with the given hashes.
+func (b *bundle) drop(gone map[string]bool) {
+	b.assets = slices.DeleteFunc(b.assets, func(a asset) bool { return gone[a.Hash] && a.src == "" && a.data == nil })
+}

@@ -45,21 +45,31 @@ func (t *Target) Deploy(ctx context.Context, dist string, progress func(Progress
 	if err != nil {
 		return nil, err
 	}
+	headers, err := headersFile(m)
+	if err != nil {
+		return nil, err
+	}
 	nextKept := kept.next(m)
-	recAsset, err := keptAsset(nextKept)
-	if err != nil {
-		return nil, err
-	}
-	b, err := newBundle(dist, m, nextKept.files(), []asset{recAsset}, t.cfg.MaxFiles)
-	if err != nil {
-		return nil, err
-	}
-	if b.headers, err = headersFile(m); err != nil {
-		return nil, err
-	}
-	jwt, st, err := t.upload(ctx, b, progress)
-	if err != nil {
-		return nil, fmt.Errorf("deploy to Cloudflare (the live version is unchanged): %w", err)
+	var (
+		b   *bundle
+		jwt string
+		st  uploadStats
+	)
+	for {
+		if b, err = t.bundle(dist, m, nextKept); err != nil {
+			return nil, err
+		}
+		b.headers = headers
+		jwt, st, err = t.upload(ctx, b, progress)
+		if err != nil {
+			return nil, fmt.Errorf("deploy to Cloudflare (the live version is unchanged): %w", err)
+		}
+		if len(st.Dropped) == 0 {
+			break
+		}
+		// Kept files Cloudflare lacked were left out: upload the record
+		// without them too, so no later deploy asks for them again.
+		nextKept = nextKept.without(st.Dropped)
 	}
 	routes := functionRoutes(m.Functions)
 	withWorker := len(routes) > 0 && t.cfg.Origin != ""
@@ -80,21 +90,47 @@ func (t *Target) Deploy(ctx context.Context, dist string, progress func(Progress
 			option.WithRequestBody(ctype, body), option.WithResponseBodyInto(&env))...)
 		return &env, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("deploy to Cloudflare (the live version is unchanged): %w", err)
-	}
-	if err := t.saveKept(nextKept); err != nil {
-		return nil, err
-	}
 	rep := &Report{BuildID: m.BuildID, Files: b.current, Kept: len(b.assets) - b.current,
 		Uploaded: st.Files, UploadedBytes: st.Bytes, Skipped: len(b.assets) - st.Files,
-		Sessions: st.Sessions, Retries: st.Retries, Worker: withWorker, Warning: warning}
-	live, err := t.liveVersion(ctx)
-	if err != nil {
-		return rep, fmt.Errorf("deployed, but reading back the live version: %w", err)
+		Sessions: st.Sessions, Retries: st.Retries, Worker: withWorker}
+	// From here the build may be live: an upload whose answer was lost
+	// may have landed, so what is live decides, by its build id.
+	live, lerr := t.Live(ctx)
+	switch {
+	case lerr == nil && live != nil && live.BuildID == buildTag(m.BuildID):
+		rep.Version = live.ID
+	case err != nil:
+		return nil, fmt.Errorf("deploy to Cloudflare (the live version is unchanged): %w", err)
+	case lerr != nil:
+		warning = joinWarnings(warning, fmt.Sprintf("deployed, but reading back the live version failed: %v", lerr))
+	default:
+		warning = joinWarnings(warning, "deployed, but another deploy has replaced this one since")
 	}
-	rep.Version = live
+	if err := t.saveKept(nextKept); err != nil {
+		warning = joinWarnings(warning, fmt.Sprintf("keeping the record of recent builds' assets: %v", err))
+	}
+	rep.Warning = warning
 	return rep, nil
+}
+
+// buildTag is the workers/tag annotation a build's version carries.
+func buildTag(id string) string { return id[:min(len(id), 100)] }
+
+func joinWarnings(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// bundle is the deploy's files: the build's, the kept ones of earlier
+// builds, and the record of those.
+func (t *Target) bundle(dist string, m *manifest.Manifest, kept *keptRecord) (*bundle, error) {
+	rec, err := keptAsset(kept)
+	if err != nil {
+		return nil, err
+	}
+	return newBundle(dist, m, kept.files(), []asset{rec}, t.cfg.MaxFiles)
 }
 
 // scriptMetadata is the metadata part of a Worker upload.
@@ -132,7 +168,7 @@ func (t *Target) scriptBody(m *manifest.Manifest, b *bundle, jwt string, routes 
 			Redirects:        b.redirects,
 		}},
 		Annotations: map[string]string{
-			"workers/tag":     m.BuildID[:min(len(m.BuildID), 100)],
+			"workers/tag":     buildTag(m.BuildID),
 			"workers/message": "verge deploy of build " + m.BuildID[:min(len(m.BuildID), 12)],
 		},
 	}

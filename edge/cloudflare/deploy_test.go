@@ -352,3 +352,58 @@ func addFunctions(t *testing.T, dist string, paths ...string) {
 		t.Fatal(err)
 	}
 }
+
+// Answers lost after Cloudflare acted on the request: a bucket upload is
+// sent again and the upload completes; a Worker upload whose every answer
+// is lost is judged by what is live, and the deploy reports success.
+func TestDeployLostAnswers(t *testing.T) {
+	e := newEnv(t, cffake.Options{BucketFiles: 5})
+	e.cfg.InFlight = 1
+	dist := t.TempDir()
+	writeDist(t, dist, siteFiles(10, "aaaa"))
+	e.fake.Lose(cffake.OpUpload, 1)
+	e.fake.Lose(cffake.OpScript, 5)
+	rep, err := e.target(t).Deploy(context.Background(), dist, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Version == "" || rep.Retries != 1 {
+		t.Errorf("%+v: want the live version and one retried bucket", rep)
+	}
+	if _, body := e.get(t, "/"); body != "<h1>home</h1>" {
+		t.Errorf("site serves %q", body)
+	}
+}
+
+// The record of kept files names files this account lacks (it was made
+// deploying to another account): they are left out, not asked for
+// forever, and the deploy goes through.
+func TestDeployKeptFilesCloudflareLacks(t *testing.T) {
+	ctx := context.Background()
+	a := newEnv(t, cffake.Options{})
+	dist := t.TempDir()
+	writeDist(t, dist, siteFiles(2, "aaaa"))
+	if _, err := a.target(t).Deploy(ctx, dist, nil); err != nil {
+		t.Fatal(err)
+	}
+	b := newEnv(t, cffake.Options{})
+	b.cfg.StateDir = a.cfg.StateDir // the same checkout
+	os.RemoveAll(dist)
+	writeDist(t, dist, siteFiles(2, "bbbb"))
+	for i := range 2 {
+		rep, err := b.target(t).Deploy(ctx, dist, nil)
+		if err != nil {
+			t.Fatalf("deploy %d to the other account: %v", i, err)
+		}
+		// The first keeps nothing (this account never had aaaa), the
+		// second keeps bbbb, which it has.
+		if rep.Kept != i || rep.Sessions != 1 {
+			t.Errorf("deploy %d: %+v, want %d kept files and one session", i, rep, i)
+		}
+		os.RemoveAll(dist)
+		writeDist(t, dist, siteFiles(2, "cccc"))
+	}
+	if resp, _ := b.get(t, "/_assets/main-bbbb.css"); resp.StatusCode != 200 {
+		t.Errorf("the second account's previous stylesheet: %d", resp.StatusCode)
+	}
+}

@@ -72,45 +72,95 @@ func (r *keptRecord) next(m *manifest.Manifest) *keptRecord {
 	return out
 }
 
-// loadKept reads the record of recent builds: from StateDir, else from
-// the live site; an empty record when neither has one (a first deploy).
+// loadKept reads the record of recent builds: the live site's (it knows
+// deploys made elsewhere, by CI say) merged with StateDir's (it knows
+// this checkout's, and works offline). Neither: an empty record (a first
+// deploy). The string is a warning for the user.
 func (t *Target) loadKept(ctx context.Context) (*keptRecord, string, error) {
-	var rec keptRecord
-	if t.cfg.StateDir != "" {
-		data, err := os.ReadFile(t.keptFile())
-		if err == nil {
-			if err := json.Unmarshal(data, &rec); err != nil {
-				return nil, "", fmt.Errorf("%s: %w (delete it: the next deploy reads the live site's copy)", t.keptFile(), err)
-			}
-			return &rec, "", nil
-		}
-		if !os.IsNotExist(err) {
-			return nil, "", err
+	local, haveLocal, err := t.readLocalKept()
+	if err != nil {
+		return nil, "", err
+	}
+	remote, rerr := t.readSiteKept(ctx)
+	warning := ""
+	if rerr != nil && !haveLocal {
+		warning = rerr.Error() + ": earlier builds' assets are not kept this time"
+	}
+	merged := &keptRecord{}
+	for _, b := range append(remote.Builds, local.Builds...) {
+		if !slices.ContainsFunc(merged.Builds, b.same) {
+			merged.Builds = append(merged.Builds, b)
 		}
 	}
+	return merged, warning, nil
+}
+
+func (t *Target) readLocalKept() (*keptRecord, bool, error) {
+	var rec keptRecord
+	if t.cfg.StateDir == "" {
+		return &rec, false, nil
+	}
+	data, err := os.ReadFile(t.keptFile())
+	if os.IsNotExist(err) {
+		return &rec, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, false, fmt.Errorf("%s: %w (delete it: the next deploy reads the live site's copy)", t.keptFile(), err)
+	}
+	return &rec, true, nil
+}
+
+// readSiteKept reads the record the live site serves; none (404, or no
+// SiteURL) is an empty record.
+func (t *Target) readSiteKept(ctx context.Context) (*keptRecord, error) {
+	var rec keptRecord
 	if t.cfg.SiteURL == "" {
-		return &rec, "", nil
+		return &rec, nil
 	}
 	u := strings.TrimSuffix(t.cfg.SiteURL, "/") + keptPath
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, "", err
+		return &rec, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return &rec, fmt.Sprintf("could not read %s (%v): earlier builds' assets are not kept this time", u, err), nil
+		return &rec, fmt.Errorf("could not read %s (%v)", u, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
-		return &rec, "", nil
+		return &rec, nil
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil || resp.StatusCode != http.StatusOK || json.Unmarshal(data, &rec) != nil {
-		return &keptRecord{}, fmt.Sprintf("could not read %s (%s): earlier builds' assets are not kept this time", u, resp.Status), nil
+		return &keptRecord{}, fmt.Errorf("could not read %s (%s)", u, resp.Status)
 	}
-	return &rec, "", nil
+	return &rec, nil
+}
+
+// without drops the files with the given hashes (Cloudflare no longer
+// has their bytes, and this build cannot supply them).
+func (r *keptRecord) without(gone map[string]bool) *keptRecord {
+	if len(gone) == 0 {
+		return r
+	}
+	out := &keptRecord{}
+	for _, b := range r.Builds {
+		var kb keptBuild
+		for _, f := range b.Files {
+			if !gone[f.Hash] {
+				kb.Files = append(kb.Files, f)
+			}
+		}
+		if len(kb.Files) > 0 {
+			out.Builds = append(out.Builds, kb)
+		}
+	}
+	return out
 }
 
 // saveKept stores the record in StateDir.
@@ -128,8 +178,10 @@ func (t *Target) saveKept(rec *keptRecord) error {
 	return fsatomic.WriteFileDurable(t.keptFile(), data)
 }
 
+// keptFile is the local record, one per account and Worker: a record
+// made for another account names files this one may lack.
 func (t *Target) keptFile() string {
-	return filepath.Join(t.cfg.StateDir, t.cfg.Script+"-kept.json")
+	return filepath.Join(t.cfg.StateDir, t.cfg.AccountID+"-"+t.cfg.Script+"-kept.json")
 }
 
 // keptAsset is the record as a file of the deploy, so the next deploy

@@ -91,10 +91,10 @@ func New(cfg Config) (*Target, error) {
 	if cfg.MaxFiles == 0 {
 		cfg.MaxFiles = 20000
 	}
-	if cfg.InFlight == 0 {
+	if cfg.InFlight <= 0 {
 		cfg.InFlight = 3
 	}
-	if cfg.Attempts == 0 {
+	if cfg.Attempts <= 0 {
 		cfg.Attempts = 5
 	}
 	if cfg.Backoff == 0 {
@@ -103,7 +103,7 @@ func New(cfg Config) (*Target, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 2 * time.Minute
 	}
-	if cfg.MaxSessions == 0 {
+	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 5
 	}
 	opts := cfapi.Options(cfg.Token, cfg.BaseURL, cfg.RequestTimeout)
@@ -137,10 +137,13 @@ func (t *Target) call(ctx context.Context, what string, do func(opts ...option.R
 // for, else the backoff doubling from cfg.Backoff.
 func (t *Target) wait(attempt int, err error) time.Duration {
 	if e, ok := cfapi.AsError(err); ok && e.RetryAfter > 0 {
-		return e.RetryAfter
+		return min(e.RetryAfter, maxRetryAfter)
 	}
 	return t.cfg.Backoff << (attempt - 1)
 }
+
+// maxRetryAfter bounds how long a deploy waits on one Retry-After.
+const maxRetryAfter = 5 * time.Minute
 
 func joinAnd(s []string) string {
 	switch len(s) {

@@ -27,8 +27,9 @@ type Progress struct {
 // uploadStats is what the upload did.
 type uploadStats struct {
 	Progress
-	Sessions int // upload sessions opened
-	Retries  int // bucket uploads tried again
+	Sessions int             // upload sessions opened
+	Retries  int             // bucket uploads tried again
+	Dropped  map[string]bool // hashes of kept files Cloudflare lacked, left out
 }
 
 // errExpired says the upload token stopped working: open a new session.
@@ -47,6 +48,15 @@ func (t *Target) upload(ctx context.Context, b *bundle, progress func(Progress))
 		jwt, buckets, err := t.openSession(ctx, b)
 		if err != nil {
 			return "", st, err
+		}
+		if gone := b.unsupplied(buckets, files); len(gone) > 0 {
+			// Kept files of earlier builds Cloudflare no longer has (or
+			// never had, under another account): drop them and ask again.
+			b.drop(gone)
+			files = b.byHash() // drop moved the files the map points at
+			st.Dropped = gone
+			st.Sessions--
+			continue
 		}
 		if len(buckets) == 0 {
 			return jwt, st, nil // Cloudflare has every file: jwt completes the set
@@ -120,8 +130,8 @@ func (t *Target) openSession(ctx context.Context, b *bundle) (string, [][]string
 // uploadBuckets uploads the buckets, cfg.InFlight at a time, and returns
 // the completion token if an answer carried it. The first failure that
 // retries cannot fix stops the rest.
-func (t *Target) uploadBuckets(ctx context.Context, jwt string, buckets [][]string, files map[string]*asset, st *uploadStats, progress func(Progress)) (string, error) {
-	ctx, cancel := context.WithCancelCause(ctx)
+func (t *Target) uploadBuckets(parent context.Context, jwt string, buckets [][]string, files map[string]*asset, st *uploadStats, progress func(Progress)) (string, error) {
+	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
 	var (
 		mu   sync.Mutex
@@ -132,6 +142,9 @@ func (t *Target) uploadBuckets(ctx context.Context, jwt string, buckets [][]stri
 	for range t.cfg.InFlight {
 		wg.Go(func() {
 			for bk := range work {
+				if ctx.Err() != nil {
+					continue // stopped: let the feeder finish
+				}
 				tok, retries, n, err := t.uploadBucket(ctx, jwt, bk, files)
 				mu.Lock()
 				st.Retries += retries
@@ -162,6 +175,11 @@ feed:
 	}
 	close(work)
 	wg.Wait()
+	if done != "" && parent.Err() == nil {
+		// Cloudflare has every file (a retry of a bucket it had taken may
+		// still have failed): the set is complete.
+		return done, nil
+	}
 	if err := context.Cause(ctx); err != nil {
 		return "", err // a bucket failed for good, or ctx ended
 	}

@@ -10,7 +10,9 @@ import (
 // Each deploy is a version carrying its build id; rollback deploys an
 // earlier one to all traffic, by default the one live before.
 func TestVersionsAndRollback(t *testing.T) {
-	e := newEnv(t, cffake.Options{})
+	// Secrets changed since the older versions: Cloudflare asks to
+	// confirm a rollback (error 10220), and a rollback confirms.
+	e := newEnv(t, cffake.Options{SecretsChanged: true})
 	ctx := context.Background()
 	dist := t.TempDir()
 	var builds []string

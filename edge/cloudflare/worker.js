@@ -11,7 +11,11 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (ROUTES.some((re) => re.test(url.pathname))) {
-      const origin = new URL(url.pathname + url.search, env.VERGE_ORIGIN);
+      // Set the path on the origin's URL rather than resolve it against
+      // it: "//host/x" would resolve to another host.
+      const origin = new URL(env.VERGE_ORIGIN);
+      origin.pathname = origin.pathname.replace(/\/$/, "") + url.pathname;
+      origin.search = url.search;
       return fetch(new Request(origin, request));
     }
     return env.ASSETS.fetch(request);

@@ -32,6 +32,7 @@ func TestWorkerRoutes(t *testing.T) {
 		{Path: "/api/comments/"},
 		{Path: "/api/search/{q...}"},
 		{Path: "/api/ping/{$}"},
+		{Path: "/files/{rest...}"},
 	})
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "worker.mjs"), []byte(workerSource(routes)), 0o644); err != nil {
@@ -58,6 +59,8 @@ for (const p of process.argv.slice(3)) {
 		"/api/ping/":            "origin GET /api/ping/",
 		"/api/ping/x":           "asset /api/ping/x",
 		"/posts/a/":             "asset /posts/a/",
+		// Never another host, whatever the path.
+		"/files//evil.example/x": "origin GET /files//evil.example/x",
 	}
 	args := []string{"run.mjs", origin.URL}
 	for p := range cases {
@@ -79,7 +82,7 @@ for (const p of process.argv.slice(3)) {
 			t.Errorf("%s: %q, want %q", p, got[p], want)
 		}
 	}
-	if g := runWorkerFirst(routes); strings.Join(g, " ") != "/api/related/* /api/comments/* /api/search/* /api/ping/" {
+	if g := runWorkerFirst(routes); strings.Join(g, " ") != "/api/related/* /api/comments/* /api/search/* /api/ping/ /files/*" {
 		t.Errorf("run_worker_first = %v", g)
 	}
 }

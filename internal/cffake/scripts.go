@@ -282,6 +282,11 @@ func (s *Server) newDeployment(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, 10021, "want strategy \"percentage\" and one or two versions adding up to 100%")
 		return
 	}
+	newest := sc.versions[len(sc.versions)-1].ID
+	if s.opts.SecretsChanged && r.URL.Query().Get("force") != "true" && slices.ContainsFunc(body.Versions, func(v deployedVersion) bool { return v.VersionID != newest }) {
+		fail(w, http.StatusBadRequest, 10220, "the Worker's secrets changed since this version: deploy with force=true to confirm")
+		return
+	}
 	d := &deployment{ID: newUUID(), Created: s.opts.Now().UTC(), Versions: body.Versions}
 	sc.deployments = append(sc.deployments, d)
 	ok(w, http.StatusOK, map[string]any{"id": d.ID, "created_on": d.Created, "source": "api", "strategy": "percentage", "versions": d.Versions})

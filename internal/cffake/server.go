@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +45,10 @@ type Options struct {
 	PurgeBurst     float64
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// SecretsChanged makes deploying any version but the newest fail
+	// with error 10220 unless forced, as after a change of the Worker's
+	// secrets.
+	SecretsChanged bool
 }
 
 // Operation names, for Fail, Stall and Count.
@@ -88,7 +93,8 @@ type fault struct {
 	skip   int // requests to let through first
 	n      int
 	status int  // answer with this status...
-	stall  bool // ...or hold the request until the client gives up
+	stall  bool // ...or hold the request until the client gives up...
+	lose   bool // ...or do what it asks, then drop the connection unanswered
 }
 
 // New returns a fake with the given options.
@@ -171,6 +177,14 @@ func (s *Server) StallAfter(op string, skip, n int) {
 	s.faults = append(s.faults, &fault{op: op, skip: skip, n: n, stall: true})
 }
 
+// Lose makes the next n requests of op do what they ask, then drop the
+// connection without an answer: the client cannot know it landed.
+func (s *Server) Lose(op string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &fault{op: op, n: n, lose: true})
+}
+
 // Heal drops every injected fault still to come.
 func (s *Server) Heal() {
 	s.mu.Lock()
@@ -221,6 +235,9 @@ func (s *Server) op(name string, h http.HandlerFunc) http.HandlerFunc {
 			case <-time.After(time.Minute):
 			}
 			return
+		case f != nil && f.lose:
+			h(httptest.NewRecorder(), r)
+			panic(http.ErrAbortHandler) // closes the connection unanswered
 		case f != nil:
 			fail(w, f.status, 10013, "injected fault")
 			return
