@@ -18,6 +18,11 @@ import (
 	"github.com/vergehq/verge/site"
 )
 
+// cloudflarePurgeLimits are the limits a purge plan for Cloudflare keeps to.
+func cloudflarePurgeLimits() cachepurge.Limits {
+	return cachepurge.Limits{TagsPerRequest: cachepurge.CloudflareTagsPerRequest, URLsPerRequest: cachepurge.CloudflareFilesPerRequest}
+}
+
 // cloudflareSiteURL is where the Worker serves the site.
 func cloudflareSiteURL(cfg site.Config) string {
 	if cfg.Cloudflare.URL != "" {
@@ -84,7 +89,7 @@ func startCloudflare(ctx context.Context, dir, out string) (*cloudflareStart, er
 	}
 	if prev, ok := loadCloudflareRecord(dir, live.ID); ok {
 		st.prev = &prev
-		st.plan = cachepurge.New(prev, cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}, cachepurge.Limits{TagsPerRequest: cachepurge.CloudflareTagsPerRequest})
+		st.plan = cachepurge.New(prev, cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}, cloudflarePurgeLimits())
 	} else {
 		st.plan = &cachepurge.Plan{Everything: true}
 	}
@@ -124,8 +129,15 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	if err != nil {
 		return err
 	}
-	if err := saveCloudflareRecord(dir, rep.Version, out); err != nil {
-		return fmt.Errorf("deployed %s, but keeping its record for the next deploy's purge: %w", rep.Version, err)
+	// The build is live: its purge is queued before anything else can fail.
+	var queueErr error
+	if len(targets) > 0 && plan.Requests() > 0 {
+		queueErr = queuePlan(targets, plan)
+	}
+	if rep.Version != "" {
+		if err := saveCloudflareRecord(dir, rep.Version, out); err != nil {
+			rep.Warning = joinNotes(rep.Warning, fmt.Sprintf("keeping the build's record for the next deploy's purge: %v (the next deploy purges everything)", err))
+		}
 	}
 	purgeOut := w
 	if asJSON {
@@ -143,14 +155,20 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 		}
 		describePlan(w, plan, live != nil)
 	}
-	if len(targets) == 0 || plan.Requests() == 0 {
-		return nil
+	if queueErr != nil {
+		return fmt.Errorf("deployed, but queueing its purge failed: %w (purge by hand: verge purge --all)", queueErr)
 	}
-	if err := queuePlan(targets, plan); err != nil {
-		return err
+	if len(targets) > 0 && plan.Requests() > 0 {
+		sendPurges(ctx, purgeOut, targets)
 	}
-	sendPurges(ctx, purgeOut, targets)
 	return nil
+}
+
+func joinNotes(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
 }
 
 // describePlan says what a deploy's purge covers.

@@ -65,7 +65,7 @@ func cloudflareRollback(ctx context.Context, w io.Writer, dir, to string) error 
 	next, okNext := loadCloudflareRecord(dir, now)
 	plan := &cachepurge.Plan{Everything: true}
 	if okPrev && okNext {
-		plan = cachepurge.New(prev, next, cachepurge.Limits{TagsPerRequest: cachepurge.CloudflareTagsPerRequest})
+		plan = cachepurge.New(prev, next, cloudflarePurgeLimits())
 	}
 	describePlan(w, plan, true)
 	if plan.Requests() == 0 {

@@ -140,18 +140,29 @@ func queuePurge(ctx context.Context, w io.Writer, dir string, plan *cachepurge.P
 	return nil
 }
 
-// queuePlan queues a purge plan's requests for every target.
+// queuePlan queues a purge plan's requests for every target. For a
+// target whose rate limit would hold part of the plan back (a plan of
+// more requests than its burst), one purge of everything goes instead:
+// a deploy's purge should not wait on a CI runner that is about to go.
 func queuePlan(targets []purgeTarget, plan *cachepurge.Plan) error {
-	if plan.Everything {
-		return queue(targets, cachepurge.Purge{Everything: true})
-	}
-	for _, b := range plan.Batches {
-		if err := queue(targets, cachepurge.Purge{Tags: b}); err != nil {
-			return err
+	for _, t := range targets {
+		one := []purgeTarget{t}
+		if burst := t.outbox.Limits().Rate.Burst; plan.Everything || (burst > 0 && float64(plan.Requests()) > burst) {
+			if err := queue(one, cachepurge.Purge{Everything: true}); err != nil {
+				return err
+			}
+			continue
 		}
-	}
-	if len(plan.Files) > 0 {
-		return queue(targets, cachepurge.Purge{URLs: plan.Files})
+		for _, b := range plan.Batches {
+			if err := queue(one, cachepurge.Purge{Tags: b}); err != nil {
+				return err
+			}
+		}
+		if len(plan.Files) > 0 {
+			if err := queue(one, cachepurge.Purge{URLs: plan.Files}); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

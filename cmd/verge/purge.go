@@ -52,8 +52,8 @@ func purgeTargets(dir string) ([]purgeTarget, error) {
 		if cf.PurgeBurst > 0 {
 			rate.Burst = cf.PurgeBurst
 		}
-		o, err := cachepurge.OpenOutbox(filepath.Join(dir, ".verge", "outbox-cloudflare"),
-			cachepurge.Limits{TagsPerRequest: cachepurge.CloudflareTagsPerRequest, Rate: rate})
+		o, err := cachepurge.OpenOutbox(filepath.Join(dir, ".verge", "outbox-cloudflare"), cachepurge.Limits{
+			TagsPerRequest: cachepurge.CloudflareTagsPerRequest, URLsPerRequest: cachepurge.CloudflareFilesPerRequest, Rate: rate})
 		if err != nil {
 			return nil, err
 		}
@@ -78,10 +78,11 @@ func queue(targets []purgeTarget, p cachepurge.Purge) error {
 // sendPurges flushes every target's outbox and says how it went; what
 // cannot go now stays queued for the next deploy or verge purge.
 func sendPurges(ctx context.Context, w io.Writer, targets []purgeTarget) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
 	for _, t := range targets {
-		n, err := t.outbox.Flush(ctx, t.purger)
+		// A minute each: a slow target does not use up another's time.
+		tctx, cancel := context.WithTimeout(ctx, time.Minute)
+		n, err := t.outbox.Flush(tctx, t.purger)
+		cancel()
 		if n > 0 {
 			fmt.Fprintf(w, "  purged at %s: %d purges sent\n", t.name, n)
 		}
@@ -173,6 +174,9 @@ func printPurgeStatus(w io.Writer, targets []purgeTarget) error {
 				state = "held back by the rate limit until " + p.NextTry.Local().Format(time.TimeOnly)
 			}
 			fmt.Fprintf(w, "  %s  %s  %s\n", p.ID, describePurge(p), state)
+		}
+		for _, p := range st.Failed {
+			fmt.Fprintf(w, "  %s  %s  FAILED %s, refused for good: %s (queue it again once fixed)\n", p.ID, describePurge(p), p.Failed.Local().Format(time.DateTime), p.LastError)
 		}
 		for _, p := range st.Sent {
 			fmt.Fprintf(w, "  %s  %s  sent %s\n", p.ID, describePurge(p), p.Sent.Local().Format(time.DateTime))

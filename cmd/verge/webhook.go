@@ -66,12 +66,13 @@ func (h *purgeWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req.Tags = append(req.Tags, tags...)
 	}
 	p := cachepurge.Purge{Tags: req.Tags, URLs: req.URLs, Everything: req.Everything, Soft: req.Soft}
-	if !p.Everything && len(p.Tags) == 0 && len(p.URLs) == 0 {
-		http.Error(w, "purge: nothing to purge: give tags, urls, content or everything", http.StatusBadRequest)
+	if msg := checkPurge(p); msg != "" {
+		http.Error(w, "purge: "+msg, http.StatusBadRequest)
 		return
 	}
 	if err := queue(targets, p); err != nil {
-		http.Error(w, "purge: "+err.Error(), http.StatusBadRequest)
+		// Not the sender's fault (a full disk, say): a 5xx, so it retries.
+		http.Error(w, "purge: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	select {
@@ -106,4 +107,22 @@ func (h *purgeWebhook) send(ctx context.Context, interval time.Duration) {
 		}
 		sendPurges(ctx, h.log, targets)
 	}
+}
+
+// checkPurge says what is wrong with a purge a webhook asked for, or "".
+func checkPurge(p cachepurge.Purge) string {
+	if !p.Everything && len(p.Tags) == 0 && len(p.URLs) == 0 {
+		return "nothing to purge: give tags, urls, content or everything"
+	}
+	for _, t := range p.Tags {
+		if msg := cachepurge.ValidTag(t); msg != "" {
+			return msg
+		}
+	}
+	for _, u := range p.URLs {
+		if msg := cachepurge.ValidURL(u); msg != "" {
+			return msg
+		}
+	}
+	return ""
 }

@@ -14,13 +14,33 @@ import (
 // VERGE_BUILD_KEY the program, so a build reuses pages only from the same
 // program. When ctx is done the program is interrupted, not killed, so it
 // can remove temporary output; it is killed if it has not stopped within
-// ten seconds.
+// ten seconds. The program, which runs the site's own code and serves
+// its functions, never sees Verge's secrets (see secret).
 func Command(ctx context.Context, root, bin string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 10 * time.Second
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "VERGE_ROOT="+root,
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !secret(name) {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "VERGE_ROOT="+root,
 		"VERGE_BUILD_KEY="+strings.TrimSuffix(filepath.Base(bin), filepath.Ext(bin)))
 	return cmd
+}
+
+// secret says whether an environment variable holds one of Verge's
+// tokens: the CLI uses them, and the site program (user code serving
+// requests) has no need of them, so a function that logs its environment
+// cannot leak them.
+func secret(name string) bool {
+	switch name {
+	case "CLOUDFLARE_API_TOKEN", "CLOUDFLARE_API_KEY", "VERGE_PURGE_TOKEN", "VERGE_WEBHOOK_TOKEN":
+		return true
+	}
+	return false
 }
