@@ -16,7 +16,9 @@ export default {
       const origin = new URL(env.VERGE_ORIGIN);
       origin.pathname = origin.pathname.replace(/\/$/, "") + url.pathname;
       origin.search = url.search;
-      return fetch(new Request(origin, request));
+      // cacheEverything: Cloudflare caches only static file types by
+      // default; this lets the origin's CDN-Cache-Control decide.
+      return fetch(new Request(origin, request), { cf: { cacheEverything: true } });
     }
     return env.ASSETS.fetch(request);
   },
