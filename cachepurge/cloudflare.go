@@ -25,6 +25,14 @@ const (
 	MaxTagLen = 1024
 )
 
+// Cloudflare's purge error codes for a request that is itself wrong.
+const (
+	codeBadRequest      = 1012 // malformed purge
+	codeTooMany         = 1016 // too many tags or files
+	codeTagTooLong      = 1100
+	codeTagNotPrintable = 1315
+)
+
 // CloudflareRate is the purge rate limit of Cloudflare's free plan: 5
 // requests a minute, in bursts of up to 25 (paid plans allow more).
 var CloudflareRate = Rate{PerMinute: 5, Burst: 25}
@@ -103,12 +111,12 @@ func (c *CloudflarePurger) send(ctx context.Context, body cache.CachePurgeParams
 		switch {
 		case e.Status == http.StatusTooManyRequests:
 			return &RetryAfter{Wait: e.RetryAfter, Err: err}
-		case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden || e.Retryable():
-			// A token can be fixed, an outage passes: try again.
-		default:
-			// success:false in a 200, or a 4xx: the request itself is wrong.
+		case e.Has(codeTagTooLong), e.Has(codeTagNotPrintable), e.Has(codeTooMany), e.Has(codeBadRequest):
+			// The request itself is wrong: no retry helps.
 			return &Permanent{Err: err}
 		}
+		// Anything else (a token, a zone ID, an outage) can be fixed or
+		// pass: try again.
 	}
 	return err
 }

@@ -174,7 +174,8 @@ func (o *Outbox) Flush(ctx context.Context, p Purger) (int, error) {
 			return sent, err
 		}
 		if q.NextTry.After(o.now()) {
-			return sent, nil // not due: later ones wait their turn
+			// Not due: later ones wait their turn.
+			return sent, &NotDue{Until: q.NextTry, Reason: q.LastError}
 		}
 		cost := 1
 		if c, ok := p.(interface{ Requests(Purge) int }); ok {
@@ -198,7 +199,8 @@ func (o *Outbox) Flush(ctx context.Context, p Purger) (int, error) {
 			}
 			sent++
 		case ctx.Err() != nil:
-			return sent, perr // cut short: not the target's failure
+			// Cut short: not the target's failure. Open it to merges again.
+			return sent, errors.Join(o.update(pendingDir, q), perr)
 		case errors.As(perr, &perm):
 			q.Attempts++
 			q.LastError = perr.Error()
@@ -237,13 +239,16 @@ func (o *Outbox) claimNext() (Purge, bool, error) {
 	return q, true, nil
 }
 
-// update rewrites a pending purge under the queue lock.
+// update rewrites a pending purge that is no longer being sent: held
+// back, failed for now, or cut short. Only a purge never tried takes
+// merges (see add), so one that failed keeps its own requests.
 func (o *Outbox) update(sub string, q Purge) error {
 	unlock, err := o.lock()
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	q.Claimed = false
 	return o.write(sub, q)
 }
 

@@ -43,6 +43,22 @@ type RetryAfter struct {
 func (e *RetryAfter) Error() string { return fmt.Sprintf("%v (retry after %s)", e.Err, e.Wait) }
 func (e *RetryAfter) Unwrap() error { return e.Err }
 
+// NotDue says the outbox's next purge waits, until Until (backing off
+// after a failure, or as the target asked), and with it every purge
+// after it.
+type NotDue struct {
+	Until  time.Time
+	Reason string // the last failure, if any
+}
+
+func (e *NotDue) Error() string {
+	msg := "the next purge is due at " + e.Until.Local().Format(time.TimeOnly)
+	if e.Reason != "" {
+		msg += " (it failed: " + e.Reason + ")"
+	}
+	return msg
+}
+
 // Permanent is a target's refusal that sending again cannot change (the
 // request itself is wrong): the purge moves to the failed list, shown by
 // Status, instead of holding back the purges after it forever.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -36,6 +37,27 @@ type bucket struct {
 
 const rateFile = "rate.json"
 
+// Available is how many requests the target's rate limit allows now
+// (+Inf when it has none).
+func (o *Outbox) Available() float64 {
+	r := o.lim.Rate
+	if r.PerMinute <= 0 {
+		return math.Inf(1)
+	}
+	b := o.bucket()
+	return min(r.Burst, b.Tokens+max(0, o.now().Sub(b.At).Seconds())*r.PerMinute/60)
+}
+
+// bucket reads the token bucket's state; a missing or torn file is a
+// full bucket.
+func (o *Outbox) bucket() bucket {
+	b := bucket{Tokens: o.lim.Rate.Burst, At: o.now()}
+	if data, err := os.ReadFile(filepath.Join(o.dir, rateFile)); err == nil {
+		_ = json.Unmarshal(data, &b)
+	}
+	return b
+}
+
 // take takes n tokens from the bucket, or says how long until there are
 // n (a purge costing more than the burst waits for a full bucket). A
 // Rate of zero takes everything at once.
@@ -45,10 +67,7 @@ func (o *Outbox) take(n int) (time.Duration, error) {
 		return 0, nil
 	}
 	now := o.now()
-	b := bucket{Tokens: r.Burst, At: now}
-	if data, err := os.ReadFile(filepath.Join(o.dir, rateFile)); err == nil {
-		_ = json.Unmarshal(data, &b) // a torn file starts a full bucket
-	}
+	b := o.bucket()
 	perSec := r.PerMinute / 60
 	b.Tokens = min(r.Burst, b.Tokens+max(0, now.Sub(b.At).Seconds())*perSec)
 	b.At = now
