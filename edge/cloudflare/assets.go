@@ -150,7 +150,10 @@ func (b *bundle) unsupplied(buckets [][]string, files map[string]*asset) map[str
 	return out
 }
 
-// drop leaves out the kept files with the given hashes.
-func (b *bundle) drop(gone map[string]bool) {
+// drop leaves out the kept files with the given hashes, and says how
+// many it left out.
+func (b *bundle) drop(gone map[string]bool) int {
+	n := len(b.assets)
 	b.assets = slices.DeleteFunc(b.assets, func(a asset) bool { return gone[a.Hash] && a.src == "" && a.data == nil })
+	return n - len(b.assets)
 }

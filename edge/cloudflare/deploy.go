@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/textproto"
+	"time"
 
 	"github.com/cloudflare/cloudflare-go/v7/option"
 	"github.com/cloudflare/cloudflare-go/v7/workers"
@@ -53,23 +55,26 @@ func (t *Target) Deploy(ctx context.Context, dist string, progress func(Progress
 	var (
 		b   *bundle
 		jwt string
-		st  uploadStats
+		st  uploadStats // over every pass
 	)
 	for {
 		if b, err = t.bundle(dist, m, nextKept); err != nil {
 			return nil, err
 		}
 		b.headers = headers
-		jwt, st, err = t.upload(ctx, b, progress)
+		var pass uploadStats
+		jwt, pass, err = t.upload(ctx, b, progress)
+		st.add(pass)
 		if err != nil {
 			return nil, fmt.Errorf("deploy to Cloudflare (the live version is unchanged): %w", err)
 		}
-		if len(st.Dropped) == 0 {
+		if len(pass.Dropped) == 0 {
 			break
 		}
+		st.Dropped = pass.Dropped
 		// Kept files Cloudflare lacked were left out: upload the record
 		// without them too, so no later deploy asks for them again.
-		nextKept = nextKept.without(st.Dropped)
+		nextKept = nextKept.without(pass.Dropped)
 	}
 	routes := functionRoutes(m.Functions)
 	withWorker := len(routes) > 0 && t.cfg.Origin != ""
@@ -90,17 +95,28 @@ func (t *Target) Deploy(ctx context.Context, dist string, progress func(Progress
 			option.WithRequestBody(ctype, body), option.WithResponseBodyInto(&env))...)
 		return &env, err
 	})
+	skipped := 0
+	for _, a := range b.assets {
+		if !st.Sent[a.Hash] {
+			skipped++
+		}
+	}
 	rep := &Report{BuildID: m.BuildID, Files: b.current, Kept: len(b.assets) - b.current,
-		Uploaded: st.Files, UploadedBytes: st.Bytes, Skipped: len(b.assets) - st.Files,
+		Uploaded: st.Files, UploadedBytes: st.Bytes, Skipped: skipped,
 		Sessions: st.Sessions, Retries: st.Retries, Worker: withWorker}
 	// From here the build may be live: an upload whose answer was lost
-	// may have landed, so what is live decides, by its build id.
-	live, lerr := t.Live(ctx)
+	// may have landed, so what is live decides, by its build id, read
+	// even when ctx was cut short (an interrupt after the upload).
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	live, lerr := t.Live(rctx)
+	cancel()
 	switch {
 	case lerr == nil && live != nil && live.BuildID == buildTag(m.BuildID):
 		rep.Version = live.ID
-	case err != nil:
+	case err != nil && lerr == nil:
 		return nil, fmt.Errorf("deploy to Cloudflare (the live version is unchanged): %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("%w: uploading the version: %v; reading back what is live: %v", ErrMaybeLive, err, lerr)
 	case lerr != nil:
 		warning = joinWarnings(warning, fmt.Sprintf("deployed, but reading back the live version failed: %v", lerr))
 	default:
@@ -112,6 +128,11 @@ func (t *Target) Deploy(ctx context.Context, dist string, progress func(Progress
 	rep.Warning = warning
 	return rep, nil
 }
+
+// ErrMaybeLive says a deploy's last step failed in a way that leaves
+// unknown whether the new version went live: verge versions --target
+// cloudflare tells.
+var ErrMaybeLive = errors.New("the new version may or may not be live")
 
 // buildTag is the workers/tag annotation a build's version carries.
 func buildTag(id string) string { return id[:min(len(id), 100)] }

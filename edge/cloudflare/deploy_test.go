@@ -2,6 +2,7 @@ package cloudflare_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"maps"
 	"net/http"
@@ -317,7 +318,7 @@ func TestDeployFunctionsWorker(t *testing.T) {
 		t.Fatalf("%+v %v", rep, err)
 	}
 	cfg, main, modules, bindings, _ := e.fake.LiveScript("blog")
-	if main != cloudflare.WorkerName || !strings.Contains(modules[main], `"^/api/related/[^/]+$"`) {
+	if main != cloudflare.WorkerName || !strings.Contains(modules[main], `["^/api/related/[^/]+$",false]`) {
 		t.Errorf("main module %q: %s", main, modules[main])
 	}
 	if !slices.Equal(cfg.RunWorkerFirst, []string{"/api/related/*"}) || cfg.NotFoundHandling != "404-page" || cfg.HTMLHandling != "auto-trailing-slash" {
@@ -373,6 +374,17 @@ func TestDeployLostAnswers(t *testing.T) {
 	if _, body := e.get(t, "/"); body != "<h1>home</h1>" {
 		t.Errorf("site serves %q", body)
 	}
+
+	// Every answer lost, and what is live cannot be read back either:
+	// the deploy cannot know, and says so.
+	files := siteFiles(10, "aaaa")
+	files["/index.html"] = "new home"
+	writeDist(t, dist, files)
+	e.fake.Lose(cffake.OpScript, 5)
+	e.fake.Fail(cffake.OpVersions, 5, 502)
+	if _, err := e.target(t).Deploy(context.Background(), dist, nil); !errors.Is(err, cloudflare.ErrMaybeLive) {
+		t.Errorf("deploy with its outcome unknown: %v", err)
+	}
 }
 
 // The record of kept files names files this account lacks (it was made
@@ -395,10 +407,11 @@ func TestDeployKeptFilesCloudflareLacks(t *testing.T) {
 		if err != nil {
 			t.Fatalf("deploy %d to the other account: %v", i, err)
 		}
-		// The first keeps nothing (this account never had aaaa), the
-		// second keeps bbbb, which it has.
-		if rep.Kept != i || rep.Sessions != 1 {
-			t.Errorf("deploy %d: %+v, want %d kept files and one session", i, rep, i)
+		// The first keeps nothing (this account never had aaaa: a
+		// session to learn it, one to upload, one for the record without
+		// it); the second keeps bbbb, which it has, in one session.
+		if sessions := []int{3, 1}[i]; rep.Kept != i || rep.Sessions != sessions || rep.Skipped < 0 {
+			t.Errorf("deploy %d: %+v, want %d kept files and %d sessions", i, rep, i, sessions)
 		}
 		os.RemoveAll(dist)
 		writeDist(t, dist, siteFiles(2, "cccc"))

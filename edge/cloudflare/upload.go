@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
@@ -30,6 +31,19 @@ type uploadStats struct {
 	Sessions int             // upload sessions opened
 	Retries  int             // bucket uploads tried again
 	Dropped  map[string]bool // hashes of kept files Cloudflare lacked, left out
+	Sent     map[string]bool // hashes uploaded
+}
+
+// add counts another upload's work in st.
+func (st *uploadStats) add(o uploadStats) {
+	st.Files += o.Files
+	st.Bytes += o.Bytes
+	st.Sessions += o.Sessions
+	st.Retries += o.Retries
+	if st.Sent == nil {
+		st.Sent = map[string]bool{}
+	}
+	maps.Copy(st.Sent, o.Sent)
 }
 
 // errExpired says the upload token stopped working: open a new session.
@@ -52,10 +66,14 @@ func (t *Target) upload(ctx context.Context, b *bundle, progress func(Progress))
 		if gone := b.unsupplied(buckets, files); len(gone) > 0 {
 			// Kept files of earlier builds Cloudflare no longer has (or
 			// never had, under another account): drop them and ask again.
-			b.drop(gone)
+			if b.drop(gone) == 0 {
+				return "", st, fmt.Errorf("upload: Cloudflare asked for %d files no file of this build has", len(gone))
+			}
 			files = b.byHash() // drop moved the files the map points at
-			st.Dropped = gone
-			st.Sessions--
+			if st.Dropped == nil {
+				st.Dropped = map[string]bool{}
+			}
+			maps.Copy(st.Dropped, gone)
 			continue
 		}
 		if len(buckets) == 0 {
@@ -155,6 +173,12 @@ func (t *Target) uploadBuckets(parent context.Context, jwt string, buckets [][]s
 				}
 				if tok != "" {
 					done = tok
+				}
+				if st.Sent == nil {
+					st.Sent = map[string]bool{}
+				}
+				for _, h := range bk {
+					st.Sent[h] = true
 				}
 				st.Files += len(bk)
 				st.Bytes += n

@@ -19,8 +19,9 @@ const WorkerName = "verge-worker.js"
 
 // route is one function route as the Worker and the assets config see it.
 type route struct {
-	re   string // JavaScript regular expression over the URL path
-	glob string // run_worker_first pattern
+	re    string // JavaScript regular expression over the URL path
+	glob  string // run_worker_first pattern
+	cache bool   // Cloudflare's cache may keep its answers (see cacheable)
 }
 
 // functionRoutes turns the manifest's function patterns (net/http
@@ -28,13 +29,14 @@ type route struct {
 // trailing "/" a prefix) into the Worker's routes.
 func functionRoutes(fns []manifest.Function) []route {
 	var out []route
-	seen := map[string]bool{}
+	at := map[string]int{} // path -> index in out
 	for _, f := range fns {
 		p := f.Path
-		if seen[p] {
+		if i, ok := at[p]; ok {
+			out[i].cache = out[i].cache && cacheable(f)
 			continue
 		}
-		seen[p] = true
+		at[p] = len(out)
 		var re, glob strings.Builder
 		re.WriteString("^")
 		segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
@@ -59,7 +61,7 @@ func functionRoutes(fns []manifest.Function) []route {
 			}
 		}
 		re.WriteString("$")
-		out = append(out, route{re: re.String(), glob: glob.String()})
+		out = append(out, route{re: re.String(), glob: glob.String(), cache: cacheable(f)})
 	}
 	return out
 }
@@ -67,9 +69,9 @@ func functionRoutes(fns []manifest.Function) []route {
 // workerSource is the Worker module for the routes: requests on them go
 // to the origin, the rest to the static assets.
 func workerSource(routes []route) string {
-	res := make([]string, len(routes))
+	res := make([][2]any, len(routes))
 	for i, r := range routes {
-		res[i] = r.re
+		res[i] = [2]any{r.re, r.cache}
 	}
 	table, _ := json.Marshal(res)
 	return strings.Replace(workerModule, "/*ROUTES*/[]", string(table), 1)
@@ -83,4 +85,17 @@ func runWorkerFirst(routes []route) []string {
 		out = append(out, r.glob)
 	}
 	return out
+}
+
+// cacheable says whether Cloudflare's cache may keep a function's
+// answers: Cloudflare ignores Vary (but for Accept-Encoding), so an answer
+// that varies by another request header must not be kept there, or one
+// visitor's answer would go to all.
+func cacheable(f manifest.Function) bool {
+	for _, v := range f.Policy.Vary {
+		if !strings.EqualFold(v, "Accept-Encoding") {
+			return false
+		}
+	}
+	return f.Policy.EdgeTTL > 0 || f.Policy.CDNCacheControl != ""
 }

@@ -5,20 +5,24 @@
 // (env.VERGE_ORIGIN). Cloudflare's cache stores those answers as the
 // origin's CDN-Cache-Control says and indexes them by its Cache-Tag, so
 // verge purge reaches them. Every other request is a static asset.
-const ROUTES = /*ROUTES*/[].map((s) => new RegExp(s));
+// Each route: a pattern over the URL path, and whether Cloudflare's
+// cache may keep its answers.
+const ROUTES = /*ROUTES*/[].map(([s, cache]) => [new RegExp(s), cache]);
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
-    if (ROUTES.some((re) => re.test(url.pathname))) {
+    const route = ROUTES.find(([re]) => re.test(url.pathname));
+    if (route) {
       // Set the path on the origin's URL rather than resolve it against
       // it: "//host/x" would resolve to another host.
       const origin = new URL(env.VERGE_ORIGIN);
       origin.pathname = origin.pathname.replace(/\/$/, "") + url.pathname;
       origin.search = url.search;
       // cacheEverything: Cloudflare caches only static file types by
-      // default; this lets the origin's CDN-Cache-Control decide.
-      return fetch(new Request(origin, request), { cf: { cacheEverything: true } });
+      // default; this lets the origin's CDN-Cache-Control decide. Not for
+      // answers that vary by a request header: Cloudflare ignores Vary.
+      return fetch(new Request(origin, request), route[1] ? { cf: { cacheEverything: true } } : {});
     }
     return env.ASSETS.fetch(request);
   },

@@ -28,7 +28,7 @@ func TestWorkerRoutes(t *testing.T) {
 	}))
 	defer origin.Close()
 	routes := functionRoutes([]manifest.Function{
-		{Path: "/api/related/{slug}"},
+		{Path: "/api/related/{slug}", Policy: manifest.Policy{EdgeTTL: 60}},
 		{Path: "/api/comments/"},
 		{Path: "/api/search/{q...}"},
 		{Path: "/api/ping/{$}"},
@@ -81,6 +81,12 @@ for (const p of process.argv.slice(3)) {
 		if got[p] != want {
 			t.Errorf("%s: %q, want %q", p, got[p], want)
 		}
+	}
+	if !routes[0].cache || routes[1].cache {
+		t.Errorf("cacheable: %+v", routes)
+	}
+	if vary := functionRoutes([]manifest.Function{{Path: "/a", Policy: manifest.Policy{EdgeTTL: 60, Vary: []string{"Cookie"}}}}); vary[0].cache {
+		t.Error("an answer that varies by Cookie would be kept in Cloudflare's cache, which ignores Vary")
 	}
 	if g := runWorkerFirst(routes); strings.Join(g, " ") != "/api/related/* /api/comments/* /api/search/* /api/ping/ /files/*" {
 		t.Errorf("run_worker_first = %v", g)
