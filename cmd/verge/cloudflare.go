@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -125,6 +126,13 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	rep, err := st.target.Deploy(ctx, out, progress)
 	if progress != nil {
 		fmt.Fprintln(errw)
+	}
+	if errors.Is(err, cloudflare.ErrMaybeLive) && len(targets) > 0 && plan.Requests() > 0 {
+		// Purging what may have changed does no harm; not purging might.
+		if queuePlan(targets, plan) == nil {
+			sendPurges(ctx, errw, targets)
+		}
+		return fmt.Errorf("%w (verge versions --target cloudflare shows what is live; its purge was sent in case)", err)
 	}
 	if err != nil {
 		return err

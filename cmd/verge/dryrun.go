@@ -141,13 +141,13 @@ func queuePurge(ctx context.Context, w io.Writer, dir string, plan *cachepurge.P
 }
 
 // queuePlan queues a purge plan's requests for every target. For a
-// target whose rate limit would hold part of the plan back (a plan of
-// more requests than its burst), one purge of everything goes instead:
+// target whose rate limit would hold part of the plan back past what one
+// run waits for (see sendPurges), one purge of everything goes instead:
 // a deploy's purge should not wait on a CI runner that is about to go.
 func queuePlan(targets []purgeTarget, plan *cachepurge.Plan) error {
 	for _, t := range targets {
 		one := []purgeTarget{t}
-		if burst := t.outbox.Limits().Rate.Burst; plan.Everything || (burst > 0 && float64(plan.Requests()) > burst) {
+		if plan.Everything || !withinRate(t.outbox, plan) {
 			if err := queue(one, cachepurge.Purge{Everything: true}); err != nil {
 				return err
 			}
@@ -165,6 +165,27 @@ func queuePlan(targets []purgeTarget, plan *cachepurge.Plan) error {
 		}
 	}
 	return nil
+}
+
+// withinRate says whether o's target can take plan's requests, after
+// what is pending, within its rate limit now and what this run waits.
+func withinRate(o *cachepurge.Outbox, plan *cachepurge.Plan) bool {
+	lim := o.Limits()
+	if lim.Rate.PerMinute <= 0 {
+		return true
+	}
+	need := len(plan.Batches)
+	if n := len(plan.Files); n > 0 {
+		per := lim.URLsPerRequest
+		if per <= 0 {
+			per = n
+		}
+		need += (n + per - 1) / per
+	}
+	if st, err := o.Status(); err == nil {
+		need += len(st.Pending)
+	}
+	return float64(need) <= o.Available()+purgeWait.Minutes()*lim.Rate.PerMinute
 }
 
 // readTagVersions reads a build output's tag versions, nil when absent.

@@ -75,19 +75,56 @@ func queue(targets []purgeTarget, p cachepurge.Purge) error {
 	return nil
 }
 
-// sendPurges flushes every target's outbox and says how it went; what
-// cannot go now stays queued for the next deploy or verge purge.
+// sendPurges flushes every target's outbox and says how it went. A purge
+// the target's rate limit holds back (Verge's count, or a 429) is waited
+// for, up to purgeWait, so a deploy in CI does not leave it behind; one
+// that failed otherwise, or must wait longer, stays queued for the next
+// deploy or verge purge.
 func sendPurges(ctx context.Context, w io.Writer, targets []purgeTarget) {
 	for _, t := range targets {
-		// A minute each: a slow target does not use up another's time.
-		tctx, cancel := context.WithTimeout(ctx, time.Minute)
-		n, err := t.outbox.Flush(tctx, t.purger)
-		cancel()
+		n, err := flushWaiting(ctx, t, purgeWait)
 		if n > 0 {
 			fmt.Fprintf(w, "  purged at %s: %d purges sent\n", t.name, n)
 		}
 		if err != nil {
 			fmt.Fprintf(w, "  purge at %s queued, not sent yet: %v\n  (it is kept; verge purge --status shows it, verge purge sends it)\n", t.name, err)
+		}
+	}
+}
+
+// purgeWait bounds how long one run waits on a target's rate limit.
+const purgeWait = 90 * time.Second
+
+// flushWaiting flushes t's outbox, waiting out rate limits that end
+// within budget; each flush gets a minute of its own.
+func flushWaiting(ctx context.Context, t purgeTarget, budget time.Duration) (int, error) {
+	deadline := time.Now().Add(budget)
+	sent := 0
+	for {
+		fctx, cancel := context.WithTimeout(ctx, time.Minute)
+		n, err := t.outbox.Flush(fctx, t.purger)
+		cancel()
+		sent += n
+		var until time.Time
+		var rl *cachepurge.RateLimited
+		var ra *cachepurge.RetryAfter
+		switch {
+		case errors.As(err, &rl):
+			until = rl.Until
+		case errors.As(err, &ra):
+			until = time.Now().Add(ra.Wait)
+		default:
+			return sent, err
+		}
+		if until.After(deadline) {
+			return sent, err
+		}
+		timer := time.NewTimer(time.Until(until))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return sent, err
+		case <-timer.C:
 		}
 	}
 }

@@ -85,3 +85,31 @@ func TestOriginPurgeWebhook(t *testing.T) {
 	}
 	t.Fatalf("the webhook's purge never reached Cloudflare: %+v", fake.Purges())
 }
+
+// verge purge keeps to Cloudflare's rate limit within one run: a purge of
+// two requests against a zone that takes one now and one a second later
+// waits the second out (Retry-After) instead of leaving it behind.
+func TestPurgeWaitsOutRateLimit(t *testing.T) {
+	bin := vergeBin(t)
+	dir := t.TempDir()
+	fake := cffake.New(cffake.Options{PurgeBurst: 1, PurgePerMinute: 60})
+	api := httptest.NewServer(fake)
+	defer api.Close()
+	if err := os.WriteFile(filepath.Join(dir, "verge.toml"), []byte("[cloudflare]\nzone_id = \"zone\"\nurl = \"https://example.com/\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"purge"}
+	for i := range 31 { // 30 URLs a request
+		args = append(args, "--url", fmt.Sprintf("/posts/p%d/", i))
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CLOUDFLARE_API_TOKEN=test-token", "CLOUDFLARE_BASE_URL="+api.URL+"/client/v4/")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "purged at cloudflare: 2 purges sent") {
+		t.Fatalf("verge purge: %v\n%s", err, out)
+	}
+	if got := fake.Purges(); len(got) != 2 || len(got[0].Files)+len(got[1].Files) != 31 || got[0].Files[0] != "https://example.com/posts/p0/" {
+		t.Errorf("Cloudflare got %+v", got)
+	}
+}
