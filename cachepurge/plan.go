@@ -38,7 +38,8 @@ type Plan struct {
 	// Tags are the tags to purge; URLs every live URL they cover.
 	Tags []string `json:"tags"`
 	URLs []string `json:"urls"`
-	// Files are changed URLs no tag covers, to purge by URL.
+	// Files are changed URLs no tag covers, to purge by URL: those live
+	// served untagged, and those that appear (a cached 404 may hide them).
 	Files []string `json:"files,omitempty"`
 	// Batches split Tags into requests within the target's limits, and
 	// FileBatches Files.
@@ -156,6 +157,14 @@ func New(live, next Build, lim Limits) *Plan {
 		}
 		take(best)
 	}
+	// URLs that appear with this build: a cache may hold the 404 it
+	// answered before. No tag reaches them; purge them by URL.
+	for u := range changed {
+		if _, served := liveURLs[u]; !served {
+			p.Files = append(p.Files, u)
+		}
+	}
+	slices.Sort(p.Files)
 	p.Tags = slices.Sorted(maps.Keys(chosen))
 	p.URLs = slices.Sorted(maps.Keys(covered))
 	if len(liveURLs) > 0 && float64(len(p.URLs)) >= everythingShare*float64(len(liveURLs)) {

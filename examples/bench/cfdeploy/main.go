@@ -1,8 +1,8 @@
 // Command cfdeploy prints what verge deploy --target cloudflare uploads
 // and purges on the generated corpus, against the local fake of
 // Cloudflare's API (internal/cffake), through the real CLI: a first
-// deploy, an unchanged redeploy, a one-post edit and a template change
-// touching every page.
+// deploy, an unchanged redeploy, one-post edits (body, title), a new
+// post and a template change touching every page.
 //
 //	go run ./examples/bench/cfdeploy [-pages 10000]
 //
@@ -172,6 +172,7 @@ func run(pages int, sharedFlag string) error {
 		{"unchanged redeploy", func() error { return nil }},
 		{"one-post edit (body)", func() error { return appendFile(post, "\nOne more paragraph, at the end.\n") }},
 		{"one-post edit (title)", func() error { return retitle(post) }},
+		{"new post (the newest)", func() error { return newPost(post, filepath.Join(corpus, "content", "posts", "post-new.md")) }},
 		{"template change (every page)", func() error {
 			return replaceIn(filepath.Join(siteDir, "ui", "ui.templ"), `<a href="/about/">About</a>`, `<a href="/about/">About us</a>`)
 		}},
@@ -251,4 +252,23 @@ func retitle(p string) error {
 		}
 	}
 	return fmt.Errorf("%s has no title line", p)
+}
+
+// newPost writes a new post at dst, newer than every other, from the
+// post at src.
+func newPost(src, dst string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(string(data), "\n")
+	for i, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "title: "):
+			lines[i] = `title: "A new post"`
+		case strings.HasPrefix(l, "date: "):
+			lines[i] = "date: 2031-01-01T10:00:00Z"
+		}
+	}
+	return os.WriteFile(dst, []byte(strings.Join(lines, "\n")), 0o644)
 }
