@@ -268,6 +268,15 @@ func TestCloudflareInterrupted(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
+	// A bucket the fake was reading when the client died may still land:
+	// wait for the count to settle.
+	for last := -1; ; time.Sleep(200 * time.Millisecond) {
+		if n := b.fake.Uploads().Files; n != last {
+			last = n
+			continue
+		}
+		break
+	}
 	done := b.fake.Uploads().Files - before
 	if done == 0 || done >= missing {
 		t.Fatalf("killed deploy uploaded %d of %d files", done, missing)
