@@ -106,6 +106,14 @@ func New(cfg Config) (*Target, error) {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = 5
 	}
+	// cloudflare-go builds and caches a form encoder per type on first
+	// use without synchronisation (its cached map encoder writes to the
+	// encoder that made it): concurrent first uses race. One use here,
+	// before any bucket goes out in parallel, fills the cache.
+	warm := workers.AssetUploadNewParams{Body: map[string]string{"warm": ""}}
+	if _, _, err := warm.MarshalMultipart(); err != nil {
+		return nil, fmt.Errorf("cloudflare: %w", err)
+	}
 	opts := cfapi.Options(cfg.Token, cfg.BaseURL, cfg.RequestTimeout)
 	return &Target{cfg: cfg, scripts: workers.NewScriptService(opts...), uploads: workers.NewAssetUploadService(opts...)}, nil
 }
