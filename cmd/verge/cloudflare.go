@@ -88,12 +88,21 @@ func startCloudflare(ctx context.Context, dir, out string) (*cloudflareStart, er
 	if live == nil || st.unchanged() {
 		return st, nil
 	}
+	next := cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}
 	if prev, ok := loadCloudflareRecord(dir, live.ID); ok {
 		st.prev = &prev
-		st.plan = cachepurge.New(prev, cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}, cloudflarePurgeLimits())
-	} else {
-		st.plan = &cachepurge.Plan{Everything: true}
+		st.plan = cachepurge.New(prev, next, cloudflarePurgeLimits())
+		return st, nil
 	}
+	// Not deployed from here: the record the live site carries.
+	if data, err := t.ReadRecord(ctx, siteRecordPath); err == nil && data != nil {
+		if id, prev, err := decodeSiteRecord(data); err == nil && id == live.BuildID {
+			st.prev = &prev
+			st.plan = cachepurge.New(prev, compactBuild(next), cloudflarePurgeLimits())
+			return st, nil
+		}
+	}
+	st.plan = &cachepurge.Plan{Everything: true} // what changed is unknown
 	return st, nil
 }
 
@@ -123,7 +132,12 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	}
 	start := time.Now()
 	progress := progressPrinter(errw)
-	rep, err := st.target.Deploy(ctx, out, progress)
+	record, err := encodeSiteRecord(out, m)
+	if err != nil {
+		return err
+	}
+	rep, err := st.target.Deploy(ctx, out, cloudflare.DeployOptions{Progress: progress,
+		Records: []cloudflare.Record{{Path: siteRecordPath, Data: record}}})
 	if progress != nil {
 		fmt.Fprintln(errw)
 	}
@@ -156,8 +170,8 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 		}
 	} else {
 		fmt.Fprintf(w, "deployed build %s to Cloudflare as version %s in %s\n", short(rep.BuildID), rep.Version, time.Since(start).Round(time.Millisecond))
-		fmt.Fprintf(w, "  uploaded %d files (%s), skipped %d Cloudflare had; %d files of earlier builds kept\n",
-			rep.Uploaded, human.Bytes(rep.UploadedBytes), rep.Skipped, rep.Kept)
+		fmt.Fprintf(w, "  uploaded %d files (%s) and %d of Verge's records, skipped %d Cloudflare had; %d files of earlier builds kept\n",
+			rep.Uploaded, human.Bytes(rep.UploadedBytes), rep.Records, rep.Skipped, rep.Kept)
 		if rep.Warning != "" {
 			fmt.Fprintf(w, "  note: %s\n", rep.Warning)
 		}

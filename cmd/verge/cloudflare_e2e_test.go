@@ -153,7 +153,7 @@ func TestCloudflareDeploy(t *testing.T) {
 	b := newCFBench(t, 1000)
 	m1 := b.build()
 	rep := b.deploy()
-	if rep.Files != len(m1.Files)+1 || rep.Uploaded != newHashes(&manifest.Manifest{}, m1)+1 || rep.Version == "" {
+	if rep.Files != len(m1.Files) || rep.Uploaded != newHashes(&manifest.Manifest{}, m1) || rep.Records != 2 || rep.Version == "" {
 		t.Fatalf("first deploy of %d files: %+v", len(m1.Files), rep.Report)
 	}
 	code, body, hdr := b.get("/posts/post-00042/")
@@ -219,6 +219,18 @@ func TestCloudflareDeploy(t *testing.T) {
 		t.Errorf("Cloudflare got tags %v, the plan has %v", sent, rep.Purge.Tags)
 	}
 
+	// From a fresh checkout (no .verge/): the plan comes from the record
+	// the live site carries, as exact as from the local one.
+	if err := os.RemoveAll(filepath.Join(b.dir, ".verge")); err != nil {
+		t.Fatal(err)
+	}
+	b.edit("A second edit, from CI.", 43)
+	m3 := b.build()
+	rep3 := b.deploy()
+	if rep3.Purge.Everything || !slices.Contains(rep3.Purge.Tags, "e:posts/post-00043") || len(rep3.Purge.URLs) != 1 || rep3.Uploaded != newHashes(m2, m3) {
+		t.Errorf("deploy from a fresh checkout: uploaded %d, purge %+v", rep3.Uploaded, rep3.Purge)
+	}
+
 	out := b.verge("purge", "--content", "content/posts/post-00042.md")
 	if !strings.Contains(out, "tag e:posts/post-00042, on ") || !strings.Contains(out, "purged at cloudflare: 1 purges sent") {
 		t.Errorf("purge --content:\n%s", out)
@@ -229,14 +241,14 @@ func TestCloudflareDeploy(t *testing.T) {
 		BuildID    string  `json:"build_id"`
 		Percentage float64 `json:"percentage"`
 	}
-	if err := json.Unmarshal([]byte(b.verge("versions", "--target", "cloudflare", "--json")), &versions); err != nil || len(versions) != 2 ||
-		versions[0].BuildID != m2.BuildID || versions[0].Percentage != 100 {
+	if err := json.Unmarshal([]byte(b.verge("versions", "--target", "cloudflare", "--json")), &versions); err != nil || len(versions) != 3 ||
+		versions[0].BuildID != m3.BuildID || versions[0].Percentage != 100 {
 		t.Fatalf("versions: %+v (%v)", versions, err)
 	}
 	if out := b.verge("rollback", "--target", "cloudflare", "--dir", b.dir); !strings.Contains(out, "rolled back from "+versions[0].ID+" to "+versions[1].ID) {
 		t.Errorf("rollback:\n%s", out)
 	}
-	if _, body, _ := b.get("/posts/post-00042/"); strings.Contains(body, "An edit at the end") {
+	if _, body, _ := b.get("/posts/post-00043/"); strings.Contains(body, "A second edit") {
 		t.Error("after the rollback the edit is still live")
 	}
 }
@@ -278,7 +290,7 @@ func TestCloudflareInterrupted(t *testing.T) {
 		break
 	}
 	done := b.fake.Uploads().Files - before
-	if done == 0 || done >= missing {
+	if done == 0 || done >= missing+1 {
 		t.Fatalf("killed deploy uploaded %d of %d files", done, missing)
 	}
 	if _, body, _ := b.get("/posts/post-00010/"); strings.Contains(body, "Edited in bulk") {
@@ -286,8 +298,9 @@ func TestCloudflareInterrupted(t *testing.T) {
 	}
 	b.fake.Heal()
 	rep := b.deploy()
-	if rep.Uploaded != missing-done {
-		t.Errorf("resumed deploy uploaded %d files, want the %d still missing", rep.Uploaded, missing-done)
+	// missing files of the build, and the build's record.
+	if got := rep.Uploaded + rep.Records; got != missing+1-done {
+		t.Errorf("resumed deploy uploaded %d files, want the %d still missing", got, missing+1-done)
 	}
 	if _, body, _ := b.get("/posts/post-00010/"); !strings.Contains(body, "Edited in bulk") {
 		t.Error("the resumed deploy is not live")

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vergehq/verge/cachepurge"
@@ -91,3 +95,90 @@ func latestCloudflareRecord(dir string) (*cachepurge.Build, string) {
 }
 
 func short(id string) string { return id[:min(len(id), 12)] }
+
+// siteRecordPath is where a deploy leaves the record of its build on the
+// site, for a deploy from another checkout (a fresh CI runner, without
+// .verge/) to plan its purge against.
+const siteRecordPath = "/_verge/cloudflare-build.json.gz"
+
+// siteRecord is what purge planning reads of a build, compactly: a
+// 10,000-page build's is about half a megabyte gzipped.
+type siteRecord struct {
+	BuildID  string            `json:"build_id"`
+	Files    [][3]string       `json:"files"`    // served URL, SHA-256 (shortened), Cache-Tag (comma-joined)
+	Versions map[string]string `json:"versions"` // tag -> version (shortened)
+}
+
+// The hashes a site record keeps: enough to tell a change (the chance
+// that a change keeps the same 64 or 48 bits is nil in practice).
+const (
+	recordSHA     = 16
+	recordVersion = 12
+)
+
+// encodeSiteRecord records the build in out (manifest m) for the site.
+func encodeSiteRecord(out string, m *manifest.Manifest) ([]byte, error) {
+	b := compactBuild(cachepurge.Build{Manifest: m, Versions: readTagVersions(out)})
+	rec := siteRecord{BuildID: m.BuildID, Versions: b.Versions}
+	for _, f := range b.Manifest.Files {
+		rec.Files = append(rec.Files, [3]string{servedURL(f), f.SHA256, strings.Join(f.HeaderTags(), ",")})
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if err := json.NewEncoder(zw).Encode(rec); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeSiteRecord reads a site record back as a build for planning
+// (compare it with compactBuild of the next one).
+func decodeSiteRecord(data []byte) (string, cachepurge.Build, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return "", cachepurge.Build{}, err
+	}
+	var rec siteRecord
+	if err := json.NewDecoder(zr).Decode(&rec); err != nil {
+		return "", cachepurge.Build{}, err
+	}
+	m := &manifest.Manifest{BuildID: rec.BuildID}
+	for _, f := range rec.Files {
+		var tags []string
+		if f[2] != "" {
+			tags = strings.Split(f[2], ",")
+		}
+		m.Files = append(m.Files, manifest.File{Path: f[0], SHA256: f[1], Tags: tags})
+	}
+	slices.SortFunc(m.Files, func(a, b manifest.File) int { return strings.Compare(a.Path, b.Path) })
+	return rec.BuildID, cachepurge.Build{Manifest: m, Versions: rec.Versions}, nil
+}
+
+// compactBuild shortens a build's hashes as a site record keeps them, so
+// that a build compares with a record.
+func compactBuild(b cachepurge.Build) cachepurge.Build {
+	m := *b.Manifest
+	m.Files = slices.Clone(m.Files)
+	for i := range m.Files {
+		m.Files[i].SHA256 = m.Files[i].SHA256[:min(len(m.Files[i].SHA256), recordSHA)]
+	}
+	var v map[string]string
+	if b.Versions != nil {
+		v = make(map[string]string, len(b.Versions))
+		for t, x := range b.Versions {
+			v[t] = x[:min(len(x), recordVersion)]
+		}
+	}
+	return cachepurge.Build{Manifest: &m, Versions: v}
+}
+
+// servedURL is the URL a file is requested at.
+func servedURL(f manifest.File) string {
+	if f.Route != "" {
+		return f.Route
+	}
+	return f.Path
+}

@@ -38,7 +38,8 @@ func (a *asset) read() ([]byte, error) {
 // bundle is what one deploy puts on Cloudflare.
 type bundle struct {
 	assets    []asset // sorted by Path
-	current   int     // how many of them are this build's (the rest are kept)
+	current   int     // how many of them are this build's (the rest are kept), records included
+	records   int     // how many of those are records (generated for the deploy)
 	headers   string  // _headers text
 	redirects string  // _redirects text
 }
@@ -100,6 +101,7 @@ func newBundle(dist string, m *manifest.Manifest, kept []asset, extra []asset, m
 		b.assets = append(b.assets, a)
 		seen[a.Path] = true
 	}
+	b.records = len(extra)
 	b.current = len(b.assets)
 	for _, a := range kept {
 		if !seen[a.Path] {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/textproto"
+	"strings"
 	"time"
 
 	"github.com/cloudflare/cloudflare-go/v7/option"
@@ -22,8 +23,9 @@ type Report struct {
 	Version       string `json:"version"`        // the Worker version now live
 	BuildID       string `json:"build_id"`       // the build it holds
 	Files         int    `json:"files"`          // files of the build
+	Records       int    `json:"records"`        // Verge's own records uploaded with it (kept assets, DeployOptions.Records)
 	Kept          int    `json:"kept"`           // earlier builds' fingerprinted files still served
-	Uploaded      int    `json:"uploaded"`       // files Cloudflare lacked
+	Uploaded      int    `json:"uploaded"`       // files of the build Cloudflare lacked
 	UploadedBytes int64  `json:"uploaded_bytes"` // their size
 	Skipped       int    `json:"skipped"`        // files Cloudflare had already
 	Sessions      int    `json:"sessions"`       // upload sessions it took
@@ -32,13 +34,28 @@ type Report struct {
 	Warning       string `json:"warning,omitempty"`
 }
 
+// DeployOptions are a deploy's extras.
+type DeployOptions struct {
+	// Progress, if set, is told how the upload goes.
+	Progress func(Progress)
+	// Records are files of the caller's own (under /_verge/) to serve
+	// with the version, for a later deploy to read back (ReadRecord).
+	Records []Record
+}
+
+// Record is a file of the caller's own deployed with a version.
+type Record struct {
+	Path string // URL path under /_verge/
+	Data []byte
+}
+
 // Deploy puts the build in dist (with its manifest) live on the Worker:
 // it uploads what Cloudflare lacks, then creates a version with the
 // assets, their headers and redirects, and the build id, and deploys it
 // to all traffic in one step. Until that step, the live version is
 // untouched: a failed or interrupted deploy leaves it serving, and the
 // next deploy uploads only what is still missing.
-func (t *Target) Deploy(ctx context.Context, dist string, progress func(Progress)) (*Report, error) {
+func (t *Target) Deploy(ctx context.Context, dist string, opts DeployOptions) (*Report, error) {
 	m, err := manifest.Read(dist)
 	if err != nil {
 		return nil, err
@@ -58,12 +75,12 @@ func (t *Target) Deploy(ctx context.Context, dist string, progress func(Progress
 		st  uploadStats // over every pass
 	)
 	for {
-		if b, err = t.bundle(dist, m, nextKept); err != nil {
+		if b, err = t.bundle(dist, m, nextKept, opts.Records); err != nil {
 			return nil, err
 		}
 		b.headers = headers
 		var pass uploadStats
-		jwt, pass, err = t.upload(ctx, b, progress)
+		jwt, pass, err = t.upload(ctx, b, opts.Progress)
 		st.add(pass)
 		if err != nil {
 			return nil, fmt.Errorf("deploy to Cloudflare (the live version is unchanged): %w", err)
@@ -95,15 +112,22 @@ func (t *Target) Deploy(ctx context.Context, dist string, progress func(Progress
 			option.WithRequestBody(ctype, body), option.WithResponseBodyInto(&env))...)
 		return &env, err
 	})
-	skipped := 0
-	for _, a := range b.assets {
-		if !st.Sent[a.Hash] {
-			skipped++
-		}
-	}
-	rep := &Report{BuildID: m.BuildID, Files: b.current, Kept: len(b.assets) - b.current,
-		Uploaded: st.Files, UploadedBytes: st.Bytes, Skipped: skipped,
+	rep := &Report{BuildID: m.BuildID, Files: b.current - b.records, Kept: len(b.assets) - b.current,
 		Sessions: st.Sessions, Retries: st.Retries, Worker: withWorker}
+	counted := map[string]bool{}
+	for _, a := range b.assets {
+		switch {
+		case !st.Sent[a.Hash]:
+			rep.Skipped++
+		case counted[a.Hash]: // two paths, one upload
+		case a.data != nil:
+			rep.Records++
+		default:
+			rep.Uploaded++
+			rep.UploadedBytes += a.Size
+		}
+		counted[a.Hash] = true
+	}
 	// From here the build may be live: an upload whose answer was lost
 	// may have landed, so what is live decides, by its build id, read
 	// even when ctx was cut short (an interrupt after the upload).
@@ -146,12 +170,20 @@ func joinWarnings(a, b string) string {
 
 // bundle is the deploy's files: the build's, the kept ones of earlier
 // builds, and the record of those.
-func (t *Target) bundle(dist string, m *manifest.Manifest, kept *keptRecord) (*bundle, error) {
+func (t *Target) bundle(dist string, m *manifest.Manifest, kept *keptRecord, records []Record) (*bundle, error) {
 	rec, err := keptAsset(kept)
 	if err != nil {
 		return nil, err
 	}
-	return newBundle(dist, m, kept.files(), []asset{rec}, t.cfg.MaxFiles)
+	extra := []asset{rec}
+	for _, r := range records {
+		if !strings.HasPrefix(r.Path, "/_verge/") {
+			return nil, fmt.Errorf("record %s: records live under /_verge/", r.Path)
+		}
+		extra = append(extra, asset{Path: r.Path, Hash: manifest.AssetHash(r.Path, r.Data), Size: int64(len(r.Data)),
+			ContentType: mimeType(r.Path, ""), data: r.Data})
+	}
+	return newBundle(dist, m, kept.files(), extra, t.cfg.MaxFiles)
 }
 
 // scriptMetadata is the metadata part of a Worker upload.

@@ -128,14 +128,14 @@ func TestDeploy(t *testing.T) {
 	writeDist(t, dist, files)
 	ctx := context.Background()
 	var last cloudflare.Progress
-	rep, err := e.target(t).Deploy(ctx, dist, func(p cloudflare.Progress) { last = p })
+	rep, err := e.target(t).Deploy(ctx, dist, cloudflare.DeployOptions{Progress: func(p cloudflare.Progress) { last = p }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Files != len(files)+1 || rep.Uploaded != len(files)+1 || rep.Version == "" {
-		t.Errorf("first deploy: %+v, want %d files uploaded (the site and the kept-files record)", rep, len(files)+1)
+	if rep.Files != len(files) || rep.Uploaded != len(files) || rep.Records != 1 || rep.Version == "" {
+		t.Errorf("first deploy: %+v, want %d files uploaded, and the kept-files record", rep, len(files))
 	}
-	if last.Files != last.TotalFiles || last.TotalFiles != rep.Uploaded {
+	if last.Files != last.TotalFiles || last.TotalFiles != rep.Uploaded+rep.Records {
 		t.Errorf("progress ended at %+v", last)
 	}
 	resp, body := e.get(t, "/posts/b/")
@@ -155,7 +155,7 @@ func TestDeploy(t *testing.T) {
 	}
 
 	before := e.fake.Uploads()
-	rep, err = e.target(t).Deploy(ctx, dist, nil)
+	rep, err = e.target(t).Deploy(ctx, dist, cloudflare.DeployOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestDeploy(t *testing.T) {
 
 	files["/posts/c/index.html"] = "<p>edited</p>"
 	writeDist(t, dist, files)
-	rep, err = e.target(t).Deploy(ctx, dist, nil)
+	rep, err = e.target(t).Deploy(ctx, dist, cloudflare.DeployOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestDeployKeepsEarlierAssets(t *testing.T) {
 		files := siteFiles(3, css)
 		os.RemoveAll(dist)
 		writeDist(t, dist, files)
-		if _, err := e.target(t).Deploy(ctx, dist, nil); err != nil {
+		if _, err := e.target(t).Deploy(ctx, dist, cloudflare.DeployOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -216,7 +216,7 @@ func TestDeployInterruptedAndRetried(t *testing.T) {
 		dist := t.TempDir()
 		files := siteFiles(3, "aaaa")
 		writeDist(t, dist, files)
-		if _, err := e.target(t).Deploy(ctx, dist, nil); err != nil {
+		if _, err := e.target(t).Deploy(ctx, dist, cloudflare.DeployOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		first := files
@@ -232,7 +232,7 @@ func TestDeployInterruptedAndRetried(t *testing.T) {
 		e.cfg.Attempts = 2
 		e.fake.FailAfter(cffake.OpUpload, 2, 2, 500)
 		uploadsBefore := e.fake.Uploads().Files
-		_, err := e.target(t).Deploy(ctx, dist, nil)
+		_, err := e.target(t).Deploy(ctx, dist, cloudflare.DeployOptions{})
 		if err == nil || !strings.Contains(err.Error(), "the live version is unchanged") {
 			t.Fatalf("interrupted deploy: %v", err)
 		}
@@ -246,11 +246,11 @@ func TestDeployInterruptedAndRetried(t *testing.T) {
 		if got != 10 {
 			t.Fatalf("interrupted deploy uploaded %d files, want the two buckets before the failure (10)", got)
 		}
-		rep, err := e.target(t).Deploy(ctx, dist, nil)
+		rep, err := e.target(t).Deploy(ctx, dist, cloudflare.DeployOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Uploaded != missing-10 {
+		if rep.Uploaded+rep.Records != missing-10 {
 			t.Errorf("resumed deploy uploaded %d files, want the %d still missing", rep.Uploaded, missing-10)
 		}
 		if _, body := e.get(t, "/posts/z/"); body != files["/posts/z/index.html"] {
@@ -266,12 +266,12 @@ func TestDeployInterruptedAndRetried(t *testing.T) {
 		e.fake.Stall(cffake.OpUpload, 1)
 		e.fake.Fail(cffake.OpSession, 1, 500)
 		e.fake.Fail(cffake.OpScript, 1, 502)
-		rep, err := e.target(t).Deploy(ctx, dist, nil)
+		rep, err := e.target(t).Deploy(ctx, dist, cloudflare.DeployOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Retries != 3 || rep.Uploaded != 25 {
-			t.Errorf("%+v: want 3 retried buckets and 25 files", rep)
+		if rep.Retries != 3 || rep.Uploaded != 24 || rep.Records != 1 {
+			t.Errorf("%+v: want 3 retried buckets, 24 files and the record", rep)
 		}
 	})
 	t.Run("token expires", func(t *testing.T) {
@@ -281,11 +281,11 @@ func TestDeployInterruptedAndRetried(t *testing.T) {
 		dist := t.TempDir()
 		writeDist(t, dist, siteFiles(20, "aaaa"))
 		e.fake.Stall(cffake.OpUpload, 1) // outlives the token
-		rep, err := e.target(t).Deploy(ctx, dist, nil)
+		rep, err := e.target(t).Deploy(ctx, dist, cloudflare.DeployOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Sessions != 2 || rep.Uploaded != 25 {
+		if rep.Sessions != 2 || rep.Uploaded != 24 || rep.Records != 1 {
 			t.Errorf("%+v: want a second session and every file uploaded once", rep)
 		}
 	})
@@ -299,7 +299,7 @@ func TestDeployFunctionsWorker(t *testing.T) {
 	dist := t.TempDir()
 	writeDist(t, dist, siteFiles(2, "aaaa"))
 	addFunctions(t, dist, "/api/related/{slug}")
-	rep, err := e.target(t).Deploy(context.Background(), dist, nil)
+	rep, err := e.target(t).Deploy(context.Background(), dist, cloudflare.DeployOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func TestDeployFunctionsWorker(t *testing.T) {
 	files["/index.html"] = "changed"
 	writeDist(t, dist, files)
 	addFunctions(t, dist, "/api/related/{slug}")
-	if rep, err = e.target(t).Deploy(context.Background(), dist, nil); err != nil || !rep.Worker {
+	if rep, err = e.target(t).Deploy(context.Background(), dist, cloudflare.DeployOptions{}); err != nil || !rep.Worker {
 		t.Fatalf("%+v %v", rep, err)
 	}
 	cfg, main, modules, bindings, _ := e.fake.LiveScript("blog")
@@ -364,7 +364,7 @@ func TestDeployLostAnswers(t *testing.T) {
 	writeDist(t, dist, siteFiles(10, "aaaa"))
 	e.fake.Lose(cffake.OpUpload, 1)
 	e.fake.Lose(cffake.OpScript, 5)
-	rep, err := e.target(t).Deploy(context.Background(), dist, nil)
+	rep, err := e.target(t).Deploy(context.Background(), dist, cloudflare.DeployOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +382,7 @@ func TestDeployLostAnswers(t *testing.T) {
 	writeDist(t, dist, files)
 	e.fake.Lose(cffake.OpScript, 5)
 	e.fake.Fail(cffake.OpVersions, 5, 502)
-	if _, err := e.target(t).Deploy(context.Background(), dist, nil); !errors.Is(err, cloudflare.ErrMaybeLive) {
+	if _, err := e.target(t).Deploy(context.Background(), dist, cloudflare.DeployOptions{}); !errors.Is(err, cloudflare.ErrMaybeLive) {
 		t.Errorf("deploy with its outcome unknown: %v", err)
 	}
 }
@@ -395,7 +395,7 @@ func TestDeployKeptFilesCloudflareLacks(t *testing.T) {
 	a := newEnv(t, cffake.Options{})
 	dist := t.TempDir()
 	writeDist(t, dist, siteFiles(2, "aaaa"))
-	if _, err := a.target(t).Deploy(ctx, dist, nil); err != nil {
+	if _, err := a.target(t).Deploy(ctx, dist, cloudflare.DeployOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	b := newEnv(t, cffake.Options{})
@@ -403,7 +403,7 @@ func TestDeployKeptFilesCloudflareLacks(t *testing.T) {
 	os.RemoveAll(dist)
 	writeDist(t, dist, siteFiles(2, "bbbb"))
 	for i := range 2 {
-		rep, err := b.target(t).Deploy(ctx, dist, nil)
+		rep, err := b.target(t).Deploy(ctx, dist, cloudflare.DeployOptions{})
 		if err != nil {
 			t.Fatalf("deploy %d to the other account: %v", i, err)
 		}

@@ -117,29 +117,44 @@ func (t *Target) readLocalKept() (*keptRecord, bool, error) {
 // SiteURL) is an empty record.
 func (t *Target) readSiteKept(ctx context.Context) (*keptRecord, error) {
 	var rec keptRecord
-	if t.cfg.SiteURL == "" {
-		return &rec, nil
+	data, err := t.ReadRecord(ctx, keptPath)
+	if err != nil || data == nil {
+		return &rec, err
 	}
-	u := strings.TrimSuffix(t.cfg.SiteURL, "/") + keptPath
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return &keptRecord{}, fmt.Errorf("%s%s: %v", t.cfg.SiteURL, keptPath, err)
+	}
+	return &rec, nil
+}
+
+// ReadRecord reads a record (see DeployOptions) of the version live on
+// the site at SiteURL: nil when it has none, or there is no SiteURL.
+func (t *Target) ReadRecord(ctx context.Context, path string) ([]byte, error) {
+	if t.cfg.SiteURL == "" {
+		return nil, nil
+	}
+	u := strings.TrimSuffix(t.cfg.SiteURL, "/") + path
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return &rec, err
+		return nil, err
 	}
+	// The raw bytes: a transparent gunzip would hide what was stored.
+	req.Header.Set("Accept-Encoding", "identity")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return &rec, fmt.Errorf("could not read %s (%v)", u, err)
+		return nil, fmt.Errorf("could not read %s (%v)", u, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {
-		return &rec, nil
+		return nil, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil || resp.StatusCode != http.StatusOK || json.Unmarshal(data, &rec) != nil {
-		return &keptRecord{}, fmt.Errorf("could not read %s (%s)", u, resp.Status)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("could not read %s (%s)", u, resp.Status)
 	}
-	return &rec, nil
+	return data, nil
 }
 
 // without drops the files with the given hashes (Cloudflare no longer

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/vergehq/verge/edge/cloudflare"
 	"github.com/vergehq/verge/internal/cffake"
 )
 
@@ -20,7 +21,7 @@ func TestVersionsAndRollback(t *testing.T) {
 		files := siteFiles(2, "aaaa")
 		files["/index.html"] = home
 		writeDist(t, dist, files)
-		rep, err := e.target(t).Deploy(ctx, dist, nil)
+		rep, err := e.target(t).Deploy(ctx, dist, cloudflare.DeployOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -46,6 +46,7 @@ func main() {
 type deployReport struct {
 	Files         int   `json:"files"`
 	Uploaded      int   `json:"uploaded"`
+	Records       int   `json:"records"`
 	UploadedBytes int64 `json:"uploaded_bytes"`
 	Unchanged     bool  `json:"unchanged"`
 	Purge         struct {
@@ -61,6 +62,7 @@ type row struct {
 	name              string
 	files             int
 	uploaded, changed int
+	records           int
 	bytes             int64
 	took              time.Duration
 	changedURLs       int
@@ -142,7 +144,7 @@ func run(pages int, sharedFlag string) error {
 		if err := json.Unmarshal(data, &rep); err != nil {
 			return fmt.Errorf("%s: %w: %s", name, err, data)
 		}
-		r := row{name: name, files: len(m.Files), uploaded: rep.Uploaded, bytes: rep.UploadedBytes, took: took,
+		r := row{name: name, files: len(m.Files), uploaded: rep.Uploaded, records: rep.Records, bytes: rep.UploadedBytes, took: took,
 			changed: changedFiles(prev, m), changedURLs: len(rep.Purge.Changed), everything: rep.Purge.Everything,
 			requests: fake.Count(cffake.OpPurge) - purges}
 		purged := append(slices.Clone(rep.Purge.URLs), rep.Purge.Files...)
@@ -184,18 +186,18 @@ func run(pages int, sharedFlag string) error {
 	}
 	fmt.Printf("verge deploy --target cloudflare, %d posts, against the local fake of Cloudflare's API\n", pages)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\tfiles\tuploaded\tbytes changed\tbytes\ttook\tURLs changed\tURLs purged\tpurged that changed\tmissed\tpurge requests\t")
+	fmt.Fprintln(tw, "\tfiles\tuploaded\tfiles changed\tbytes\trecords\ttook\tURLs changed\tURLs purged\tpurged that changed\tmissed\tpurge requests\t")
 	for _, r := range rows {
 		purged := fmt.Sprint(r.purgedURLs)
 		if r.everything {
 			purged = "everything"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%d\t%s\t%s\t%d\t%d\t\n", r.name, r.files, r.uploaded, r.changed, human.Bytes(r.bytes),
-			r.took.Round(time.Millisecond), r.changedURLs, purged, r.precision, r.missed, r.requests)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s\t%s\t%d\t%d\t\n", r.name, r.files, r.uploaded, r.changed, human.Bytes(r.bytes),
+			r.records, r.took.Round(time.Millisecond), r.changedURLs, purged, r.precision, r.missed, r.requests)
 	}
 	tw.Flush()
-	fmt.Println("uploaded: files Cloudflare lacked (plus Verge's record of recent builds' assets when those change);")
-	fmt.Println("bytes changed: files of the build whose bytes the previous build did not have.")
+	fmt.Println("uploaded: files of the build Cloudflare lacked; files changed: those whose bytes the previous build did not have;")
+	fmt.Println("records: Verge's own files uploaded with the version (the build's record for purge planning, the kept-assets record).")
 	return nil
 }
 
