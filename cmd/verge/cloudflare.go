@@ -164,7 +164,7 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	purgeOut := w
 	if asJSON {
 		purgeOut = errw
-		res := cloudflareDeploy{Report: rep, Purge: &dryRunPurge{Everything: plan.Everything, Tags: plan.Tags, URLs: plan.URLs, Files: plan.Files, Changed: plan.ChangedURLs}}
+		res := cloudflareDeploy{Report: rep, Purge: new(reportPurge(plan))}
 		if err := json.NewEncoder(w).Encode(res); err != nil {
 			return err
 		}
@@ -235,22 +235,18 @@ func dryRunCloudflare(ctx context.Context, w io.Writer, dir, out string, asJSON 
 			have[f.AssetHash] = true
 		}
 	}
-	plan := st.plan
-	rep := dryRunReport{Requests: plan.Requests(),
-		Purge: dryRunPurge{Everything: plan.Everything, Tags: plan.Tags, URLs: plan.URLs, Files: plan.Files, Changed: plan.ChangedURLs}}
-	var bytes int64
+	var upload []manifest.File
 	if !st.unchanged() {
 		for _, f := range st.build.Files {
 			if !have[f.AssetHash] {
-				rep.Upload = append(rep.Upload, dryRunFile{f.Path, f.Size})
-				bytes += f.Size
+				upload = append(upload, f)
 			}
 		}
 	}
+	plan := st.plan
+	rep, bytes := newDryRunReport(plan, upload)
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return rep.print(w)
 	}
 	fmt.Fprintf(w, "would upload at most %d files (%s) to Cloudflare\n", len(rep.Upload), human.Bytes(bytes))
 	describePlan(w, plan, st.live != nil && !st.unchanged())

@@ -36,6 +36,30 @@ type dryRunPurge struct {
 	Changed    []string `json:"changed_urls"`
 }
 
+// newDryRunReport is the report of a plan and the files to upload, with
+// their total size.
+func newDryRunReport(plan *cachepurge.Plan, upload []manifest.File) (dryRunReport, int64) {
+	rep := dryRunReport{Requests: plan.Requests(), Purge: reportPurge(plan)}
+	var bytes int64
+	for _, f := range upload {
+		rep.Upload = append(rep.Upload, dryRunFile{f.Path, f.Size})
+		bytes += f.Size
+	}
+	return rep, bytes
+}
+
+// reportPurge is a plan as the reports show it.
+func reportPurge(plan *cachepurge.Plan) dryRunPurge {
+	return dryRunPurge{Everything: plan.Everything, Tags: plan.Tags, URLs: plan.URLs, Files: plan.Files, Changed: plan.ChangedURLs}
+}
+
+// print writes the report as indented JSON.
+func (rep dryRunReport) print(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
 // dryRun prints what deploying the build in out to s would do, changing
 // nothing: the files to upload, and the purge that would follow (its
 // tags, the URLs they cover, the requests).
@@ -48,17 +72,9 @@ func dryRun(w io.Writer, s *edge.Store, out string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	rep := dryRunReport{Requests: plan.Requests(),
-		Purge: dryRunPurge{Everything: plan.Everything, Tags: plan.Tags, URLs: plan.URLs, Files: plan.Files, Changed: plan.ChangedURLs}}
-	var bytes int64
-	for _, f := range s.Missing(m) {
-		rep.Upload = append(rep.Upload, dryRunFile{f.Path, f.Size})
-		bytes += f.Size
-	}
+	rep, bytes := newDryRunReport(plan, s.Missing(m))
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return rep.print(w)
 	}
 	fmt.Fprintf(w, "would upload %d files (%s); %d already stored\n", len(rep.Upload), human.Bytes(bytes), len(m.Files)-len(rep.Upload))
 	switch {

@@ -130,28 +130,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusUnauthorized, 10000, "Authentication error: the upload token has expired")
 		return
 	}
-	ct, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || ct != "multipart/form-data" {
-		fail(w, http.StatusBadRequest, 10021, "body must be multipart/form-data")
-		return
-	}
 	got := map[string]blob{}
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			fail(w, http.StatusBadRequest, 10021, "bad multipart body: "+err.Error())
-			return
-		}
+	if !eachPart(w, r, func(part *multipart.Part) string {
 		b, msg := s.readPart(sess, part)
-		if msg != "" {
-			fail(w, http.StatusBadRequest, 10021, msg)
-			return
-		}
 		got[part.FormName()] = b
+		return msg
+	}) {
+		return
 	}
 	if len(got) == 0 {
 		fail(w, http.StatusBadRequest, 10021, "no files in the bucket")
@@ -217,4 +202,30 @@ func assetHash(p string, data []byte) string {
 	ext := strings.TrimPrefix(path.Ext(p), ".")
 	sum := blake3.Sum256([]byte(base64.StdEncoding.EncodeToString(data) + ext))
 	return hex.EncodeToString(sum[:16])
+}
+
+// eachPart calls fn for each part of a multipart/form-data request; a
+// message from fn, or a body that is not multipart, is answered as a 400
+// and eachPart says false.
+func eachPart(w http.ResponseWriter, r *http.Request, fn func(*multipart.Part) string) bool {
+	ct, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || ct != "multipart/form-data" {
+		fail(w, http.StatusBadRequest, 10021, "the body must be multipart/form-data")
+		return false
+	}
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return true
+		}
+		if err != nil {
+			fail(w, http.StatusBadRequest, 10021, "bad multipart body: "+err.Error())
+			return false
+		}
+		if msg := fn(part); msg != "" {
+			fail(w, http.StatusBadRequest, 10021, msg)
+			return false
+		}
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"mime/multipart"
 	"net/http"
 	"slices"
@@ -70,43 +69,29 @@ type scriptMetadata struct {
 // metadata, and a part per module. It makes a version and deploys it to
 // all traffic at once.
 func (s *Server) putScript(w http.ResponseWriter, r *http.Request) {
-	ct, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || ct != "multipart/form-data" {
-		fail(w, http.StatusBadRequest, 10021, "a script upload is multipart/form-data")
-		return
-	}
 	var meta *scriptMetadata
 	modules := map[string]string{}
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			fail(w, http.StatusBadRequest, 10021, "bad multipart body: "+err.Error())
-			return
-		}
+	if !eachPart(w, r, func(part *multipart.Part) string {
 		data, _ := io.ReadAll(part)
 		name := part.FormName()
 		switch {
 		case name == "metadata":
 			meta = new(scriptMetadata)
 			if err := json.Unmarshal(data, meta); err != nil {
-				fail(w, http.StatusBadRequest, 10021, "metadata part is not JSON: "+err.Error())
-				return
+				return "metadata part is not JSON: " + err.Error()
 			}
 		case strings.HasPrefix(name, "metadata."), strings.HasPrefix(name, "metadata["):
 			// What cloudflare-go v7's typed Update sends: the API wants one part.
-			fail(w, http.StatusBadRequest, 10021, fmt.Sprintf("form field %q: metadata must be one part holding JSON", name))
-			return
+			return fmt.Sprintf("form field %q: metadata must be one part holding JSON", name)
 		default:
 			if mt := part.Header.Get("Content-Type"); !strings.HasPrefix(mt, "application/javascript+module") {
-				fail(w, http.StatusBadRequest, 10021, fmt.Sprintf("module %q: Content-Type %q, want application/javascript+module", name, mt))
-				return
+				return fmt.Sprintf("module %q: Content-Type %q, want application/javascript+module", name, mt)
 			}
 			modules[name] = string(data)
 		}
+		return ""
+	}) {
+		return
 	}
 	if meta == nil {
 		fail(w, http.StatusBadRequest, 10021, "no metadata part")
