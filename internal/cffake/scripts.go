@@ -194,9 +194,8 @@ func checkRedirects(text string) error {
 func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sc := s.scripts[r.PathValue("script")]
+	sc := s.script(w, r)
 	if sc == nil {
-		fail(w, http.StatusNotFound, 10007, "This Worker does not exist on your account.")
 		return
 	}
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
@@ -223,9 +222,8 @@ func (s *Server) listVersions(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listDeployments(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sc := s.scripts[r.PathValue("script")]
+	sc := s.script(w, r)
 	if sc == nil {
-		fail(w, http.StatusNotFound, 10007, "This Worker does not exist on your account.")
 		return
 	}
 	list := []map[string]any{}
@@ -250,9 +248,8 @@ func (s *Server) newDeployment(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sc := s.scripts[r.PathValue("script")]
+	sc := s.script(w, r)
 	if sc == nil {
-		fail(w, http.StatusNotFound, 10007, "This Worker does not exist on your account.")
 		return
 	}
 	total := 0.0
@@ -303,4 +300,14 @@ func (s *Server) LiveScript(name string) (cfg AssetsConfig, main string, modules
 		return AssetsConfig{}, "", nil, nil, false
 	}
 	return v.Config, v.MainModule, v.Modules, v.Bindings, true
+}
+
+// script is the Worker the request names, or nil after answering 404.
+// The caller holds s.mu.
+func (s *Server) script(w http.ResponseWriter, r *http.Request) *script {
+	sc := s.scripts[r.PathValue("script")]
+	if sc == nil {
+		fail(w, http.StatusNotFound, 10007, "This Worker does not exist on your account.")
+	}
+	return sc
 }
