@@ -3,6 +3,8 @@ package cloudflare
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,9 +66,9 @@ func (t *Target) Deploy(ctx context.Context, dist string, opts DeployOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	headers, err := headersFile(m)
-	if err != nil {
-		return nil, err
+	headers, hwarn := headersFile(m)
+	if hwarn != "" {
+		warning = joinWarnings(warning, hwarn)
 	}
 	nextKept := kept.next(m)
 	var (
@@ -135,7 +137,7 @@ func (t *Target) Deploy(ctx context.Context, dist string, opts DeployOptions) (*
 	live, lerr := t.Live(rctx)
 	cancel()
 	switch {
-	case lerr == nil && live != nil && live.BuildID == buildTag(m.BuildID):
+	case lerr == nil && live != nil && live.Tag == t.Tag(m.BuildID):
 		rep.Version = live.ID
 	case err != nil && lerr == nil:
 		return nil, fmt.Errorf("deploy to Cloudflare (the live version is unchanged): %w", err)
@@ -158,8 +160,14 @@ func (t *Target) Deploy(ctx context.Context, dist string, opts DeployOptions) (*
 // cloudflare tells.
 var ErrMaybeLive = errors.New("the new version may or may not be live")
 
-// buildTag is the workers/tag annotation a build's version carries.
-func buildTag(id string) string { return id[:min(len(id), 100)] }
+// Tag is the workers/tag annotation the version of build id carries
+// when deployed by this target: the build id, and a hash of what the
+// target adds to it (the Worker's code, its origin, its runtime date), so
+// a change of deploy settings alone makes a new version too.
+func (t *Target) Tag(id string) string {
+	h := sha256.Sum256([]byte(t.cfg.Origin + "\x00" + t.cfg.CompatibilityDate + "\x00" + workerModule))
+	return id[:min(len(id), 80)] + "+" + hex.EncodeToString(h[:4])
+}
 
 func joinWarnings(a, b string) string {
 	if a == "" {
@@ -221,7 +229,7 @@ func (t *Target) scriptBody(m *manifest.Manifest, b *bundle, jwt string, routes 
 			Redirects:        b.redirects,
 		}},
 		Annotations: map[string]string{
-			"workers/tag":     buildTag(m.BuildID),
+			"workers/tag":     t.Tag(m.BuildID),
 			"workers/message": "verge deploy of build " + m.BuildID[:min(len(m.BuildID), 12)],
 		},
 	}

@@ -420,3 +420,44 @@ func TestDeployKeptFilesCloudflareLacks(t *testing.T) {
 		t.Errorf("the second account's previous stylesheet: %d", resp.StatusCode)
 	}
 }
+
+// Buckets go three at a time, and a 429 on one waits as Retry-After says.
+func TestDeployInFlightAndRetryAfter(t *testing.T) {
+	e := newEnv(t, cffake.Options{BucketFiles: 2})
+	dist := t.TempDir()
+	writeDist(t, dist, siteFiles(20, "aaaa"))
+	e.fake.Slow(cffake.OpUpload, 50*time.Millisecond)
+	e.fake.Fail(cffake.OpUpload, 1, http.StatusTooManyRequests)
+	start := time.Now()
+	rep, err := e.target(t).Deploy(context.Background(), dist, cloudflare.DeployOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.fake.MaxInFlight(cffake.OpUpload); got != 3 {
+		t.Errorf("%d bucket uploads at once, want 3", got)
+	}
+	// Backoff is 1ms in these tests: only Retry-After makes a second.
+	if rep.Retries != 1 || time.Since(start) < time.Second {
+		t.Errorf("retries %d in %s: the 429's Retry-After (1s) was not waited", rep.Retries, time.Since(start))
+	}
+}
+
+// A _redirects file of the site's static/ becomes the version's redirect
+// rules, not a file it serves.
+func TestDeployRedirects(t *testing.T) {
+	e := newEnv(t, cffake.Options{})
+	dist := t.TempDir()
+	files := siteFiles(2, "aaaa")
+	files["/_redirects"] = "/old/ /posts/a/ 301\n"
+	writeDist(t, dist, files)
+	if _, err := e.target(t).Deploy(context.Background(), dist, cloudflare.DeployOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, _, _, _ := e.fake.LiveScript("blog")
+	if cfg.Redirects != files["/_redirects"] {
+		t.Errorf("redirects %q", cfg.Redirects)
+	}
+	if resp, _ := e.get(t, "/_redirects"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/_redirects is served: %d", resp.StatusCode)
+	}
+}

@@ -24,11 +24,12 @@ type policy struct {
 // its cache policy, in few rules (the dist/_headers of the build has one
 // per page, far past Cloudflare's 100): the commonest policy for "/*",
 // and for each other policy the widest directories all of whose files
-// share it ("/_assets/*"), else the single paths. Cloudflare joins the
+// share it ("/_assets/*"), else the single paths. Past 100 rules, it
+// keeps those that matter most and says what it left out. Cloudflare joins the
 // values of a header two rules set, so each narrower rule detaches the
 // wide rule's headers before setting its own. Cache-Tag is left out:
 // Workers Static Assets switch with the deployment, no purge applies.
-func headersFile(m *manifest.Manifest) (string, error) {
+func headersFile(m *manifest.Manifest) (text, warning string) {
 	pol := map[string]policy{} // served path -> policy
 	count := map[policy]int{}
 	for _, f := range m.Files {
@@ -42,7 +43,7 @@ func headersFile(m *manifest.Manifest) (string, error) {
 	var b strings.Builder
 	b.WriteString("# Written by verge deploy --target cloudflare: the cache policy of every file.\n")
 	if len(pol) == 0 {
-		return b.String(), nil
+		return b.String(), ""
 	}
 	common := slices.MaxFunc(slices.Collect(maps.Keys(count)), func(x, y policy) int {
 		if c := count[x] - count[y]; c != 0 {
@@ -51,7 +52,6 @@ func headersFile(m *manifest.Manifest) (string, error) {
 		return strings.Compare(y.cacheControl+y.cdn, x.cacheControl+x.cdn) // ties: a stable choice
 	})
 	writeRule(&b, "/*", common, false)
-	rules := 1
 	// A directory is uniform when every file under it has one policy.
 	under := map[string]map[policy]bool{}
 	for p, x := range pol {
@@ -65,30 +65,63 @@ func headersFile(m *manifest.Manifest) (string, error) {
 			}
 		}
 	}
-	emitted := map[string]bool{}
+	// Each file of another policy: a rule for the widest uniform
+	// directory below the root that holds it, else for its own path.
+	type rule struct {
+		pattern string
+		pol     policy
+		files   int
+	}
+	byPattern := map[string]*rule{}
 	for _, p := range slices.Sorted(maps.Keys(pol)) {
 		x := pol[p]
 		if x == common {
 			continue
 		}
-		// The widest uniform ancestor below the root covers p.
 		pattern := p
 		for d := dirOf(p); d != "/"; d = path.Dir(d) {
 			if len(under[d]) == 1 {
 				pattern = d + "/*"
 			}
 		}
-		if emitted[pattern] {
-			continue
+		if byPattern[pattern] == nil {
+			byPattern[pattern] = &rule{pattern: pattern, pol: x}
 		}
-		emitted[pattern] = true
-		writeRule(&b, pattern, x, true)
-		rules++
+		byPattern[pattern].files++
 	}
-	if rules > MaxHeaderRules {
-		return "", fmt.Errorf("_headers: the build's files have cache policies that take %d rules, and Cloudflare takes %d: give files that share a directory one policy", rules, MaxHeaderRules)
+	list := slices.Collect(maps.Values(byPattern))
+	warning = ""
+	if len(list) > MaxHeaderRules-1 {
+		// Past Cloudflare's limit: keep the rules that matter most (the
+		// immutable ones, then those covering most files). The rest of
+		// the files get the common policy: shorter or longer caching,
+		// never wrong content, as every policy revalidates or is
+		// fingerprinted.
+		slices.SortFunc(list, func(a, b *rule) int {
+			ai, bi := strings.Contains(a.pol.cacheControl, "immutable"), strings.Contains(b.pol.cacheControl, "immutable")
+			if ai != bi {
+				if ai {
+					return -1
+				}
+				return 1
+			}
+			if a.files != b.files {
+				return b.files - a.files
+			}
+			return strings.Compare(a.pattern, b.pattern)
+		})
+		left := 0
+		for _, r := range list[MaxHeaderRules-1:] {
+			left += r.files
+		}
+		list = list[:MaxHeaderRules-1]
+		warning = fmt.Sprintf("_headers: Cloudflare takes %d rules; %d files get the common cache policy (%s) instead of their own", MaxHeaderRules, left, common.cacheControl)
 	}
-	return b.String(), nil
+	slices.SortFunc(list, func(a, b *rule) int { return strings.Compare(a.pattern, b.pattern) })
+	for _, r := range list {
+		writeRule(&b, r.pattern, r.pol, true)
+	}
+	return b.String(), warning
 }
 
 func writeRule(b *strings.Builder, pattern string, p policy, detach bool) {

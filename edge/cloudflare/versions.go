@@ -19,7 +19,8 @@ type Version struct {
 	ID         string    `json:"id"`
 	Number     int       `json:"number"`
 	Created    time.Time `json:"created"`
-	BuildID    string    `json:"build_id,omitempty"` // the workers/tag annotation Verge sets
+	BuildID    string    `json:"build_id,omitempty"` // the build it holds (from Tag)
+	Tag        string    `json:"tag,omitempty"`      // the workers/tag annotation (see Target.Tag)
 	Message    string    `json:"message,omitempty"`
 	Percentage float64   `json:"percentage"` // of traffic it serves now
 }
@@ -61,8 +62,10 @@ func (t *Target) Versions(ctx context.Context) ([]Version, error) {
 	out := make([]Version, 0, len(res.Items))
 	for _, it := range res.Items {
 		created, _ := time.Parse(time.RFC3339Nano, it.Metadata.CreatedOn)
-		out = append(out, Version{ID: it.ID, Number: int(it.Number), Created: created,
-			BuildID: it.Annotations["workers/tag"], Message: it.Annotations["workers/message"], Percentage: live[it.ID]})
+		tag := it.Annotations["workers/tag"]
+		build, _, _ := strings.Cut(tag, "+")
+		out = append(out, Version{ID: it.ID, Number: int(it.Number), Created: created, BuildID: build, Tag: tag,
+			Message: it.Annotations["workers/message"], Percentage: live[it.ID]})
 	}
 	return out, nil
 }

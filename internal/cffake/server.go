@@ -79,6 +79,9 @@ type Server struct {
 	purgeAt     time.Time
 	faults      []*fault
 	counts      map[string]int
+	inFlight    map[string]int
+	maxInFlight map[string]int
+	delays      map[string]time.Duration
 	uploaded    Uploaded
 }
 
@@ -133,6 +136,9 @@ func New(opts Options) *Server {
 		completions: map[string]*completion{},
 		scripts:     map[string]*script{},
 		counts:      map[string]int{},
+		inFlight:    map[string]int{},
+		maxInFlight: map[string]int{},
+		delays:      map[string]time.Duration{},
 		purgeTokens: opts.PurgeBurst,
 		purgeAt:     opts.Now(),
 	}
@@ -155,7 +161,7 @@ func New(opts Options) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Fail makes the next n requests of op answer status (a 5xx, say) without
-// doing anything.
+// doing anything; a 429 says Retry-After: 1.
 func (s *Server) Fail(op string, n, status int) { s.FailAfter(op, 0, n, status) }
 
 // FailAfter lets skip requests of op through, then makes the next n
@@ -192,6 +198,21 @@ func (s *Server) Heal() {
 	s.faults = nil
 }
 
+// Slow makes every request of op take d longer.
+func (s *Server) Slow(op string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays[op] = d
+}
+
+// MaxInFlight is the most requests of op the fake has been answering at
+// once.
+func (s *Server) MaxInFlight(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxInFlight[op]
+}
+
 // Count is how many requests of op the fake has answered, faults included.
 func (s *Server) Count(op string) int {
 	s.mu.Lock()
@@ -211,6 +232,17 @@ func (s *Server) op(name string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.counts[name]++
+		s.inFlight[name]++
+		s.maxInFlight[name] = max(s.maxInFlight[name], s.inFlight[name])
+		delay := s.delays[name]
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.inFlight[name]--
+			s.mu.Unlock()
+		}()
+		time.Sleep(delay)
+		s.mu.Lock()
 		var f *fault
 		for _, x := range s.faults {
 			if x.op != name || x.n == 0 {
@@ -239,6 +271,9 @@ func (s *Server) op(name string, h http.HandlerFunc) http.HandlerFunc {
 			h(httptest.NewRecorder(), r)
 			panic(http.ErrAbortHandler) // closes the connection unanswered
 		case f != nil:
+			if f.status == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "1")
+			}
 			fail(w, f.status, 10013, "injected fault")
 			return
 		}
