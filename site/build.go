@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -228,8 +228,13 @@ func (s *Site) newBuildState(key string) (*buildState, error) {
 			return nil, fmt.Errorf("identify site program: %w", err)
 		}
 	}
-	cfgText, err := os.ReadFile(filepath.Join(s.root, ConfigFile))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	// The config as pages can see it: where a deploy goes and where
+	// purges are sent change no page, and must not make every page look
+	// changed (and purged).
+	shown := s.cfg
+	shown.Purge, shown.Cloudflare = PurgeConfig{}, CloudflareConfig{}
+	cfgText, err := json.Marshal(shown)
+	if err != nil {
 		return nil, err
 	}
 	h := sha256.New()

@@ -395,3 +395,23 @@ func TestBodyEditLeavesListsAlone(t *testing.T) {
 		})
 	}
 }
+
+// Where a deploy goes and where purges are sent change no page: editing
+// those sections of verge.toml rebuilds nothing (and so purges nothing).
+func TestDeploySettingsChangeNoPage(t *testing.T) {
+	dir, _ := extractSite(t, "ok")
+	out := filepath.Join(dir, "dist")
+	if _, err := build(t, dir, out); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, site.ConfigFile)
+	data, _ := os.ReadFile(cfg)
+	writeFile(t, cfg, string(data)+"\n[purge]\nedges = [\"http://127.0.0.1:9\"]\n\n[cloudflare]\naccount_id = \"a\"\nscript = \"s\"\n")
+	rep, err := build(t, dir, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rendered != 0 {
+		t.Errorf("a deploy settings edit rendered %d pages", rep.Rendered)
+	}
+}
