@@ -211,6 +211,8 @@ func (o *Outbox) Flush(ctx context.Context, p Purger) (int, error) {
 		default:
 			q.Attempts++
 			q.LastError = perr.Error()
+			var ra *RetryAfter
+			q.BackingOff = !errors.As(perr, &ra) // the target's own wait is kept; ours may be cut short
 			q.NextTry = o.now().Add(backoff(q.Attempts, perr))
 			return sent, errors.Join(o.update(pendingDir, q), fmt.Errorf("purge %s: %w", q.ID, perr))
 		}
@@ -267,6 +269,30 @@ func (o *Outbox) move(q Purge, sub string) error {
 		return err
 	}
 	return o.trim(sub)
+}
+
+// RetryNow makes the pending purges that are backing off after a failure
+// due now (someone asked to send them: the cause may be fixed). Waits a
+// target asked for, and the rate limit, still hold.
+func (o *Outbox) RetryNow() error {
+	unlock, err := o.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	pending, err := o.read(pendingDir)
+	if err != nil {
+		return err
+	}
+	for _, q := range pending {
+		if q.BackingOff && q.NextTry.After(o.now()) {
+			q.NextTry, q.BackingOff = time.Time{}, false
+			if err := o.write(pendingDir, q); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // backoff is how long to wait before the next try: the target's

@@ -21,6 +21,7 @@ type Purge struct {
 	Claimed    bool      `json:"claimed,omitempty"` // being sent: nothing merges into it
 	Attempts   int       `json:"attempts,omitempty"`
 	NextTry    time.Time `json:"next_try,omitzero"`
+	BackingOff bool      `json:"backing_off,omitempty"` // NextTry is Verge's backoff, not the target's Retry-After
 	LastError  string    `json:"last_error,omitempty"`
 	Sent       time.Time `json:"sent,omitzero"`
 	Failed     time.Time `json:"failed,omitzero"`

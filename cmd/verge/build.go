@@ -81,7 +81,7 @@ func runSite(cmd *cobra.Command, dir string, args []string, chatty bool) error {
 	bin, written, err := gosite.Build(cmd.Context(), abs, cache)
 	if err != nil {
 		printDiagnostics(cmd.ErrOrStderr(), "compile", err)
-		return exitError{1}
+		return exitError{code: 1}
 	}
 	if chatty && (written > 0 || time.Since(start) > 500*time.Millisecond) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "compiled site program in %s (%d templ files generated)\n", time.Since(start).Round(time.Millisecond), written)
@@ -91,7 +91,7 @@ func runSite(cmd *cobra.Command, dir string, args []string, chatty bool) error {
 	if err := run.Run(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return exitError{ee.ExitCode()}
+			return exitError{code: ee.ExitCode()}
 		}
 		return err
 	}

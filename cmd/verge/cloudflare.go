@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -106,14 +107,15 @@ func startCloudflare(ctx context.Context, dir, out string) (*cloudflareStart, er
 	return st, nil
 }
 
-// unchanged says the build is live already.
+// unchanged says the build is live already, deployed with the same
+// settings.
 func (st *cloudflareStart) unchanged() bool {
-	return st.live != nil && st.live.BuildID == st.build.BuildID
+	return st.live != nil && st.live.Tag == st.target.Tag(st.build.BuildID)
 }
 
 // deployCloudflare deploys the build in out to the Worker of the site in
 // dir and purges what the new version changed.
-func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, asJSON bool) error {
+func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, asJSON bool, wait time.Duration) error {
 	st, err := startCloudflare(ctx, dir, out)
 	if err != nil {
 		return err
@@ -144,7 +146,7 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	if errors.Is(err, cloudflare.ErrMaybeLive) && len(targets) > 0 && plan.Requests() > 0 {
 		// Purging what may have changed does no harm; not purging might.
 		if queuePlan(targets, plan) == nil {
-			sendPurges(ctx, errw, targets)
+			sendPurges(ctx, errw, targets, wait, true)
 		}
 		return fmt.Errorf("%w (verge versions --target cloudflare shows what is live; its purge was sent in case)", err)
 	}
@@ -175,13 +177,13 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 		if rep.Warning != "" {
 			fmt.Fprintf(w, "  note: %s\n", rep.Warning)
 		}
-		describePlan(w, plan, live != nil)
+		sayPlan(w, plan, live != nil, "  purge", false)
 	}
 	if queueErr != nil {
 		return fmt.Errorf("deployed, but queueing its purge failed: %w (purge by hand: verge purge --all)", queueErr)
 	}
-	if len(targets) > 0 && plan.Requests() > 0 {
-		sendPurges(ctx, purgeOut, targets)
+	if len(targets) > 0 && plan.Requests() > 0 && sendPurges(ctx, purgeOut, targets, wait, true) {
+		return errPurgePending
 	}
 	return nil
 }
@@ -191,22 +193,6 @@ func joinNotes(a, b string) string {
 		return b
 	}
 	return a + "; " + b
-}
-
-// describePlan says what a deploy's purge covers.
-func describePlan(w io.Writer, plan *cachepurge.Plan, wasLive bool) {
-	switch {
-	case !wasLive:
-		fmt.Fprintln(w, "  purge: nothing (nothing was live)")
-	case plan.Everything && len(plan.URLs) == 0:
-		fmt.Fprintln(w, "  purge: everything (the live version was not deployed from this checkout, so what changed is unknown)")
-	case plan.Everything:
-		fmt.Fprintf(w, "  purge: everything (%d URLs changed or carry a changed tag)\n", len(plan.URLs))
-	case plan.Requests() == 0:
-		fmt.Fprintln(w, "  purge: nothing (no URL or tag changed)")
-	default:
-		fmt.Fprintf(w, "  purge: %d tags covering %d URLs (%d changed), %d requests\n", len(plan.Tags), len(plan.URLs), len(plan.ChangedURLs), plan.Requests())
-	}
 }
 
 // progressPrinter returns a progress callback that redraws one line on
@@ -238,7 +224,7 @@ func dryRunCloudflare(ctx context.Context, w io.Writer, dir, out string, asJSON 
 	var upload []manifest.File
 	if !st.unchanged() {
 		for _, f := range st.build.Files {
-			if !have[f.AssetHash] {
+			if !have[f.AssetHash] && f.Path != "/_redirects" && f.Path != "/_headers" && !strings.HasPrefix(f.Path, "/_verge/") {
 				upload = append(upload, f)
 			}
 		}
@@ -248,7 +234,11 @@ func dryRunCloudflare(ctx context.Context, w io.Writer, dir, out string, asJSON 
 	if asJSON {
 		return rep.print(w)
 	}
-	fmt.Fprintf(w, "would upload at most %d files (%s) to Cloudflare\n", len(rep.Upload), human.Bytes(bytes))
-	describePlan(w, plan, st.live != nil && !st.unchanged())
+	if st.unchanged() {
+		fmt.Fprintf(w, "build %s is live already on Cloudflare (version %s): nothing to deploy\n", short(st.build.BuildID), st.live.ID)
+		return nil
+	}
+	fmt.Fprintf(w, "would upload at most %d files (%s) to Cloudflare (it may hold some already)\n", len(rep.Upload), human.Bytes(bytes))
+	sayPlan(w, plan, st.live != nil, "would purge", true)
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -325,5 +326,41 @@ func TestCloudflareInterrupted(t *testing.T) {
 	got := b.fake.Purges()
 	if len(got) == 0 || !slices.Contains(got[len(got)-1].Tags, "e:posts/post-00007") {
 		t.Errorf("the purge never reached Cloudflare: %+v", got)
+	}
+}
+
+// A change of deploy settings alone (here: the origin the functions go
+// to) makes a new version, and purges nothing: no page changed. A deploy
+// whose purge cannot go out in its --purge-wait exits with status 3.
+func TestCloudflareSettingsAndPendingPurge(t *testing.T) {
+	b := newCFBench(t, 50)
+	b.build()
+	b.deploy()
+	cfg := filepath.Join(b.dir, "verge.toml")
+	data, _ := os.ReadFile(cfg)
+	if err := os.WriteFile(cfg, append(data, "origin = \"https://origin.example.com\"\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.build()
+	rep := b.deploy()
+	if rep.Unchanged || b.fake.Count(cffake.OpScript) != 2 || rep.Purge.Everything || len(rep.Purge.Tags) != 0 {
+		t.Errorf("settings-only redeploy: %+v, purge %+v, script uploads %d", rep.Report, rep.Purge, b.fake.Count(cffake.OpScript))
+	}
+
+	b.edit("Edited while Cloudflare's purge API is down.", 7)
+	b.build()
+	b.fake.Fail(cffake.OpPurge, 1000, http.StatusServiceUnavailable)
+	cmd := b.command("deploy", "--target", "cloudflare", "--purge-wait", "3s")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(out), "purge is still queued") {
+		t.Fatalf("deploy with the purge API down: %v\n%s", err, out)
+	}
+	if _, body, _ := b.get("/posts/post-00007/"); !strings.Contains(body, "Edited while") {
+		t.Error("the deploy did not go live")
+	}
+	b.fake.Heal()
+	if out := b.verge("purge"); !strings.Contains(out, "purged at cloudflare: 1 purges sent") {
+		t.Errorf("the queued purge, later:\n%s", out)
 	}
 }

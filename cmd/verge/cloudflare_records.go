@@ -105,7 +105,7 @@ const siteRecordPath = "/_verge/cloudflare-build.json.gz"
 // 10,000-page build's is about half a megabyte gzipped.
 type siteRecord struct {
 	BuildID  string            `json:"build_id"`
-	Files    [][3]string       `json:"files"`    // served URL, SHA-256 (shortened), Cache-Tag (comma-joined)
+	Files    [][4]string       `json:"files"`    // served URL, SHA-256 (shortened), Cache-Tag (comma-joined), asset hash
 	Versions map[string]string `json:"versions"` // tag -> version (shortened)
 }
 
@@ -121,7 +121,7 @@ func encodeSiteRecord(out string, m *manifest.Manifest) ([]byte, error) {
 	b := compactBuild(cachepurge.Build{Manifest: m, Versions: readTagVersions(out)})
 	rec := siteRecord{BuildID: m.BuildID, Versions: b.Versions}
 	for _, f := range b.Manifest.Files {
-		rec.Files = append(rec.Files, [3]string{servedURL(f), f.SHA256, strings.Join(f.HeaderTags(), ",")})
+		rec.Files = append(rec.Files, [4]string{servedURL(f), f.SHA256, strings.Join(f.HeaderTags(), ","), f.AssetHash})
 	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -151,7 +151,7 @@ func decodeSiteRecord(data []byte) (string, cachepurge.Build, error) {
 		if f[2] != "" {
 			tags = strings.Split(f[2], ",")
 		}
-		m.Files = append(m.Files, manifest.File{Path: f[0], SHA256: f[1], Tags: tags})
+		m.Files = append(m.Files, manifest.File{Path: f[0], SHA256: f[1], Tags: tags, AssetHash: f[3]})
 	}
 	slices.SortFunc(m.Files, func(a, b manifest.File) int { return strings.Compare(a.Path, b.Path) })
 	return rec.BuildID, cachepurge.Build{Manifest: m, Versions: rec.Versions}, nil

@@ -43,7 +43,7 @@ func cloudflareVersions(ctx context.Context, w io.Writer, dir string, asJSON boo
 
 // cloudflareRollback deploys an earlier version and purges what differs
 // between it and the version it replaces.
-func cloudflareRollback(ctx context.Context, w io.Writer, dir, to string) error {
+func cloudflareRollback(ctx context.Context, w io.Writer, dir, to string, wait time.Duration) error {
 	t, err := cloudflareTarget(dir)
 	if err != nil {
 		return err
@@ -67,13 +67,15 @@ func cloudflareRollback(ctx context.Context, w io.Writer, dir, to string) error 
 	if okPrev && okNext {
 		plan = cachepurge.New(prev, next, cloudflarePurgeLimits())
 	}
-	describePlan(w, plan, true)
+	sayPlan(w, plan, true, "  purge", false)
 	if plan.Requests() == 0 {
 		return nil
 	}
 	if err := queuePlan(targets, plan); err != nil {
 		return err
 	}
-	sendPurges(ctx, w, targets)
+	if sendPurges(ctx, w, targets, wait, true) {
+		return errPurgePending
+	}
 	return nil
 }

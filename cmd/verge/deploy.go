@@ -55,6 +55,7 @@ func newDeployCmd() *cobra.Command {
 	var dist, target string
 	var retain int
 	var asJSON, dry bool
+	var purgeWaitFlag time.Duration
 	cmd := &cobra.Command{
 		Use:   "deploy [DIR]",
 		Short: "Deploy the built site in DIR (default .) as a new version and activate it",
@@ -85,7 +86,7 @@ zone of [cloudflare] zone_id and the edges of [purge] edges.`,
 				if dry {
 					return dryRunCloudflare(cmd.Context(), cmd.OutOrStdout(), dir, out, asJSON)
 				}
-				return deployCloudflare(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), dir, out, asJSON)
+				return deployCloudflare(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), dir, out, asJSON, purgeWaitFlag)
 			default:
 				return fmt.Errorf("unknown target %q (Verge deploys to: local, cloudflare)", target)
 			}
@@ -118,7 +119,7 @@ zone of [cloudflare] zone_id and the edges of [purge] edges.`,
 				if rep.Unchanged {
 					return nil
 				}
-				return queuePurge(cmd.Context(), purgeOut, dir, plan)
+				return queuePurge(cmd.Context(), purgeOut, dir, plan, purgeWaitFlag)
 			}
 			if asJSON {
 				if err := json.NewEncoder(cmd.OutOrStdout()).Encode(rep); err != nil {
@@ -149,6 +150,7 @@ zone of [cloudflare] zone_id and the edges of [purge] edges.`,
 	cmd.Flags().IntVar(&retain, "retain", edge.DefaultRetain, "versions to keep (the active one is always kept)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&dry, "dry-run", false, "print what the deploy would upload and purge, changing nothing")
+	cmd.Flags().DurationVar(&purgeWaitFlag, "purge-wait", purgeWait, "how long to wait for the purge to go out (rate limits, retries) before leaving it queued and exiting with status 3")
 	return cmd
 }
 
@@ -205,6 +207,7 @@ func newVersionsCmd() *cobra.Command {
 func newRollbackCmd() *cobra.Command {
 	var sf storeFlags
 	var dir, target string
+	var purgeWaitFlag time.Duration
 	cmd := &cobra.Command{
 		Use:   "rollback [VERSION]",
 		Short: "Activate an earlier version (default: the one live before the current one)",
@@ -221,7 +224,7 @@ and the purge of what differs between the two versions follows.`,
 			switch target {
 			case "local":
 			case "cloudflare":
-				return cloudflareRollback(cmd.Context(), cmd.OutOrStdout(), dir, to)
+				return cloudflareRollback(cmd.Context(), cmd.OutOrStdout(), dir, to, purgeWaitFlag)
 			default:
 				return fmt.Errorf("unknown target %q (Verge deploys to: local, cloudflare)", target)
 			}
@@ -251,12 +254,13 @@ and the purge of what differs between the two versions follows.`,
 			if prev.Manifest != nil {
 				plan = cachepurge.New(prev, next, cachepurge.Limits{TagsPerRequest: 100})
 			}
-			return queuePurge(cmd.Context(), cmd.OutOrStdout(), dir, plan)
+			return queuePurge(cmd.Context(), cmd.OutOrStdout(), dir, plan, purgeWaitFlag)
 		},
 	}
 	sf.add(cmd)
 	cmd.Flags().StringVar(&dir, "dir", ".", "the site's directory")
 	cmd.Flags().StringVar(&target, "target", "local", "where: local or cloudflare")
+	cmd.Flags().DurationVar(&purgeWaitFlag, "purge-wait", purgeWait, "how long to wait for the purge to go out before leaving it queued and exiting with status 3")
 	return cmd
 }
 

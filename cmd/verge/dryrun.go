@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/vergehq/verge/cachepurge"
 	"github.com/vergehq/verge/edge"
@@ -39,7 +40,7 @@ type dryRunPurge struct {
 // newDryRunReport is the report of a plan and the files to upload, with
 // their total size.
 func newDryRunReport(plan *cachepurge.Plan, upload []manifest.File) (dryRunReport, int64) {
-	rep := dryRunReport{Requests: plan.Requests(), Purge: reportPurge(plan)}
+	rep := dryRunReport{Requests: plan.Requests(), Purge: reportPurge(plan), Upload: []dryRunFile{}}
 	var bytes int64
 	for _, f := range upload {
 		rep.Upload = append(rep.Upload, dryRunFile{f.Path, f.Size})
@@ -50,7 +51,7 @@ func newDryRunReport(plan *cachepurge.Plan, upload []manifest.File) (dryRunRepor
 
 // reportPurge is a plan as the reports show it.
 func reportPurge(plan *cachepurge.Plan) dryRunPurge {
-	return dryRunPurge{Everything: plan.Everything, Tags: plan.Tags, URLs: plan.URLs, Files: plan.Files, Changed: plan.ChangedURLs}
+	return dryRunPurge{Everything: plan.Everything, Tags: orEmpty(plan.Tags), URLs: orEmpty(plan.URLs), Files: plan.Files, Changed: orEmpty(plan.ChangedURLs)}
 }
 
 // print writes the report as indented JSON.
@@ -58,6 +59,33 @@ func (rep dryRunReport) print(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
+}
+
+// sayPlan says what a purge plan covers, after lead ("would purge",
+// "  purge"), listing the tags and URLs when list is set; wasLive says
+// something was live to purge.
+func sayPlan(w io.Writer, plan *cachepurge.Plan, wasLive bool, lead string, list bool) {
+	switch {
+	case !wasLive:
+		fmt.Fprintf(w, "%s nothing: nothing is live yet\n", lead)
+	case plan.Everything && len(plan.URLs) == 0:
+		fmt.Fprintf(w, "%s everything: the live version was not deployed from here, so what changed is unknown\n", lead)
+	case plan.Everything:
+		fmt.Fprintf(w, "%s everything: %d of the live URLs changed or carry a changed tag\n", lead, len(plan.URLs))
+	case plan.Requests() == 0:
+		fmt.Fprintf(w, "%s nothing: no URL or tag changed\n", lead)
+	default:
+		fmt.Fprintf(w, "%s %d tags covering %d URLs (%d changed) in %d requests\n", lead, len(plan.Tags), len(plan.URLs), len(plan.ChangedURLs), plan.Requests())
+		if !list {
+			return
+		}
+		for _, t := range plan.Tags {
+			fmt.Fprintf(w, "  %s\n", t)
+		}
+		for _, f := range plan.Files {
+			fmt.Fprintf(w, "  url %s\n", f)
+		}
+	}
 }
 
 // dryRun prints what deploying the build in out to s would do, changing
@@ -77,22 +105,7 @@ func dryRun(w io.Writer, s *edge.Store, out string, asJSON bool) error {
 		return rep.print(w)
 	}
 	fmt.Fprintf(w, "would upload %d files (%s); %d already stored\n", len(rep.Upload), human.Bytes(bytes), len(m.Files)-len(rep.Upload))
-	switch {
-	case live.Manifest == nil:
-		fmt.Fprintln(w, "would purge nothing: nothing is live yet")
-	case plan.Everything:
-		fmt.Fprintf(w, "would purge everything: %d of the live URLs changed or carry a changed tag\n", len(plan.URLs))
-	case plan.Requests() == 0:
-		fmt.Fprintln(w, "would purge nothing: no URL or tag changed")
-	default:
-		fmt.Fprintf(w, "would purge %d tags covering %d URLs (%d changed) in %d requests\n", len(plan.Tags), len(plan.URLs), len(plan.ChangedURLs), plan.Requests())
-		for _, t := range plan.Tags {
-			fmt.Fprintf(w, "  %s\n", t)
-		}
-		for _, f := range plan.Files {
-			fmt.Fprintf(w, "  url %s\n", f)
-		}
-	}
+	sayPlan(w, plan, live.Manifest != nil, "would purge", true)
 	if live.Manifest != nil && live.Versions == nil {
 		fmt.Fprintln(w, "note: the live version's tag versions are unknown (deployed by an older Verge): content changes only function responses show may be missed")
 	}
@@ -144,7 +157,7 @@ func planPurge(s *edge.Store, m *manifest.Manifest, out string) (*cachepurge.Pla
 
 // queuePurge puts a deploy's purge plan in the site's outboxes and sends
 // it (no purge targets configured: nothing to purge).
-func queuePurge(ctx context.Context, w io.Writer, dir string, plan *cachepurge.Plan) error {
+func queuePurge(ctx context.Context, w io.Writer, dir string, plan *cachepurge.Plan, wait time.Duration) error {
 	targets, err := purgeTargets(dir)
 	if err != nil || len(targets) == 0 || plan.Requests() == 0 {
 		return err
@@ -152,7 +165,9 @@ func queuePurge(ctx context.Context, w io.Writer, dir string, plan *cachepurge.P
 	if err := queuePlan(targets, plan); err != nil {
 		return err
 	}
-	sendPurges(ctx, w, targets)
+	if sendPurges(ctx, w, targets, wait, true) {
+		return errPurgePending
+	}
 	return nil
 }
 
@@ -215,4 +230,12 @@ func readTagVersions(out string) map[string]string {
 		return nil
 	}
 	return tv
+}
+
+// orEmpty is s, or an empty list rather than JSON's null.
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

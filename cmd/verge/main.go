@@ -13,10 +13,19 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// exitError carries an exit status through cobra without printing twice.
-type exitError struct{ code int }
+// exitError carries an exit status through cobra without printing twice;
+// msg, if any, is printed once by main.
+type exitError struct {
+	code int
+	msg  string
+}
 
-func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+func (e exitError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return fmt.Sprintf("exit status %d", e.code)
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -25,6 +34,9 @@ func main() {
 	var ee exitError
 	switch {
 	case errors.As(err, &ee):
+		if ee.msg != "" {
+			fmt.Fprintln(os.Stderr, "verge:", ee.msg)
+		}
 		os.Exit(ee.code)
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "verge:", err)

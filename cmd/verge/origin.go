@@ -64,7 +64,7 @@ func runOriginWithWebhook(cmd *cobra.Command, dir, listen, token string) error {
 	bin, _, err := gosite.Build(ctx, abs, cache)
 	if err != nil {
 		printDiagnostics(cmd.ErrOrStderr(), "compile", err)
-		return exitError{1}
+		return exitError{code: 1}
 	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
@@ -126,7 +126,7 @@ func waitDial(ctx context.Context, addr string, exited chan error) error {
 			exited <- err
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
-				return exitError{ee.ExitCode()}
+				return exitError{code: ee.ExitCode()}
 			}
 			return fmt.Errorf("the site program's origin did not start: %v", err)
 		case <-ctx.Done():

@@ -62,6 +62,11 @@ func purgeTargets(dir string) ([]purgeTarget, error) {
 	return out, nil
 }
 
+// errPurgePending ends a deploy or rollback that went live but whose
+// purge could not all be sent: exit status 3, so CI notices a purge that
+// a throwaway runner would otherwise take with it.
+var errPurgePending = exitError{code: 3, msg: "the new version is live, but its purge is still queued (see above): run verge purge where .verge/ is kept, or verge purge --all"}
+
 // errNoPurgeTargets says where purge targets are configured.
 var errNoPurgeTargets = errors.New("nothing to purge: list Verge edges in verge.toml ([purge] edges = [\"http://host:port\"]) or a Cloudflare zone ([cloudflare] zone_id)")
 
@@ -77,29 +82,36 @@ func queue(targets []purgeTarget, p cachepurge.Purge) error {
 
 // sendPurges flushes every target's outbox and says how it went. A purge
 // the target's rate limit holds back (Verge's count, or a 429) is waited
-// for, up to purgeWait, so a deploy in CI does not leave it behind; one
-// that failed otherwise, or must wait longer, stays queued for the next
-// deploy or verge purge.
-func sendPurges(ctx context.Context, w io.Writer, targets []purgeTarget) {
+// for, up to wait; patient (a deploy: its runner may be gone tomorrow)
+// also waits out the backoff of failures within that time. What is left
+// stays queued for the next deploy or verge purge; pending says whether
+// anything is.
+func sendPurges(ctx context.Context, w io.Writer, targets []purgeTarget, wait time.Duration, patient bool) (pending bool) {
 	for _, t := range targets {
-		n, err := flushWaiting(ctx, t, purgeWait)
+		n, err := flushWaiting(ctx, t, wait, patient)
 		if n > 0 {
 			fmt.Fprintf(w, "  purged at %s: %d purges sent\n", t.name, n)
 		}
 		if err != nil {
 			fmt.Fprintf(w, "  purge at %s queued, not sent yet: %v\n  (it is kept; verge purge --status shows it, verge purge sends it)\n", t.name, err)
 		}
+		if st, serr := t.outbox.Status(); serr != nil || len(st.Pending) > 0 {
+			pending = true
+		}
 	}
+	return pending
 }
 
-// purgeWait bounds how long one run waits on a target's rate limit.
+// purgeWait is how long one run waits on a target by default.
 const purgeWait = 90 * time.Second
 
-// flushWaiting flushes t's outbox, waiting out rate limits that end
-// within budget; each flush gets a minute of its own.
-func flushWaiting(ctx context.Context, t purgeTarget, budget time.Duration) (int, error) {
+// flushWaiting flushes t's outbox, waiting out holds that end within
+// budget: rate limits, and, when patient, the backoff after a failure.
+// Each flush gets a minute of its own.
+func flushWaiting(ctx context.Context, t purgeTarget, budget time.Duration, patient bool) (int, error) {
 	deadline := time.Now().Add(budget)
 	sent := 0
+	failed := false // the last flush failed: the next one must say when to retry
 	for {
 		fctx, cancel := context.WithTimeout(ctx, time.Minute)
 		n, err := t.outbox.Flush(fctx, t.purger)
@@ -108,11 +120,19 @@ func flushWaiting(ctx context.Context, t purgeTarget, budget time.Duration) (int
 		var until time.Time
 		var rl *cachepurge.RateLimited
 		var ra *cachepurge.RetryAfter
+		var nd *cachepurge.NotDue
 		switch {
+		case err == nil || ctx.Err() != nil:
+			return sent, err
 		case errors.As(err, &rl):
 			until = rl.Until
 		case errors.As(err, &ra):
 			until = time.Now().Add(ra.Wait)
+		case patient && errors.As(err, &nd):
+			until, failed = nd.Until, false
+		case patient && !failed:
+			// A failure: the next flush says when its retry is due.
+			until, failed = time.Now(), true
 		default:
 			return sent, err
 		}
@@ -175,7 +195,13 @@ response that read the file carry. --status shows what is pending and sent.`,
 				}
 				fmt.Fprintf(w, "queued %s\n", describePurge(p))
 			}
-			sendPurges(cmd.Context(), w, targets)
+			for _, t := range targets {
+				// Asked by hand: what was backing off after a failure goes now.
+				if err := t.outbox.RetryNow(); err != nil {
+					return err
+				}
+			}
+			sendPurges(cmd.Context(), w, targets, purgeWait, false)
 			return nil
 		},
 	}

@@ -105,7 +105,7 @@ func (h *purgeWebhook) send(ctx context.Context, interval time.Duration) {
 			fmt.Fprintf(h.log, "purge: %v\n", err)
 			continue
 		}
-		sendPurges(ctx, h.log, targets)
+		sendPurges(ctx, h.log, targets, purgeWait, false)
 	}
 }
 
