@@ -153,7 +153,8 @@ func (o *Outbox) fits(a, b Purge) bool {
 // within the target's rate limit. A purge that fails stays pending with
 // its next try pushed back (exponentially, or as the target's Retry-After
 // says); Flush then stops, keeping their order. A purge the target
-// refuses for good moves to the failed list. Purges queued while Flush
+// refuses for good moves to the failed list, and the error Flush returns
+// holds a *Refused for it. Purges queued while Flush
 // runs are sent too. It returns how many it sent.
 //
 // One Flush runs at a time (across processes); Add waits only for the
@@ -165,17 +166,18 @@ func (o *Outbox) Flush(ctx context.Context, p Purger) (int, error) {
 	}
 	defer unlockSend()
 	sent := 0
+	var refused []error // purges the target refused for good, this flush
 	for {
 		if err := ctx.Err(); err != nil {
-			return sent, err
+			return sent, errors.Join(append(refused, err)...)
 		}
 		q, ok, err := o.claimNext()
 		if err != nil || !ok {
-			return sent, err
+			return sent, errors.Join(append(refused, err)...)
 		}
 		if q.NextTry.After(o.now()) {
 			// Not due: later ones wait their turn.
-			return sent, &NotDue{Until: q.NextTry, Reason: q.LastError}
+			return sent, errors.Join(append(refused, &NotDue{Until: q.NextTry, Reason: q.LastError})...)
 		}
 		cost := 1
 		if c, ok := p.(interface{ Requests(Purge) int }); ok {
@@ -187,7 +189,7 @@ func (o *Outbox) Flush(ctx context.Context, p Purger) (int, error) {
 		}
 		if wait > 0 {
 			q.NextTry = o.now().Add(wait)
-			return sent, errors.Join(o.update(pendingDir, q), &RateLimited{Until: q.NextTry})
+			return sent, errors.Join(append(refused, o.update(pendingDir, q), &RateLimited{Until: q.NextTry})...)
 		}
 		perr := p.Purge(ctx, q)
 		var perm *Permanent
@@ -200,7 +202,7 @@ func (o *Outbox) Flush(ctx context.Context, p Purger) (int, error) {
 			sent++
 		case ctx.Err() != nil:
 			// Cut short: not the target's failure. Open it to merges again.
-			return sent, errors.Join(o.update(pendingDir, q), perr)
+			return sent, errors.Join(append(refused, o.update(pendingDir, q), perr)...)
 		case errors.As(perr, &perm):
 			q.Attempts++
 			q.LastError = perr.Error()
@@ -208,13 +210,14 @@ func (o *Outbox) Flush(ctx context.Context, p Purger) (int, error) {
 			if err := o.move(q, failedDir); err != nil {
 				return sent, err
 			}
+			refused = append(refused, &Refused{ID: q.ID, Err: perr})
 		default:
 			q.Attempts++
 			q.LastError = perr.Error()
 			var ra *RetryAfter
 			q.BackingOff = !errors.As(perr, &ra) // the target's own wait is kept; ours may be cut short
 			q.NextTry = o.now().Add(backoff(q.Attempts, perr))
-			return sent, errors.Join(o.update(pendingDir, q), fmt.Errorf("purge %s: %w", q.ID, perr))
+			return sent, errors.Join(append(refused, o.update(pendingDir, q), fmt.Errorf("purge %s: %w", q.ID, perr))...)
 		}
 	}
 }

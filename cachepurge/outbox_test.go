@@ -215,8 +215,10 @@ func TestOutboxSplitsAndSetsAsideRefusals(t *testing.T) {
 	}
 	r := &recorder{}
 	bad := &refuser{recorder: r, refuse: "c"}
-	if n, err := o.Flush(context.Background(), bad); n != 3 || err != nil {
-		t.Errorf("flush: %d sent, %v; want 3 and the refused one set aside", n, err)
+	n, err := o.Flush(context.Background(), bad)
+	var refused *cachepurge.Refused
+	if n != 3 || !errors.As(err, &refused) {
+		t.Errorf("flush: %d sent, %v; want 3 and the refused one set aside, and said", n, err)
 	}
 	st, _ := o.Status()
 	if len(st.Pending) != 0 || len(st.Failed) != 1 || !slices.Equal(st.Failed[0].Tags, []string{"c"}) {

@@ -60,6 +60,16 @@ func (e *NotDue) Error() string {
 	return msg
 }
 
+// Refused is a purge the target refused for good: it is in the failed
+// list now, and nothing will send it again.
+type Refused struct {
+	ID  string
+	Err error
+}
+
+func (e *Refused) Error() string { return fmt.Sprintf("purge %s refused for good: %v", e.ID, e.Err) }
+func (e *Refused) Unwrap() error { return e.Err }
+
 // Permanent is a target's refusal that sending again cannot change (the
 // request itself is wrong): the purge moves to the failed list, shown by
 // Status, instead of holding back the purges after it forever.

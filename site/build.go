@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -228,20 +227,17 @@ func (s *Site) newBuildState(key string) (*buildState, error) {
 			return nil, fmt.Errorf("identify site program: %w", err)
 		}
 	}
-	// The config as pages can see it: where a deploy goes and where
-	// purges are sent change no page, and must not make every page look
-	// changed (and purged).
+	// The config as pages see it: where a deploy goes and where purges
+	// are sent change no page (pages cannot read them), and must not make
+	// every page look changed, and purged. fmt prints maps sorted, so the
+	// text is the same for the same config, NaN and all.
 	shown := s.cfg
 	shown.Purge, shown.Cloudflare = PurgeConfig{}, CloudflareConfig{}
-	cfgText, err := json.Marshal(shown)
-	if err != nil {
-		return nil, err
-	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s", key, cfgText, s.cfg.OutputDir)
+	fmt.Fprintf(h, "%s\x00%+v\x00%s", key, shown, s.cfg.OutputDir)
 	return &buildState{
 		root:         s.root,
-		cfg:          s.cfg,
+		cfg:          shown,
 		md:           newMarkdown(s.cfg.Markdown),
 		siteVersion:  hex.EncodeToString(h.Sum(nil)[:12]),
 		states:       map[any]any{},

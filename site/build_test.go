@@ -414,4 +414,9 @@ func TestDeploySettingsChangeNoPage(t *testing.T) {
 	if rep.Rendered != 0 {
 		t.Errorf("a deploy settings edit rendered %d pages", rep.Rendered)
 	}
+	// Any value TOML takes is fine in [params], NaN and infinities too.
+	writeFile(t, cfg, strings.Replace(string(data), "[params]\n", "[params]\nratio = nan\nlimit = inf\n", 1))
+	if _, err := build(t, dir, out); err != nil {
+		t.Errorf("params with nan and inf: %v", err)
+	}
 }

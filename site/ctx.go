@@ -42,7 +42,8 @@ func FromContext(ctx context.Context) *Ctx {
 // Route is the URL path of the page being rendered, e.g. "/posts/hello/".
 func (c *Ctx) Route() string { return c.route }
 
-// Config is the site's configuration.
+// Config is the site's configuration as pages see it: without where it is
+// deployed and purged ([cloudflare], [purge]), which change no page.
 func (c *Ctx) Config() *Config { return &c.b.cfg }
 
 // Depend records a dependency by hand, for content a page reads outside

@@ -126,10 +126,19 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	}
 	m, live, plan := st.build, st.live, st.plan
 	if st.unchanged() {
+		purgeOut := w
 		if asJSON {
-			return json.NewEncoder(w).Encode(cloudflareDeploy{Report: &cloudflare.Report{Version: live.ID, BuildID: m.BuildID}, Unchanged: true, Purge: &dryRunPurge{}})
+			purgeOut = errw
+			if err := json.NewEncoder(w).Encode(cloudflareDeploy{Report: &cloudflare.Report{Version: live.ID, BuildID: m.BuildID}, Unchanged: true, Purge: &dryRunPurge{}}); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintf(w, "build %s is live already on Cloudflare (version %s): nothing to deploy\n", short(m.BuildID), live.ID)
 		}
-		fmt.Fprintf(w, "build %s is live already on Cloudflare (version %s): nothing to deploy\n", short(m.BuildID), live.ID)
+		// A purge an earlier run left queued (its deploy exited 3) goes now.
+		if sendPurges(ctx, purgeOut, targets, wait, true) {
+			return errPurgePending
+		}
 		return nil
 	}
 	start := time.Now()
@@ -145,7 +154,7 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	}
 	if errors.Is(err, cloudflare.ErrMaybeLive) && len(targets) > 0 && plan.Requests() > 0 {
 		// Purging what may have changed does no harm; not purging might.
-		if queuePlan(targets, plan) == nil {
+		if queuePlan(targets, plan, wait) == nil {
 			sendPurges(ctx, errw, targets, wait, true)
 		}
 		return fmt.Errorf("%w (verge versions --target cloudflare shows what is live; its purge was sent in case)", err)
@@ -156,7 +165,7 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	// The build is live: its purge is queued before anything else can fail.
 	var queueErr error
 	if len(targets) > 0 && plan.Requests() > 0 {
-		queueErr = queuePlan(targets, plan)
+		queueErr = queuePlan(targets, plan, wait)
 	}
 	if rep.Version != "" {
 		if err := saveCloudflareRecord(dir, rep.Version, out); err != nil {
@@ -177,12 +186,12 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 		if rep.Warning != "" {
 			fmt.Fprintf(w, "  note: %s\n", rep.Warning)
 		}
-		sayPlan(w, plan, live != nil, "  purge", false)
+		sayPlan(w, plan, live != nil, "  purging", false)
 	}
 	if queueErr != nil {
 		return fmt.Errorf("deployed, but queueing its purge failed: %w (purge by hand: verge purge --all)", queueErr)
 	}
-	if len(targets) > 0 && plan.Requests() > 0 && sendPurges(ctx, purgeOut, targets, wait, true) {
+	if sendPurges(ctx, purgeOut, targets, wait, true) {
 		return errPurgePending
 	}
 	return nil

@@ -353,7 +353,7 @@ func TestCloudflareSettingsAndPendingPurge(t *testing.T) {
 	cmd := b.command("deploy", "--target", "cloudflare", "--purge-wait", "3s")
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(out), "purge is still queued") {
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(out), "its purge did not all go out") {
 		t.Fatalf("deploy with the purge API down: %v\n%s", err, out)
 	}
 	if _, body, _ := b.get("/posts/post-00007/"); !strings.Contains(body, "Edited while") {

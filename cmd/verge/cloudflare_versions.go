@@ -67,12 +67,11 @@ func cloudflareRollback(ctx context.Context, w io.Writer, dir, to string, wait t
 	if okPrev && okNext {
 		plan = cachepurge.New(prev, next, cloudflarePurgeLimits())
 	}
-	sayPlan(w, plan, true, "  purge", false)
-	if plan.Requests() == 0 {
-		return nil
-	}
-	if err := queuePlan(targets, plan); err != nil {
-		return err
+	sayPlan(w, plan, true, "  purging", false)
+	if plan.Requests() > 0 {
+		if err := queuePlan(targets, plan, wait); err != nil {
+			return err
+		}
 	}
 	if sendPurges(ctx, w, targets, wait, true) {
 		return errPurgePending

@@ -117,7 +117,7 @@ zone of [cloudflare] zone_id and the edges of [purge] edges.`,
 			}
 			purge := func() error {
 				if rep.Unchanged {
-					return nil
+					plan = &cachepurge.Plan{} // nothing new; what an earlier run left queued still goes
 				}
 				return queuePurge(cmd.Context(), purgeOut, dir, plan, purgeWaitFlag)
 			}

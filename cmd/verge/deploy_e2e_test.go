@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -140,8 +141,13 @@ func TestDeployPurgesEdges(t *testing.T) {
 	// The edge goes down: the purge is kept, then sent.
 	stop()
 	stop = func() {}
-	if out := run(withToken, "purge", "--tag", "e:posts/edge-caching"); !strings.Contains(out, "purge at edges queued, not sent yet") {
-		t.Errorf("purge with the edge down:\n%s", out)
+	down := exec.Command(bin, "purge", "--tag", "e:posts/edge-caching")
+	down.Dir = dir
+	down.Env = append(os.Environ(), withToken...)
+	out, err := down.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 3 || !strings.Contains(string(out), "purge at edges queued, not sent yet") {
+		t.Errorf("purge with the edge down: %v (want exit status 3)\n%s", err, out)
 	}
 	if out := run(nil, "purge", "--status"); !strings.Contains(out, "failed 1 times") {
 		t.Errorf("status:\n%s", out)

@@ -156,14 +156,17 @@ func planPurge(s *edge.Store, m *manifest.Manifest, out string) (*cachepurge.Pla
 }
 
 // queuePurge puts a deploy's purge plan in the site's outboxes and sends
-// it (no purge targets configured: nothing to purge).
+// it, with anything an earlier run left queued (no purge targets
+// configured: nothing to purge).
 func queuePurge(ctx context.Context, w io.Writer, dir string, plan *cachepurge.Plan, wait time.Duration) error {
 	targets, err := purgeTargets(dir)
-	if err != nil || len(targets) == 0 || plan.Requests() == 0 {
+	if err != nil || len(targets) == 0 {
 		return err
 	}
-	if err := queuePlan(targets, plan); err != nil {
-		return err
+	if plan.Requests() > 0 {
+		if err := queuePlan(targets, plan, wait); err != nil {
+			return err
+		}
 	}
 	if sendPurges(ctx, w, targets, wait, true) {
 		return errPurgePending
@@ -172,13 +175,13 @@ func queuePurge(ctx context.Context, w io.Writer, dir string, plan *cachepurge.P
 }
 
 // queuePlan queues a purge plan's requests for every target. For a
-// target whose rate limit would hold part of the plan back past what one
-// run waits for (see sendPurges), one purge of everything goes instead:
+// target whose rate limit would hold part of the plan back past what this
+// run waits for (wait, see sendPurges), one purge of everything goes instead:
 // a deploy's purge should not wait on a CI runner that is about to go.
-func queuePlan(targets []purgeTarget, plan *cachepurge.Plan) error {
+func queuePlan(targets []purgeTarget, plan *cachepurge.Plan, wait time.Duration) error {
 	for _, t := range targets {
 		one := []purgeTarget{t}
-		if plan.Everything || !withinRate(t.outbox, plan) {
+		if plan.Everything || !withinRate(t.outbox, plan, wait) {
 			if err := queue(one, cachepurge.Purge{Everything: true}); err != nil {
 				return err
 			}
@@ -199,8 +202,9 @@ func queuePlan(targets []purgeTarget, plan *cachepurge.Plan) error {
 }
 
 // withinRate says whether o's target can take plan's requests, after
-// what is pending, within its rate limit now and what this run waits.
-func withinRate(o *cachepurge.Outbox, plan *cachepurge.Plan) bool {
+// what is pending, within its rate limit now and in the wait this run
+// allows.
+func withinRate(o *cachepurge.Outbox, plan *cachepurge.Plan, wait time.Duration) bool {
 	lim := o.Limits()
 	if lim.Rate.PerMinute <= 0 {
 		return true
@@ -216,7 +220,7 @@ func withinRate(o *cachepurge.Outbox, plan *cachepurge.Plan) bool {
 	if st, err := o.Status(); err == nil {
 		need += len(st.Pending)
 	}
-	return float64(need) <= o.Available()+purgeWait.Minutes()*lim.Rate.PerMinute
+	return float64(need) <= o.Available()+wait.Minutes()*lim.Rate.PerMinute
 }
 
 // readTagVersions reads a build output's tag versions, nil when absent.

@@ -65,7 +65,10 @@ func purgeTargets(dir string) ([]purgeTarget, error) {
 // errPurgePending ends a deploy or rollback that went live but whose
 // purge could not all be sent: exit status 3, so CI notices a purge that
 // a throwaway runner would otherwise take with it.
-var errPurgePending = exitError{code: 3, msg: "the new version is live, but its purge is still queued (see above): run verge purge where .verge/ is kept, or verge purge --all"}
+var errPurgePending = exitError{code: 3, msg: "the new version is live, but its purge did not all go out (see above): run verge purge where .verge/ is kept, or verge purge --all"}
+
+// errPurgeQueued ends a verge purge that could not send everything.
+var errPurgeQueued = exitError{code: 3, msg: "not every purge went out (see above); they are kept: run verge purge again"}
 
 // errNoPurgeTargets says where purge targets are configured.
 var errNoPurgeTargets = errors.New("nothing to purge: list Verge edges in verge.toml ([purge] edges = [\"http://host:port\"]) or a Cloudflare zone ([cloudflare] zone_id)")
@@ -82,39 +85,49 @@ func queue(targets []purgeTarget, p cachepurge.Purge) error {
 
 // sendPurges flushes every target's outbox and says how it went. A purge
 // the target's rate limit holds back (Verge's count, or a 429) is waited
-// for, up to wait; patient (a deploy: its runner may be gone tomorrow)
-// also waits out the backoff of failures within that time. What is left
-// stays queued for the next deploy or verge purge; pending says whether
-// anything is.
-func sendPurges(ctx context.Context, w io.Writer, targets []purgeTarget, wait time.Duration, patient bool) (pending bool) {
+// for, all targets within wait; patient (a deploy: its runner may be gone
+// tomorrow) also waits out the backoff of failures within that time.
+// What is left stays queued for the next deploy or verge purge. unsent
+// says whether anything is still queued, or was refused for good.
+func sendPurges(ctx context.Context, w io.Writer, targets []purgeTarget, wait time.Duration, patient bool) (unsent bool) {
+	deadline := time.Now().Add(wait)
 	for _, t := range targets {
-		n, err := flushWaiting(ctx, t, wait, patient)
+		n, err := flushWaiting(ctx, t, deadline, patient)
 		if n > 0 {
 			fmt.Fprintf(w, "  purged at %s: %d purges sent\n", t.name, n)
 		}
-		if err != nil {
+		var refused *cachepurge.Refused
+		switch {
+		case errors.As(err, &refused):
+			fmt.Fprintf(w, "  purge at %s refused for good: %v\n  (verge purge --status lists it; queue it again once fixed)\n", t.name, err)
+			unsent = true
+		case err != nil:
 			fmt.Fprintf(w, "  purge at %s queued, not sent yet: %v\n  (it is kept; verge purge --status shows it, verge purge sends it)\n", t.name, err)
 		}
 		if st, serr := t.outbox.Status(); serr != nil || len(st.Pending) > 0 {
-			pending = true
+			unsent = true
 		}
 	}
-	return pending
+	return unsent
 }
 
-// purgeWait is how long one run waits on a target by default.
+// purgeWait is how long one run waits on its targets by default.
 const purgeWait = 90 * time.Second
 
-// flushWaiting flushes t's outbox, waiting out holds that end within
-// budget: rate limits, and, when patient, the backoff after a failure.
-// Each flush gets a minute of its own.
-func flushWaiting(ctx context.Context, t purgeTarget, budget time.Duration, patient bool) (int, error) {
-	deadline := time.Now().Add(budget)
+// flushWaiting flushes t's outbox, waiting out holds that end before
+// deadline: rate limits, and, when patient, the backoff after a failure.
+// A flush gets a minute at most, and no more than the deadline leaves.
+func flushWaiting(ctx context.Context, t purgeTarget, deadline time.Time, patient bool) (int, error) {
 	sent := 0
 	failed := false // the last flush failed: the next one must say when to retry
 	for {
-		fctx, cancel := context.WithTimeout(ctx, time.Minute)
+		limit := min(time.Until(deadline), time.Minute)
+		if limit <= 0 {
+			limit = time.Second // past the deadline: one short try still
+		}
+		fctx, cancel := context.WithTimeout(ctx, limit)
 		n, err := t.outbox.Flush(fctx, t.purger)
+		timedOut := fctx.Err() != nil
 		cancel()
 		sent += n
 		var until time.Time
@@ -122,7 +135,7 @@ func flushWaiting(ctx context.Context, t purgeTarget, budget time.Duration, pati
 		var ra *cachepurge.RetryAfter
 		var nd *cachepurge.NotDue
 		switch {
-		case err == nil || ctx.Err() != nil:
+		case err == nil || ctx.Err() != nil || timedOut:
 			return sent, err
 		case errors.As(err, &rl):
 			until = rl.Until
@@ -201,7 +214,9 @@ response that read the file carry. --status shows what is pending and sent.`,
 					return err
 				}
 			}
-			sendPurges(cmd.Context(), w, targets, purgeWait, false)
+			if sendPurges(cmd.Context(), w, targets, purgeWait, false) {
+				return errPurgeQueued
+			}
 			return nil
 		},
 	}

@@ -66,10 +66,11 @@ func (t *Target) Deploy(ctx context.Context, dist string, opts DeployOptions) (*
 	if err != nil {
 		return nil, err
 	}
-	headers, hwarn := headersFile(m)
-	if hwarn != "" {
-		warning = joinWarnings(warning, hwarn)
+	headers, hwarn, err := headersFile(m)
+	if err != nil {
+		return nil, err
 	}
+	warning = joinWarnings(warning, hwarn)
 	nextKept := kept.next(m)
 	var (
 		b   *bundle
@@ -97,8 +98,8 @@ func (t *Target) Deploy(ctx context.Context, dist string, opts DeployOptions) (*
 	}
 	routes := functionRoutes(m.Functions)
 	withWorker := len(routes) > 0 && t.cfg.Origin != ""
-	if len(routes) > 0 && t.cfg.Origin == "" && warning == "" {
-		warning = "the site has API functions and [cloudflare] origin is not set: their routes are not served"
+	if len(routes) > 0 && t.cfg.Origin == "" {
+		warning = joinWarnings(warning, "the site has API functions and [cloudflare] origin is not set: their routes are not served")
 	}
 	body, ctype, err := t.scriptBody(m, b, jwt, routes, withWorker)
 	if err != nil {
@@ -170,8 +171,11 @@ func (t *Target) Tag(id string) string {
 }
 
 func joinWarnings(a, b string) string {
-	if a == "" {
+	switch {
+	case a == "":
 		return b
+	case b == "":
+		return a
 	}
 	return a + "; " + b
 }

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/vergehq/verge/internal/manifest"
@@ -29,7 +30,7 @@ type policy struct {
 // values of a header two rules set, so each narrower rule detaches the
 // wide rule's headers before setting its own. Cache-Tag is left out:
 // Workers Static Assets switch with the deployment, no purge applies.
-func headersFile(m *manifest.Manifest) (text, warning string) {
+func headersFile(m *manifest.Manifest) (text, warning string, err error) {
 	pol := map[string]policy{} // served path -> policy
 	count := map[policy]int{}
 	for _, f := range m.Files {
@@ -40,17 +41,50 @@ func headersFile(m *manifest.Manifest) (text, warning string) {
 		pol[servedPath(f)] = p
 		count[p]++
 	}
-	var b strings.Builder
-	b.WriteString("# Written by verge deploy --target cloudflare: the cache policy of every file.\n")
 	if len(pol) == 0 {
-		return b.String(), ""
+		return "# Written by verge deploy --target cloudflare: no files.\n", "", nil
 	}
-	common := slices.MaxFunc(slices.Collect(maps.Keys(count)), func(x, y policy) int {
+	// The common policy covers "/*": the most frequent one, but never an
+	// immutable one while others exist (a file whose rule is left out
+	// falls back to it, and no page may become immutable). Should the
+	// files fresher than it need too many rules, the freshest policy goes
+	// there instead: then no file is fresher than the common policy.
+	policies := slices.Collect(maps.Keys(count))
+	frequent := slices.MaxFunc(policies, func(x, y policy) int {
+		if xi, yi := x.immutable(), y.immutable(); xi != yi {
+			if xi {
+				return -1
+			}
+			return 1
+		}
 		if c := count[x] - count[y]; c != 0 {
 			return c
 		}
 		return strings.Compare(y.cacheControl+y.cdn, x.cacheControl+x.cdn) // ties: a stable choice
 	})
+	text, warning, err = headerRules(pol, frequent)
+	if err == nil {
+		return text, warning, nil
+	}
+	freshest := slices.MinFunc(policies, func(x, y policy) int {
+		if c := x.maxAge() - y.maxAge(); c != 0 {
+			return c
+		}
+		if c := count[y] - count[x]; c != 0 {
+			return c
+		}
+		return strings.Compare(x.cacheControl+x.cdn, y.cacheControl+y.cdn)
+	})
+	if freshest == frequent {
+		return "", "", err
+	}
+	return headerRules(pol, freshest)
+}
+
+// headerRules writes the rules with common on "/*" (see headersFile).
+func headerRules(pol map[string]policy, common policy) (text, warning string, err error) {
+	var b strings.Builder
+	b.WriteString("# Written by verge deploy --target cloudflare: the cache policy of every file.\n")
 	writeRule(&b, "/*", common, false)
 	// A directory is uniform when every file under it has one policy.
 	under := map[string]map[policy]bool{}
@@ -92,15 +126,14 @@ func headersFile(m *manifest.Manifest) (text, warning string) {
 	list := slices.Collect(maps.Values(byPattern))
 	warning = ""
 	if len(list) > MaxHeaderRules-1 {
-		// Past Cloudflare's limit: keep the rules that matter most (the
-		// immutable ones, then those covering most files). The rest of
-		// the files get the common policy: shorter or longer caching,
-		// never wrong content, as every policy revalidates or is
-		// fingerprinted.
+		// Past Cloudflare's limit. A file whose rule is left out gets the
+		// common policy: harmless for one cached longer by its own policy
+		// (it is only cached less), wrong for one that must be fresher.
+		// Keep those first, then the rules covering most files.
 		slices.SortFunc(list, func(a, b *rule) int {
-			ai, bi := strings.Contains(a.pol.cacheControl, "immutable"), strings.Contains(b.pol.cacheControl, "immutable")
-			if ai != bi {
-				if ai {
+			af, bf := a.pol.maxAge() < common.maxAge(), b.pol.maxAge() < common.maxAge()
+			if af != bf {
+				if af {
 					return -1
 				}
 				return 1
@@ -110,18 +143,21 @@ func headersFile(m *manifest.Manifest) (text, warning string) {
 			}
 			return strings.Compare(a.pattern, b.pattern)
 		})
+		if r := list[MaxHeaderRules-1]; r.pol.maxAge() < common.maxAge() {
+			return "", "", fmt.Errorf("_headers: the build's files need more than %d rules, and Cloudflare takes %d: %s and others must be fresher than the common policy (%s); give files that share a directory one cache policy", MaxHeaderRules, MaxHeaderRules, r.pattern, common.cacheControl)
+		}
 		left := 0
 		for _, r := range list[MaxHeaderRules-1:] {
 			left += r.files
 		}
 		list = list[:MaxHeaderRules-1]
-		warning = fmt.Sprintf("_headers: Cloudflare takes %d rules; %d files get the common cache policy (%s) instead of their own", MaxHeaderRules, left, common.cacheControl)
+		warning = fmt.Sprintf("_headers: Cloudflare takes %d rules; %d files that may be cached longer are served with the common cache policy (%s)", MaxHeaderRules, left, common.cacheControl)
 	}
 	slices.SortFunc(list, func(a, b *rule) int { return strings.Compare(a.pattern, b.pattern) })
 	for _, r := range list {
 		writeRule(&b, r.pattern, r.pol, true)
 	}
-	return b.String(), warning
+	return b.String(), warning, nil
 }
 
 func writeRule(b *strings.Builder, pattern string, p policy, detach bool) {
@@ -133,7 +169,7 @@ func writeRule(b *strings.Builder, pattern string, p policy, detach bool) {
 	if p.cdn != "" {
 		b.WriteString("  CDN-Cache-Control: " + p.cdn + "\n")
 	}
-	if strings.Contains(p.cacheControl, "immutable") {
+	if p.immutable() {
 		b.WriteString("  X-Content-Type-Options: nosniff\n")
 	}
 }
@@ -153,4 +189,23 @@ func dirOf(p string) string {
 		return path.Clean(p)
 	}
 	return path.Dir(p)
+}
+
+func (p policy) immutable() bool { return strings.Contains(p.cacheControl, "immutable") }
+
+// maxAge is how long browsers may use a response without asking: its
+// max-age, or none when it must revalidate or is not to be stored.
+func (p policy) maxAge() int {
+	cc := strings.ToLower(p.cacheControl)
+	if strings.Contains(cc, "no-store") || strings.Contains(cc, "no-cache") || strings.Contains(cc, "must-revalidate") {
+		return 0
+	}
+	for _, d := range strings.Split(cc, ",") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(d), "max-age="); ok {
+			if n, err := strconv.Atoi(v); err == nil {
+				return n
+			}
+		}
+	}
+	return 0
 }

@@ -27,7 +27,10 @@ func TestHeadersFile(t *testing.T) {
 		{Path: "/robots.txt", CacheControl: staticCC},
 		{Path: "/posts/a/photo.png", CacheControl: staticCC},
 	}}
-	text, warning := headersFile(m)
+	text, warning, err := headersFile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := []string{"/*\n  Cache-Control: " + pageCC, "/_assets/*\n  ! Cache-Control\n  ! CDN-Cache-Control\n  Cache-Control: " + assetCC,
 		"/robots.txt\n", "/posts/a/photo.png\n"}
 	for _, w := range want {
@@ -45,14 +48,54 @@ func TestHeadersFile(t *testing.T) {
 			manifest.File{Path: fmt.Sprintf("/p%d/index.html", i), Route: fmt.Sprintf("/p%d/", i), CacheControl: pageCC},
 			manifest.File{Path: fmt.Sprintf("/p%d/x.png", i), CacheControl: staticCC})
 	}
-	text, warning = headersFile(m)
+	text, warning, err = headersFile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rules := 0
 	for _, line := range strings.Split(text, "\n") {
 		if strings.HasPrefix(line, "/") {
 			rules++
 		}
 	}
-	if rules != MaxHeaderRules || !strings.Contains(text, "/_assets/*") || !strings.Contains(warning, "files get the common cache policy") {
+	if rules != MaxHeaderRules || !strings.Contains(text, "/_assets/*") || !strings.Contains(warning, "served with the common cache policy") {
 		t.Errorf("%d rules, warning %q", rules, warning)
+	}
+}
+
+// Past the limit, no file may fall back to a policy that caches it
+// longer than its own: the common policy is never immutable while others
+// exist, and when the files that must stay fresher need more than 100
+// rules, the deploy stops and says why.
+func TestHeadersFileNeverCachesLonger(t *testing.T) {
+	m := &manifest.Manifest{}
+	for i := range 1000 { // more assets than pages
+		m.Files = append(m.Files, manifest.File{Path: fmt.Sprintf("/_assets/a%d.css", i), CacheControl: assetCC})
+	}
+	for i := range 150 {
+		m.Files = append(m.Files, manifest.File{Path: fmt.Sprintf("/p%d/index.html", i), Route: fmt.Sprintf("/p%d/", i), CacheControl: pageCC},
+			manifest.File{Path: fmt.Sprintf("/p%d/x.png", i), CacheControl: staticCC})
+	}
+	text, _, err := headersFile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, "/*\n  Cache-Control: "+pageCC) {
+		t.Errorf("the common policy is not the pages':\n%.300s", text)
+	}
+	// Mostly static files, and 150 pages each alone among them: the
+	// static files' policy is the most frequent, but the pages would need
+	// 150 rules; the pages' policy covers "/*" instead, and the static
+	// files past the limit are only cached less.
+	m = &manifest.Manifest{}
+	for i := range 150 {
+		for j := range 3 {
+			m.Files = append(m.Files, manifest.File{Path: fmt.Sprintf("/d%d/f%d.png", i, j), CacheControl: staticCC})
+		}
+		m.Files = append(m.Files, manifest.File{Path: fmt.Sprintf("/d%d/index.html", i), Route: fmt.Sprintf("/d%d/", i), CacheControl: pageCC})
+	}
+	text, warning, err := headersFile(m)
+	if err != nil || !strings.Contains(text, "/*\n  Cache-Control: "+pageCC) || !strings.Contains(warning, "cached longer") {
+		t.Errorf("err %v, warning %q:\n%.300s", err, warning, text)
 	}
 }
