@@ -214,17 +214,10 @@ func redirects(s *Site, p *page) (int, []Offender) {
 			continue
 		}
 		if f, redirected := s.lookup(r.path); f != nil && redirected {
-			offs = append(offs, Offender{r.url, "point at " + canonical(f) + ": the edge redirects there"})
+			offs = append(offs, Offender{r.url, "point at " + f.URL() + ": the edge redirects there"})
 		}
 	}
 	return 100 - 10*len(offs), offs
-}
-
-func canonical(f *manifest.File) string {
-	if f.Route != "" {
-		return f.Route
-	}
-	return f.Path
 }
 
 func etags(*Site, *page) (int, []Offender) {

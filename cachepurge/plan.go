@@ -180,12 +180,7 @@ func New(live, next Build, lim Limits) *Plan {
 func servedURLs(m *manifest.Manifest) map[string]*manifest.File {
 	out := make(map[string]*manifest.File, len(m.Files))
 	for i := range m.Files {
-		f := &m.Files[i]
-		u := f.Path
-		if f.Route != "" {
-			u = f.Route
-		}
-		out[u] = f
+		out[m.Files[i].URL()] = &m.Files[i]
 	}
 	return out
 }

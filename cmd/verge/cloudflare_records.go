@@ -121,7 +121,7 @@ func encodeSiteRecord(out string, m *manifest.Manifest) ([]byte, error) {
 	b := compactBuild(cachepurge.Build{Manifest: m, Versions: readTagVersions(out)})
 	rec := siteRecord{BuildID: m.BuildID, Versions: b.Versions}
 	for _, f := range b.Manifest.Files {
-		rec.Files = append(rec.Files, [4]string{servedURL(f), f.SHA256, strings.Join(f.HeaderTags(), ","), f.AssetHash})
+		rec.Files = append(rec.Files, [4]string{f.URL(), f.SHA256, strings.Join(f.HeaderTags(), ","), f.AssetHash})
 	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -173,12 +173,4 @@ func compactBuild(b cachepurge.Build) cachepurge.Build {
 		}
 	}
 	return cachepurge.Build{Manifest: &m, Versions: v}
-}
-
-// servedURL is the URL a file is requested at.
-func servedURL(f manifest.File) string {
-	if f.Route != "" {
-		return f.Route
-	}
-	return f.Path
 }

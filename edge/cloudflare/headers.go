@@ -38,7 +38,7 @@ func headersFile(m *manifest.Manifest) (text, warning string, err error) {
 			continue
 		}
 		p := policy{f.CacheControl, f.CDNCacheControl}
-		pol[servedPath(f)] = p
+		pol[f.URL()] = p
 		count[p]++
 	}
 	if len(pol) == 0 {
@@ -172,14 +172,6 @@ func writeRule(b *strings.Builder, pattern string, p policy, detach bool) {
 	if p.immutable() {
 		b.WriteString("  X-Content-Type-Options: nosniff\n")
 	}
-}
-
-// servedPath is the URL a file is requested at: a page's route, else its path.
-func servedPath(f manifest.File) string {
-	if f.Route != "" {
-		return f.Route
-	}
-	return f.Path
 }
 
 // dirOf is the directory a served path is in, as a "DIR/*" rule sees it:

@@ -20,27 +20,25 @@ func (m *Manifest) Headers(assetPrefix string) []byte {
 		if f.Kind == KindAsset && assetPrefix != "" && strings.HasPrefix(f.Path, assetPrefix) {
 			continue
 		}
-		for _, p := range servedPaths(f) {
-			b.WriteString(p + "\n")
-			b.WriteString("  Cache-Control: " + f.CacheControl + "\n")
-			if f.CDNCacheControl != "" {
-				b.WriteString("  CDN-Cache-Control: " + f.CDNCacheControl + "\n")
-			}
-			if len(f.Tags) > 0 {
-				b.WriteString("  Cache-Tag: " + strings.Join(f.HeaderTags(), ",") + "\n")
-			}
+		b.WriteString(f.URL() + "\n")
+		b.WriteString("  Cache-Control: " + f.CacheControl + "\n")
+		if f.CDNCacheControl != "" {
+			b.WriteString("  CDN-Cache-Control: " + f.CDNCacheControl + "\n")
+		}
+		if len(f.Tags) > 0 {
+			b.WriteString("  Cache-Tag: " + strings.Join(f.HeaderTags(), ",") + "\n")
 		}
 	}
 	return []byte(b.String())
 }
 
-// servedPaths is the URL a file is requested at: a page's route (the
+// URL is the URL path a file is requested at: a page's route (the
 // directory URL), else its path.
-func servedPaths(f File) []string {
+func (f *File) URL() string {
 	if f.Route != "" {
-		return []string{f.Route}
+		return f.Route
 	}
-	return []string{f.Path}
+	return f.Path
 }
 
 // MaxCacheTagHeader is the most Cache-Tag header a response may carry
