@@ -99,10 +99,10 @@ func (c *CloudflarePurger) send(ctx context.Context, body cache.CachePurgeParams
 	var params cache.CachePurgeParams
 	params.ZoneID.Value, params.ZoneID.Present = c.zone, true
 	params.Body = body
-	var resp *http.Response
-	var env cfapi.Envelope
-	_, err := c.service.Purge(ctx, params, option.WithResponseInto(&resp), option.WithResponseBodyInto(&env))
-	err = cfapi.Check(resp, &env, err)
+	err := cfapi.Call(func(opts ...option.RequestOption) error {
+		_, err := c.service.Purge(ctx, params, opts...)
+		return err
+	}, nil)
 	if err == nil {
 		return nil
 	}

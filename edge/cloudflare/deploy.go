@@ -16,7 +16,6 @@ import (
 	"github.com/cloudflare/cloudflare-go/v7/option"
 	"github.com/cloudflare/cloudflare-go/v7/workers"
 
-	"github.com/vergehq/verge/internal/cfapi"
 	"github.com/vergehq/verge/internal/manifest"
 )
 
@@ -107,13 +106,11 @@ func (t *Target) Deploy(ctx context.Context, dist string, opts DeployOptions) (*
 	}
 	var params workers.ScriptUpdateParams
 	params.AccountID.Value, params.AccountID.Present = t.cfg.AccountID, true
-	err = t.call(ctx, "upload the Worker version", func(opts ...option.RequestOption) (*cfapi.Envelope, error) {
-		var env cfapi.Envelope
+	err = t.call(ctx, "upload the Worker version", nil, func(opts ...option.RequestOption) error {
 		// The typed Update flattens metadata into many form fields; the
 		// API wants it as one JSON part, so the body is built here.
-		_, err := t.scripts.Update(ctx, t.cfg.Script, params, append(opts,
-			option.WithRequestBody(ctype, body), option.WithResponseBodyInto(&env))...)
-		return &env, err
+		_, err := t.scripts.Update(ctx, t.cfg.Script, params, append(opts, option.WithRequestBody(ctype, body))...)
+		return err
 	})
 	rep := &Report{BuildID: m.BuildID, Files: b.current - b.records, Kept: len(b.assets) - b.current,
 		Sessions: st.Sessions, Retries: st.Retries, Worker: withWorker}

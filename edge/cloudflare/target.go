@@ -16,7 +16,6 @@ package cloudflare
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/cloudflare/cloudflare-go/v7/option"
@@ -118,16 +117,14 @@ func New(cfg Config) (*Target, error) {
 	return &Target{cfg: cfg, scripts: workers.NewScriptService(opts...), uploads: workers.NewAssetUploadService(opts...)}, nil
 }
 
-// call runs one API call up to cfg.Attempts times while the failure is
-// one that may pass (a 5xx, a 429, a timeout, a dropped connection),
-// waiting as Cloudflare asks or backing off. do gets the options that
-// capture the answer; it returns the SDK's error.
-func (t *Target) call(ctx context.Context, what string, do func(opts ...option.RequestOption) (*cfapi.Envelope, error)) error {
+// call runs one API call (see cfapi.Call, which decodes its result into
+// res) up to cfg.Attempts times while the failure is one that may pass (a
+// 5xx, a 429, a timeout, a dropped connection), waiting as Cloudflare
+// asks or backing off.
+func (t *Target) call(ctx context.Context, what string, res any, do func(opts ...option.RequestOption) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
-		var resp *http.Response
-		env, cerr := do(option.WithResponseInto(&resp))
-		err = cfapi.Check(resp, env, cerr)
+		err = cfapi.Call(do, res)
 		if err == nil || attempt >= t.cfg.Attempts || !retryable(ctx, err) {
 			break
 		}

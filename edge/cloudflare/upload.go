@@ -121,14 +121,9 @@ func (t *Target) openSession(ctx context.Context, b *bundle) (string, [][]string
 		JWT     string     `json:"jwt"`
 		Buckets [][]string `json:"buckets"`
 	}
-	err = t.call(ctx, "open upload session", func(opts ...option.RequestOption) (*cfapi.Envelope, error) {
-		var env cfapi.Envelope
-		_, err := t.scripts.Assets.Upload.New(ctx, t.cfg.Script, params, append(opts,
-			option.WithRequestBody("application/json", body), option.WithResponseBodyInto(&env))...)
-		if err == nil && env.Success {
-			err = json.Unmarshal(env.Result, &res)
-		}
-		return &env, err
+	err = t.call(ctx, "open upload session", &res, func(opts ...option.RequestOption) error {
+		_, err := t.scripts.Assets.Upload.New(ctx, t.cfg.Script, params, append(opts, option.WithRequestBody("application/json", body))...)
+		return err
 	})
 	if err != nil {
 		return "", nil, err
@@ -225,18 +220,12 @@ func (t *Target) uploadBucket(ctx context.Context, jwt string, hashes []string, 
 		JWT string `json:"jwt"`
 	}
 	retries := -1
-	err = t.call(ctx, fmt.Sprintf("upload %d files", len(hashes)), func(opts ...option.RequestOption) (*cfapi.Envelope, error) {
+	err = t.call(ctx, fmt.Sprintf("upload %d files", len(hashes)), &res, func(opts ...option.RequestOption) error {
 		retries++
-		var env cfapi.Envelope
-		opts = append(opts,
+		_, err := t.uploads.New(ctx, params, append(opts,
 			option.WithRequestBody(ctype, body), // the SDK's own form drops each part's Content-Type
-			option.WithHeader("Authorization", "Bearer "+jwt),
-			option.WithResponseBodyInto(&env))
-		_, err := t.uploads.New(ctx, params, opts...)
-		if err == nil && env.Success && len(env.Result) > 0 {
-			err = json.Unmarshal(env.Result, &res)
-		}
-		return &env, err
+			option.WithHeader("Authorization", "Bearer "+jwt))...)
+		return err
 	})
 	if e, ok := cfapi.AsError(err); ok && e.Status == http.StatusUnauthorized {
 		return "", retries, 0, errExpired

@@ -2,7 +2,6 @@ package cloudflare
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -41,13 +40,9 @@ func (t *Target) Versions(ctx context.Context) ([]Version, error) {
 			Annotations map[string]string `json:"annotations"`
 		} `json:"items"`
 	}
-	err := t.call(ctx, "list versions", func(opts ...option.RequestOption) (*cfapi.Envelope, error) {
-		var env cfapi.Envelope
-		_, err := t.scripts.Versions.List(ctx, t.cfg.Script, params, append(opts, option.WithResponseBodyInto(&env))...)
-		if err == nil && env.Success {
-			err = json.Unmarshal(env.Result, &res)
-		}
-		return &env, err
+	err := t.call(ctx, "list versions", &res, func(opts ...option.RequestOption) error {
+		_, err := t.scripts.Versions.List(ctx, t.cfg.Script, params, opts...)
+		return err
 	})
 	if e, ok := cfapi.AsError(err); ok && e.Has(codeNoWorker) {
 		return nil, nil // nothing deployed yet
@@ -80,13 +75,18 @@ func (t *Target) Live(ctx context.Context) (*Version, error) {
 	if err != nil {
 		return nil, err
 	}
+	return live(list), nil
+}
+
+// live is the version of list serving the most traffic, or nil.
+func live(list []Version) *Version {
 	var best *Version
 	for i := range list {
 		if v := &list[i]; v.Percentage > 0 && (best == nil || v.Percentage > best.Percentage) {
 			best = v
 		}
 	}
-	return best, nil
+	return best
 }
 
 // deploymentRecord is one deployment as the API lists it.
@@ -105,13 +105,9 @@ func (t *Target) deployments(ctx context.Context) ([]deploymentRecord, error) {
 	var res struct {
 		Deployments []deploymentRecord `json:"deployments"`
 	}
-	err := t.call(ctx, "list deployments", func(opts ...option.RequestOption) (*cfapi.Envelope, error) {
-		var env cfapi.Envelope
-		_, err := t.scripts.Deployments.List(ctx, t.cfg.Script, params, append(opts, option.WithResponseBodyInto(&env))...)
-		if err == nil && env.Success {
-			err = json.Unmarshal(env.Result, &res)
-		}
-		return &env, err
+	err := t.call(ctx, "list deployments", &res, func(opts ...option.RequestOption) error {
+		_, err := t.scripts.Deployments.List(ctx, t.cfg.Script, params, opts...)
+		return err
 	})
 	if e, ok := cfapi.AsError(err); ok && e.Has(codeNoWorker) {
 		return nil, nil
@@ -132,25 +128,17 @@ func (t *Target) liveDeployment(ctx context.Context) (map[string]float64, error)
 	return out, nil
 }
 
-// liveVersion is the version serving the most traffic, "" if none.
-func (t *Target) liveVersion(ctx context.Context) (string, error) {
-	live, err := t.liveDeployment(ctx)
-	best, share := "", -1.0
-	for id, p := range live {
-		if p > share {
-			best, share = id, p
-		}
-	}
-	return best, err
-}
-
 // Rollback deploys an earlier version to all traffic: to (an ID, an ID
 // prefix, a version number or a build id prefix), or, when empty, the
 // version live before the current one. It returns the versions live
 // before and after.
 func (t *Target) Rollback(ctx context.Context, to string) (from, now string, err error) {
-	if from, err = t.liveVersion(ctx); err != nil {
+	list, err := t.Versions(ctx)
+	if err != nil {
 		return "", "", err
+	}
+	if cur := live(list); cur != nil {
+		from = cur.ID
 	}
 	if to == "" {
 		ds, err := t.deployments(ctx)
@@ -166,7 +154,7 @@ func (t *Target) Rollback(ctx context.Context, to string) (from, now string, err
 		if to == "" {
 			return from, "", fmt.Errorf("no earlier deployment to roll back to: name a version (verge versions --target cloudflare lists them)")
 		}
-	} else if to, err = t.resolve(ctx, to); err != nil {
+	} else if to, err = resolve(list, to); err != nil {
 		return from, "", err
 	}
 	if to == from {
@@ -183,10 +171,9 @@ func (t *Target) Rollback(ctx context.Context, to string) (from, now string, err
 	params.Deployment.Annotations.Value.WorkersMessage.Value = "verge rollback to " + to
 	params.Deployment.Annotations.Value.WorkersMessage.Present = true
 	deploy := func() error {
-		return t.call(ctx, "deploy version "+to, func(opts ...option.RequestOption) (*cfapi.Envelope, error) {
-			var env cfapi.Envelope
-			_, err := t.scripts.Deployments.New(ctx, t.cfg.Script, params, append(opts, option.WithResponseBodyInto(&env))...)
-			return &env, err
+		return t.call(ctx, "deploy version "+to, nil, func(opts ...option.RequestOption) error {
+			_, err := t.scripts.Deployments.New(ctx, t.cfg.Script, params, opts...)
+			return err
 		})
 	}
 	err = deploy()
@@ -202,13 +189,9 @@ func (t *Target) Rollback(ctx context.Context, to string) (from, now string, err
 	return from, to, nil
 }
 
-// resolve finds the version a user named: an ID or ID prefix, a version
+// resolve finds the version of list a user named: an ID or ID prefix, a version
 // number, or a build id prefix.
-func (t *Target) resolve(ctx context.Context, name string) (string, error) {
-	list, err := t.Versions(ctx)
-	if err != nil {
-		return "", err
-	}
+func resolve(list []Version, name string) (string, error) {
 	n, numErr := strconv.Atoi(strings.TrimPrefix(name, "#"))
 	var found []string
 	for _, v := range list {

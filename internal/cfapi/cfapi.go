@@ -126,6 +126,21 @@ func Check(resp *http.Response, env *Envelope, err error) error {
 	return nil
 }
 
+// Call runs one SDK call, do, passing it the options that capture the
+// answer, and returns Check's verdict on it. When res is not nil, the
+// envelope's result is decoded into it. The SDK's own decoding of the
+// result is bypassed: its typed results drop fields (annotations) and it
+// does not look at success.
+func Call(do func(opts ...option.RequestOption) error, res any) error {
+	var resp *http.Response
+	var env Envelope
+	err := do(option.WithResponseInto(&resp), option.WithResponseBodyInto(&env))
+	if err = Check(resp, &env, err); err == nil && res != nil && len(env.Result) > 0 {
+		err = json.Unmarshal(env.Result, res)
+	}
+	return err
+}
+
 // AsError returns err's *Error, if it has one.
 func AsError(err error) (*Error, bool) {
 	var e *Error
