@@ -70,31 +70,20 @@ func runOriginWithWebhook(cmd *cobra.Command, dir, listen, token string) error {
 	if err != nil {
 		return fmt.Errorf("origin: listen on %s: %v (pass --listen with a free address)", listen, err)
 	}
-	inner, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
+	site, err := gosite.StartOrigin(ctx, abs, bin, cmd.ErrOrStderr())
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return exitError{code: ee.ExitCode()} // it said why on stderr
+	case err != nil:
+		return fmt.Errorf("the site program's origin did not start: %w", err)
 	}
-	innerAddr := inner.Addr().String()
-	inner.Close()
-	site := gosite.Command(ctx, abs, bin, "origin", "--listen", innerAddr)
-	site.Stdout, site.Stderr = cmd.ErrOrStderr(), cmd.ErrOrStderr()
-	if err := site.Start(); err != nil {
-		return err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- site.Wait() }()
-	defer func() {
-		_ = site.Process.Signal(os.Interrupt)
-		<-exited
-	}()
-	if err := waitDial(ctx, innerAddr, exited); err != nil {
-		return err
-	}
+	defer site.Stop()
 	hook := &purgeWebhook{dir: abs, token: token, log: cmd.ErrOrStderr(), kick: make(chan struct{}, 1)}
 	go hook.send(ctx, 5*time.Second)
 	mux := http.NewServeMux()
 	mux.Handle("POST "+webhookPath, hook)
-	mux.Handle("/", httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: innerAddr}))
+	mux.Handle("/", httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: site.Addr}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(cmd.OutOrStdout(), "serving the functions and the purge webhook (POST %s) on http://%s/\n", webhookPath, ln.Addr())
 	done := make(chan error, 1)
@@ -102,39 +91,11 @@ func runOriginWithWebhook(cmd *cobra.Command, dir, listen, token string) error {
 	select {
 	case err := <-done:
 		return err
-	case err := <-exited:
-		exited <- err // for the deferred wait
-		return fmt.Errorf("the site program's origin stopped: %v", err)
+	case <-site.Done():
+		return fmt.Errorf("the site program's origin stopped: %v", site.Err())
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		return srv.Shutdown(sctx)
-	}
-}
-
-// waitDial waits until the site program accepts connections at addr, or
-// exits.
-func waitDial(ctx context.Context, addr string, exited chan error) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if conn, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-			conn.Close()
-			return nil
-		}
-		select {
-		case err := <-exited:
-			exited <- err
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				return exitError{code: ee.ExitCode()}
-			}
-			return fmt.Errorf("the site program's origin did not start: %v", err)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the site program's origin did not start within a minute")
-		}
 	}
 }

@@ -3,11 +3,9 @@ package devserve
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/vergehq/verge/edge"
 	"github.com/vergehq/verge/internal/gosite"
@@ -55,47 +53,14 @@ func RunProd(ctx context.Context, opts Options) error {
 	}
 
 	// The origin: the site program serving its functions on a free port.
-	oln, err := net.Listen("tcp", "127.0.0.1:0")
+	origin, err := gosite.StartOrigin(ctx, root, bin, opts.Stderr)
 	if err != nil {
-		return err
-	}
-	originAddr := oln.Addr().String()
-	oln.Close()
-	origin := gosite.Command(ctx, root, bin, "origin", "--listen", originAddr)
-	origin.Stdout, origin.Stderr = opts.Stderr, opts.Stderr
-	if err := origin.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		_ = origin.Process.Signal(os.Interrupt)
-		_ = origin.Wait()
-	}()
-	if err := waitListening(ctx, originAddr, 30*time.Second); err != nil {
 		return fmt.Errorf("the site's origin did not start: %w", err)
 	}
+	defer origin.Stop()
 
 	sv := edge.NewServer(store)
-	sv.SetOrigin(&url.URL{Scheme: "http", Host: originAddr})
+	sv.SetOrigin(&url.URL{Scheme: "http", Host: origin.Addr})
 	fmt.Fprintf(opts.Stdout, "serving http://%s/  (production build %s, through the local edge; functions at the origin)\n", ln.Addr(), rep.Version)
 	return edge.Serve(ctx, ln, sv, edge.ServeOptions{Fast: sv})
-}
-
-// waitListening waits until something accepts connections at addr.
-func waitListening(ctx context.Context, addr string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
 }
