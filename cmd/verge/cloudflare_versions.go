@@ -68,13 +68,5 @@ func cloudflareRollback(ctx context.Context, w io.Writer, dir, to string, wait t
 		plan = cachepurge.New(prev, next, cloudflarePurgeLimits())
 	}
 	sayPlan(w, plan, true, "  purging", false)
-	if plan.Requests() > 0 {
-		if err := queuePlan(targets, plan, wait); err != nil {
-			return err
-		}
-	}
-	if sendPurges(ctx, w, targets, wait, true) {
-		return errPurgePending
-	}
-	return nil
+	return sendPlan(ctx, w, targets, plan, wait)
 }

@@ -160,8 +160,17 @@ func planPurge(s *edge.Store, m *manifest.Manifest, out string) (*cachepurge.Pla
 // configured: nothing to purge).
 func queuePurge(ctx context.Context, w io.Writer, dir string, plan *cachepurge.Plan, wait time.Duration) error {
 	targets, err := purgeTargets(dir)
-	if err != nil || len(targets) == 0 {
+	if err != nil {
 		return err
+	}
+	return sendPlan(ctx, w, targets, plan, wait)
+}
+
+// sendPlan queues plan for the targets and sends it, with anything an
+// earlier run left queued; what stays queued is errPurgePending.
+func sendPlan(ctx context.Context, w io.Writer, targets []purgeTarget, plan *cachepurge.Plan, wait time.Duration) error {
+	if len(targets) == 0 {
+		return nil
 	}
 	if plan.Requests() > 0 {
 		if err := queuePlan(targets, plan, wait); err != nil {
