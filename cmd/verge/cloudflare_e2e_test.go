@@ -42,6 +42,9 @@ func newCFBench(t *testing.T, pages int) *cfBench {
 	if _, err := os.Stat(gen); err != nil {
 		t.Skip("shared/corpus/gen.py not beside the checkout")
 	}
+	if _, err := exec.LookPath("python3"); err != nil {
+		t.Skip("python3 not installed")
+	}
 	b := &cfBench{t: t, bin: vergeBin(t), corpus: t.TempDir(), out: filepath.Join(t.TempDir(), "out"), dir: t.TempDir()}
 	if out, err := exec.Command("python3", gen, b.corpus, "--pages", fmt.Sprint(pages)).CombinedOutput(); err != nil {
 		t.Fatalf("gen.py: %v\n%s", err, out)
