@@ -63,6 +63,7 @@ type cloudflareDeploy struct {
 type cloudflareStart struct {
 	target *cloudflare.Target
 	build  *manifest.Manifest
+	next   cachepurge.Build    // the build as purge planning reads it
 	live   *cloudflare.Version // nil: nothing is deployed
 	prev   *cachepurge.Build   // the live build's record; nil when unknown here
 	plan   *cachepurge.Plan
@@ -85,11 +86,11 @@ func startCloudflare(ctx context.Context, dir, out string) (*cloudflareStart, er
 	if err != nil {
 		return nil, err
 	}
-	st := &cloudflareStart{target: t, build: m, live: live, plan: &cachepurge.Plan{}}
+	next := cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}
+	st := &cloudflareStart{target: t, build: m, next: next, live: live, plan: &cachepurge.Plan{}}
 	if live == nil || st.unchanged() {
 		return st, nil
 	}
-	next := cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}
 	if prev, ok := loadCloudflareRecord(dir, live.ID); ok {
 		st.prev = &prev
 		st.plan = cachepurge.New(prev, next, cloudflarePurgeLimits())
@@ -143,7 +144,7 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	}
 	start := time.Now()
 	progress := progressPrinter(errw)
-	record, err := encodeSiteRecord(out, m)
+	record, err := encodeSiteRecord(st.next)
 	if err != nil {
 		return err
 	}

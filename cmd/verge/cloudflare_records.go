@@ -116,10 +116,10 @@ const (
 	recordVersion = 12
 )
 
-// encodeSiteRecord records the build in out (manifest m) for the site.
-func encodeSiteRecord(out string, m *manifest.Manifest) ([]byte, error) {
-	b := compactBuild(cachepurge.Build{Manifest: m, Versions: readTagVersions(out)})
-	rec := siteRecord{BuildID: m.BuildID, Versions: b.Versions}
+// encodeSiteRecord records the build for the site.
+func encodeSiteRecord(build cachepurge.Build) ([]byte, error) {
+	b := compactBuild(build)
+	rec := siteRecord{BuildID: build.Manifest.BuildID, Versions: b.Versions}
 	for _, f := range b.Manifest.Files {
 		rec.Files = append(rec.Files, [4]string{f.URL(), f.SHA256, strings.Join(f.HeaderTags(), ","), f.AssetHash})
 	}
