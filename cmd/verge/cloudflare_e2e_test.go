@@ -277,11 +277,12 @@ func TestCloudflareInterrupted(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Kill it once the two buckets before the stall have landed (the
+	// fake has taken them whole) and the third hangs.
 	deadline := time.Now().Add(30 * time.Second)
-	for b.fake.Count(cffake.OpUpload) < 3 && time.Now().Before(deadline) {
+	for (b.fake.Uploads().Files-before < 2*40 || b.fake.Count(cffake.OpUpload) < 3) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(100 * time.Millisecond)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	// A bucket the fake was reading when the client died may still land:
