@@ -31,6 +31,9 @@ func (sv *Server) Respond(w *front.Writer, r *front.Request) bool {
 	}
 	if (f == nil || f.fast.function) && sv.origin != nil && p != cache.PurgePath &&
 		len(sd.v.Manifest.Functions) > 0 && sd.matchesPattern(r.Method, p) {
+		if !cleanForm(p) {
+			return false // ServeHTTP redirects it to its clean form
+		}
 		// A function's answer, if the cache has it fresh, with the
 		// security fields ServeHTTP adds to everything.
 		w.Preset(securityFields)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path"
@@ -112,6 +113,15 @@ const functionCache = 64 << 20
 // cached as their policies say. Without an origin such requests get a 502.
 func (sv *Server) SetOrigin(origin *url.URL) {
 	sv.origin = cache.NewProxy(origin, cache.NewStore(functionCache))
+}
+
+// SetTrustedProxies makes the function cache believe forwarding fields
+// from these addresses (see cache.Proxy.SetTrustedProxies). It needs an
+// origin (SetOrigin).
+func (sv *Server) SetTrustedProxies(prefixes []netip.Prefix) {
+	if sv.origin != nil {
+		sv.origin.SetTrustedProxies(prefixes)
+	}
 }
 
 // SetPurgeToken opens the purge API of the function cache (see
@@ -258,13 +268,24 @@ func (sv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), status)
 		return
 	}
-	if r.URL.Path == cache.PurgePath && sv.origin != nil {
+	if r.URL.EscapedPath() == cache.PurgePath && sv.origin != nil {
 		sv.origin.ServeHTTP(w, r)
 		return
 	}
-	if _, pattern := sd.funcs.Handler(r); pattern != "" {
+	if h, pattern := sd.funcs.Handler(r); pattern != "" {
+		if _, ok := h.(funcRoute); !ok {
+			// The mux matched a pattern only after cleaning the path or
+			// adding a slash, and says where to go: the origin gets only
+			// a path exactly as the edge routed it.
+			h.ServeHTTP(w, r)
+			return
+		}
 		if sv.origin == nil {
 			http.Error(w, "no origin to run "+pattern+" (verge edge --functions URL)", http.StatusBadGateway)
+			return
+		}
+		if sd.hostFuncs {
+			sv.origin.ServeKeepingHost(w, r) // the origin routes on Host as the edge did
 			return
 		}
 		sv.origin.ServeHTTP(w, r)
@@ -324,8 +345,15 @@ func (sv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // refuses (the build validated them) is left out rather than panicking.
 func registerPattern(mux *http.ServeMux, pattern string) {
 	defer func() { _ = recover() }()
-	mux.HandleFunc(pattern, func(http.ResponseWriter, *http.Request) {})
+	mux.Handle(pattern, funcRoute{})
 }
+
+// funcRoute is the handler of a function's pattern in served.funcs: the
+// mux returns it only for a request it matched as sent, not one it would
+// redirect (a path to clean, a missing trailing slash).
+type funcRoute struct{}
+
+func (funcRoute) ServeHTTP(http.ResponseWriter, *http.Request) {}
 
 // cleanPath is p with "." and ".." resolved and slashes single, keeping
 // a trailing slash.

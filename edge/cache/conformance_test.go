@@ -647,7 +647,11 @@ func TestConformance(t *testing.T) {
 	t.Log("\n" + b.String())
 }
 
-// confKnownFailures are the suite's tests the cache fails, and why.
+// confKnownFailures are the suite's tests the cache fails, and why: a
+// limit of the harness, or a deliberate deviation from the suite.
 var confKnownFailures = map[string]string{
+	"headers-store-Set-Cookie": "deliberate deviation: a response with Set-Cookie is not stored unless a qualified " +
+		`private="Set-Cookie" or no-cache="Set-Cookie" opts in, and then stored without it, as Varnish and Cloudflare do ` +
+		"(issue 12: a shared cache must not replay one client's cookie to everyone); see TestAttackSetCookie",
 	"headers-store-Transfer-Encoding": "the origin sends a Transfer-Encoding other than chunked, which Go's Transport refuses: the cache answers 502",
 }

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -16,7 +17,7 @@ import (
 // If-None-Match; a miss, a stale or purged entry) it declines, for
 // ServeHTTP.
 func (p *Proxy) Respond(w *front.Writer, r *front.Request) bool {
-	if r.Path == PurgePath {
+	if r.Path == PurgePath || badPath(&url.URL{Path: r.Path}) != "" {
 		return false
 	}
 	for _, name := range []string{"Cache-Control", "Pragma", "Authorization", "Range", "If-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
@@ -29,7 +30,7 @@ func (p *Proxy) Respond(w *front.Writer, r *front.Request) bool {
 		return false
 	}
 	fe := e.fast()
-	if fe == nil {
+	if fe == nil || fe.varyForwarded {
 		return false
 	}
 	age := fe.initialAge + p.now().Sub(e.ResponseTime)
@@ -72,8 +73,12 @@ type fastEntry struct {
 	initialAge time.Duration // its age when it arrived (RFC 9111 4.2.3)
 	etag       string
 	hasDate    bool
-	head       []byte // the stored fields a hit sends, tags and Content-Length left out
-	head304    []byte // those a 304 keeps
+	// varyForwarded: the entry varies on a field the proxy sets or
+	// filters when forwarding (X-Forwarded-*): what the client sent is
+	// not what to match, so ServeHTTP, which knows, answers.
+	varyForwarded bool
+	head          []byte // the stored fields a hit sends, tags and Content-Length left out
+	head304       []byte // those a 304 keeps
 }
 
 // fast returns e's fastEntry, or nil when Respond should leave e to
@@ -103,6 +108,13 @@ func (e *Entry) makeFast() *fastEntry {
 		initialAge: CurrentAge(e.Header, e.RequestTime, e.ResponseTime, e.ResponseTime),
 		etag:       e.Header.Get("ETag"),
 		hasDate:    len(h["Date"]) > 0,
+	}
+	for _, v := range e.Header.Values("Vary") {
+		for _, f := range splitList(v) {
+			if c := http.CanonicalHeaderKey(f); strings.HasPrefix(c, "X-Forwarded-") || c == "Forwarded" {
+				fe.varyForwarded = true
+			}
+		}
 	}
 	if cc := directivesOf(e.Header); !cc.NoCache {
 		fe.fresh = FreshnessLifetime(e.Status, e.Header, e.ResponseTime).Fresh

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/textproto"
-	"net/url"
 	"sync"
 	"time"
 )
@@ -27,9 +26,10 @@ type fetched struct {
 	// a stored response); otherwise tee brings it as it arrives.
 	body     []byte
 	tee      *tee
-	storable bool // the response may be stored, and so shared
-	stored   bool // it is stored, or will be once whole
-	tooLarge bool // too large to store: streamed through, kept nowhere
+	storable bool   // the response may be stored, and so shared
+	why      string // if not, why not (Storable's reason)
+	stored   bool   // it is stored, or will be once whole
+	tooLarge bool   // too large to store: streamed through, kept nowhere
 }
 
 // answer is a fetched response for one request, with that request's
@@ -174,13 +174,14 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 	// body the cache will store is worth finishing. Not for ever, though:
 	// a body that stalls for bodyIdle ends the fetch.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	out, err := http.NewRequestWithContext(ctx, http.MethodGet, p.origin.ResolveReference(&url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery}).String(), nil)
+	out, err := http.NewRequestWithContext(ctx, http.MethodGet, p.originURL(r.URL).String(), nil)
 	if err != nil {
 		cancel()
 		res.err = err
 		return answer{fetched: res}
 	}
-	copyHeaders(out.Header, r.Header)
+	copyHeaders(out.Header, r.Header) // r is outbound: the fields as forwarded
+	out.Header.Del("Host")
 	out.Header.Del("If-None-Match")
 	out.Header.Del("If-Modified-Since")
 	out.Header.Del("Range")
@@ -205,6 +206,7 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 	}
 	res.status, res.header = resp.StatusCode, http.Header{}
 	copyHeaders(res.header, resp.Header)
+	p.varyOn(res.header, keptHost(r))
 	if stale != nil && resp.StatusCode == http.StatusNotModified {
 		// Freshen the stored entry with the 304's fields, Content-Length
 		// aside (RFC 9111 section 4.3.4).
@@ -218,6 +220,7 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 			}
 		}
 		res.status, res.header, res.body = stale.Status, h, stale.Body
+		p.varyOn(res.header, keptHost(r))
 		if ok, _ := Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime); ok {
 			res.storable = true
 			res.stored = p.store.Put(p.entry(key, res, res.body), r.Header)
@@ -225,7 +228,7 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 		body, _ := res.open()
 		return answer{fetched: res, body: body}
 	}
-	res.storable, _ = Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime)
+	res.storable, res.why = Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime)
 	res.tooLarge = resp.ContentLength > maxBody
 	// Said in Cache-Status before the body arrives: only when sure.
 	res.stored = res.storable && resp.ContentLength >= 0 && !res.tooLarge && p.store.Fits(resp.ContentLength)
@@ -276,14 +279,15 @@ func (p *Proxy) entry(key string, res *fetched, body []byte) *Entry {
 
 // storedHeader is what the cache keeps of a response's fields: not those
 // a qualified private or no-cache names (RFC 9111 sections 5.2.2.4 and
-// 5.2.2.7), which a shared cache must not store or reuse unvalidated.
+// 5.2.2.7), which a shared cache must not store or reuse unvalidated,
+// in Cache-Control or in a targeted field.
 func storedHeader(h http.Header) http.Header {
-	cc := ParseCacheControl(h)
-	if len(cc.PrivateFields) == 0 && len(cc.NoCacheFields) == 0 {
+	names := qualifiedFields(h)
+	if len(names) == 0 {
 		return h
 	}
 	out := h.Clone()
-	for _, f := range append(cc.PrivateFields, cc.NoCacheFields...) {
+	for _, f := range names {
 		out.Del(f)
 	}
 	return out

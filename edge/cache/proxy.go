@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -27,8 +28,9 @@ type Proxy struct {
 	transport  http.RoundTripper
 	store      *Store
 	now        func() time.Time
-	purgeToken string        // the bearer token of the purge API; "" disables it
-	bodyIdle   time.Duration // how long an origin's body may stall before the fetch is dropped
+	purgeToken string         // the bearer token of the purge API; "" disables it
+	bodyIdle   time.Duration  // how long an origin's body may stall before the fetch is dropped
+	trusted    []netip.Prefix // proxies whose forwarding fields are believed (SetTrustedProxies)
 
 	mu      sync.Mutex
 	flights map[string]*flight
@@ -53,12 +55,28 @@ func NewProxy(origin *url.URL, store *Store) *Proxy {
 		flights: map[string]*flight{}, pass: map[string]time.Time{}}
 }
 
-// ServeHTTP answers from the cache, or from the origin through it.
-func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == PurgePath {
+// ServeHTTP answers from the cache, or from the origin through it. The
+// origin gets its own host as Host: the proxy fronts one origin, and its
+// keys and purges name paths only.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.serve(w, r, false) }
+
+// ServeKeepingHost is ServeHTTP for an origin that routes on Host (a
+// function pattern naming a host): the client's Host is forwarded, and
+// every response the cache stores varies on it.
+func (p *Proxy) ServeKeepingHost(w http.ResponseWriter, r *http.Request) { p.serve(w, r, true) }
+
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, keepHost bool) {
+	if why := badPath(r.URL); why != "" {
+		http.Error(w, "bad request: "+why, http.StatusBadRequest)
+		return
+	}
+	// On the path as sent: "/_verge%2Fpurge" is another resource (RFC
+	// 3986 section 2.2), forwarded as such.
+	if r.URL.EscapedPath() == PurgePath {
 		p.servePurge(w, r)
 		return
 	}
+	r = p.outbound(r, keepHost)
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		p.forwardUnsafe(w, r)
 		return
@@ -181,8 +199,17 @@ func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, a answer, 
 	if a.tooLarge {
 		status += "; detail=too-large"
 	}
+	if a.why == whySetCookie {
+		status += "; detail=set-cookie"
+	}
 	h := w.Header()
-	copyHeaders(h, a.header)
+	if a.collapsed {
+		// Another request's answer: without the fields it alone may
+		// have (a Set-Cookie its policy let the cache store without).
+		copyHeaders(h, storedHeader(a.header))
+	} else {
+		copyHeaders(h, a.header)
+	}
 	noSniff(h)
 	stripTags(h)
 	h.Set("Cache-Status", "verge; "+status)
@@ -261,10 +288,10 @@ func (p *Proxy) serveEntry(w http.ResponseWriter, r *http.Request, e *Entry, now
 // forwardUnsafe passes a request of another method through, and on a
 // non-error answer drops what is stored for its URI (RFC 9111 4.4).
 func (p *Proxy) forwardUnsafe(w http.ResponseWriter, r *http.Request) {
-	out := r.Clone(r.Context())
-	out.URL = p.origin.ResolveReference(&url.URL{Path: r.URL.Path, RawQuery: r.URL.RawQuery})
+	out := r.Clone(r.Context()) // r is already outbound: its fields and Host as forwarded
+	out.URL = p.originURL(r.URL)
 	out.RequestURI = ""
-	removeHopByHop(out.Header)
+	delete(out.Header, "Host")
 	resp, err := p.transport.RoundTrip(out)
 	if err != nil {
 		w.Header().Set("Cache-Status", "verge; fwd=method; detail=origin-unreachable")

@@ -79,14 +79,15 @@ func TestRuleNotStored(t *testing.T) {
 	}
 }
 
-// Every field is stored and served as received, unknown ones and
-// Set-Cookie included, repeated ones in order; hop-by-hop fields are not
+// Every field is stored and served as received, unknown ones included,
+// repeated ones in order (Set-Cookie, which keeps a response from being
+// stored, has its own tests in attack_test.go); hop-by-hop fields are not
 // (RFC 9111 section 3.1, RFC 9110 section 7.6.1). Checked on the miss
 // and on hits through both the front end and plain net/http.
 func TestRuleStoredHeaders(t *testing.T) {
 	kept := [][2]string{
 		{"X-Unknown-Field", "kept"},
-		{"Set-Cookie", "a=1, b=2"},
+		{"Warning", "a=1, b=2"},
 		{"X-Multi", "one, two"},
 		{"Content-Type", "text/x-verge"},
 		{"Link", `</a.css>; rel=preload, </b.js>; rel=preload`},
@@ -111,7 +112,7 @@ func TestRuleStoredHeaders(t *testing.T) {
 			}
 			o, c, p, base := setup(t)
 			plain := plainURL(t, p)
-			kv := []string{"Cache-Control", "max-age=60", "X-Unknown-Field", "kept", "Set-Cookie", "a=1", "Set-Cookie", "b=2",
+			kv := []string{"Cache-Control", "max-age=60", "X-Unknown-Field", "kept", "Warning", "a=1", "Warning", "b=2",
 				"X-Multi", "one", "X-Multi", "two", "Content-Type", "text/x-verge", "Link", "</a.css>; rel=preload", "Link", "</b.js>; rel=preload"}
 			o.set(rawOrigin(o, "200 OK", "body", append(kv, tc.fields...)...))
 			check := func(what string, resp *http.Response, body string) {

@@ -38,6 +38,9 @@ func Storable(method string, req http.Header, status int, resp http.Header, resp
 			}
 		}
 	}
+	if len(resp.Values("Set-Cookie")) > 0 && !cookieOptIn(resp) {
+		return false, whySetCookie
+	}
 	if req.Get("Authorization") != "" && !(cc.Public || cc.SMaxAge.Present || cc.MustRevalidate) {
 		return false, "authorization"
 	}
@@ -50,6 +53,37 @@ func Storable(method string, req http.Header, status int, resp http.Header, resp
 		return false, "neither a lifetime nor a validator"
 	}
 	return true, ""
+}
+
+// whySetCookie is Storable's reason for a response with Set-Cookie.
+const whySetCookie = "set-cookie"
+
+// cookieOptIn reports whether a response with Set-Cookie says in so many
+// words that the rest of it may be shared: private="Set-Cookie" or
+// no-cache="Set-Cookie", in Cache-Control or a targeted field. It is
+// then stored without the cookie (storedHeader). Otherwise, as Varnish
+// and Cloudflare do, it is not stored at all: a cookie is one client's,
+// and an origin that sets one has most likely made the page for it.
+func cookieOptIn(h http.Header) bool {
+	for _, f := range qualifiedFields(h) {
+		if strings.EqualFold(f, "Set-Cookie") {
+			return true
+		}
+	}
+	return false
+}
+
+// qualifiedFields are the field names a response's qualified private
+// and no-cache directives list, in Cache-Control and in the targeted
+// field in force: a shared cache stores and shares the response without
+// them. Both fields count, as leaving a field out is the cautious side.
+func qualifiedFields(h http.Header) []string {
+	cc := ParseCacheControl(h)
+	names := append(append([]string(nil), cc.PrivateFields...), cc.NoCacheFields...)
+	if t, _, ok := Targeted(h); ok {
+		names = append(append(names, t.PrivateFields...), t.NoCacheFields...)
+	}
+	return names
 }
 
 // isHopByHop reports whether a header field belongs to one connection
