@@ -21,6 +21,7 @@ func newEdgeCmd() *cobra.Command {
 	var listen, origin, functions, tokenFile string
 	var quiet bool
 	var budget int64
+	var trustProxy []string
 	cmd := &cobra.Command{
 		Use:   "edge [DIR]",
 		Short: "Serve the live version of the local store, as production does",
@@ -39,9 +40,26 @@ stale-if-error, request coalescing, Cache-Tag and Surrogate-Key, Cache-Status)
 within --cache-bytes of memory. In either mode POST /_verge/purge purges by tag, URL,
 prefix or everything, hard or soft, for requests bearing the token read
 from --purge-token-file (a secret mounted as a file) or, without it, from
-VERGE_PURGE_TOKEN; with neither, the purge API refuses everything.`,
+VERGE_PURGE_TOKEN; with neither, the purge API refuses everything.
+
+What the cache forwards cannot differ between clients unless it is keyed:
+the origin gets its own host as Host, X-Forwarded-For and
+X-Forwarded-Proto as the edge sets them, and never Forwarded,
+X-Original-URL, X-Rewrite-URL or a method override. X-Forwarded-Host,
+-Proto and -For are believed only from --trust-proxy addresses (a load
+balancer in front of the edge), and the cache then keys on the first two.
+A response with Set-Cookie is not stored unless its Cache-Control (or
+CDN-Cache-Control) says private="Set-Cookie", and then stored without it.
+A path with "." or ".." segments gets 400; paths are forwarded as sent.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			trusted, err := cache.ParseTrustedProxies(trustProxy)
+			if err != nil {
+				return fmt.Errorf("--trust-proxy: %w", err)
+			}
+			if len(trusted) > 0 && origin == "" && functions == "" {
+				return fmt.Errorf("--trust-proxy applies to what the edge forwards: pass it with --origin or --functions")
+			}
 			var h http.Handler
 			var fast front.Responder
 			if origin != "" {
@@ -55,6 +73,7 @@ VERGE_PURGE_TOKEN; with neither, the purge API refuses everything.`,
 					return err
 				}
 				px.SetPurgeToken(token)
+				px.SetTrustedProxies(trusted)
 				h, fast = px, px
 			} else {
 				s, err := sf.open(dirArg(args))
@@ -73,6 +92,7 @@ VERGE_PURGE_TOKEN; with neither, the purge API refuses everything.`,
 						return err
 					}
 					sv.SetPurgeToken(token)
+					sv.SetTrustedProxies(trusted)
 				}
 				h, fast = sv, sv
 			}
@@ -98,6 +118,7 @@ VERGE_PURGE_TOKEN; with neither, the purge API refuses everything.`,
 	cmd.Flags().StringVar(&origin, "origin", "", "cache and forward to this origin instead of serving the store")
 	cmd.Flags().StringVar(&functions, "functions", "", "where the site's API functions run (verge origin); their answers are cached here")
 	cmd.Flags().Int64Var(&budget, "cache-bytes", 256<<20, "memory for cached responses (with --origin)")
+	cmd.Flags().StringSliceVar(&trustProxy, "trust-proxy", nil, "addresses or CIDRs (comma-separated or repeated) of load balancers whose X-Forwarded-Host/-Proto/-For are believed")
 	cmd.Flags().StringVar(&tokenFile, "purge-token-file", "", "file holding the purge API's bearer token (with --origin or --functions; default: $VERGE_PURGE_TOKEN)")
 	return cmd
 }

@@ -82,3 +82,55 @@ func TestEdgeCachingProxyPurge(t *testing.T) {
 		t.Errorf("after the purge: %q, want a fresh answer", got)
 	}
 }
+
+// verge edge --trust-proxy: X-Forwarded-Host from a listed address
+// reaches the origin, and the cache keys on it; from anyone else it is
+// dropped; an entry that is not an address stops the command.
+func TestEdgeTrustProxy(t *testing.T) {
+	bin := vergeBin(t)
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=600")
+		fmt.Fprintf(w, "host=%s xfh=%s", r.Host, r.Header.Get("X-Forwarded-Host"))
+	}))
+	defer origin.Close()
+	get := func(base, xfh string) string {
+		t.Helper()
+		for range 100 {
+			req, _ := http.NewRequest("GET", base+"/p", nil)
+			req.Header.Set("X-Forwarded-Host", xfh)
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				return string(body)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatal("verge edge --origin does not answer")
+		return ""
+	}
+	host := strings.TrimPrefix(origin.URL, "http://")
+	for _, tc := range []struct {
+		trust string
+		want  []string // for a.example, then b.example
+	}{
+		{"127.0.0.1", []string{"host=" + host + " xfh=a.example", "host=" + host + " xfh=b.example"}},
+		{"10.0.0.0/8", []string{"host=" + host + " xfh=", "host=" + host + " xfh="}},
+	} {
+		port := freePort(t)
+		base := fmt.Sprintf("http://127.0.0.1:%d", port)
+		cmd := exec.Command(bin, "edge", "--origin", origin.URL, "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--trust-proxy", tc.trust, "-q")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if a, b := get(base, "a.example"), get(base, "b.example"); a != tc.want[0] || b != tc.want[1] {
+			t.Errorf("--trust-proxy %s: %q, %q; want %q", tc.trust, a, b, tc.want)
+		}
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+	out, err := exec.Command(bin, "edge", "--origin", origin.URL, "--trust-proxy", "lb.internal").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "CIDR") {
+		t.Errorf("--trust-proxy lb.internal: %v, %s; want an error naming what it takes", err, out)
+	}
+}

@@ -19,15 +19,6 @@ func copyHeaders(dst, src http.Header) {
 	}
 }
 
-func removeHopByHop(h http.Header) {
-	conn := splitList(strings.Join(h.Values("Connection"), ","))
-	for k := range h {
-		if isHopByHop(k, conn) {
-			h.Del(k)
-		}
-	}
-}
-
 // tagsOf reads a response's tags: Cache-Tag (comma-separated) and
 // Surrogate-Key (space-separated), lower-cased.
 func tagsOf(h http.Header) []string {
