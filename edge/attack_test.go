@@ -42,8 +42,8 @@ func (o *funcOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// What a function with site.EdgeTTL(time.Hour) sends.
-	w.Header().Set("Cache-Control", "public, max-age=0")
-	w.Header().Set("CDN-Cache-Control", "max-age=3600")
+	w.Header().Set("Cache-Control", "public, max-age=0, must-revalidate")
+	w.Header().Set("CDN-Cache-Control", "public, max-age=3600")
 	fmt.Fprintf(w, "made for host=%s xfh=%s", r.Host, r.Header.Get("X-Forwarded-Host"))
 }
 
@@ -111,8 +111,8 @@ func rawRequest(t *testing.T, addr, req string) rawAnswer {
 // client gets a fresh answer and its own cookie, never the first's.
 func TestAttackSetCookieFunctions(t *testing.T) {
 	o := &funcOrigin{handle: func(w http.ResponseWriter, r *http.Request, n int64) {
-		w.Header().Set("Cache-Control", "public, max-age=0")
-		w.Header().Set("CDN-Cache-Control", "max-age=3600")
+		w.Header().Set("Cache-Control", "public, max-age=0, must-revalidate")
+		w.Header().Set("CDN-Cache-Control", "public, max-age=3600")
 		w.Header().Set("Set-Cookie", fmt.Sprintf("sid=client%d; Path=/; HttpOnly", n))
 		io.WriteString(w, `{"related":[]}`)
 	}}

@@ -99,7 +99,7 @@ func (p *Proxy) outbound(r *http.Request, keepHost bool) *http.Request {
 	if keepHost {
 		ctx = context.WithValue(ctx, keepHostKey{}, true)
 	}
-	out := r.Clone(ctx)
+	out := r.WithContext(ctx) // a shallow copy: its Header is replaced, nothing else changed
 	h := http.Header{}
 	copyHeaders(h, r.Header)
 	for _, k := range fromClientsNever {
