@@ -397,4 +397,20 @@ func TestAttackPath(t *testing.T) {
 	}
 }
 
+// What counts as a dot segment: whole segments only, and without
+// allocating (the front end asks it of every request).
+func TestAttackPathDotSegments(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/": false, "/a/b": false, "/.well-known/x": false, "/a/..b": false, "/a/...": false, "//": false, "/a.b/c.": false,
+		"/.": true, "/..": true, "/a/./b": true, "/a/../b": true, "/a/.": true, "/a/..": true, "//./": true,
+	} {
+		if got := hasDotSegment(p); got != want {
+			t.Errorf("hasDotSegment(%q) = %v, want %v", p, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { hasDotSegment("/posts/a/b/./c") }); n != 0 {
+		t.Errorf("%v allocations", n)
+	}
+}
+
 // ---- end of the Set-Cookie, Host and path attacks ----

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +16,7 @@ import (
 // If-None-Match; a miss, a stale or purged entry) it declines, for
 // ServeHTTP.
 func (p *Proxy) Respond(w *front.Writer, r *front.Request) bool {
-	if r.Path == PurgePath || badPath(&url.URL{Path: r.Path}) != "" {
+	if r.Path == PurgePath || hasDotSegment(r.Path) {
 		return false
 	}
 	for _, name := range []string{"Cache-Control", "Pragma", "Authorization", "Range", "If-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {

@@ -186,12 +186,28 @@ func badPath(u *url.URL) string {
 	if !strings.HasPrefix(p, "/") {
 		return "the request target is not a path"
 	}
-	for _, seg := range strings.Split(p[1:], "/") {
-		if seg == "." || seg == ".." {
-			return "the path has a dot segment (\".\" or \"..\"): send it resolved"
-		}
+	if hasDotSegment(p) {
+		return "the path has a dot segment (\".\" or \"..\"): send it resolved"
 	}
 	return ""
+}
+
+// hasDotSegment reports whether path p has a "." or ".." segment,
+// without allocating: the front end asks it of every request.
+func hasDotSegment(p string) bool {
+	for len(p) > 0 {
+		p = p[1:] // the slash
+		seg := p
+		if i := strings.IndexByte(p, '/'); i >= 0 {
+			seg, p = p[:i], p[i:]
+		} else {
+			p = ""
+		}
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // keepHostKey marks, in an outbound request's context, that the
