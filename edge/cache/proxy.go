@@ -196,11 +196,11 @@ func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, a answer, 
 	if a.stored {
 		status += "; stored"
 	}
-	if a.tooLarge {
-		status += "; detail=too-large"
-	}
-	if a.why == whySetCookie {
+	switch { // one detail (RFC 9211 section 2.8): why it is not kept
+	case a.why == whySetCookie:
 		status += "; detail=set-cookie"
+	case a.tooLarge:
+		status += "; detail=too-large"
 	}
 	h := w.Header()
 	if a.collapsed {
