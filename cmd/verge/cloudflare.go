@@ -91,7 +91,7 @@ func startCloudflare(ctx context.Context, dir, out string) (*cloudflareStart, er
 	if live == nil || st.unchanged() {
 		return st, nil
 	}
-	if prev, ok := loadCloudflareRecord(dir, live.ID); ok {
+	if prev, ok := loadCloudflareRecord(dir, live); ok {
 		st.prev = &prev
 		st.plan = cachepurge.New(prev, next, cloudflarePurgeLimits())
 		return st, nil
@@ -168,10 +168,10 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	if len(targets) > 0 && plan.Requests() > 0 {
 		queueErr = queuePlan(targets, plan, wait)
 	}
-	if rep.Version != "" {
-		if err := saveCloudflareRecord(dir, rep.Version, out); err != nil {
-			rep.Warning = joinNotes(rep.Warning, fmt.Sprintf("keeping the build's record for the next deploy's purge: %v (the next deploy purges everything)", err))
-		}
+	// Kept by build id, whether or not the version's ID is known: the
+	// next deploy finds it by the live version's tag.
+	if err := saveCloudflareRecord(dir, rep.BuildID, rep.Version, out); err != nil {
+		rep.Warning = joinNotes(rep.Warning, fmt.Sprintf("keeping the build's record for the next deploy's purge: %v (the next deploy purges everything)", err))
 	}
 	purgeOut := w
 	if asJSON {
@@ -181,7 +181,7 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 			return err
 		}
 	} else {
-		fmt.Fprintf(w, "deployed build %s to Cloudflare as version %s in %s\n", short(rep.BuildID), rep.Version, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(w, "deployed build %s to Cloudflare as %s in %s\n", short(rep.BuildID), describeVersion(rep.Version), time.Since(start).Round(time.Millisecond))
 		fmt.Fprintf(w, "  uploaded %d files (%s) and %d of Verge's records, skipped %d Cloudflare had; %d files of earlier builds kept\n",
 			rep.Uploaded, human.Bytes(rep.UploadedBytes), rep.Records, rep.Skipped, rep.Kept)
 		if rep.Warning != "" {
@@ -196,6 +196,14 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 		return errPurgePending
 	}
 	return nil
+}
+
+// describeVersion names a deployed version, or says its ID is unknown.
+func describeVersion(id string) string {
+	if id == "" {
+		return "a version whose ID is unknown (verge versions --target cloudflare lists it)"
+	}
+	return "version " + id
 }
 
 func joinNotes(a, b string) string {
