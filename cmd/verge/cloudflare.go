@@ -163,6 +163,11 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	if progress != nil {
 		fmt.Fprintln(errw)
 	}
+	if errors.Is(err, cloudflare.ErrMaybeLive) {
+		// If it is live, the next deploy plans its purge from this record;
+		// if not, the record waits unused.
+		_ = saveCloudflareRecord(dir, m.BuildID, "", out)
+	}
 	if errors.Is(err, cloudflare.ErrMaybeLive) && len(targets) > 0 && plan.Requests() > 0 {
 		// Purging what may have changed does no harm; not purging might.
 		notes, qerr := queuePlan(targets, plan, wait)

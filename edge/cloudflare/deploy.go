@@ -17,7 +17,7 @@ import (
 
 // Report says what a deploy did.
 type Report struct {
-	Version       string `json:"version"`        // the Worker version now live
+	Version       string `json:"version"`        // the Worker version now live; "" in the rare case its ID is unknown (see Warning)
 	BuildID       string `json:"build_id"`       // the build it holds
 	Files         int    `json:"files"`          // files of the build
 	Records       int    `json:"records"`        // Verge's own records uploaded with it (kept assets, DeployOptions.Records)

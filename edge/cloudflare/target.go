@@ -11,6 +11,12 @@
 // to the origin through Cloudflare's cache. The fingerprinted files of
 // the previous builds stay in each new manifest, so pages open in a
 // browser still load their assets after the switch.
+//
+// Answers get lost (done, then a 5xx or a dropped connection): a deploy
+// looks for the version it may have made before uploading again, so it
+// makes one version at most, and a rollback reads the live deployment
+// before deploying again. Reads of what is live get a timeout of their
+// own, shorter than an upload's.
 package cloudflare
 
 import (
