@@ -58,9 +58,10 @@ func (o *Outbox) Limits() Limits { return o.lim }
 
 // Add queues p, split into what one request of the target takes, each
 // piece merged into a pending purge of its kind that has not been tried
-// yet when the two fit in one request. It returns the IDs the pieces are
-// queued under.
-func (o *Outbox) Add(p Purge) ([]string, error) {
+// yet when the two fit in one request. It returns the purges the pieces
+// are queued in, as they are on disk: their IDs and the time each was
+// first queued (a merge keeps the earlier purge's).
+func (o *Outbox) Add(p Purge) ([]Purge, error) {
 	for _, t := range p.Tags {
 		if msg := ValidTag(t); msg != "" {
 			return nil, errors.New(msg)
@@ -76,15 +77,15 @@ func (o *Outbox) Add(p Purge) ([]string, error) {
 		return nil, err
 	}
 	defer unlock()
-	var ids []string
+	var queued []Purge
 	for _, piece := range o.split(p) {
-		id, err := o.add(piece)
+		q, err := o.add(piece)
 		if err != nil {
-			return ids, err
+			return queued, err
 		}
-		ids = append(ids, id)
+		queued = append(queued, q)
 	}
-	return ids, nil
+	return queued, nil
 }
 
 // split cuts p into single requests: everything alone, else tags and URLs
@@ -111,11 +112,12 @@ func perRequest(limit, n int) int {
 	return max(n, 1)
 }
 
-// add queues one request's purge, merged when it fits.
-func (o *Outbox) add(p Purge) (string, error) {
+// add queues one request's purge, merged when it fits, and returns the
+// purge it is queued in.
+func (o *Outbox) add(p Purge) (Purge, error) {
 	pending, err := o.read(pendingDir)
 	if err != nil {
-		return "", err
+		return Purge{}, err
 	}
 	for _, q := range pending {
 		if q.Attempts > 0 || q.Claimed || q.Soft != p.Soft || !o.fits(q, p) {
@@ -127,11 +129,11 @@ func (o *Outbox) add(p Purge) (string, error) {
 		if q.Everything {
 			q.Tags, q.URLs = nil, nil // everything covers them
 		}
-		return q.ID, o.write(pendingDir, q)
+		return q, o.write(pendingDir, q)
 	}
 	p.ID = newID(o.now())
 	p.Queued = o.now().UTC()
-	return p.ID, o.write(pendingDir, p)
+	return p, o.write(pendingDir, p)
 }
 
 // fits says whether b can merge into a in one request.

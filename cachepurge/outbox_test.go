@@ -206,9 +206,15 @@ func TestOutboxSplitsAndSetsAsideRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids, err := o.Add(cachepurge.Purge{Tags: []string{"a", "b", "c"}, URLs: []string{"/1", "/2", "/3", "/4"}})
-	if err != nil || len(ids) != 4 {
-		t.Fatalf("queued as %v (%v), want 4 requests", ids, err)
+	queued, err := o.Add(cachepurge.Purge{Tags: []string{"a", "b", "c"}, URLs: []string{"/1", "/2", "/3", "/4"}})
+	if err != nil || len(queued) != 4 {
+		t.Fatalf("queued as %v (%v), want 4 requests", queued, err)
+	}
+	st, _ := o.Status()
+	for i, q := range queued {
+		if q.ID == "" || q.Queued.IsZero() || q.ID != st.Pending[i].ID || !q.Queued.Equal(st.Pending[i].Queued) {
+			t.Errorf("Add said piece %d is %s, queued %s; the outbox holds %s, queued %s", i, q.ID, q.Queued, st.Pending[i].ID, st.Pending[i].Queued)
+		}
 	}
 	if _, err := o.Add(cachepurge.Purge{URLs: []string{"not a url"}}); err == nil {
 		t.Error("queued a URL that is not one")
@@ -220,7 +226,7 @@ func TestOutboxSplitsAndSetsAsideRefusals(t *testing.T) {
 	if n != 3 || !errors.As(err, &refused) {
 		t.Errorf("flush: %d sent, %v; want 3 and the refused one set aside, and said", n, err)
 	}
-	st, _ := o.Status()
+	st, _ = o.Status()
 	if len(st.Pending) != 0 || len(st.Failed) != 1 || !slices.Equal(st.Failed[0].Tags, []string{"c"}) {
 		t.Errorf("status: pending %+v, failed %+v", st.Pending, st.Failed)
 	}

@@ -55,6 +55,9 @@ type cloudflareDeploy struct {
 	*cloudflare.Report
 	Unchanged bool         `json:"unchanged"`
 	Purge     *dryRunPurge `json:"purge"`
+	// PurgeNotes says where the purge went otherwise than planned (a rate
+	// limit made it a purge of everything).
+	PurgeNotes []string `json:"purge_notes,omitempty"`
 }
 
 // cloudflareStart is what a deploy to Cloudflare, or its dry run,
@@ -91,7 +94,7 @@ func startCloudflare(ctx context.Context, dir, out string) (*cloudflareStart, er
 	if live == nil || st.unchanged() {
 		return st, nil
 	}
-	if prev, ok := loadCloudflareRecord(dir, live.ID); ok {
+	if prev, ok := loadCloudflareRecord(dir, live); ok {
 		st.prev = &prev
 		st.plan = cachepurge.New(prev, next, cloudflarePurgeLimits())
 		return st, nil
@@ -116,7 +119,7 @@ func (st *cloudflareStart) unchanged() bool {
 
 // deployCloudflare deploys the build in out to the Worker of the site in
 // dir and purges what the new version changed.
-func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, asJSON bool, wait time.Duration) error {
+func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, asJSON bool, wait, timeout time.Duration) error {
 	st, err := startCloudflare(ctx, dir, out)
 	if err != nil {
 		return err
@@ -148,14 +151,28 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	if err != nil {
 		return err
 	}
-	rep, err := st.target.Deploy(ctx, out, cloudflare.DeployOptions{Progress: progress,
+	// The upload and the version go within the timeout; the purge after
+	// has --purge-wait of its own.
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	rep, err := st.target.Deploy(dctx, out, cloudflare.DeployOptions{Progress: progress,
 		Records: []cloudflare.Record{{Path: siteRecordPath, Data: record}}})
+	cancel()
+	if err != nil && dctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		err = fmt.Errorf("%w (--timeout %s: run the deploy again to go on, or give it longer)", err, timeout)
+	}
 	if progress != nil {
 		fmt.Fprintln(errw)
 	}
+	if errors.Is(err, cloudflare.ErrMaybeLive) {
+		// If it is live, the next deploy plans its purge from this record;
+		// if not, the record waits unused.
+		_ = saveCloudflareRecord(dir, m.BuildID, "", out)
+	}
 	if errors.Is(err, cloudflare.ErrMaybeLive) && len(targets) > 0 && plan.Requests() > 0 {
 		// Purging what may have changed does no harm; not purging might.
-		if queuePlan(targets, plan, wait) == nil {
+		notes, qerr := queuePlan(targets, plan, wait)
+		sayNotes(errw, notes)
+		if qerr == nil {
 			sendPurges(ctx, errw, targets, wait, true)
 		}
 		return fmt.Errorf("%w (verge versions --target cloudflare shows what is live; its purge was sent in case)", err)
@@ -165,23 +182,24 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	}
 	// The build is live: its purge is queued before anything else can fail.
 	var queueErr error
+	var notes []string
 	if len(targets) > 0 && plan.Requests() > 0 {
-		queueErr = queuePlan(targets, plan, wait)
+		notes, queueErr = queuePlan(targets, plan, wait)
 	}
-	if rep.Version != "" {
-		if err := saveCloudflareRecord(dir, rep.Version, out); err != nil {
-			rep.Warning = joinNotes(rep.Warning, fmt.Sprintf("keeping the build's record for the next deploy's purge: %v (the next deploy purges everything)", err))
-		}
+	// Kept by build id, whether or not the version's ID is known: the
+	// next deploy finds it by the live version's tag.
+	if err := saveCloudflareRecord(dir, rep.BuildID, rep.Version, out); err != nil {
+		rep.Warning = joinNotes(rep.Warning, fmt.Sprintf("keeping the build's record for the next deploy's purge: %v (the next deploy purges everything)", err))
 	}
 	purgeOut := w
 	if asJSON {
 		purgeOut = errw
-		res := cloudflareDeploy{Report: rep, Purge: new(reportPurge(plan))}
+		res := cloudflareDeploy{Report: rep, Purge: new(reportPurge(plan)), PurgeNotes: notes}
 		if err := json.NewEncoder(w).Encode(res); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(w, "deployed build %s to Cloudflare as version %s in %s\n", short(rep.BuildID), rep.Version, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(w, "deployed build %s to Cloudflare as %s in %s\n", short(rep.BuildID), describeVersion(rep.Version), time.Since(start).Round(time.Millisecond))
 		fmt.Fprintf(w, "  uploaded %d files (%s) and %d of Verge's records, skipped %d Cloudflare had; %d files of earlier builds kept\n",
 			rep.Uploaded, human.Bytes(rep.UploadedBytes), rep.Records, rep.Skipped, rep.Kept)
 		if rep.Warning != "" {
@@ -189,6 +207,7 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 		}
 		sayPlan(w, plan, live != nil, "  purging", false)
 	}
+	sayNotes(purgeOut, notes)
 	if queueErr != nil {
 		return fmt.Errorf("deployed, but queueing its purge failed: %w (purge by hand: verge purge --all)", queueErr)
 	}
@@ -196,6 +215,14 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 		return errPurgePending
 	}
 	return nil
+}
+
+// describeVersion names a deployed version, or says its ID is unknown.
+func describeVersion(id string) string {
+	if id == "" {
+		return "a version whose ID is unknown (verge versions --target cloudflare lists it)"
+	}
+	return "version " + id
 }
 
 func joinNotes(a, b string) string {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,27 +12,36 @@ import (
 	"time"
 
 	"github.com/vergehq/verge/cachepurge"
+	"github.com/vergehq/verge/edge/cloudflare"
 	"github.com/vergehq/verge/internal/fsatomic"
 	"github.com/vergehq/verge/internal/manifest"
 )
 
 // The records of builds deployed to Cloudflare from this checkout: each
-// version's manifest and tag versions, for planning the purge when the
-// next build replaces it (or a rollback brings it back).
+// build's manifest and tag versions, for planning the purge when the
+// next build replaces it (or a rollback brings it back). They are kept by
+// build id, which the live version's tag names, never by version ID: a
+// deploy may not learn its version's ID (a lost answer, a failed
+// read-back), and duplicate versions of one build share one record.
 const keepRecords = 10
 
 func cloudflareRecords(dir string) string {
 	return filepath.Join(dir, ".verge", "cloudflare", "builds")
 }
 
-// saveCloudflareRecord keeps the record of the build in out, live as
-// version, and drops the oldest records beyond keepRecords.
-func saveCloudflareRecord(dir, version, out string) error {
-	if version == "" {
-		return nil
+// recordVersionFile names, in a build's record, the version it was last
+// deployed as, when known.
+const recordVersionFile = "version"
+
+// saveCloudflareRecord keeps the record of the build in out (its id
+// build), deployed as version ("" when unknown), and drops the oldest
+// records beyond keepRecords.
+func saveCloudflareRecord(dir, build, version, out string) error {
+	if build == "" || build != filepath.Base(build) || build == "." || build == ".." {
+		return fmt.Errorf("build id %q cannot name a record", build)
 	}
 	root := cloudflareRecords(dir)
-	dst := filepath.Join(root, version, "_verge")
+	dst := filepath.Join(root, build, "_verge")
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
 	}
@@ -47,8 +57,13 @@ func saveCloudflareRecord(dir, version, out string) error {
 			return err
 		}
 	}
+	if version != "" {
+		if err := fsatomic.WriteFileDurable(filepath.Join(root, build, recordVersionFile), []byte(version)); err != nil {
+			return err
+		}
+	}
 	now := time.Now()
-	_ = os.Chtimes(filepath.Join(root, version), now, now)
+	_ = os.Chtimes(filepath.Join(root, build), now, now)
 	ents, err := os.ReadDir(root)
 	if err != nil {
 		return err
@@ -70,28 +85,42 @@ func modTime(e os.DirEntry) time.Time {
 	return info.ModTime()
 }
 
-// loadCloudflareRecord reads the record of the build live as version.
-func loadCloudflareRecord(dir, version string) (cachepurge.Build, bool) {
-	p := filepath.Join(cloudflareRecords(dir), version)
-	m, err := manifest.Read(p)
-	if err != nil {
+// loadCloudflareRecord reads the record of the build a version holds: by
+// its build id, else (a record an older Verge kept) by its version ID.
+func loadCloudflareRecord(dir string, v *cloudflare.Version) (cachepurge.Build, bool) {
+	if v == nil {
 		return cachepurge.Build{}, false
 	}
-	return cachepurge.Build{Manifest: m, Versions: readTagVersions(p)}, true
+	for _, name := range []string{v.BuildID, v.ID} {
+		if name == "" || name != filepath.Base(name) {
+			continue
+		}
+		p := filepath.Join(cloudflareRecords(dir), name)
+		if m, err := manifest.Read(p); err == nil && (name == v.ID || m.BuildID == v.BuildID) {
+			return cachepurge.Build{Manifest: m, Versions: readTagVersions(p)}, true
+		}
+	}
+	return cachepurge.Build{}, false
 }
 
-// latestCloudflareRecord is the newest record, and its version.
+// latestCloudflareRecord is the newest record, and what deployed it: its
+// version when known, else its build.
 func latestCloudflareRecord(dir string) (*cachepurge.Build, string) {
 	ents, err := os.ReadDir(cloudflareRecords(dir))
 	if err != nil || len(ents) == 0 {
 		return nil, ""
 	}
 	newest := slices.MaxFunc(ents, func(a, b os.DirEntry) int { return modTime(a).Compare(modTime(b)) })
-	b, ok := loadCloudflareRecord(dir, newest.Name())
-	if !ok {
+	p := filepath.Join(cloudflareRecords(dir), newest.Name())
+	m, err := manifest.Read(p)
+	if err != nil {
 		return nil, ""
 	}
-	return &b, newest.Name()
+	name := "build " + short(m.BuildID)
+	if data, err := os.ReadFile(filepath.Join(p, recordVersionFile)); err == nil && len(data) > 0 {
+		name = string(data)
+	}
+	return &cachepurge.Build{Manifest: m, Versions: readTagVersions(p)}, name
 }
 
 func short(id string) string { return id[:min(len(id), 12)] }

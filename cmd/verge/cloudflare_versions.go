@@ -52,19 +52,28 @@ func cloudflareRollback(ctx context.Context, w io.Writer, dir, to string, wait t
 	if err != nil {
 		return err
 	}
-	if from == now {
-		fmt.Fprintf(w, "%s is live already\n", now)
+	if from != nil && from.ID == now.ID {
+		fmt.Fprintf(w, "%s is live already\n", now.ID)
 		return nil
 	}
-	fmt.Fprintf(w, "rolled back from %s to %s on Cloudflare\n", orNone(from), now)
+	fromID := ""
+	if from != nil {
+		fromID = from.ID
+	}
+	fmt.Fprintf(w, "rolled back from %s to %s (build %s) on Cloudflare\n", orNone(fromID), now.ID, short(now.BuildID))
 	targets, err := purgeTargets(dir)
 	if err != nil || len(targets) == 0 {
 		return err
 	}
+	// Records are kept by build: two versions of one build (deploy
+	// settings apart) share theirs, and differ in no page.
 	prev, okPrev := loadCloudflareRecord(dir, from)
 	next, okNext := loadCloudflareRecord(dir, now)
 	plan := &cachepurge.Plan{Everything: true}
-	if okPrev && okNext {
+	switch {
+	case from != nil && from.BuildID != "" && from.BuildID == now.BuildID:
+		plan = &cachepurge.Plan{}
+	case okPrev && okNext:
 		plan = cachepurge.New(prev, next, cloudflarePurgeLimits())
 	}
 	sayPlan(w, plan, true, "  purging", false)

@@ -55,7 +55,7 @@ func newDeployCmd() *cobra.Command {
 	var dist, target string
 	var retain int
 	var asJSON, dry bool
-	var purgeWaitFlag time.Duration
+	var purgeWaitFlag, timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "deploy [DIR]",
 		Short: "Deploy the built site in DIR (default .) as a new version and activate it",
@@ -71,8 +71,11 @@ With --target cloudflare, the build goes to the Worker of [cloudflare] in
 verge.toml as a new version, live for all traffic in one step, with the API
 token in CLOUDFLARE_API_TOKEN: only the files Cloudflare lacks are uploaded,
 and a failed or interrupted deploy leaves the live version serving (run it
-again: it uploads only what is still missing). The purge then goes to the
-zone of [cloudflare] zone_id and the edges of [purge] edges.`,
+again: it uploads only what is still missing). The upload goes on as long as
+it lands files, within --timeout. The purge then goes to the zone of
+[cloudflare] zone_id and the edges of [purge] edges; when the zone's rate
+limit would hold the plan past --purge-wait, one purge of everything goes
+instead, and the deploy says so.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := dirArg(args)
@@ -86,7 +89,7 @@ zone of [cloudflare] zone_id and the edges of [purge] edges.`,
 				if dry {
 					return dryRunCloudflare(cmd.Context(), cmd.OutOrStdout(), dir, out, asJSON)
 				}
-				return deployCloudflare(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), dir, out, asJSON, purgeWaitFlag)
+				return deployCloudflare(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), dir, out, asJSON, purgeWaitFlag, timeout)
 			default:
 				return fmt.Errorf("unknown target %q (Verge deploys to: local, cloudflare)", target)
 			}
@@ -151,6 +154,7 @@ zone of [cloudflare] zone_id and the edges of [purge] edges.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().BoolVar(&dry, "dry-run", false, "print what the deploy would upload and purge, changing nothing")
 	cmd.Flags().DurationVar(&purgeWaitFlag, "purge-wait", purgeWait, "how long to wait for the purge to go out (rate limits, retries) before leaving it queued and exiting with status 3")
+	cmd.Flags().DurationVar(&timeout, "timeout", time.Hour, "with --target cloudflare: how long the upload and the new version may take before the deploy stops, leaving the live version serving (a new deploy uploads only the rest)")
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -173,7 +174,9 @@ func sendPlan(ctx context.Context, w io.Writer, targets []purgeTarget, plan *cac
 		return nil
 	}
 	if plan.Requests() > 0 {
-		if err := queuePlan(targets, plan, wait); err != nil {
+		notes, err := queuePlan(targets, plan, wait)
+		sayNotes(w, notes)
+		if err != nil {
 			return err
 		}
 	}
@@ -183,42 +186,62 @@ func sendPlan(ctx context.Context, w io.Writer, targets []purgeTarget, plan *cac
 	return nil
 }
 
+// sayNotes prints what queuePlan did other than the plan.
+func sayNotes(w io.Writer, notes []string) {
+	for _, n := range notes {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
+}
+
 // queuePlan queues a purge plan's requests for every target. For a
 // target whose rate limit would hold part of the plan back past what this
 // run waits for (wait, see sendPurges), one purge of everything goes instead:
 // a deploy's purge should not wait on a CI runner that is about to go.
-func queuePlan(targets []purgeTarget, plan *cachepurge.Plan, wait time.Duration) error {
+// Each such switch is a note for the user, saying why.
+func queuePlan(targets []purgeTarget, plan *cachepurge.Plan, wait time.Duration) ([]string, error) {
+	var notes []string
 	for _, t := range targets {
 		one := []purgeTarget{t}
-		if plan.Everything || !withinRate(t.outbox, plan, wait) {
-			if err := queue(one, cachepurge.Purge{Everything: true}); err != nil {
-				return err
+		if !plan.Everything {
+			if need, allowed, ok := withinRate(t.outbox, plan, wait); !ok {
+				lim := t.outbox.Limits().Rate
+				notes = append(notes, fmt.Sprintf("purge at %s: its rate limit (%g a minute, bursts of %g) would hold %d of the %d requests due past --purge-wait %s; purging everything instead (1 request)",
+					t.name, lim.PerMinute, lim.Burst, need-int(allowed), need, wait))
+			} else {
+				if err := queueBatches(one, plan); err != nil {
+					return notes, err
+				}
+				continue
 			}
-			continue
 		}
-		for _, b := range plan.Batches {
-			if err := queue(one, cachepurge.Purge{Tags: b}); err != nil {
-				return err
-			}
+		if _, err := queue(one, cachepurge.Purge{Everything: true}); err != nil {
+			return notes, err
 		}
-		if len(plan.Files) > 0 {
-			if err := queue(one, cachepurge.Purge{URLs: plan.Files}); err != nil {
-				return err
-			}
+	}
+	return notes, nil
+}
+
+// queueBatches queues the plan's requests as they are.
+func queueBatches(targets []purgeTarget, plan *cachepurge.Plan) error {
+	for _, b := range plan.Batches {
+		if _, err := queue(targets, cachepurge.Purge{Tags: b}); err != nil {
+			return err
+		}
+	}
+	if len(plan.Files) > 0 {
+		if _, err := queue(targets, cachepurge.Purge{URLs: plan.Files}); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
 // withinRate says whether o's target can take plan's requests, after
-// what is pending, within its rate limit now and in the wait this run
-// allows.
-func withinRate(o *cachepurge.Outbox, plan *cachepurge.Plan, wait time.Duration) bool {
+// what is pending (need, in all), within its rate limit now and in the
+// wait this run allows (allowed).
+func withinRate(o *cachepurge.Outbox, plan *cachepurge.Plan, wait time.Duration) (need int, allowed float64, ok bool) {
 	lim := o.Limits()
-	if lim.Rate.PerMinute <= 0 {
-		return true
-	}
-	need := len(plan.Batches)
+	need = len(plan.Batches)
 	if n := len(plan.Files); n > 0 {
 		per := lim.URLsPerRequest
 		if per <= 0 {
@@ -229,7 +252,11 @@ func withinRate(o *cachepurge.Outbox, plan *cachepurge.Plan, wait time.Duration)
 	if st, err := o.Status(); err == nil {
 		need += len(st.Pending)
 	}
-	return float64(need) <= o.Available()+wait.Minutes()*lim.Rate.PerMinute
+	if lim.Rate.PerMinute <= 0 {
+		return need, float64(need), true
+	}
+	allowed = math.Floor(o.Available() + wait.Minutes()*lim.Rate.PerMinute)
+	return need, allowed, float64(need) <= allowed
 }
 
 // readTagVersions reads a build output's tag versions, nil when absent.

@@ -73,14 +73,26 @@ var errPurgeQueued = exitError{code: 3, msg: "not every purge went out (see abov
 // errNoPurgeTargets says where purge targets are configured.
 var errNoPurgeTargets = errors.New("nothing to purge: list Verge edges in verge.toml ([purge] edges = [\"http://host:port\"]) or a Cloudflare zone ([cloudflare] zone_id)")
 
-// queue puts p in every target's outbox.
-func queue(targets []purgeTarget, p cachepurge.Purge) error {
+// queuedPurge is a purge as a target's outbox queued it.
+type queuedPurge struct {
+	Target string `json:"target"`
+	cachepurge.Purge
+}
+
+// queue puts p in every target's outbox, and returns the purges it is
+// queued in there (with their IDs and queue times).
+func queue(targets []purgeTarget, p cachepurge.Purge) ([]queuedPurge, error) {
+	var out []queuedPurge
 	for _, t := range targets {
-		if _, err := t.outbox.Add(p); err != nil {
-			return fmt.Errorf("queue purge for %s: %w", t.name, err)
+		queued, err := t.outbox.Add(p)
+		if err != nil {
+			return out, fmt.Errorf("queue purge for %s: %w", t.name, err)
+		}
+		for _, q := range queued {
+			out = append(out, queuedPurge{t.name, q})
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // sendPurges flushes every target's outbox and says how it went. A purge
@@ -203,7 +215,7 @@ response that read the file carry. --status shows what is pending and sent.`,
 			}
 			if all || len(tags) > 0 || len(urls) > 0 {
 				p := cachepurge.Purge{Tags: tags, URLs: urls, Everything: all, Soft: soft}
-				if err := queue(targets, p); err != nil {
+				if _, err := queue(targets, p); err != nil {
 					return err
 				}
 				fmt.Fprintf(w, "queued %s\n", describePurge(p))

@@ -70,7 +70,8 @@ func (h *purgeWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "purge: "+msg, http.StatusBadRequest)
 		return
 	}
-	if err := queue(targets, p); err != nil {
+	queued, err := queue(targets, p)
+	if err != nil {
 		// Not the sender's fault (a full disk, say): a 5xx, so it retries.
 		http.Error(w, "purge: "+err.Error(), http.StatusServiceUnavailable)
 		return
@@ -85,7 +86,21 @@ func (h *purgeWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s := strings.TrimSpace(said.String()); s != "" {
 		lines = strings.Split(s, "\n")
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"queued": p, "content": lines})
+	// "queued" is the first purge as queued (its ID and queue time, for
+	// verge purge --status); "purges" is every one, by target: a large
+	// purge is split into requests, each target has its own outbox.
+	ans := webhookAnswer{Purges: queued, Content: lines}
+	if len(queued) > 0 {
+		ans.Queued = queued[0].Purge
+	}
+	_ = json.NewEncoder(w).Encode(ans)
+}
+
+// webhookAnswer is the body of the webhook's 202.
+type webhookAnswer struct {
+	Queued  cachepurge.Purge `json:"queued"`
+	Purges  []queuedPurge    `json:"purges"`
+	Content []string         `json:"content"`
 }
 
 // send flushes the outboxes when kicked, and every interval, so a purge

@@ -11,17 +11,13 @@ import (
 	"mime/multipart"
 	"net/textproto"
 	"strings"
-	"time"
-
-	"github.com/cloudflare/cloudflare-go/v7/option"
-	"github.com/cloudflare/cloudflare-go/v7/workers"
 
 	"github.com/vergehq/verge/internal/manifest"
 )
 
 // Report says what a deploy did.
 type Report struct {
-	Version       string `json:"version"`        // the Worker version now live
+	Version       string `json:"version"`        // the Worker version now live; "" in the rare case its ID is unknown (see Warning)
 	BuildID       string `json:"build_id"`       // the build it holds
 	Files         int    `json:"files"`          // files of the build
 	Records       int    `json:"records"`        // Verge's own records uploaded with it (kept assets, DeployOptions.Records)
@@ -100,19 +96,19 @@ func (t *Target) Deploy(ctx context.Context, dist string, opts DeployOptions) (*
 	if len(routes) > 0 && t.cfg.Origin == "" {
 		warning = joinWarnings(warning, "the site has API functions and [cloudflare] origin is not set: their routes are not served")
 	}
-	body, ctype, err := t.scriptBody(m, b, jwt, routes, withWorker)
+	mk := t.newMark(m.BuildID)
+	body, ctype, err := t.scriptBody(m, mk, b, jwt, routes, withWorker)
 	if err != nil {
 		return nil, err
 	}
-	var params workers.ScriptUpdateParams
-	params.AccountID.Value, params.AccountID.Present = t.cfg.AccountID, true
-	err = t.call(ctx, "upload the Worker version", nil, func(opts ...option.RequestOption) error {
-		// The typed Update flattens metadata into many form fields; the
-		// API wants it as one JSON part, so the body is built here.
-		_, err := t.scripts.Update(ctx, t.cfg.Script, params, append(opts, option.WithRequestBody(ctype, body))...)
-		return err
-	})
-	rep := &Report{BuildID: m.BuildID, Files: b.current - b.records, Kept: len(b.assets) - b.current,
+	id, err := t.putVersion(ctx, mk, body, ctype)
+	if errors.Is(err, ErrMaybeLive) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("deploy to Cloudflare (the live version is unchanged): %w", err)
+	}
+	rep := &Report{Version: id, BuildID: m.BuildID, Files: b.current - b.records, Kept: len(b.assets) - b.current,
 		Sessions: st.Sessions, Retries: st.Retries, Worker: withWorker}
 	counted := map[string]bool{}
 	for _, a := range b.assets {
@@ -128,21 +124,20 @@ func (t *Target) Deploy(ctx context.Context, dist string, opts DeployOptions) (*
 		}
 		counted[a.Hash] = true
 	}
-	// From here the build may be live: an upload whose answer was lost
-	// may have landed, so what is live decides, by its build id, read
-	// even when ctx was cut short (an interrupt after the upload).
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	live, lerr := t.Live(rctx)
-	cancel()
+	// The version is live (the upload deploys it at once); reading back
+	// what is live only tells whether another deploy replaced it since,
+	// and so gets a short timeout of its own.
+	live, lerr := t.readLive(ctx)
 	switch {
-	case lerr == nil && live != nil && live.Tag == t.Tag(m.BuildID):
+	case lerr == nil && id == "" && mk.is(live):
 		rep.Version = live.ID
-	case err != nil && lerr == nil:
-		return nil, fmt.Errorf("deploy to Cloudflare (the live version is unchanged): %w", err)
-	case err != nil:
-		return nil, fmt.Errorf("%w: uploading the version: %v; reading back what is live: %v", ErrMaybeLive, err, lerr)
+	case lerr == nil && live != nil && live.ID == id:
+	case lerr != nil && id == "":
+		warning = joinWarnings(warning, fmt.Sprintf("deployed, but its version ID is unknown: the answer did not name it, and reading back what is live failed (%v); verge versions --target cloudflare lists it", lerr))
 	case lerr != nil:
 		warning = joinWarnings(warning, fmt.Sprintf("deployed, but reading back the live version failed: %v", lerr))
+	case id == "":
+		warning = joinWarnings(warning, "deployed, but another deploy has replaced this one since, and this one's version ID is unknown")
 	default:
 		warning = joinWarnings(warning, "deployed, but another deploy has replaced this one since")
 	}
@@ -219,7 +214,7 @@ type assetsConfig struct {
 
 // scriptBody is the multipart body of the Worker upload: one "metadata"
 // part holding the JSON, and the Worker module when there is one.
-func (t *Target) scriptBody(m *manifest.Manifest, b *bundle, jwt string, routes []route, withWorker bool) ([]byte, string, error) {
+func (t *Target) scriptBody(m *manifest.Manifest, mk mark, b *bundle, jwt string, routes []route, withWorker bool) ([]byte, string, error) {
 	meta := scriptMetadata{
 		CompatibilityDate: t.cfg.CompatibilityDate,
 		Bindings:          []map[string]any{},
@@ -230,8 +225,8 @@ func (t *Target) scriptBody(m *manifest.Manifest, b *bundle, jwt string, routes 
 			Redirects:        b.redirects,
 		}},
 		Annotations: map[string]string{
-			"workers/tag":     t.Tag(m.BuildID),
-			"workers/message": "verge deploy of build " + m.BuildID[:min(len(m.BuildID), 12)],
+			"workers/tag":     mk.tag,
+			"workers/message": mk.message,
 		},
 	}
 	if m.Lookup("/404.html") != nil {

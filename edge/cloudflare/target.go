@@ -11,6 +11,12 @@
 // to the origin through Cloudflare's cache. The fingerprinted files of
 // the previous builds stay in each new manifest, so pages open in a
 // browser still load their assets after the switch.
+//
+// Answers get lost (done, then a 5xx or a dropped connection): a deploy
+// looks for the version it may have made before uploading again, so it
+// makes one version at most, and a rollback reads the live deployment
+// before deploying again. Reads of what is live get a timeout of their
+// own, shorter than an upload's.
 package cloudflare
 
 import (
@@ -55,7 +61,10 @@ type Config struct {
 	Attempts       int           // tries per request: 5
 	Backoff        time.Duration // first wait between tries, doubling: 1s
 	RequestTimeout time.Duration // per request: 2 minutes
-	MaxSessions    int           // upload sessions per deploy: 5
+	// ReadTimeout bounds each request that reads back what a deploy did
+	// (the live version, a version whose upload answer was lost): 20 s,
+	// well short of RequestTimeout, so a stalled read is tried again soon.
+	ReadTimeout time.Duration
 }
 
 // DefaultCompatibilityDate is the Workers runtime date the generated
@@ -102,8 +111,8 @@ func New(cfg Config) (*Target, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 2 * time.Minute
 	}
-	if cfg.MaxSessions <= 0 {
-		cfg.MaxSessions = 5
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = min(20*time.Second, cfg.RequestTimeout)
 	}
 	// cloudflare-go builds and caches a form encoder per type on first
 	// use without synchronisation (its cached map encoder writes to the
@@ -136,6 +145,17 @@ func (t *Target) call(ctx context.Context, what string, res any, do func(opts ..
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// callWithin is call with each request within timeout (0: the client's
+// RequestTimeout).
+func (t *Target) callWithin(ctx context.Context, timeout time.Duration, what string, res any, do func(opts ...option.RequestOption) error) error {
+	if timeout <= 0 {
+		return t.call(ctx, what, res, do)
+	}
+	return t.call(ctx, what, res, func(opts ...option.RequestOption) error {
+		return do(append(opts, option.WithRequestTimeout(timeout))...)
+	})
 }
 
 // wait is how long to wait before the next attempt: what a 429 asked

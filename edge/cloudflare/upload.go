@@ -17,6 +17,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v7/workers"
 
 	"github.com/vergehq/verge/internal/cfapi"
+	"github.com/vergehq/verge/internal/human"
 )
 
 // Progress is how far an upload is.
@@ -54,14 +55,20 @@ var errExpired = errors.New("the upload token expired")
 // buckets of files it lacks. When the token expires mid-way (a stalled
 // upload outlives it), a new session asks again, and Cloudflare lists
 // only what is still missing: an interrupted deploy resumes the same way.
+// It goes on as long as sessions land files, and gives up on the second
+// session in a row that lands none (one stalled request can cost one
+// session; two in a row say the uploads cannot beat the token) or when
+// ctx ends (the caller's deadline), saying how far it got.
 func (t *Target) upload(ctx context.Context, b *bundle, progress func(Progress)) (string, uploadStats, error) {
 	var st uploadStats
 	files := b.byHash()
-	for st.Sessions < t.cfg.MaxSessions {
+	idle := 0 // sessions in a row that landed nothing
+	for {
 		st.Sessions++
+		landed := st.Files
 		jwt, buckets, err := t.openSession(ctx, b)
 		if err != nil {
-			return "", st, err
+			return "", st, st.stopped(err)
 		}
 		if gone := b.unsupplied(buckets, files); len(gone) > 0 {
 			// Kept files of earlier builds Cloudflare no longer has (or
@@ -91,17 +98,30 @@ func (t *Target) upload(ctx context.Context, b *bundle, progress func(Progress))
 		}
 		done, err := t.uploadBuckets(ctx, jwt, buckets, files, &st, progress)
 		switch {
+		case errors.Is(err, errExpired) && st.Files == landed && idle > 0:
+			return "", st, st.stopped(fmt.Errorf("%d upload sessions in a row landed no file before their upload token expired: the uploads are too slow for the token's lifetime", idle+1))
 		case errors.Is(err, errExpired):
-			continue
+			if st.Files == landed {
+				idle++
+			} else {
+				idle = 0
+			}
+			continue // a new session for the rest
 		case err != nil:
-			return "", st, err
+			return "", st, st.stopped(err)
 		case done != "":
 			return done, st, nil
 		}
 		// Every bucket went but no answer carried the completion token
 		// (one was lost in transit): a new session hands it out.
 	}
-	return "", st, fmt.Errorf("upload: gave up after %d sessions", st.Sessions)
+}
+
+// stopped is the error of an upload that stopped on err, saying how far
+// it got.
+func (st *uploadStats) stopped(err error) error {
+	return fmt.Errorf("upload stopped after %d sessions, %d of %d files landed (%s of %s; a new deploy uploads only the rest): %w",
+		st.Sessions, st.Files, st.TotalFiles, human.Bytes(st.Bytes), human.Bytes(st.TotalBytes), err)
 }
 
 // openSession posts the manifest; it answers the session's token and the

@@ -3,6 +3,7 @@ package cloudflare
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,29 @@ type Version struct {
 // Versions lists the Worker's versions (Cloudflare keeps the last 100),
 // newest first, with the share of traffic each serves.
 func (t *Target) Versions(ctx context.Context) ([]Version, error) {
+	return t.versionsWithin(ctx, 0)
+}
+
+// versionsWithin is Versions, each request within timeout (0: the
+// client's RequestTimeout).
+func (t *Target) versionsWithin(ctx context.Context, timeout time.Duration) ([]Version, error) {
+	list, err := t.listVersions(ctx, timeout)
+	if err != nil || len(list) == 0 {
+		return list, err
+	}
+	live, err := t.liveDeploymentWithin(ctx, timeout)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		list[i].Percentage = live[list[i].ID]
+	}
+	return list, nil
+}
+
+// listVersions lists the versions, newest first, without the traffic
+// they serve.
+func (t *Target) listVersions(ctx context.Context, timeout time.Duration) ([]Version, error) {
 	var params workers.ScriptVersionListParams
 	params.AccountID.Value, params.AccountID.Present = t.cfg.AccountID, true
 	params.PerPage.Value, params.PerPage.Present = 100, true
@@ -40,7 +64,7 @@ func (t *Target) Versions(ctx context.Context) ([]Version, error) {
 			Annotations map[string]string `json:"annotations"`
 		} `json:"items"`
 	}
-	err := t.call(ctx, "list versions", &res, func(opts ...option.RequestOption) error {
+	err := t.callWithin(ctx, timeout, "list versions", &res, func(opts ...option.RequestOption) error {
 		_, err := t.scripts.Versions.List(ctx, t.cfg.Script, params, opts...)
 		return err
 	})
@@ -50,17 +74,13 @@ func (t *Target) Versions(ctx context.Context) ([]Version, error) {
 	if err != nil {
 		return nil, err
 	}
-	live, err := t.liveDeployment(ctx)
-	if err != nil {
-		return nil, err
-	}
 	out := make([]Version, 0, len(res.Items))
 	for _, it := range res.Items {
 		created, _ := time.Parse(time.RFC3339Nano, it.Metadata.CreatedOn)
 		tag := it.Annotations["workers/tag"]
 		build, _, _ := strings.Cut(tag, "+")
 		out = append(out, Version{ID: it.ID, Number: int(it.Number), Created: created, BuildID: build, Tag: tag,
-			Message: it.Annotations["workers/message"], Percentage: live[it.ID]})
+			Message: it.Annotations["workers/message"]})
 	}
 	return out, nil
 }
@@ -99,13 +119,13 @@ type deploymentRecord struct {
 }
 
 // deployments lists the Worker's deployments, the live one first.
-func (t *Target) deployments(ctx context.Context) ([]deploymentRecord, error) {
+func (t *Target) deployments(ctx context.Context, timeout time.Duration) ([]deploymentRecord, error) {
 	var params workers.ScriptDeploymentListParams
 	params.AccountID.Value, params.AccountID.Present = t.cfg.AccountID, true
 	var res struct {
 		Deployments []deploymentRecord `json:"deployments"`
 	}
-	err := t.call(ctx, "list deployments", &res, func(opts ...option.RequestOption) error {
+	err := t.callWithin(ctx, timeout, "list deployments", &res, func(opts ...option.RequestOption) error {
 		_, err := t.scripts.Deployments.List(ctx, t.cfg.Script, params, opts...)
 		return err
 	})
@@ -115,9 +135,10 @@ func (t *Target) deployments(ctx context.Context) ([]deploymentRecord, error) {
 	return res.Deployments, err
 }
 
-// liveDeployment maps each version serving traffic to its percentage.
-func (t *Target) liveDeployment(ctx context.Context) (map[string]float64, error) {
-	ds, err := t.deployments(ctx)
+// liveDeploymentWithin maps each version serving traffic to its
+// percentage.
+func (t *Target) liveDeploymentWithin(ctx context.Context, timeout time.Duration) (map[string]float64, error) {
+	ds, err := t.deployments(ctx, timeout)
 	if err != nil || len(ds) == 0 {
 		return map[string]float64{}, err
 	}
@@ -130,63 +151,79 @@ func (t *Target) liveDeployment(ctx context.Context) (map[string]float64, error)
 
 // Rollback deploys an earlier version to all traffic: to (an ID, an ID
 // prefix, a version number or a build id prefix), or, when empty, the
-// version live before the current one. It returns the versions live
-// before and after.
-func (t *Target) Rollback(ctx context.Context, to string) (from, now string, err error) {
+// version of the deploy before the live one (see previous). It returns the
+// versions live before (nil: none) and after.
+func (t *Target) Rollback(ctx context.Context, to string) (from, now *Version, err error) {
 	list, err := t.Versions(ctx)
 	if err != nil {
-		return "", "", err
+		return nil, nil, err
 	}
-	if cur := live(list); cur != nil {
-		from = cur.ID
-	}
+	from = live(list)
 	if to == "" {
-		ds, err := t.deployments(ctx)
+		ds, err := t.deployments(ctx, 0)
 		if err != nil {
-			return "", "", err
+			return from, nil, err
 		}
-		for _, d := range ds {
-			if len(d.Versions) > 0 && d.Versions[0].VersionID != from {
-				to = d.Versions[0].VersionID
-				break
-			}
+		if now = previous(list, ds, from); now == nil {
+			return from, nil, fmt.Errorf("no earlier deploy to roll back to: name a version (verge versions --target cloudflare lists them)")
 		}
-		if to == "" {
-			return from, "", fmt.Errorf("no earlier deployment to roll back to: name a version (verge versions --target cloudflare lists them)")
+	} else {
+		id, err := resolve(list, to)
+		if err != nil {
+			return from, nil, err
 		}
-	} else if to, err = resolve(list, to); err != nil {
-		return from, "", err
+		now = &list[slices.IndexFunc(list, func(v Version) bool { return v.ID == id })]
 	}
-	if to == from {
-		return from, to, nil
+	if from != nil && now.ID == from.ID {
+		return from, now, nil
 	}
-	var params workers.ScriptDeploymentNewParams
-	params.AccountID.Value, params.AccountID.Present = t.cfg.AccountID, true
-	params.Deployment.Strategy.Value, params.Deployment.Strategy.Present = workers.DeploymentStrategyPercentage, true
-	var v workers.DeploymentVersionParam
-	v.VersionID.Value, v.VersionID.Present = to, true
-	v.Percentage.Value, v.Percentage.Present = 100, true
-	params.Deployment.Versions.Value, params.Deployment.Versions.Present = []workers.DeploymentVersionParam{v}, true
-	params.Deployment.Annotations.Present = true
-	params.Deployment.Annotations.Value.WorkersMessage.Value = "verge rollback to " + to
-	params.Deployment.Annotations.Value.WorkersMessage.Present = true
-	deploy := func() error {
-		return t.call(ctx, "deploy version "+to, nil, func(opts ...option.RequestOption) error {
-			_, err := t.scripts.Deployments.New(ctx, t.cfg.Script, params, opts...)
-			return err
-		})
-	}
-	err = deploy()
+	err = t.deployVersion(ctx, now.ID, false)
 	if e, ok := cfapi.AsError(err); ok && e.Has(10220) {
 		// The Worker's secrets changed since that version: Cloudflare
 		// asks to confirm, and a rollback is that confirmation.
-		params.Force.Value, params.Force.Present = true, true
-		err = deploy()
+		err = t.deployVersion(ctx, now.ID, true)
 	}
 	if err != nil {
-		return from, "", err
+		return from, nil, err
 	}
-	return from, to, nil
+	return from, now, nil
+}
+
+// previous is the version a default rollback goes to: that of the latest
+// deployment before the live one of another deploy, one whose tag (build
+// and deploy settings) differs from the live version's. Versions of the
+// live build under another ID (duplicates an upload retried blind made,
+// or a rollback deployed twice) are passed over: going back to one
+// changes nothing. Deployments older than those Cloudflare lists fall back
+// to the versions list.
+func previous(list []Version, ds []deploymentRecord, cur *Version) *Version {
+	differs := func(v *Version) bool {
+		if cur == nil {
+			return true
+		}
+		if v.Tag != "" && cur.Tag != "" {
+			return v.Tag != cur.Tag
+		}
+		return v.ID != cur.ID
+	}
+	byID := map[string]*Version{}
+	for i := range list {
+		byID[list[i].ID] = &list[i]
+	}
+	for _, d := range ds {
+		if len(d.Versions) == 0 {
+			continue
+		}
+		if v := byID[d.Versions[0].VersionID]; v != nil && differs(v) {
+			return v
+		}
+	}
+	for i := range list { // newest first
+		if v := &list[i]; differs(v) && (cur == nil || v.Number < cur.Number) {
+			return v
+		}
+	}
+	return nil
 }
 
 // resolve finds the version of list a user named: an ID or ID prefix, a version

@@ -39,8 +39,8 @@ func TestVersionsAndRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if from != list[0].ID || to != list[1].ID {
-		t.Errorf("rollback went %s -> %s, want %s -> %s", from, to, list[0].ID, list[1].ID)
+	if from.ID != list[0].ID || to.ID != list[1].ID {
+		t.Errorf("rollback went %s -> %s, want %s -> %s", from.ID, to.ID, list[0].ID, list[1].ID)
 	}
 	if _, body := e.get(t, "/"); body != "two" {
 		t.Errorf("after rollback the site serves %q", body)

@@ -171,3 +171,30 @@ func TestFakeRefusesFlattenedMetadata(t *testing.T) {
 		t.Errorf("typed Update: %v", err)
 	}
 }
+
+// Seeded fault rates: the same seed meets the same faults; a lost answer
+// with a status is done before it is answered.
+func TestFakeFaultRates(t *testing.T) {
+	run := func(seed uint64) (codes []int, purges int) {
+		fake := cffake.New(cffake.Options{Seed: seed, PurgeBurst: 100})
+		srv := httptest.NewServer(fake)
+		defer srv.Close()
+		fake.SetRate(cffake.OpPurge, cffake.FaultRate{Lose: 0.5, LoseStatus: http.StatusInternalServerError})
+		for range 20 {
+			a := do(t, srv, "POST", "/client/v4/zones/zone/purge_cache", "test-token", "application/json", []byte(`{"tags":["a"]}`))
+			codes = append(codes, a.status)
+		}
+		if lost := fake.Injected(cffake.OpPurge); lost == 0 || lost == 20 {
+			t.Errorf("seed %d: %d of 20 answers lost at a rate of 50%%", seed, lost)
+		}
+		return codes, len(fake.Purges())
+	}
+	a, done := run(7)
+	b, _ := run(7)
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Errorf("one seed, two runs: %v and %v", a, b)
+	}
+	if done != 20 {
+		t.Errorf("%d of 20 purges done: a lost answer must be done first", done)
+	}
+}

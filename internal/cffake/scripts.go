@@ -123,8 +123,10 @@ func (s *Server) putScript(w http.ResponseWriter, r *http.Request) {
 	sc.versions = append(sc.versions, v)
 	sc.deployments = append(sc.deployments, &deployment{ID: newUUID(), Created: v.Created,
 		Versions: []deployedVersion{{VersionID: v.ID, Percentage: 100}}})
+	// Cloudflare's answer names the new version as "deployment_id", in
+	// the UUID's 32 hex digits without hyphens (wrangler reads it so).
 	ok(w, http.StatusOK, map[string]any{
-		"id": r.PathValue("script"), "etag": v.ID, "has_assets": true, "has_modules": v.MainModule != "",
+		"id": r.PathValue("script"), "deployment_id": strings.ReplaceAll(v.ID, "-", ""), "etag": v.ID, "has_assets": true, "has_modules": v.MainModule != "",
 		"created_on": sc.versions[0].Created, "modified_on": v.Created, "startup_time_ms": 0,
 	})
 }
@@ -310,4 +312,18 @@ func (s *Server) script(w http.ResponseWriter, r *http.Request) *script {
 		fail(w, http.StatusNotFound, 10007, "This Worker does not exist on your account.")
 	}
 	return sc
+}
+
+// VersionTags lists the workers/tag annotation of each version of the
+// named Worker, oldest first: a test counts versions, and duplicates.
+func (s *Server) VersionTags(name string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	if sc := s.scripts[name]; sc != nil {
+		for _, v := range sc.versions {
+			out = append(out, v.Annotations["workers/tag"])
+		}
+	}
+	return out
 }

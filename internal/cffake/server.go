@@ -9,17 +9,19 @@
 // the one-part metadata of a script upload, the _headers and _redirects
 // limits, the purge limits (100 tags, 1,024 characters, printable ASCII)
 // with HTTP 200 success:false errors, and a purge rate limit answering 429
-// with Retry-After. Faults (5xx answers, stalls) can be injected per
-// operation. It also serves the active deployment's assets as Workers
+// with Retry-After. Faults (5xx answers, stalls, answers lost after the
+// work is done) can be injected per operation, counted (Fail, Stall,
+// Lose) or at a seeded random rate (SetRate). It also serves the active deployment's assets as Workers
 // Static Assets would, so a test can read the deployed site.
 package cffake
 
 import (
-	"crypto/rand"
+	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -45,6 +47,9 @@ type Options struct {
 	PurgeBurst     float64
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Seed seeds the random faults of SetRate, so a test that sets rates
+	// meets the same faults run after run.
+	Seed uint64
 	// SecretsChanged makes deploying any version but the newest fail
 	// with error 10220 unless forced, as after a change of the Worker's
 	// secrets.
@@ -79,9 +84,12 @@ type Server struct {
 	purgeAt     time.Time
 	faults      []*fault
 	counts      map[string]int
+	injected    map[string]int
 	inFlight    map[string]int
 	maxInFlight map[string]int
 	delays      map[string]time.Duration
+	rates       map[string]FaultRate
+	rng         *rand.Rand
 	uploaded    Uploaded
 }
 
@@ -97,7 +105,23 @@ type fault struct {
 	n      int
 	status int  // answer with this status...
 	stall  bool // ...or hold the request until the client gives up...
-	lose   bool // ...or do what it asks, then drop the connection unanswered
+	lose   bool // ...or do what it asks, then drop the connection unanswered (or answer status)
+
+	stallFor time.Duration // hold the request this long, then serve it
+}
+
+// randomFault draws the fault r makes the next request meet, or nil. The
+// caller holds s.mu.
+func (s *Server) randomFault(r FaultRate) *fault {
+	switch x := s.rng.Float64(); {
+	case x < r.Lose:
+		return &fault{lose: true, status: r.LoseStatus}
+	case x < r.Lose+r.Stall && r.StallFor > 0:
+		return &fault{stallFor: r.StallFor}
+	case x < r.Lose+r.Stall:
+		return &fault{stall: true}
+	}
+	return nil
 }
 
 // New returns a fake with the given options.
@@ -136,9 +160,12 @@ func New(opts Options) *Server {
 		completions: map[string]*completion{},
 		scripts:     map[string]*script{},
 		counts:      map[string]int{},
+		injected:    map[string]int{},
 		inFlight:    map[string]int{},
 		maxInFlight: map[string]int{},
 		delays:      map[string]time.Duration{},
+		rates:       map[string]FaultRate{},
+		rng:         rand.New(rand.NewPCG(opts.Seed, 0x5eed)),
 		purgeTokens: opts.PurgeBurst,
 		purgeAt:     opts.Now(),
 	}
@@ -191,11 +218,35 @@ func (s *Server) Lose(op string, n int) {
 	s.faults = append(s.faults, &fault{op: op, n: n, lose: true})
 }
 
-// Heal drops every injected fault still to come.
+// FaultRate is the share of an operation's requests that meet a fault,
+// drawn at random from Options.Seed (after the counted faults of Fail,
+// Stall and Lose).
+type FaultRate struct {
+	// Lose is the share whose answer is lost after the work is done: the
+	// request does what it asks, then the client gets LoseStatus (a 500,
+	// say), or, when LoseStatus is 0, a dropped connection.
+	Lose       float64
+	LoseStatus int
+	// Stall is the share held StallFor before they go on (a slow network,
+	// a busy API); a StallFor of 0 holds them until the client gives up.
+	Stall    float64
+	StallFor time.Duration
+}
+
+// SetRate makes a share of op's requests meet faults at random, from now
+// on; a zero FaultRate stops them.
+func (s *Server) SetRate(op string, r FaultRate) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rates[op] = r
+}
+
+// Heal drops every injected fault still to come, counted or at a rate.
 func (s *Server) Heal() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = nil
+	s.rates = map[string]FaultRate{}
 }
 
 // Slow makes every request of op take d longer.
@@ -218,6 +269,13 @@ func (s *Server) Count(op string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.counts[op]
+}
+
+// Injected is how many requests of op have met an injected fault.
+func (s *Server) Injected(op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.injected[op]
 }
 
 // Uploads totals what bucket uploads brought.
@@ -256,8 +314,22 @@ func (s *Server) op(name string, h http.HandlerFunc) http.HandlerFunc {
 			}
 			break
 		}
+		if r, ok := s.rates[name]; f == nil && ok {
+			f = s.randomFault(r)
+		}
+		if f != nil {
+			s.injected[name]++
+		}
 		s.mu.Unlock()
 		switch {
+		case f != nil && f.stallFor > 0:
+			// Held, then served: what it meets then (an expired upload
+			// token, say) is what a slow request meets.
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(f.stallFor):
+			}
 		case f != nil && f.stall:
 			// The server notices the client hanging up only once the
 			// body is read.
@@ -266,6 +338,11 @@ func (s *Server) op(name string, h http.HandlerFunc) http.HandlerFunc {
 			case <-r.Context().Done():
 			case <-time.After(time.Minute):
 			}
+			return
+		case f != nil && f.lose && f.status != 0:
+			rec := httptest.NewRecorder()
+			h(rec, r)
+			fail(w, f.status, 10013, "injected fault: the request was done, its answer lost")
 			return
 		case f != nil && f.lose:
 			h(httptest.NewRecorder(), r)
@@ -340,14 +417,14 @@ func fail(w http.ResponseWriter, status, code int, msg string) {
 // newToken is an opaque random token, like a JWT to the client.
 func newToken() string {
 	var b [24]byte
-	_, _ = rand.Read(b[:])
+	_, _ = crand.Read(b[:])
 	return "eyJ" + hex.EncodeToString(b[:])
 }
 
 // newUUID is a random RFC 4122 version 4 UUID.
 func newUUID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
+	_, _ = crand.Read(b[:])
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
