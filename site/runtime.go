@@ -194,27 +194,33 @@ func (h *funcHandler) deliver(w http.ResponseWriter, r *http.Request, ctx contex
 			}
 			fw.ack <- struct{}{}
 		case err := <-done:
-			return h.finish(w, r, fw, err, sent)
-		case <-ctx.Done():
-			select {
-			case err := <-done: // returned as the time ran out
+			if ctx.Err() == nil || committed {
 				return h.finish(w, r, fw, err, sent)
-			default:
 			}
-			h.expire(call, deadline)
-			status := h.endStatus(r)
-			switch {
-			case status != http.StatusGatewayTimeout:
-				return outcome{status: status, bytes: sent, abort: committed}
-			case committed:
-				h.rt.log.Error("function did not finish within its timeout: its response is cut", "func", h.fn.Pattern,
-					"decl", h.fn.Decl, "timeout", h.fn.Timeout, "sent", sent)
-				return outcome{status: status, bytes: sent, abort: true}
-			}
-			// What the function writes from now on goes nowhere.
-			return fail(w, status, fmt.Sprintf("function %s did not answer within %s", h.fn.Pattern, h.fn.Timeout))
+			// It returned because its time ran out (or its client went
+			// away): whatever it left is no answer.
+			return h.ended(w, r, call, deadline, false, sent)
+		case <-ctx.Done():
+			return h.ended(w, r, call, deadline, committed, sent)
 		}
 	}
+}
+
+// ended answers a request whose time ran out, or whose client went away,
+// before its function returned.
+func (h *funcHandler) ended(w http.ResponseWriter, r *http.Request, call *funcCall, deadline time.Time, committed bool, sent int) outcome {
+	h.expire(call, deadline)
+	status := h.endStatus(r)
+	switch {
+	case status != http.StatusGatewayTimeout:
+		return outcome{status: status, bytes: sent, abort: committed}
+	case committed:
+		h.rt.log.Error("function did not finish within its timeout: its response is cut", "func", h.fn.Pattern,
+			"decl", h.fn.Decl, "timeout", h.fn.Timeout, "sent", sent)
+		return outcome{status: status, bytes: sent, abort: true}
+	}
+	// What the function writes from now on goes nowhere.
+	return fail(w, status, fmt.Sprintf("function %s did not answer within %s", h.fn.Pattern, h.fn.Timeout))
 }
 
 // endStatus is the status logged for a request that ended before its
