@@ -15,7 +15,8 @@ import (
 )
 
 // maxBody is the largest response body the proxy buffers to share among
-// coalesced requests and to store; a larger one is passed through.
+// coalesced requests and to store, whatever the budget (Store.MaxEntry:
+// an eighth of it, at most this); a larger one is streamed through.
 const maxBody = 8 << 20
 
 // Proxy is a caching reverse proxy in front of one origin: a shared cache
@@ -35,17 +36,27 @@ type Proxy struct {
 	// pass remembers, for a short while, keys whose last answer may not
 	// be stored: their requests go to the origin each on its own instead
 	// of queueing behind one another (Varnish's hit-for-pass).
-	pass map[string]time.Time
+	pass      map[string]time.Time
+	passBytes int // the keys' length in pass
 }
 
 // passFor is how long a key stays in Proxy.pass; passMax bounds how many
-// keys it holds.
+// keys it holds, and passMaxBytes their length (a request line may be
+// long).
 const (
-	passFor = 10 * time.Second
-	passMax = 10000
+	passFor      = 10 * time.Second
+	passMax      = 10000
+	passMaxBytes = 1 << 20
 )
 
-// NewProxy returns a proxy to origin keeping responses in store.
+// NewProxy returns a proxy to origin keeping responses in store. Its
+// memory for response bodies is the store's budget (see NewStore): a body
+// arriving reserves its bytes first, one copy serves every request that
+// reads it, and a body the budget has no room for streams through a
+// window, the origin waiting on the slowest reader. Past the budget,
+// each request costs its connection's buffers and at most two 32 KiB
+// windows; the per-key maps it keeps (flights, hit-for-pass) are
+// bounded by the requests in progress and by passMax.
 func NewProxy(origin *url.URL, store *Store) *Proxy {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = 30 * time.Second
@@ -255,6 +266,7 @@ func (p *Proxy) serveEntry(w http.ResponseWriter, r *http.Request, e *Entry, now
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	defer p.store.pin(e)() // a slow client keeps the body charged, evicted or not
 	writeBody(w, r, e.Status, e.Body)
 }
 
