@@ -68,7 +68,7 @@ func bigOrigin(t *testing.T, size int, cacheControl string) (*httptest.Server, *
 
 // stalledClient sends a GET for path and never reads the answer, with a
 // 4 KiB receive buffer.
-func stalledClient(t *testing.T, addr, path string) net.Conn {
+func stalledClient(t *testing.T, addr, path string, fields ...string) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -78,7 +78,7 @@ func stalledClient(t *testing.T, addr, path string) net.Conn {
 	if err := c.(*net.TCPConn).SetReadBuffer(4096); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path); err != nil {
+	if _, err := fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n", path, strings.Join(fields, "")); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -117,11 +117,14 @@ func TestAttackStalledReaders(t *testing.T) {
 		clients int
 		size    int
 		path    func(i int) string
+		fields  []string // request fields, each ending in CRLF
 	}{
-		{"60 clients, 8 MB each, distinct URLs", 60, 8_000_000, func(i int) string { return fmt.Sprintf("/big?n=%d", i) }},
-		{"100 clients, 8 MB each, distinct URLs", 100, 8_000_000, func(i int) string { return fmt.Sprintf("/big?n=%d", i) }},
-		{"60 clients, one 8 MB URL", 60, 8_000_000, func(int) string { return "/big?n=0" }},
-		{"30 clients, 20 MB each, too large to store", 30, 20 << 20, func(i int) string { return fmt.Sprintf("/huge?n=%d", i) }},
+		{"60 clients, 8 MB each, distinct URLs", 60, 8_000_000, func(i int) string { return fmt.Sprintf("/big?n=%d", i) }, nil},
+		{"100 clients, 8 MB each, distinct URLs", 100, 8_000_000, func(i int) string { return fmt.Sprintf("/big?n=%d", i) }, nil},
+		{"60 clients, one 8 MB URL", 60, 8_000_000, func(int) string { return "/big?n=0" }, nil},
+		{"30 clients, 20 MB each, too large to store", 30, 20 << 20, func(i int) string { return fmt.Sprintf("/huge?n=%d", i) }, nil},
+		// A range of a body not kept whole: not buffered whole to cut it.
+		{"30 clients, 20 MB each, with Range", 30, 20 << 20, func(i int) string { return fmt.Sprintf("/huge?n=%d", i) }, []string{"Range: bytes=0-1\r\n"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -132,7 +135,7 @@ func TestAttackStalledReaders(t *testing.T) {
 			addr := strings.TrimPrefix(serveFrontedWith(t, p, fast), "http://")
 			base := heapInuse()
 			for i := range tc.clients {
-				stalledClient(t, addr, tc.path(i))
+				stalledClient(t, addr, tc.path(i), tc.fields...)
 			}
 			settle(t, func() bool { return fast.n.Load() >= int64(tc.clients) }, wrote)
 			grew := heapInuse() - base
@@ -154,6 +157,56 @@ func TestAttackStalledReaders(t *testing.T) {
 			resp.Body.Close()
 			if err != nil || n != int64(tc.size) {
 				t.Errorf("a reading client got %d bytes (%v), want %d", n, err, tc.size)
+			}
+		})
+	}
+}
+
+// A client that stops reading is dropped once a write has waited
+// clientIdle (the front end's WriteTimeout for hits it answers), and
+// the body it held is let go of: stalled clients cannot keep the budget
+// for ever.
+func TestAttackStalledReadersDropped(t *testing.T) {
+	osrv, _ := bigOrigin(t, 8_000_000, "max-age=600")
+	u, _ := url.Parse(osrv.URL)
+	p := NewProxy(u, NewStore(64<<20))
+	p.clientIdle = 300 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &front.Server{Responder: p, Fallback: &http.Server{Handler: p}, WriteTimeout: 300 * time.Millisecond}
+	go fs.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		fs.Shutdown(ctx)
+	})
+	held := func() int64 {
+		p.store.mu.Lock()
+		defer p.store.mu.Unlock()
+		return p.store.held
+	}
+	tests := []struct{ name, path string }{
+		{"miss", "/big?n=1"},
+		{"hit", "/big?n=1"}, // stored by the miss
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stalledClient(t, ln.Addr().String(), tc.path)
+			deadline := time.Now().Add(2 * time.Second)
+			for held() == 0 && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond) // until the request holds the body
+			}
+			deadline = time.Now().Add(5 * time.Second)
+			for held() != 0 {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d bytes still held by a client stalled for 5 s", held())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if e, _ := p.store.Get(key(tc.path), http.Header{}); e == nil {
+				t.Error("the body is not stored")
 			}
 		})
 	}

@@ -57,25 +57,17 @@ func (f *fetched) open() (io.ReadCloser, bool) {
 	}
 	if f.tee == nil {
 		// Held while it is read: a slow client keeps it charged.
+		b := &storedBody{Reader: bytes.NewReader(f.body), data: f.body}
 		if len(f.body) >= pinMin && f.store.acquire(f.hold) {
-			return &heldBody{Reader: bytes.NewReader(f.body), release: func() { f.store.release(f.hold) }}, true
+			b.release = func() { f.store.release(f.hold) }
 		}
-		return io.NopCloser(bytes.NewReader(f.body)), true
+		return b, true
 	}
 	if r := f.tee.reader(); r != nil {
 		return r, true
 	}
 	return nil, false
 }
-
-// heldBody is a stored body read while its hold is taken.
-type heldBody struct {
-	*bytes.Reader
-	release func()
-	once    sync.Once
-}
-
-func (b *heldBody) Close() error { b.once.Do(b.release); return nil }
 
 // flight is one origin fetch that concurrent requests for a key share.
 type flight struct {

@@ -119,7 +119,8 @@ func (t *tee) space() ([]byte, error) {
 			copy(buf, t.buf)
 			t.buf = buf
 		} else {
-			t.keepAll = false // too large to store, or no room: stream it
+			t.keepAll = false  // too large to store, or no room: stream it
+			t.cond.Broadcast() // a reader waiting for the whole body reads it as it comes
 		}
 	}
 	for !t.keepAll {
@@ -250,6 +251,24 @@ func (r *teeReader) Read(p []byte) (int, error) {
 		return 0, t.err
 	}
 	return 0, io.EOF
+}
+
+// whole waits for the whole body and returns it, when t keeps it whole;
+// whole is false, and nothing read, if t streams it instead.
+func (r *teeReader) whole() (body []byte, whole bool, err error) {
+	t := r.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for t.keepAll && !t.done {
+		t.cond.Wait()
+	}
+	if !t.keepAll || r.off != 0 {
+		return nil, false, nil
+	}
+	if t.err != nil {
+		return nil, false, t.err
+	}
+	return t.buf[:t.end], true, nil
 }
 
 // Close lets the fill go on without this reader.
