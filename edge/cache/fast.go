@@ -61,7 +61,9 @@ func (p *Proxy) Respond(w *front.Writer, r *front.Request) bool {
 		w.EndHeaders()
 		return true
 	}
+	unpin := p.store.pin(e) // a slow client keeps the body charged, evicted or not
 	w.Body(e.Body)
+	unpin()
 	return true
 }
 

@@ -25,6 +25,8 @@ type fetched struct {
 	// body is the whole body when it is known at once (a 304 freshening
 	// a stored response); otherwise tee brings it as it arrives.
 	body     []byte
+	hold     *hold  // body's charge in store (a stored entry's)
+	store    *Store // where the body is charged
 	tee      *tee
 	storable bool   // the response may be stored, and so shared
 	why      string // if not, why not (Storable's reason)
@@ -54,7 +56,12 @@ func (f *fetched) open() (io.ReadCloser, bool) {
 		return nil, true
 	}
 	if f.tee == nil {
-		return io.NopCloser(bytes.NewReader(f.body)), true
+		// Held while it is read: a slow client keeps it charged.
+		b := &storedBody{Reader: bytes.NewReader(f.body), data: f.body}
+		if len(f.body) >= pinMin && f.store.acquire(f.hold) {
+			b.release = func() { f.store.release(f.hold) }
+		}
+		return b, true
 	}
 	if r := f.tee.reader(); r != nil {
 		return r, true
@@ -81,7 +88,7 @@ func (p *Proxy) coalesced(r *http.Request, key string, stale *Entry, hints http.
 			p.mu.Unlock()
 			return p.fetch(r, key, stale, hints, nil)
 		}
-		delete(p.pass, key)
+		p.forgetPass(key)
 	}
 	if f := p.flights[key]; f != nil {
 		f.joined++
@@ -150,17 +157,29 @@ func (f *fetched) shared() bool { return f.err != nil || f.storable }
 // rememberPass puts key in p.pass; p.mu is held.
 func (p *Proxy) rememberPass(key string) {
 	now := p.now()
-	if len(p.pass) >= passMax {
+	if _, ok := p.pass[key]; !ok && (len(p.pass) >= passMax || p.passBytes+len(key) > passMaxBytes) {
 		for k, until := range p.pass {
 			if !now.Before(until) {
-				delete(p.pass, k)
+				p.forgetPass(k)
 			}
 		}
-		if len(p.pass) >= passMax {
+		if len(p.pass) >= passMax || p.passBytes+len(key) > passMaxBytes {
 			clear(p.pass) // all recent: forgetting costs a queue, not correctness
+			p.passBytes = 0
 		}
 	}
+	if _, ok := p.pass[key]; !ok {
+		p.passBytes += len(key)
+	}
 	p.pass[key] = now.Add(passFor)
+}
+
+// forgetPass takes key out of p.pass; p.mu is held.
+func (p *Proxy) forgetPass(key string) {
+	if _, ok := p.pass[key]; ok {
+		delete(p.pass, key)
+		p.passBytes -= len(key)
+	}
 }
 
 // fetch asks the origin (conditionally, when it has a stale entry with
@@ -169,7 +188,7 @@ func (p *Proxy) rememberPass(key string) {
 // the response is stored, if it may be, once whole. landed, if not nil,
 // is called with the response once its body has ended.
 func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.ResponseWriter, landed func(*fetched)) answer {
-	res := &fetched{requestTime: p.now()}
+	res := &fetched{requestTime: p.now(), store: p.store}
 	// Detached from this client: others may read what it fetches, and a
 	// body the cache will store is worth finishing. Not for ever, though:
 	// a body that stalls for bodyIdle ends the fetch.
@@ -219,27 +238,36 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 				h[k] = v
 			}
 		}
-		res.status, res.header, res.body = stale.Status, h, stale.Body
+		res.status, res.header, res.body, res.hold = stale.Status, h, stale.Body, stale.hold
 		p.varyOn(res.header, keptHost(r))
 		if ok, _ := Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime); ok {
 			res.storable = true
-			res.stored = p.store.Put(p.entry(key, res, res.body), r.Header)
+			e := p.entry(key, res, res.body)
+			e.hold = stale.hold // the same bytes: charged once
+			res.stored = p.store.Put(e, r.Header)
+			res.hold = e.hold
 		}
 		body, _ := res.open()
 		return answer{fetched: res, body: body}
 	}
 	res.storable, res.why = Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime)
-	res.tooLarge = resp.ContentLength > maxBody
-	// Said in Cache-Status before the body arrives: only when sure.
-	res.stored = res.storable && resp.ContentLength >= 0 && !res.tooLarge && p.store.Fits(resp.ContentLength)
-	res.tee = newTee(maxBody, !res.tooLarge)
+	// The most body an entry for this response may carry: what the
+	// store takes of one entry, less the entry's own cost.
+	limit := p.store.MaxEntry() - entryOverhead(p.entry(key, res, nil))
+	res.tooLarge = resp.ContentLength > limit
+	res.tee = newTee(p.store, int(max(limit, 0)), res.storable && !res.tooLarge, resp.ContentLength)
+	// Said in Cache-Status before the body arrives: only when sure, its
+	// length known and its bytes reserved.
+	res.stored = res.storable && resp.ContentLength >= 0 && res.tee.keepAll
 	body := res.tee.reader() // before the fill starts: all of the body is there to read
 	go func() {
 		defer cancel()
 		defer resp.Body.Close()
-		_ = res.tee.fill(watchdog{resp.Body, time.AfterFunc(p.bodyIdle, cancel), p.bodyIdle}, resp.ContentLength, func(all []byte) {
+		_ = res.tee.fill(watchdog{resp.Body, time.AfterFunc(p.bodyIdle, cancel), p.bodyIdle}, resp.ContentLength, func(all []byte, h *hold) {
 			if res.storable {
-				p.store.Put(p.entry(key, res, all), r.Header)
+				e := p.entry(key, res, all)
+				e.hold = h // the tee's buffer becomes the entry's body: one copy
+				p.store.Put(e, r.Header)
 			}
 			if landed != nil {
 				landed(res)

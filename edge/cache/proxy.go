@@ -16,7 +16,8 @@ import (
 )
 
 // maxBody is the largest response body the proxy buffers to share among
-// coalesced requests and to store; a larger one is passed through.
+// coalesced requests and to store, whatever the budget (Store.MaxEntry:
+// an eighth of it, at most this); a larger one is streamed through.
 const maxBody = 8 << 20
 
 // Proxy is a caching reverse proxy in front of one origin: a shared cache
@@ -30,6 +31,7 @@ type Proxy struct {
 	now        func() time.Time
 	purgeToken string         // the bearer token of the purge API; "" disables it
 	bodyIdle   time.Duration  // how long an origin's body may stall before the fetch is dropped
+	clientIdle time.Duration  // how long a client may take to accept a write of a body before it is dropped
 	trusted    []netip.Prefix // proxies whose forwarding fields are believed (SetTrustedProxies)
 
 	mu      sync.Mutex
@@ -37,21 +39,31 @@ type Proxy struct {
 	// pass remembers, for a short while, keys whose last answer may not
 	// be stored: their requests go to the origin each on its own instead
 	// of queueing behind one another (Varnish's hit-for-pass).
-	pass map[string]time.Time
+	pass      map[string]time.Time
+	passBytes int // the keys' length in pass
 }
 
 // passFor is how long a key stays in Proxy.pass; passMax bounds how many
-// keys it holds.
+// keys it holds, and passMaxBytes their length (a request line may be
+// long).
 const (
-	passFor = 10 * time.Second
-	passMax = 10000
+	passFor      = 10 * time.Second
+	passMax      = 10000
+	passMaxBytes = 1 << 20
 )
 
-// NewProxy returns a proxy to origin keeping responses in store.
+// NewProxy returns a proxy to origin keeping responses in store. Its
+// memory for response bodies is the store's budget (see NewStore): a body
+// arriving reserves its bytes first, one copy serves every request that
+// reads it, and a body the budget has no room for streams through a
+// window, the origin waiting on the slowest reader. Past the budget,
+// each request costs its connection's buffers and at most two 32 KiB
+// windows; the per-key maps it keeps (flights, hit-for-pass) are
+// bounded by the requests in progress and by passMax.
 func NewProxy(origin *url.URL, store *Store) *Proxy {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = 30 * time.Second
-	return &Proxy{origin: origin, transport: t, store: store, now: time.Now, bodyIdle: 30 * time.Second,
+	return &Proxy{origin: origin, transport: t, store: store, now: time.Now, bodyIdle: 30 * time.Second, clientIdle: 30 * time.Second,
 		flights: map[string]*flight{}, pass: map[string]time.Time{}}
 }
 
@@ -213,22 +225,27 @@ func (p *Proxy) answerFetched(w http.ResponseWriter, r *http.Request, a answer, 
 	noSniff(h)
 	stripTags(h)
 	h.Set("Cache-Status", "verge; "+status)
-	switch {
-	case a.status == http.StatusOK && r.Header.Get("Range") != "":
-		// Ranges need the whole representation.
-		body, err := io.ReadAll(a.body)
+	cw := newClientWriter(w, p.clientIdle)
+	defer cw.end()
+	if a.status == http.StatusOK && r.Header.Get("Range") != "" {
+		// Ranges need the whole representation: the one kept to be
+		// stored, not a copy. A body streamed through has none; its
+		// Range is ignored, as RFC 9110 section 14.2 allows.
+		body, whole, err := wholeBody(a.body)
 		if err != nil {
 			http.Error(w, "the origin's answer broke off", http.StatusBadGateway)
 			return
 		}
-		writeBody(w, r, a.status, body)
-	default:
-		w.WriteHeader(a.status)
-		if r.Method != http.MethodHead && bodyAllowed(a.status) {
-			// As it arrives: flushed after each read, so a client sees
-			// what the origin has sent, not what a buffer holds.
-			_, _ = io.Copy(flushWriter{w}, a.body)
+		if whole {
+			writeBody(cw, r, a.status, body)
+			return
 		}
+	}
+	w.WriteHeader(a.status)
+	if r.Method != http.MethodHead && bodyAllowed(a.status) {
+		// As it arrives: flushed after each read, so a client sees
+		// what the origin has sent, not what a buffer holds.
+		_, _ = io.Copy(flushing{cw}, a.body)
 	}
 }
 
@@ -237,28 +254,18 @@ func bodyAllowed(status int) bool {
 	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
-// flushWriter flushes after every write.
-type flushWriter struct{ w http.ResponseWriter }
-
-func (f flushWriter) Write(p []byte) (int, error) {
-	n, err := f.w.Write(p)
-	if err == nil {
-		err = http.NewResponseController(f.w).Flush()
-	}
-	return n, err
-}
-
 // writeBody sends status and body, or for a Range request on a 200, the
 // ranges asked for (206, or 416): the cache holds the whole
 // representation, so it answers ranges itself (RFC 9111 section 3.3).
-func writeBody(w http.ResponseWriter, r *http.Request, status int, body []byte) {
+func writeBody(cw *clientWriter, r *http.Request, status int, body []byte) {
+	w := cw.w
 	if status == http.StatusOK && r.Header.Get("Range") != "" {
 		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 		return
 	}
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(body)
+		_, _ = cw.Write(body)
 	}
 }
 
@@ -282,7 +289,10 @@ func (p *Proxy) serveEntry(w http.ResponseWriter, r *http.Request, e *Entry, now
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	writeBody(w, r, e.Status, e.Body)
+	defer p.store.pin(e)() // a slow client keeps the body charged, evicted or not
+	cw := newClientWriter(w, p.clientIdle)
+	defer cw.end()
+	writeBody(cw, r, e.Status, e.Body)
 }
 
 // forwardUnsafe passes a request of another method through, and on a

@@ -22,8 +22,9 @@ type Entry struct {
 	// nominates, for matching later requests.
 	vary  map[string]string
 	elem  *list.Element
-	size  int64
-	stale bool // soft-purged by key; guarded by the store's lock
+	size  int64 // what the entry costs besides its body (see entryOverhead)
+	hold  *hold // its body's charge, shared with whatever else holds the body
+	stale bool  // soft-purged by key; guarded by the store's lock
 
 	fastCache atomic.Pointer[fastResult] // see Entry.fast
 }
@@ -48,20 +49,37 @@ const (
 // entry is purged when one of its tags, or everything, was purged at or
 // after its fetch started, which also covers a fetch in flight when the
 // purge came (RFC-less, what CDNs do).
+//
+// The budget covers every body the cache holds, not only stored ones:
+// bodies arriving from the origin reserve their bytes before they are
+// buffered, and a body being written to a client stays charged, evicted
+// or not, until the write ends (see hold). A body is held once however
+// many read it.
 type Store struct {
 	mu       sync.Mutex
 	budget   int64
-	used     int64
+	used     int64               // entries' overhead, and every live hold's bytes
+	held     int64               // bytes of holds something besides entries holds: not freed by evicting
 	entries  map[string][]*Entry // by key, one per Vary variant
 	lru      *list.List          // front: most recently used
 	hardTags map[string]time.Time
 	softTags map[string]time.Time
 	hardAll  time.Time
 	softAll  time.Time
+	// tagFloor is the latest time of a tag purge forgotten (see
+	// boundTags): an entry whose fetch started before it is not stored,
+	// since a forgotten purge may have been meant for it.
+	tagFloor time.Time
 }
 
-// NewStore returns a store that keeps at most budget bytes of entries
-// (bodies and headers).
+// NewStore returns a store whose memory for responses stays within
+// budget bytes: stored entries (bodies, fields, key and a per-entry
+// overhead for the structures that index them), bodies in flight from
+// the origin, and evicted bodies still being written to slow clients.
+// No entry may take more than MaxEntry of it. What a request costs
+// beyond that (its connection's buffers, and a 32 KiB window for a body
+// streamed through without being stored) is per connection, not per
+// byte of body.
 func NewStore(budget int64) *Store {
 	return &Store{budget: budget, entries: map[string][]*Entry{}, lru: list.New(),
 		hardTags: map[string]time.Time{}, softTags: map[string]time.Time{}}
@@ -90,38 +108,57 @@ func (s *Store) Get(key string, req requestFields) (*Entry, Purge) {
 
 // Put stores e for the request headers req (their Vary-nominated values
 // key the variant), replacing the variant it matches, and evicts until
-// the store is within its budget. An entry larger than an eighth of the
-// budget is not stored: it would push out too much.
+// the store is within its budget. An entry larger than MaxEntry is not
+// stored: it would push out too much; nor one the budget has no room
+// for, all of it held by bodies in use; nor one fetched before a tag
+// purge the store has forgotten.
 func (s *Store) Put(e *Entry, req http.Header) bool {
 	e.vary = varyValues(e.Header, req)
-	e.size = int64(len(e.Body)) + headerSize(e.Header) + int64(len(e.Key))
-	if e.size > s.budget/8 {
+	e.size = entryOverhead(e)
+	if int64(len(e.Body))+e.size > s.MaxEntry() {
 		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !e.RequestTime.After(s.tagFloor) {
+		return false
+	}
 	for _, old := range s.entries[e.Key] {
 		if sameVary(old.vary, e.vary) {
 			s.remove(old)
 			break
 		}
 	}
+	need := e.size
+	h := e.hold
+	if h == nil || h.dead() {
+		h = &hold{n: int64(cap(e.Body))}
+		e.hold = h
+		need += h.n
+	}
+	h.entries++ // kept alive while room evicts
+	if !s.room(need) {
+		h.entries--
+		return false
+	}
+	s.used += need
 	e.elem = s.lru.PushFront(e)
 	s.entries[e.Key] = append(s.entries[e.Key], e)
-	s.used += e.size
-	for s.used > s.budget {
-		s.remove(s.lru.Back().Value.(*Entry))
-	}
 	return true
 }
 
+// MaxEntry is the largest entry, body and overhead, the store keeps: an
+// eighth of the budget, and never more than maxBody.
+func (s *Store) MaxEntry() int64 { return min(s.budget/8, maxBody) }
+
 // Fits reports whether a body of n bytes may be stored: Put refuses
-// entries over an eighth of the budget.
+// entries over MaxEntry.
 func (s *Store) Fits(n int64) bool {
-	return n <= s.budget/8
+	return n <= s.MaxEntry()
 }
 
-// Used is how many bytes the entries take.
+// Used is how many bytes the store charges to its budget: entries,
+// bodies in flight and bodies being written out.
 func (s *Store) Used() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -141,6 +178,7 @@ func (s *Store) PurgeTags(tags []string, soft bool, at time.Time) {
 			m[t] = at
 		}
 	}
+	s.boundTags(m, soft)
 }
 
 // PurgeAll purges every entry fetched before at.
@@ -227,6 +265,10 @@ func (s *Store) remove(e *Entry) {
 	}
 	s.lru.Remove(e.elem)
 	s.used -= e.size
+	e.hold.entries--
+	if e.hold.dead() {
+		s.used -= e.hold.n
+	}
 }
 
 // varyValues records the request's values of the fields resp's Vary
@@ -274,14 +316,4 @@ func sameVary(a, b map[string]string) bool {
 		}
 	}
 	return true
-}
-
-func headerSize(h http.Header) int64 {
-	var n int64
-	for k, vs := range h {
-		for _, v := range vs {
-			n += int64(len(k) + len(v) + 4)
-		}
-	}
-	return n
 }
