@@ -22,7 +22,11 @@ export default {
       // cacheEverything: Cloudflare caches only static file types by
       // default; this lets the origin's CDN-Cache-Control decide. Not for
       // answers that vary by a request header: Cloudflare ignores Vary.
-      return fetch(new Request(origin, request), route[1] ? { cf: { cacheEverything: true } } : {});
+      // Nor for requests with Authorization (RFC 9111 section 3.5): the
+      // origin answers them for one caller, and Cloudflare's cache would
+      // give that answer to everyone.
+      const cache = route[1] && !request.headers.has("Authorization");
+      return fetch(new Request(origin, request), cache ? { cf: { cacheEverything: true } } : {});
     }
     return env.ASSETS.fetch(request);
   },

@@ -43,22 +43,33 @@ const env = {
   VERGE_ORIGIN: process.argv[2],
   ASSETS: { fetch: async (req) => new Response("asset " + new URL(req.url).pathname) },
 };
-for (const p of process.argv.slice(3)) {
-  const res = await worker.fetch(new Request("https://site.example" + p), env);
-  console.log(p + " -> " + (await res.text()));
+// Record whether the Worker asked Cloudflare's cache to keep the answer.
+const realFetch = globalThis.fetch;
+let cached = false;
+globalThis.fetch = (req, opts) => { cached = !!(opts && opts.cf && opts.cf.cacheEverything); return realFetch(req); };
+for (const arg of process.argv.slice(3)) {
+  // "auth:" in front: the request carries Authorization.
+  const auth = arg.startsWith("auth:");
+  const p = auth ? arg.slice(5) : arg;
+  cached = false;
+  const req = new Request("https://site.example" + p, auth ? { headers: { Authorization: "Bearer a" } } : {});
+  const res = await worker.fetch(req, env);
+  console.log(arg + " -> " + (await res.text()) + (cached ? " +cache" : ""));
 }
 `
 	if err := os.WriteFile(filepath.Join(dir, "run.mjs"), []byte(harness), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cases := map[string]string{
-		"/api/related/hello":    "origin GET /api/related/hello",
-		"/api/related/a/b":      "asset /api/related/a/b",
-		"/api/comments/new?x=1": "origin GET /api/comments/new?x=1",
-		"/api/search/a/b":       "origin GET /api/search/a/b",
-		"/api/ping/":            "origin GET /api/ping/",
-		"/api/ping/x":           "asset /api/ping/x",
-		"/posts/a/":             "asset /posts/a/",
+		"/api/related/hello": "origin GET /api/related/hello +cache",
+		// One caller's answer is never kept for everyone.
+		"auth:/api/related/hello": "origin GET /api/related/hello",
+		"/api/related/a/b":        "asset /api/related/a/b",
+		"/api/comments/new?x=1":   "origin GET /api/comments/new?x=1",
+		"/api/search/a/b":         "origin GET /api/search/a/b",
+		"/api/ping/":              "origin GET /api/ping/",
+		"/api/ping/x":             "asset /api/ping/x",
+		"/posts/a/":               "asset /posts/a/",
 		// Never another host, whatever the path.
 		"/files//evil.example/x": "origin GET /files//evil.example/x",
 	}
