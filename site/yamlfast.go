@@ -62,6 +62,9 @@ func fastYAML(src []byte) (doc *yaml.Node, ok bool) {
 			return nil, false
 		}
 		key := string(l[:colon])
+		if (&yaml.Node{Kind: yaml.ScalarNode, Value: key}).ShortTag() != "!!str" {
+			return nil, false // null, true, .inf, ...: yaml.v3 reads a key like that as no string
+		}
 		if seen[key] {
 			return nil, false
 		}
