@@ -94,7 +94,7 @@ func FuzzFastYAML(f *testing.F) {
 }
 
 func TestFastYAMLMutated(t *testing.T) {
-	fuzzmut.Run(t, 20000, append(slices.Clone(fastYAMLSeeds), fuzzmut.Corpus(t, "testdata/fuzz/FuzzFastYAML")...), fastYAMLAgrees)
+	fuzzmut.Run(t, 100000, append(slices.Clone(fastYAMLSeeds), fuzzmut.Corpus(t, "testdata/fuzz/FuzzFastYAML")...), fastYAMLAgrees)
 }
 
 // sameValue is reflect.DeepEqual, but for NaN, which is not equal to

@@ -236,5 +236,5 @@ func FuzzHTTPDate(f *testing.F) {
 }
 
 func TestHTTPDateMutated(t *testing.T) {
-	fuzzmut.Run(t, 30000, append(slices.Clone(httpDateSeeds), fuzzmut.Corpus(t, "testdata/fuzz/FuzzHTTPDate")...), httpDateAgrees)
+	fuzzmut.Run(t, 200000, append(slices.Clone(httpDateSeeds), fuzzmut.Corpus(t, "testdata/fuzz/FuzzHTTPDate")...), httpDateAgrees)
 }
