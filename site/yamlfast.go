@@ -3,6 +3,7 @@ package site
 import (
 	"bytes"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -15,6 +16,9 @@ import (
 // ok == false and the caller uses yaml.v3, which also reports errors: the
 // fast path never decides that input is invalid.
 func fastYAML(src []byte) (doc *yaml.Node, ok bool) {
+	if !printable(src) {
+		return nil, false // yaml.v3 rejects it, and says why
+	}
 	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}
 	seen := map[string]bool{}
 	var list *yaml.Node // the block sequence being filled, if any
@@ -28,9 +32,12 @@ func fastYAML(src []byte) (doc *yaml.Node, ok bool) {
 		} else {
 			l, src = src, nil
 		}
+		raw := l
 		l = bytes.TrimRight(l, " \t\r")
 		trimmed := bytes.TrimLeft(l, " ")
 		switch {
+		case len(trimmed) == 0 && bytes.IndexByte(raw, '\t') >= 0:
+			return nil, false // yaml.v3 may read a tab here as bad indentation
 		case len(trimmed) == 0 || trimmed[0] == '#':
 			continue
 		case trimmed[0] == '-' && list != nil && len(trimmed) > 2 && trimmed[1] == ' ':
@@ -55,6 +62,9 @@ func fastYAML(src []byte) (doc *yaml.Node, ok bool) {
 			return nil, false
 		}
 		key := string(l[:colon])
+		if (&yaml.Node{Kind: yaml.ScalarNode, Value: key}).ShortTag() != "!!str" {
+			return nil, false // null, true, .inf, ...: yaml.v3 reads a key like that as no string
+		}
 		if seen[key] {
 			return nil, false
 		}
@@ -162,6 +172,9 @@ func fastFlowList(s []byte, line, col int) (*yaml.Node, bool) {
 		if len(item) == 0 {
 			return nil, false
 		}
+		if item[0] != '"' && item[0] != '\'' && bytes.ContainsAny(item, "?:#") {
+			return nil, false // yaml.v3's flow scanner reads these specially
+		}
 		n, ok := fastScalar(item, line, col)
 		if !ok {
 			return nil, false
@@ -169,4 +182,30 @@ func fastFlowList(s []byte, line, col int) (*yaml.Node, bool) {
 		seq.Content = append(seq.Content, n)
 	}
 	return seq, true
+}
+
+// printable reports whether src holds only what YAML allows in a stream
+// (YAML 1.2 section 5.1, as yaml.v3 checks it): valid UTF-8 without
+// control characters but tab, LF and CR, and no byte order mark inside.
+// The fast path would otherwise read as valid what yaml.v3 rejects.
+func printable(src []byte) bool {
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c < utf8.RuneSelf {
+			if c < ' ' && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+				return false
+			}
+			if c == '\r' && (i+1 == len(src) || src[i+1] != '\n') {
+				return false // a line break to YAML, not to the fast path's line count
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && n == 1 || r < 0xA0 && r != 0x85 || r == 0xFEFF || r >= 0xD800 && r <= 0xDFFF || r == 0xFFFE || r == 0xFFFF {
+			return false
+		}
+		i += n
+	}
+	return true
 }
