@@ -1,17 +1,5 @@
-//go:build sfref
-
-// This target is behind the sfref build tag because it fails today: it
-// found three places where parseTargeted disagrees with RFC 8941, none
-// yet fixed (go test -tags sfref -run Targeted ./edge/cache shows them):
-//
-//   - a member whose value is an inner list, "a=(b c);d, max-age=9",
-//     makes parseTargeted reject the whole field (so a valid
-//     CDN-Cache-Control is ignored and Cache-Control applies instead);
-//   - a trailing or empty member, "max-age=60,", is accepted, where RFC
-//     8941 fails the field;
-//   - a string's escapes are not undone: no-cache="a\"b" names a\"b.
-//
-// Once parseTargeted is fixed, drop the build tag.
+// FuzzTargeted checks parseTargeted against an independent, step-by-step
+// transcription of RFC 8941 section 4.2 (refDictionary below).
 
 package cache
 
@@ -298,6 +286,29 @@ var targetedSeeds = []string{
 	"max-age=?1", "max-age=-5", "max-age=1.5", "max-age=abc", "max-age=60;foo=bar", "max-age=60, max-age=5",
 	"Max-Age=60", "max-age=1234567890123456", `no-cache="a\"b"`, "a=(b c);d, max-age=9", "s-maxage=:aGk=:", "max-age=60,",
 	"  max-age=60  ", "max-age=60\t,\tpublic", "x=?0, public",
+	// Around the three disagreements the target first found (an inner
+	// list, a trailing or empty member, a string's escapes).
+	"max-age=(1 2)", "a=( b  c ), max-age=9", "a=(b;x=1 c)d, max-age=9", "max-age=60,,public", ", max-age=60",
+	`private="a\\b", no-cache="x\y"`, "max-age=1.2345", "max-age=-", "max-age=?", "a=:ab", "\tmax-age=60",
+}
+
+// TestTargetedRFC8941 pins what the oracle says for the inputs that
+// parseTargeted once got wrong, so a change to both cannot hide them.
+func TestTargetedRFC8941(t *testing.T) {
+	if d, ok := parseTargeted("a=(b c);d, max-age=9"); !ok || d.MaxAge != (Seconds{Value: 9, Present: true}) {
+		t.Errorf("inner list: got %v %+v, want max-age=9", ok, d.MaxAge)
+	}
+	if d, ok := parseTargeted("max-age=(1 2)"); !ok || !d.MaxAge.Present || !d.MaxAge.Invalid {
+		t.Errorf("inner list as a value: got %v %+v, want present, invalid", ok, d.MaxAge)
+	}
+	for _, v := range []string{"max-age=60,", "max-age=60,,public", ", max-age=60"} {
+		if _, ok := parseTargeted(v); ok {
+			t.Errorf("%q: parsed, want the field to fail", v)
+		}
+	}
+	if d, ok := parseTargeted(`no-cache="a\"b", private="c\\d"`); !ok || !slices.Equal(d.NoCacheFields, []string{`a"b`}) || !slices.Equal(d.PrivateFields, []string{`c\d`}) {
+		t.Errorf("escapes: got %v %q %q, want [a\"b] [c\\d]", ok, d.NoCacheFields, d.PrivateFields)
+	}
 }
 
 func targetedAgrees(v string) string {
