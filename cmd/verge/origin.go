@@ -88,9 +88,18 @@ func runOrigin(cmd *cobra.Command, dir, listen, token string) error {
 	defer back.Close()
 	cfg.Listener = back.(*net.TCPListener)
 	sctx, stopSite := context.WithCancel(ctx)
-	supervised := make(chan error, 1)
+	supervised, ready := make(chan error, 1), make(chan struct{})
+	cfg.Ready = func() { close(ready) }
 	go func() { supervised <- supervise.Run(sctx, cfg) }()
 	defer func() { stopSite(); <-supervised }()
+	select { // until the program serves, connections wait in the backlog
+	case <-ready:
+	case err := <-supervised:
+		supervised <- err
+		return err
+	case <-ctx.Done():
+		return nil
+	}
 
 	hook := &purgeWebhook{dir: abs, token: token, log: cmd.ErrOrStderr(), kick: make(chan struct{}, 1)}
 	go hook.send(ctx, 5*time.Second)

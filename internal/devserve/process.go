@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/vergehq/verge/internal/childproc"
@@ -51,7 +52,13 @@ func startProcess(sv *supervisor, bin string) (*process, error) {
 		readyR.Close()
 		return nil, err
 	}
-	if err := childproc.Start(cmd); err != nil {
+	err = childproc.Start(cmd)
+	// Starting it made the shared socket blocking (File.Fd): the error
+	// page's accept, on a copy, must not block a thread.
+	if rc, cerr := sv.sock.SyscallConn(); cerr == nil {
+		_ = rc.Control(func(fd uintptr) { _ = syscall.SetNonblock(int(fd), true) })
+	}
+	if err != nil {
 		readyR.Close()
 		return nil, err
 	}

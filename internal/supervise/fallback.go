@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -44,15 +45,45 @@ func (f *fallback) start(until time.Time) {
 	go srv.Serve(ln)
 }
 
+// pause stops accepting for a moment, if it did; start(until) resumes.
+func (f *fallback) pause() (until time.Time, paused bool) {
+	f.mu.Lock()
+	until, on := f.until, f.ln != nil
+	f.mu.Unlock()
+	if on {
+		f.stop()
+	}
+	return until, on
+}
+
 // stop stops accepting, leaving the socket to the program. Connections
 // already accepted still get their 503: closing the listener ends Serve
 // but not them, where Shutdown would drop those not yet read.
 func (f *fallback) stop() {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.ln != nil {
-		f.ln.Close()
-		f.ln = nil
+	ln := f.ln
+	f.ln = nil
+	f.mu.Unlock()
+	if ln == nil {
+		return
+	}
+	// Waited for, so that the program alone accepts once it serves; but
+	// not for long: an accept caught blocking (see restoreNonblock) holds
+	// the close until it has taken one more connection, which it answers
+	// with a 503.
+	closed := make(chan struct{})
+	go func() { ln.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(time.Second):
+	}
+}
+
+// restoreNonblock puts the socket back in non-blocking mode after
+// os.StartProcess took its descriptor (see start).
+func restoreNonblock(sock *os.File) {
+	if rc, err := sock.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) { _ = syscall.SetNonblock(int(fd), true) })
 	}
 }
 

@@ -76,7 +76,7 @@ func Run(ctx context.Context, cfg Config) error {
 	backoff := cfg.MinBackoff
 	unready := 0 // programs in a row that died before serving
 	for {
-		p, err := start(&cfg, sock)
+		p, err := start(&cfg, sock, fb)
 		if err != nil {
 			fmt.Fprintf(cfg.Log, "verge: could not start the site program: %v; trying again in %s\n", err, backoff)
 		} else {
@@ -117,8 +117,14 @@ type program struct {
 	servedAt time.Time
 }
 
-// start starts the program on sock, its stderr also kept in a tail.
-func start(cfg *Config, sock *os.File) (*program, error) {
+// start starts the program on sock, its stderr also kept in a tail. The
+// fallback stops accepting while the program is forked (connections wait
+// in the backlog): os.StartProcess makes the socket blocking (File.Fd),
+// and the mode belongs to the socket, shared by every copy, so a
+// fallback accepting then could block a thread, and its close with it.
+// Once the mode is restored, the fallback accepts again until the
+// program serves.
+func start(cfg *Config, sock *os.File, fb *fallback) (*program, error) {
 	readyR, readyW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -133,7 +139,13 @@ func start(cfg *Config, sock *os.File) (*program, error) {
 	cmd.ExtraFiles = []*os.File{sock, readyW}
 	p := &program{cmd: cmd, ready: make(chan struct{}), done: make(chan struct{}), tail: newTail(16 << 10), started: time.Now()}
 	cmd.Stdout, cmd.Stderr = cfg.Output, io.MultiWriter(cfg.Output, p.tail)
-	if err := childproc.Start(cmd); err != nil {
+	until, paused := fb.pause()
+	err = childproc.Start(cmd)
+	restoreNonblock(sock)
+	if paused {
+		fb.start(until)
+	}
+	if err != nil {
 		readyR.Close()
 		return nil, err
 	}
