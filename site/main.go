@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/term"
@@ -23,9 +24,11 @@ import (
 
 // Main runs the site program's command line: `go run . build` (or the
 // verge CLI, which compiles the site and runs it the same way). It exits
-// the process with status 1 on failure.
+// the process with status 1 on failure. SIGINT and SIGTERM stop it
+// gracefully: a build removes its temporary output, an origin or dev
+// server finishes the requests in flight.
 func Main(s *Site) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := Run(ctx, s, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

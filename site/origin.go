@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"time"
@@ -60,7 +59,7 @@ func runOrigin(ctx context.Context, s *Site, args []string, stdout, stderr io.Wr
 		printBuildError(stderr, err)
 		return 1
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := originListen(*listen) // supervise.go
 	if err != nil {
 		fmt.Fprintf(stderr, "origin: listen on %s: %v (pass --listen with a free address)\n", *listen, err)
 		return 1
@@ -68,6 +67,7 @@ func runOrigin(ctx context.Context, s *Site, args []string, stdout, stderr io.Wr
 	srv := &http.Server{Handler: o, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "serving %d functions on http://%s/\n", len(s.funcs), ln.Addr())
 	done := make(chan error, 1)
+	signalReady() // supervise.go: connections wait in the backlog until Serve accepts
 	go func() { done <- srv.Serve(ln) }()
 	select {
 	case err := <-done:

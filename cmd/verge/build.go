@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vergehq/verge/internal/childproc"
 	"github.com/vergehq/verge/internal/diag"
 	"github.com/vergehq/verge/internal/gosite"
 )
@@ -86,9 +87,11 @@ func runSite(cmd *cobra.Command, dir string, args []string, chatty bool) error {
 	if chatty && (written > 0 || time.Since(start) > 500*time.Millisecond) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "compiled site program in %s (%d templ files generated)\n", time.Since(start).Round(time.Millisecond), written)
 	}
-	run := gosite.Command(cmd.Context(), abs, bin, args...) // Ctrl-C interrupts it
-	run.Stdin, run.Stdout, run.Stderr = os.Stdin, cmd.OutOrStdout(), cmd.ErrOrStderr()
-	if err := run.Run(); err != nil {
+	// Ctrl-C or SIGTERM interrupts it. It runs in a process group of its
+	// own, in the background of a terminal, so it gets no stdin.
+	run := gosite.Command(cmd.Context(), abs, bin, args...)
+	run.Stdout, run.Stderr = cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if err := childproc.Run(run); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			return exitError{code: ee.ExitCode()}

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vergehq/verge/examples"
+	"github.com/vergehq/verge/internal/childproc"
 )
 
 // blogImport is the import path the blog example's own packages use; a
@@ -96,7 +97,7 @@ func scaffold(dir, module string) error {
 	}
 	tidy := exec.Command("go", "mod", "tidy")
 	tidy.Dir = dir
-	if out, err := tidy.CombinedOutput(); err != nil {
+	if out, err := childproc.CombinedOutput(tidy); err != nil {
 		return fmt.Errorf("go mod tidy in %s: %v\n%s", dir, err, out)
 	}
 	return nil

@@ -2,20 +2,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vergehq/verge/internal/gosite"
+	"github.com/vergehq/verge/internal/supervise"
 )
 
 func newOriginCmd() *cobra.Command {
@@ -34,24 +33,28 @@ With VERGE_WEBHOOK_TOKEN in the environment, the origin also takes purges from
 a CMS: POST /_verge/purge with "Authorization: Bearer TOKEN" and a JSON body
 {"tags": [...], "urls": [...], "content": ["content/posts/x.md"],
 "everything": false}. Purges go through the site's outboxes, as verge purge
-does: on disk before the 202 answer, then sent, and retried until sent.`,
+does: on disk before the 202 answer, then sent, and retried until sent.
+
+The site program is supervised: when it dies (a panic in a goroutine a
+function started, which Go cannot recover, or any crash) the log says why and
+it starts again, after 100 ms, doubling to 10 s while it keeps dying at start;
+meanwhile requests get 503 with Retry-After, never a refused connection, so a
+CDN's stale-if-error covers them. SIGTERM or SIGINT stops it gracefully (10 s,
+then SIGKILL); on Linux it dies with verge, even on kill -9.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := dirArg(args)
-			token := os.Getenv("VERGE_WEBHOOK_TOKEN")
-			if token == "" {
-				return runSite(cmd, dir, []string{"origin", "--listen", listen}, true)
-			}
-			return runOriginWithWebhook(cmd, dir, listen, token)
+			return runOrigin(cmd, dirArg(args), listen, os.Getenv("VERGE_WEBHOOK_TOKEN"))
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8081", "address to listen on")
 	return cmd
 }
 
-// runOriginWithWebhook serves the purge webhook on listen, and every
-// other request through to the site program's origin on a loopback port.
-func runOriginWithWebhook(cmd *cobra.Command, dir, listen, token string) error {
+// runOrigin serves the site's functions on listen from the site program,
+// supervised: restarted when it dies, with 503s meanwhile. With a webhook
+// token, verge serves the purge webhook on listen itself, and every other
+// request through to the program on a loopback port.
+func runOrigin(cmd *cobra.Command, dir, listen, token string) error {
 	ctx := cmd.Context()
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -70,20 +73,46 @@ func runOriginWithWebhook(cmd *cobra.Command, dir, listen, token string) error {
 	if err != nil {
 		return fmt.Errorf("origin: listen on %s: %v (pass --listen with a free address)", listen, err)
 	}
-	site, err := gosite.StartOrigin(ctx, abs, bin, cmd.ErrOrStderr())
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		return exitError{code: ee.ExitCode()} // it said why on stderr
-	case err != nil:
-		return fmt.Errorf("the site program's origin did not start: %w", err)
+	defer ln.Close()
+	cfg := supervise.Config{Root: abs, Bin: bin, Args: []string{"origin"}, Output: cmd.ErrOrStderr(), Log: cmd.ErrOrStderr()}
+	if token == "" {
+		cfg.Listener = ln.(*net.TCPListener)
+		return supervise.Run(ctx, cfg)
 	}
-	defer site.Stop()
+
+	// The program serves on a loopback socket of its own, behind verge.
+	back, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer back.Close()
+	cfg.Listener = back.(*net.TCPListener)
+	sctx, stopSite := context.WithCancel(ctx)
+	supervised, ready := make(chan error, 1), make(chan struct{})
+	cfg.Ready = func() { close(ready) }
+	go func() { supervised <- supervise.Run(sctx, cfg) }()
+	defer func() { stopSite(); <-supervised }()
+	select { // until the program serves, connections wait in the backlog
+	case <-ready:
+	case err := <-supervised:
+		supervised <- err
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+
 	hook := &purgeWebhook{dir: abs, token: token, log: cmd.ErrOrStderr(), kick: make(chan struct{}, 1)}
 	go hook.send(ctx, 5*time.Second)
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: back.Addr().String()})
+	// The program died under this request: the supervisor restarts it.
+	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "503 the site's functions are restarting: try again in a moment", http.StatusServiceUnavailable)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("POST "+webhookPath, hook)
-	mux.Handle("/", httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: site.Addr}))
+	mux.Handle("/", proxy)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(cmd.OutOrStdout(), "serving the functions and the purge webhook (POST %s) on http://%s/\n", webhookPath, ln.Addr())
 	done := make(chan error, 1)
@@ -91,8 +120,9 @@ func runOriginWithWebhook(cmd *cobra.Command, dir, listen, token string) error {
 	select {
 	case err := <-done:
 		return err
-	case <-site.Done():
-		return fmt.Errorf("the site program's origin stopped: %v", site.Err())
+	case err := <-supervised:
+		supervised <- err // for the deferred wait
+		return err
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

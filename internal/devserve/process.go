@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"syscall"
 	"time"
 
+	"github.com/vergehq/verge/internal/childproc"
 	"github.com/vergehq/verge/internal/gosite"
 	"github.com/vergehq/verge/site"
 )
@@ -50,7 +52,13 @@ func startProcess(sv *supervisor, bin string) (*process, error) {
 		readyR.Close()
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	err = childproc.Start(cmd)
+	// Starting it made the shared socket blocking (File.Fd): the error
+	// page's accept, on a copy, must not block a thread.
+	if rc, cerr := sv.sock.SyscallConn(); cerr == nil {
+		_ = rc.Control(func(fd uintptr) { _ = syscall.SetNonblock(int(fd), true) })
+	}
+	if err != nil {
 		readyR.Close()
 		return nil, err
 	}
@@ -63,6 +71,7 @@ func startProcess(sv *supervisor, bin string) (*process, error) {
 	}()
 	go func() {
 		p.err = cmd.Wait()
+		childproc.KillGroup(cmd) // what it started and left behind
 		close(p.done)
 	}()
 	return p, nil
@@ -79,14 +88,9 @@ func (p *process) send(m site.ControlMsg) {
 	_, _ = p.stdin.Write(append(data, '\n'))
 }
 
-// stop interrupts the program, which closes its pages' event streams and
-// stops accepting, and kills it if it has not exited after a few seconds.
+// stop interrupts the program (SIGTERM to its group), which closes its
+// pages' event streams and stops accepting, and kills the group if it has
+// not exited after a few seconds.
 func (p *process) stop() {
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
+	childproc.Stop(p.cmd, p.done, 5*time.Second)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vergehq/verge/internal/childproc"
 	"github.com/vergehq/verge/internal/diag"
 )
 
@@ -101,10 +102,11 @@ func Compile(ctx context.Context, dir, cacheDir string) (bin string, err error) 
 	tmp := filepath.Join(tmpDir, "site"+exeSuffix)
 	cmd := exec.CommandContext(ctx, goBin, buildArgs(tmp)...)
 	cmd.Dir = root
-	// On cancellation only the go command is killed; its compiler children
-	// may hold the output pipe open a moment longer. Do not wait for them.
+	// On cancellation the go command's whole group is killed, its compiler
+	// children too; do not wait for their hold on the output pipe.
+	cmd.Cancel = childproc.Kill(cmd)
 	cmd.WaitDelay = time.Second
-	out, err := cmd.CombinedOutput()
+	out, err := childproc.CombinedOutput(cmd)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()

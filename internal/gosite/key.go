@@ -23,6 +23,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 
+	"github.com/vergehq/verge/internal/childproc"
 	"github.com/vergehq/verge/internal/diag"
 )
 
@@ -110,7 +111,8 @@ func goEnv(ctx context.Context, goBin, dir string) (map[string]string, error) {
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	cmd.Cancel = childproc.Kill(cmd)
+	out, err := childproc.Output(cmd)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
