@@ -225,6 +225,11 @@ func TestAttackHost(t *testing.T) {
 		{"X-Original-URL", "GET /p1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Original-URL: /evil.example\r\nX-Rewrite-URL: /evil.example\r\n\r\n"},
 		{"X-Forwarded-Proto and -For", "GET /p1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: evil.example\r\nX-Forwarded-For: evil.example\r\n\r\n"},
 		{"method override", "GET /p1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-HTTP-Method-Override: evil.example\r\n\r\n"},
+		// CGI, WSGI and PHP read a field as HTTP_X_FORWARDED_HOST, with
+		// "-" and "_" alike: these are X-Forwarded-Host to such an origin.
+		{"X-Forwarded_Host", "GET /p1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded_Host: evil.example\r\n\r\n"},
+		{"X_Forwarded_Proto and X_Forwarded-For", "GET /p1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX_Forwarded_Proto: evil.example\r\nX_Forwarded-For: evil.example\r\n\r\n"},
+		{"X-Original_URL", "GET /p1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Original_URL: /evil.example\r\nX_HTTP_Method_Override: evil.example\r\n\r\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

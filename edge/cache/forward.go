@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -111,6 +112,7 @@ func (p *Proxy) outbound(r *http.Request, keepHost bool) *http.Request {
 			delete(h, k)
 		}
 	}
+	dropUnderscoreAliases(h)
 	if peer.IsValid() {
 		if prior := h.Values("X-Forwarded-For"); len(prior) > 0 {
 			h.Set("X-Forwarded-For", strings.Join(prior, ", ")+", "+peer.String())
@@ -132,6 +134,25 @@ func (p *Proxy) outbound(r *http.Request, keepHost bool) *http.Request {
 	h["Host"] = []string{out.Host}
 	out.Header = h
 	return out
+}
+
+// dropUnderscoreAliases removes fields whose names, with "_" read as
+// "-", are ones the proxy drops or sets itself: X-Forwarded_Host,
+// X_Forwarded_For. CGI, WSGI and PHP hand the origin every field as
+// HTTP_NAME with "-" and "_" alike, so to such an origin these are the
+// forwarding fields the proxy filters, arriving unfiltered (nginx drops
+// every field with "_" for this reason). From anyone, trusted proxies
+// too: a load balancer sends the real names, which the proxy handles.
+func dropUnderscoreAliases(h http.Header) {
+	for k := range h {
+		if !strings.Contains(k, "_") {
+			continue
+		}
+		switch alias := http.CanonicalHeaderKey(strings.ReplaceAll(k, "_", "-")); {
+		case slices.Contains(fromClientsNever, alias), slices.Contains(fromTrustedOnly, alias):
+			delete(h, k)
+		}
+	}
 }
 
 // varyOn adds to a fetched response's Vary the fields the proxy
