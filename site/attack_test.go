@@ -371,3 +371,89 @@ func TestAttackHugeResponse(t *testing.T) {
 		}
 	})
 }
+
+// Item 7's fix reads bodies before a call takes its slot, so the slots no
+// longer bound them: many clients that each send most of a large body and
+// stall must not make the origin hold all of them. Bodies count against
+// one budget as their bytes arrive (64 MiB here: twice the largest
+// MaxBody would be less), and past it a request gets 503 with
+// Retry-After; the budget comes back when a client goes away.
+func TestAttackStalledBodiesStayWithinTheBudget(t *testing.T) {
+	const maxBody, each, clients = 16 << 20, 15 << 20, 8 // 120 MiB sent, 64 MiB allowed
+	origin, _ := attackOrigin(t, func(s *site.Site) {
+		s.Func("POST /api/upload", func(c *site.Ctx, w http.ResponseWriter, r *http.Request) error {
+			n, err := io.Copy(io.Discard, r.Body)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(w, "got %d bytes", n)
+			return err
+		}, site.MaxBody(maxBody), site.Timeout(20*time.Second))
+	})
+	addr := strings.TrimPrefix(origin.URL, "http://")
+	sent := make([]byte, each) // one buffer for all the clients, allocated before measuring
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	statuses := make(chan string, clients)
+	var conns []net.Conn
+	for range clients {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, conn)
+		// The whole body promised, most of it sent, the rest never.
+		go func() {
+			fmt.Fprintf(conn, "POST /api/upload HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n", addr, maxBody-1)
+			_, _ = conn.Write(sent)
+		}()
+		go func() {
+			line, _ := bufio.NewReader(conn).ReadString('\n')
+			statuses <- line
+		}()
+	}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	refused := 0
+	deadline := time.After(10 * time.Second)
+	for refused < 3 { // 64 MiB holds four of the eight, and a part of a fifth
+		select {
+		case line := <-statuses:
+			if !strings.Contains(line, " 503 ") {
+				t.Fatalf("a stalled body was answered %q, want 503 past the budget", line)
+			}
+			refused++
+		case <-deadline:
+			t.Fatalf("%d of %d clients stalling with 15 MiB each were refused; the origin holds them all", refused, clients)
+		}
+	}
+	runtime.GC()
+	var during runtime.MemStats
+	runtime.ReadMemStats(&during)
+	if grew := int64(during.HeapInuse) - int64(before.HeapInuse); grew > 64<<20+32<<20 {
+		t.Errorf("the heap grew by %d MiB under %d stalled bodies; the budget is 64 MiB", grew>>20, clients)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	// The budget comes back as the clients go: a normal upload is taken.
+	var got int
+	for range 50 {
+		resp, err := http.Post(origin.URL+"/api/upload", "text/plain", strings.NewReader("hello"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got = resp.StatusCode; got == http.StatusOK {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got != http.StatusOK {
+		t.Errorf("after the stalled clients left, an upload got %d, want 200", got)
+	}
+}

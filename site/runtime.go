@@ -30,11 +30,14 @@ type funcRuntime struct {
 	// state returns the content functions read; nil means not ready.
 	state func() *buildState
 	slots []*funcSlots
+	// bodies bounds the request bodies held at once, all functions
+	// together: they are read before a call takes its slot.
+	bodies *bodyBudget
 }
 
 // newFuncRuntime makes the handler for fns.
 func newFuncRuntime(fns []*Function, log *slog.Logger, state func() *buildState) *funcRuntime {
-	rt := &funcRuntime{mux: http.NewServeMux(), paths: http.NewServeMux(), log: log, state: state}
+	rt := &funcRuntime{mux: http.NewServeMux(), paths: http.NewServeMux(), log: log, state: state, bodies: newBodyBudget(fns)}
 	for _, fn := range fns {
 		h := rt.handler(fn)
 		rt.slots = append(rt.slots, h.slots)
@@ -126,10 +129,11 @@ func (h *funcHandler) serve(w http.ResponseWriter, r *http.Request) outcome {
 			"function %s has %d calls still running past their timeout, its limit: it takes no more until they return",
 			fn.Pattern, h.slots.overrunning()))
 	}
-	body, status, msg := readBody(w, r, fn.MaxBody, fn.Timeout)
+	body, held, status, msg := readBody(w, r, fn.MaxBody, fn.Timeout, h.rt.bodies)
 	if status != 0 {
 		return fail(w, status, msg)
 	}
+	defer h.rt.bodies.give(held)
 	call := h.slots.take()
 	if call == nil {
 		// Throttled, as serverless platforms do: the client (or the edge)
