@@ -10,12 +10,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vergehq/verge/internal/manifest"
+	"github.com/vergehq/verge/internal/testorigin"
 )
 
 // ---- Shared-cache attacks on verge edge --functions: Set-Cookie, Host, path (issue 12 items 1, 2, 6) ----
@@ -24,42 +23,19 @@ import (
 // serves it (front end and net/http), with the function requests going
 // through its cache to a real origin on 127.0.0.1.
 
-// funcOrigin records the requests that reach it; handle answers them.
-type funcOrigin struct {
-	hits   atomic.Int64
-	mu     sync.Mutex
-	seen   []*http.Request
-	handle func(w http.ResponseWriter, r *http.Request, n int64)
-}
-
-func (o *funcOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	n := o.hits.Add(1)
-	o.mu.Lock()
-	o.seen = append(o.seen, r)
-	o.mu.Unlock()
-	if o.handle != nil {
-		o.handle(w, r, n)
-		return
-	}
-	// What a function with site.EdgeTTL(time.Hour) sends.
-	w.Header().Set("Cache-Control", "public, max-age=0, must-revalidate")
-	w.Header().Set("CDN-Cache-Control", "public, max-age=3600")
-	fmt.Fprintf(w, "made for host=%s xfh=%s", r.Host, r.Header.Get("X-Forwarded-Host"))
-}
-
-func (o *funcOrigin) last(t *testing.T) *http.Request {
-	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.seen) == 0 {
-		t.Fatal("the origin saw no request")
-	}
-	return o.seen[len(o.seen)-1]
+// newFuncOrigin is the origin of the attacks: it records what reaches it.
+func newFuncOrigin() *testorigin.Origin {
+	return &testorigin.Origin{Answer: http.Header{
+		// What a function with site.EdgeTTL(time.Hour) sent before issue 12:
+		// the worst case for the edge, public to every cache.
+		"Cache-Control":     {"public, max-age=0, must-revalidate"},
+		"Cdn-Cache-Control": {"public, max-age=3600"},
+	}}
 }
 
 // functionEdge deploys siteFiles("v1") with fns and serves it with its
 // functions at o; it returns the edge's address and the origin's URL.
-func functionEdge(t *testing.T, o *funcOrigin, fns ...manifest.Function) (string, *url.URL) {
+func functionEdge(t *testing.T, o *testorigin.Origin, fns ...manifest.Function) (string, *url.URL) {
 	t.Helper()
 	s, err := OpenStore(t.TempDir())
 	if err != nil {
@@ -110,7 +86,7 @@ func rawRequest(t *testing.T, addr, req string) rawAnswer {
 // A function with EdgeTTL that sets a cookie, asked twice: the second
 // client gets a fresh answer and its own cookie, never the first's.
 func TestAttackSetCookieFunctions(t *testing.T) {
-	o := &funcOrigin{handle: func(w http.ResponseWriter, r *http.Request, n int64) {
+	o := &testorigin.Origin{Handle: func(w http.ResponseWriter, r *http.Request, n int64) {
 		w.Header().Set("Cache-Control", "public, max-age=0, must-revalidate")
 		w.Header().Set("CDN-Cache-Control", "public, max-age=3600")
 		w.Header().Set("Set-Cookie", fmt.Sprintf("sid=client%d; Path=/; HttpOnly", n))
@@ -121,8 +97,8 @@ func TestAttackSetCookieFunctions(t *testing.T) {
 	for i := int64(1); i <= 3; i++ {
 		got := rawRequest(t, addr, req)
 		want := fmt.Sprintf("sid=client%d; Path=/; HttpOnly", i)
-		if c := got.header.Get("Set-Cookie"); c != want || o.hits.Load() != i {
-			t.Errorf("request %d: Set-Cookie %q after %d origin hits, want %q from the origin", i, c, o.hits.Load(), want)
+		if c := got.header.Get("Set-Cookie"); c != want || o.Hits.Load() != i {
+			t.Errorf("request %d: Set-Cookie %q after %d origin hits, want %q from the origin", i, c, o.Hits.Load(), want)
 		}
 		if cs := got.header.Get("Cache-Status"); !strings.Contains(cs, "detail=set-cookie") {
 			t.Errorf("request %d: Cache-Status %q, want it to say why it was not stored", i, cs)
@@ -139,10 +115,10 @@ func TestAttackHostFunctions(t *testing.T) {
 		"X-Forwarded-Host": "GET /api/related/p1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Host: evil.example\r\n\r\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			o := &funcOrigin{}
+			o := newFuncOrigin()
 			addr, origin := functionEdge(t, o, relatedFn)
 			rawRequest(t, addr, attack)
-			if seen := o.last(t); seen.Host != origin.Host || seen.Header.Get("X-Forwarded-Host") != "" {
+			if seen := o.Last(t); seen.Host != origin.Host || seen.Header.Get("X-Forwarded-Host") != "" {
 				t.Errorf("the origin got Host %q, X-Forwarded-Host %q", seen.Host, seen.Header.Get("X-Forwarded-Host"))
 			}
 			victim := rawRequest(t, addr, "GET /api/related/p1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
@@ -157,7 +133,7 @@ func TestAttackHostFunctions(t *testing.T) {
 // and by the origin: the client's Host goes through, and the cache keys
 // on it, so no other host's answer is ever served for it.
 func TestAttackHostFunctionsHostPattern(t *testing.T) {
-	o := &funcOrigin{}
+	o := newFuncOrigin()
 	addr, _ := functionEdge(t, o, manifest.Function{Pattern: "GET site.example/api/h", Method: "GET", Path: "/api/h"},
 		manifest.Function{Pattern: "GET /api/any", Method: "GET", Path: "/api/any"})
 	for _, host := range []string{"site.example", "site.example", "evil.example"} {
@@ -166,11 +142,11 @@ func TestAttackHostFunctionsHostPattern(t *testing.T) {
 			t.Errorf("Host %s: %q (Cache-Status %q)", host, got.body, got.header.Get("Cache-Status"))
 		}
 	}
-	if o.hits.Load() != 2 {
-		t.Errorf("%d origin hits, want 2: one per host", o.hits.Load())
+	if o.Hits.Load() != 2 {
+		t.Errorf("%d origin hits, want 2: one per host", o.Hits.Load())
 	}
-	if got := rawRequest(t, addr, "GET /api/h HTTP/1.1\r\nHost: site.example\r\n\r\n"); o.last(t).Host != "site.example" || got.status != 200 {
-		t.Errorf("the host's own function: %d, origin saw Host %q", got.status, o.last(t).Host)
+	if got := rawRequest(t, addr, "GET /api/h HTTP/1.1\r\nHost: site.example\r\n\r\n"); o.Last(t).Host != "site.example" || got.status != 200 {
+		t.Errorf("the host's own function: %d, origin saw Host %q", got.status, o.Last(t).Host)
 	}
 }
 
@@ -192,17 +168,17 @@ func TestAttackPathFunctions(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := &funcOrigin{}
+			o := newFuncOrigin()
 			addr, _ := functionEdge(t, o, relatedFn)
 			got := rawRequest(t, addr, tc.request)
 			if got.status != tc.status {
 				t.Errorf("status %d, want %d (%q)", got.status, tc.status, got.body)
 			}
 			switch {
-			case tc.forwarded == "" && o.hits.Load() != 0:
-				t.Errorf("the origin got %s", o.last(t).RequestURI)
-			case tc.forwarded != "" && (o.hits.Load() != 1 || o.last(t).RequestURI != tc.forwarded):
-				t.Errorf("the origin got %d requests, want one for %s", o.hits.Load(), tc.forwarded)
+			case tc.forwarded == "" && o.Hits.Load() != 0:
+				t.Errorf("the origin got %s", o.Last(t).RequestURI)
+			case tc.forwarded != "" && (o.Hits.Load() != 1 || o.Last(t).RequestURI != tc.forwarded):
+				t.Errorf("the origin got %d requests, want one for %s", o.Hits.Load(), tc.forwarded)
 			}
 		})
 	}

@@ -11,12 +11,11 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vergehq/verge/edge/front"
+	"github.com/vergehq/verge/internal/testorigin"
 )
 
 // ---- Shared-cache attacks: Set-Cookie, Host, path (issue 12 items 1, 2, 6) ----
@@ -25,42 +24,14 @@ import (
 // --origin serves it (the front end, net/http behind it), in front of a
 // real origin on 127.0.0.1.
 
-// attackOrigin records what reached it and answers with what handle
-// writes; its body names the Host and X-Forwarded-Host it was made for,
-// as a page whose links use them would.
-type attackOrigin struct {
-	hits   atomic.Int64
-	mu     sync.Mutex
-	seen   []*http.Request // the requests as they arrived
-	handle func(w http.ResponseWriter, r *http.Request, n int64)
-}
-
-func (o *attackOrigin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	n := o.hits.Add(1)
-	o.mu.Lock()
-	o.seen = append(o.seen, r)
-	o.mu.Unlock()
-	if o.handle != nil {
-		o.handle(w, r, n)
-		return
-	}
-	w.Header().Set("Cache-Control", "max-age=3600")
-	fmt.Fprintf(w, "made for host=%s xfh=%s", r.Host, r.Header.Get("X-Forwarded-Host"))
-}
-
-func (o *attackOrigin) last(t *testing.T) *http.Request {
-	t.Helper()
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.seen) == 0 {
-		t.Fatal("the origin saw no request")
-	}
-	return o.seen[len(o.seen)-1]
+// newAttackOrigin is the origin of the attacks: it records what reaches it.
+func newAttackOrigin() *testorigin.Origin {
+	return &testorigin.Origin{Answer: http.Header{"Cache-Control": {"max-age=3600"}}}
 }
 
 // attackSetup starts an origin and a proxy in front of it, served with
 // the front end; it returns the proxy's address (host:port).
-func attackSetup(t *testing.T, o *attackOrigin, configure func(*Proxy)) (*Proxy, *url.URL, string) {
+func attackSetup(t *testing.T, o *testorigin.Origin, configure func(*Proxy)) (*Proxy, *url.URL, string) {
 	t.Helper()
 	os := httptest.NewServer(o)
 	t.Cleanup(os.Close)
@@ -129,7 +100,7 @@ func TestAttackSetCookie(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := &attackOrigin{handle: func(w http.ResponseWriter, r *http.Request, n int64) {
+			o := &testorigin.Origin{Handle: func(w http.ResponseWriter, r *http.Request, n int64) {
 				for i := 0; i+1 < len(tc.fields); i += 2 {
 					w.Header().Add(tc.fields[i], tc.fields[i+1])
 				}
@@ -150,14 +121,14 @@ func TestAttackSetCookie(t *testing.T) {
 				got := rawSend(t, a, req)
 				cookie := got.header.Get("Set-Cookie")
 				if tc.stored {
-					if o.hits.Load() != 1 || cookie != "" || got.body != "page" || !strings.Contains(got.header.Get("Cache-Status"), "hit") {
-						t.Errorf("request %d: %d origin hits, Set-Cookie %q, Cache-Status %q: want a hit without a cookie", i+2, o.hits.Load(), cookie, got.header.Get("Cache-Status"))
+					if o.Hits.Load() != 1 || cookie != "" || got.body != "page" || !strings.Contains(got.header.Get("Cache-Status"), "hit") {
+						t.Errorf("request %d: %d origin hits, Set-Cookie %q, Cache-Status %q: want a hit without a cookie", i+2, o.Hits.Load(), cookie, got.header.Get("Cache-Status"))
 					}
 					continue
 				}
 				want := fmt.Sprintf("sid=client%d; HttpOnly", i+2)
-				if o.hits.Load() != int64(i+2) || cookie != want {
-					t.Errorf("request %d: %d origin hits, Set-Cookie %q: want a miss to the origin with %q", i+2, o.hits.Load(), cookie, want)
+				if o.Hits.Load() != int64(i+2) || cookie != want {
+					t.Errorf("request %d: %d origin hits, Set-Cookie %q: want a miss to the origin with %q", i+2, o.Hits.Load(), cookie, want)
 				}
 				if cs := got.header.Get("Cache-Status"); !strings.Contains(cs, tc.direction) || strings.Contains(cs, "hit") {
 					t.Errorf("request %d: Cache-Status %q", i+2, cs)
@@ -172,7 +143,7 @@ func TestAttackSetCookie(t *testing.T) {
 // fetching client's alone.
 func TestAttackSetCookieCollapsed(t *testing.T) {
 	release := make(chan struct{})
-	o := &attackOrigin{handle: func(w http.ResponseWriter, r *http.Request, n int64) {
+	o := &testorigin.Origin{Handle: func(w http.ResponseWriter, r *http.Request, n int64) {
 		w.Header().Set("Cache-Control", `max-age=0, private="Set-Cookie"`)
 		w.Header().Set("CDN-Cache-Control", "max-age=3600")
 		w.Header().Set("Set-Cookie", fmt.Sprintf("sid=client%d", n))
@@ -187,7 +158,7 @@ func TestAttackSetCookieCollapsed(t *testing.T) {
 	req := "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 	results := make(chan rawResponse, 2)
 	go func() { results <- rawSend(t, addr, req) }()
-	waitFor(t, "the first fetch", func() bool { return o.hits.Load() == 1 })
+	waitFor(t, "the first fetch", func() bool { return o.Hits.Load() == 1 })
 	go func() { results <- rawSend(t, addr, req) }()
 	waitFor(t, "the second request to join the fetch", func() bool {
 		p.mu.Lock()
@@ -204,8 +175,8 @@ func TestAttackSetCookieCollapsed(t *testing.T) {
 		}
 		cookies[r.header.Get("Set-Cookie")]++
 	}
-	if o.hits.Load() != 1 || cookies["sid=client1"] != 1 || cookies[""] != 1 {
-		t.Errorf("%d origin hits, cookies %v: want one fetch, its cookie to one client only", o.hits.Load(), cookies)
+	if o.Hits.Load() != 1 || cookies["sid=client1"] != 1 || cookies[""] != 1 {
+		t.Errorf("%d origin hits, cookies %v: want one fetch, its cookie to one client only", o.Hits.Load(), cookies)
 	}
 }
 
@@ -233,10 +204,10 @@ func TestAttackHost(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := &attackOrigin{}
+			o := newAttackOrigin()
 			_, origin, addr := attackSetup(t, o, nil)
 			rawSend(t, addr, tc.attack)
-			seen := o.last(t)
+			seen := o.Last(t)
 			if seen.Host != origin.Host || seen.RequestURI != "/p1" {
 				t.Errorf("the origin got %s with Host %q, want /p1 with its own %q", seen.RequestURI, seen.Host, origin.Host)
 			}
@@ -274,22 +245,22 @@ func TestAttackHostTrustedProxy(t *testing.T) {
 		return "GET /t HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Host: " + host + "\r\nX-Forwarded-For: 192.0.2.9\r\n\r\n"
 	}
 	t.Run("trusted", func(t *testing.T) {
-		o := &attackOrigin{}
+		o := newAttackOrigin()
 		_, _, addr := attackSetup(t, o, trust("127.0.0.0/8"))
 		a := rawSend(t, addr, get("a.example"))
-		if a.body != "made for host="+o.last(t).Host+" xfh=a.example" {
+		if a.body != "made for host="+o.Last(t).Host+" xfh=a.example" {
 			t.Errorf("a: %q", a.body)
 		}
-		if xff := o.last(t).Header.Get("X-Forwarded-For"); xff != "192.0.2.9, 127.0.0.1" {
+		if xff := o.Last(t).Header.Get("X-Forwarded-For"); xff != "192.0.2.9, 127.0.0.1" {
 			t.Errorf("X-Forwarded-For %q: want the proxy's chain with its peer added", xff)
 		}
 		b := rawSend(t, addr, get("b.example"))
-		if !strings.HasSuffix(b.body, "xfh=b.example") || o.hits.Load() != 2 {
-			t.Errorf("b: %q after %d origin hits: want its own page", b.body, o.hits.Load())
+		if !strings.HasSuffix(b.body, "xfh=b.example") || o.Hits.Load() != 2 {
+			t.Errorf("b: %q after %d origin hits: want its own page", b.body, o.Hits.Load())
 		}
 		again := rawSend(t, addr, get("a.example"))
-		if !strings.HasSuffix(again.body, "xfh=a.example") || o.hits.Load() != 2 {
-			t.Errorf("a again: %q after %d origin hits: want a's page from the cache", again.body, o.hits.Load())
+		if !strings.HasSuffix(again.body, "xfh=a.example") || o.Hits.Load() != 2 {
+			t.Errorf("a again: %q after %d origin hits: want a's page from the cache", again.body, o.Hits.Load())
 		}
 		none := rawSend(t, addr, "GET /t HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 		if !strings.HasSuffix(none.body, "xfh=") {
@@ -297,10 +268,10 @@ func TestAttackHostTrustedProxy(t *testing.T) {
 		}
 	})
 	t.Run("not trusted", func(t *testing.T) {
-		o := &attackOrigin{}
+		o := newAttackOrigin()
 		_, _, addr := attackSetup(t, o, trust("10.0.0.0/8", "192.0.2.1"))
 		rawSend(t, addr, get("evil.example"))
-		if h := o.last(t).Header; h.Get("X-Forwarded-Host") != "" || h.Get("X-Forwarded-For") != "127.0.0.1" {
+		if h := o.Last(t).Header; h.Get("X-Forwarded-Host") != "" || h.Get("X-Forwarded-For") != "127.0.0.1" {
 			t.Errorf("from an untrusted peer the origin got X-Forwarded-Host %q, X-Forwarded-For %q", h.Get("X-Forwarded-Host"), h.Get("X-Forwarded-For"))
 		}
 	})
@@ -316,27 +287,27 @@ func TestAttackHostTrustedProxy(t *testing.T) {
 // client's Host is forwarded, and the cache keys on it: each host its
 // own answer, through the front end as through net/http.
 func TestAttackHostKept(t *testing.T) {
-	o := &attackOrigin{}
+	o := newAttackOrigin()
 	os := httptest.NewServer(o)
 	t.Cleanup(os.Close)
 	u, _ := url.Parse(os.URL)
 	p := NewProxy(u, NewStore(16<<20))
 	keptAddr := serveFrontHandler(t, http.HandlerFunc(p.ServeKeepingHost), p)
 	rawSend(t, keptAddr, "GET /k HTTP/1.1\r\nHost: evil.example\r\n\r\n")
-	if o.last(t).Host != "evil.example" {
-		t.Fatalf("the origin got Host %q, want the client's", o.last(t).Host)
+	if o.Last(t).Host != "evil.example" {
+		t.Fatalf("the origin got Host %q, want the client's", o.Last(t).Host)
 	}
 	victim := rawSend(t, keptAddr, "GET /k HTTP/1.1\r\nHost: site.example\r\n\r\n")
-	if !strings.Contains(victim.body, "host=site.example") || o.hits.Load() != 2 {
-		t.Errorf("another host got %q after %d origin hits", victim.body, o.hits.Load())
+	if !strings.Contains(victim.body, "host=site.example") || o.Hits.Load() != 2 {
+		t.Errorf("another host got %q after %d origin hits", victim.body, o.Hits.Load())
 	}
 	if v := victim.header.Get("Vary"); !strings.Contains(v, "Host") {
 		t.Errorf("Vary %q: want Host in it", v)
 	}
 	for _, host := range []string{"site.example", "evil.example"} {
 		again := rawSend(t, keptAddr, "GET /k HTTP/1.1\r\nHost: "+host+"\r\n\r\n")
-		if !strings.Contains(again.body, "host="+host) || o.hits.Load() != 2 || !strings.Contains(again.header.Get("Cache-Status"), "hit") {
-			t.Errorf("%s again: %q after %d origin hits, want a hit", host, again.body, o.hits.Load())
+		if !strings.Contains(again.body, "host="+host) || o.Hits.Load() != 2 || !strings.Contains(again.header.Get("Cache-Status"), "hit") {
+			t.Errorf("%s again: %q after %d origin hits, want a hit", host, again.body, o.Hits.Load())
 		}
 	}
 }
@@ -384,18 +355,18 @@ func TestAttackPath(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := &attackOrigin{}
+			o := newAttackOrigin()
 			_, _, addr := attackSetup(t, o, func(p *Proxy) { p.SetPurgeToken("secret") })
 			got := rawSend(t, addr, tc.request)
 			if tc.status != 0 && got.status != tc.status {
 				t.Errorf("status %d, want %d (%q)", got.status, tc.status, got.body)
 			}
 			switch {
-			case tc.forwarded == "" && o.hits.Load() != 0:
-				t.Errorf("the origin got %s", o.last(t).RequestURI)
+			case tc.forwarded == "" && o.Hits.Load() != 0:
+				t.Errorf("the origin got %s", o.Last(t).RequestURI)
 			case tc.forwarded != "":
-				if o.hits.Load() != 1 || o.last(t).RequestURI != tc.forwarded {
-					t.Errorf("the origin got %d requests, the last for %s, want one for %s", o.hits.Load(), o.last(t).RequestURI, tc.forwarded)
+				if o.Hits.Load() != 1 || o.Last(t).RequestURI != tc.forwarded {
+					t.Errorf("the origin got %d requests, the last for %s, want one for %s", o.Hits.Load(), o.Last(t).RequestURI, tc.forwarded)
 				}
 			}
 		})
