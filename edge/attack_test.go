@@ -1,20 +1,17 @@
 package edge
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/vergehq/verge/internal/attacktest"
 	"github.com/vergehq/verge/internal/manifest"
-	"github.com/vergehq/verge/internal/testorigin"
 )
 
 // ---- Shared-cache attacks on verge edge --functions: Set-Cookie, Host, path (issue 12 items 1, 2, 6) ----
@@ -24,8 +21,8 @@ import (
 // through its cache to a real origin on 127.0.0.1.
 
 // newFuncOrigin is the origin of the attacks: it records what reaches it.
-func newFuncOrigin() *testorigin.Origin {
-	return &testorigin.Origin{Answer: http.Header{
+func newFuncOrigin() *attacktest.Origin {
+	return &attacktest.Origin{Answer: http.Header{
 		// What a function with site.EdgeTTL(time.Hour) sent before issue 12:
 		// the worst case for the edge, public to every cache.
 		"Cache-Control":     {"public, max-age=0, must-revalidate"},
@@ -35,7 +32,7 @@ func newFuncOrigin() *testorigin.Origin {
 
 // functionEdge deploys siteFiles("v1") with fns and serves it with its
 // functions at o; it returns the edge's address and the origin's URL.
-func functionEdge(t *testing.T, o *testorigin.Origin, fns ...manifest.Function) (string, *url.URL) {
+func functionEdge(t *testing.T, o *attacktest.Origin, fns ...manifest.Function) (string, *url.URL) {
 	t.Helper()
 	s, err := OpenStore(t.TempDir())
 	if err != nil {
@@ -55,38 +52,10 @@ func functionEdge(t *testing.T, o *testorigin.Origin, fns ...manifest.Function) 
 
 var relatedFn = manifest.Function{Pattern: "GET /api/related/{slug}", Method: "GET", Path: "/api/related/{slug}"}
 
-type rawAnswer struct {
-	status int
-	header http.Header
-	body   string
-}
-
-// rawRequest writes req as given on a new connection and reads one
-// response.
-func rawRequest(t *testing.T, addr, req string) rawAnswer {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(c, req); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatalf("%q: %v", req, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return rawAnswer{resp.StatusCode, resp.Header, string(b)}
-}
-
 // A function with EdgeTTL that sets a cookie, asked twice: the second
 // client gets a fresh answer and its own cookie, never the first's.
 func TestAttackSetCookieFunctions(t *testing.T) {
-	o := &testorigin.Origin{Handle: func(w http.ResponseWriter, r *http.Request, n int64) {
+	o := &attacktest.Origin{Handle: func(w http.ResponseWriter, r *http.Request, n int64) {
 		w.Header().Set("Cache-Control", "public, max-age=0, must-revalidate")
 		w.Header().Set("CDN-Cache-Control", "public, max-age=3600")
 		w.Header().Set("Set-Cookie", fmt.Sprintf("sid=client%d; Path=/; HttpOnly", n))
@@ -95,12 +64,12 @@ func TestAttackSetCookieFunctions(t *testing.T) {
 	addr, _ := functionEdge(t, o, relatedFn)
 	req := "GET /api/related/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 	for i := int64(1); i <= 3; i++ {
-		got := rawRequest(t, addr, req)
+		got := attacktest.Send(t, addr, req)
 		want := fmt.Sprintf("sid=client%d; Path=/; HttpOnly", i)
-		if c := got.header.Get("Set-Cookie"); c != want || o.Hits.Load() != i {
+		if c := got.Header.Get("Set-Cookie"); c != want || o.Hits.Load() != i {
 			t.Errorf("request %d: Set-Cookie %q after %d origin hits, want %q from the origin", i, c, o.Hits.Load(), want)
 		}
-		if cs := got.header.Get("Cache-Status"); !strings.Contains(cs, "detail=set-cookie") {
+		if cs := got.Header.Get("Cache-Status"); !strings.Contains(cs, "detail=set-cookie") {
 			t.Errorf("request %d: Cache-Status %q, want it to say why it was not stored", i, cs)
 		}
 	}
@@ -117,13 +86,13 @@ func TestAttackHostFunctions(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			o := newFuncOrigin()
 			addr, origin := functionEdge(t, o, relatedFn)
-			rawRequest(t, addr, attack)
+			attacktest.Send(t, addr, attack)
 			if seen := o.Last(t); seen.Host != origin.Host || seen.Header.Get("X-Forwarded-Host") != "" {
 				t.Errorf("the origin got Host %q, X-Forwarded-Host %q", seen.Host, seen.Header.Get("X-Forwarded-Host"))
 			}
-			victim := rawRequest(t, addr, "GET /api/related/p1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-			if strings.Contains(victim.body, "evil") {
-				t.Errorf("the next client got %q (Cache-Status %q)", victim.body, victim.header.Get("Cache-Status"))
+			victim := attacktest.Send(t, addr, "GET /api/related/p1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+			if strings.Contains(victim.Body, "evil") {
+				t.Errorf("the next client got %q (Cache-Status %q)", victim.Body, victim.Header.Get("Cache-Status"))
 			}
 		})
 	}
@@ -137,16 +106,16 @@ func TestAttackHostFunctionsHostPattern(t *testing.T) {
 	addr, _ := functionEdge(t, o, manifest.Function{Pattern: "GET site.example/api/h", Method: "GET", Path: "/api/h"},
 		manifest.Function{Pattern: "GET /api/any", Method: "GET", Path: "/api/any"})
 	for _, host := range []string{"site.example", "site.example", "evil.example"} {
-		got := rawRequest(t, addr, "GET /api/any HTTP/1.1\r\nHost: "+host+"\r\n\r\n")
-		if !strings.Contains(got.body, "host="+host+" ") {
-			t.Errorf("Host %s: %q (Cache-Status %q)", host, got.body, got.header.Get("Cache-Status"))
+		got := attacktest.Send(t, addr, "GET /api/any HTTP/1.1\r\nHost: "+host+"\r\n\r\n")
+		if !strings.Contains(got.Body, "host="+host+" ") {
+			t.Errorf("Host %s: %q (Cache-Status %q)", host, got.Body, got.Header.Get("Cache-Status"))
 		}
 	}
 	if o.Hits.Load() != 2 {
 		t.Errorf("%d origin hits, want 2: one per host", o.Hits.Load())
 	}
-	if got := rawRequest(t, addr, "GET /api/h HTTP/1.1\r\nHost: site.example\r\n\r\n"); o.Last(t).Host != "site.example" || got.status != 200 {
-		t.Errorf("the host's own function: %d, origin saw Host %q", got.status, o.Last(t).Host)
+	if got := attacktest.Send(t, addr, "GET /api/h HTTP/1.1\r\nHost: site.example\r\n\r\n"); o.Last(t).Host != "site.example" || got.Status != 200 {
+		t.Errorf("the host's own function: %d, origin saw Host %q", got.Status, o.Last(t).Host)
 	}
 }
 
@@ -170,9 +139,9 @@ func TestAttackPathFunctions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := newFuncOrigin()
 			addr, _ := functionEdge(t, o, relatedFn)
-			got := rawRequest(t, addr, tc.request)
-			if got.status != tc.status {
-				t.Errorf("status %d, want %d (%q)", got.status, tc.status, got.body)
+			got := attacktest.Send(t, addr, tc.request)
+			if got.Status != tc.status {
+				t.Errorf("status %d, want %d (%q)", got.Status, tc.status, got.Body)
 			}
 			switch {
 			case tc.forwarded == "" && o.Hits.Load() != 0:

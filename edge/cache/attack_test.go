@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -15,7 +14,7 @@ import (
 	"time"
 
 	"github.com/vergehq/verge/edge/front"
-	"github.com/vergehq/verge/internal/testorigin"
+	"github.com/vergehq/verge/internal/attacktest"
 )
 
 // ---- Shared-cache attacks: Set-Cookie, Host, path (issue 12 items 1, 2, 6) ----
@@ -25,13 +24,13 @@ import (
 // real origin on 127.0.0.1.
 
 // newAttackOrigin is the origin of the attacks: it records what reaches it.
-func newAttackOrigin() *testorigin.Origin {
-	return &testorigin.Origin{Answer: http.Header{"Cache-Control": {"max-age=3600"}}}
+func newAttackOrigin() *attacktest.Origin {
+	return &attacktest.Origin{Answer: http.Header{"Cache-Control": {"max-age=3600"}}}
 }
 
 // attackSetup starts an origin and a proxy in front of it, served with
 // the front end; it returns the proxy's address (host:port).
-func attackSetup(t *testing.T, o *testorigin.Origin, configure func(*Proxy)) (*Proxy, *url.URL, string) {
+func attackSetup(t *testing.T, o *attacktest.Origin, configure func(*Proxy)) (*Proxy, *url.URL, string) {
 	t.Helper()
 	os := httptest.NewServer(o)
 	t.Cleanup(os.Close)
@@ -42,38 +41,6 @@ func attackSetup(t *testing.T, o *testorigin.Origin, configure func(*Proxy)) (*P
 	}
 	base := serveFronted(t, p)
 	return p, u, strings.TrimPrefix(base, "http://")
-}
-
-// rawResponse is what rawSend read back.
-type rawResponse struct {
-	status int
-	header http.Header
-	body   string
-}
-
-// rawSend writes req as given to a new connection to addr and reads one
-// response.
-func rawSend(t *testing.T, addr, req string) rawResponse {
-	t.Helper()
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.WriteString(c, req); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatalf("%q: %v", req, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%q: body: %v", req, err)
-	}
-	return rawResponse{resp.StatusCode, resp.Header, string(b)}
 }
 
 // A response with Set-Cookie is not stored, as a function with EdgeTTL
@@ -100,7 +67,7 @@ func TestAttackSetCookie(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o := &testorigin.Origin{Handle: func(w http.ResponseWriter, r *http.Request, n int64) {
+			o := &attacktest.Origin{Handle: func(w http.ResponseWriter, r *http.Request, n int64) {
 				for i := 0; i+1 < len(tc.fields); i += 2 {
 					w.Header().Add(tc.fields[i], tc.fields[i+1])
 				}
@@ -110,19 +77,19 @@ func TestAttackSetCookie(t *testing.T) {
 			p, _, addr := attackSetup(t, o, nil)
 			plain := strings.TrimPrefix(plainURL(t, p), "http://")
 			req := "GET /account HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-			first := rawSend(t, addr, req)
-			if got := first.header.Get("Set-Cookie"); got != "sid=client1; HttpOnly" {
+			first := attacktest.Send(t, addr, req)
+			if got := first.Header.Get("Set-Cookie"); got != "sid=client1; HttpOnly" {
 				t.Fatalf("first client: Set-Cookie %q, want its own", got)
 			}
-			if cs := first.header.Get("Cache-Status"); !strings.Contains(cs, tc.direction) {
+			if cs := first.Header.Get("Cache-Status"); !strings.Contains(cs, tc.direction) {
 				t.Errorf("first: Cache-Status %q, want %q in it", cs, tc.direction)
 			}
 			for i, a := range []string{addr, plain} { // the front end, then net/http alone
-				got := rawSend(t, a, req)
-				cookie := got.header.Get("Set-Cookie")
+				got := attacktest.Send(t, a, req)
+				cookie := got.Header.Get("Set-Cookie")
 				if tc.stored {
-					if o.Hits.Load() != 1 || cookie != "" || got.body != "page" || !strings.Contains(got.header.Get("Cache-Status"), "hit") {
-						t.Errorf("request %d: %d origin hits, Set-Cookie %q, Cache-Status %q: want a hit without a cookie", i+2, o.Hits.Load(), cookie, got.header.Get("Cache-Status"))
+					if o.Hits.Load() != 1 || cookie != "" || got.Body != "page" || !strings.Contains(got.Header.Get("Cache-Status"), "hit") {
+						t.Errorf("request %d: %d origin hits, Set-Cookie %q, Cache-Status %q: want a hit without a cookie", i+2, o.Hits.Load(), cookie, got.Header.Get("Cache-Status"))
 					}
 					continue
 				}
@@ -130,7 +97,7 @@ func TestAttackSetCookie(t *testing.T) {
 				if o.Hits.Load() != int64(i+2) || cookie != want {
 					t.Errorf("request %d: %d origin hits, Set-Cookie %q: want a miss to the origin with %q", i+2, o.Hits.Load(), cookie, want)
 				}
-				if cs := got.header.Get("Cache-Status"); !strings.Contains(cs, tc.direction) || strings.Contains(cs, "hit") {
+				if cs := got.Header.Get("Cache-Status"); !strings.Contains(cs, tc.direction) || strings.Contains(cs, "hit") {
 					t.Errorf("request %d: Cache-Status %q", i+2, cs)
 				}
 			}
@@ -143,7 +110,7 @@ func TestAttackSetCookie(t *testing.T) {
 // fetching client's alone.
 func TestAttackSetCookieCollapsed(t *testing.T) {
 	release := make(chan struct{})
-	o := &testorigin.Origin{Handle: func(w http.ResponseWriter, r *http.Request, n int64) {
+	o := &attacktest.Origin{Handle: func(w http.ResponseWriter, r *http.Request, n int64) {
 		w.Header().Set("Cache-Control", `max-age=0, private="Set-Cookie"`)
 		w.Header().Set("CDN-Cache-Control", "max-age=3600")
 		w.Header().Set("Set-Cookie", fmt.Sprintf("sid=client%d", n))
@@ -156,10 +123,10 @@ func TestAttackSetCookieCollapsed(t *testing.T) {
 	}}
 	p, _, addr := attackSetup(t, o, nil)
 	req := "GET /slow HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-	results := make(chan rawResponse, 2)
-	go func() { results <- rawSend(t, addr, req) }()
+	results := make(chan attacktest.Answer, 2)
+	go func() { results <- attacktest.Send(t, addr, req) }()
 	waitFor(t, "the first fetch", func() bool { return o.Hits.Load() == 1 })
-	go func() { results <- rawSend(t, addr, req) }()
+	go func() { results <- attacktest.Send(t, addr, req) }()
 	waitFor(t, "the second request to join the fetch", func() bool {
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -170,10 +137,10 @@ func TestAttackSetCookieCollapsed(t *testing.T) {
 	cookies := map[string]int{}
 	for range 2 {
 		r := <-results
-		if r.body != "page" {
-			t.Errorf("body %q", r.body)
+		if r.Body != "page" {
+			t.Errorf("body %q", r.Body)
 		}
-		cookies[r.header.Get("Set-Cookie")]++
+		cookies[r.Header.Get("Set-Cookie")]++
 	}
 	if o.Hits.Load() != 1 || cookies["sid=client1"] != 1 || cookies[""] != 1 {
 		t.Errorf("%d origin hits, cookies %v: want one fetch, its cookie to one client only", o.Hits.Load(), cookies)
@@ -206,7 +173,7 @@ func TestAttackHost(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := newAttackOrigin()
 			_, origin, addr := attackSetup(t, o, nil)
-			rawSend(t, addr, tc.attack)
+			attacktest.Send(t, addr, tc.attack)
 			seen := o.Last(t)
 			if seen.Host != origin.Host || seen.RequestURI != "/p1" {
 				t.Errorf("the origin got %s with Host %q, want /p1 with its own %q", seen.RequestURI, seen.Host, origin.Host)
@@ -219,9 +186,9 @@ func TestAttackHost(t *testing.T) {
 			if xff, xfp := seen.Header.Get("X-Forwarded-For"), seen.Header.Get("X-Forwarded-Proto"); xff != "127.0.0.1" || xfp != "http" {
 				t.Errorf("X-Forwarded-For %q, X-Forwarded-Proto %q: want the proxy's own, 127.0.0.1 and http", xff, xfp)
 			}
-			victim := rawSend(t, addr, "GET /p1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-			if strings.Contains(victim.body, "evil.example") {
-				t.Errorf("the next client got %q (Cache-Status %q)", victim.body, victim.header.Get("Cache-Status"))
+			victim := attacktest.Send(t, addr, "GET /p1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+			if strings.Contains(victim.Body, "evil.example") {
+				t.Errorf("the next client got %q (Cache-Status %q)", victim.Body, victim.Header.Get("Cache-Status"))
 			}
 		})
 	}
@@ -247,30 +214,30 @@ func TestAttackHostTrustedProxy(t *testing.T) {
 	t.Run("trusted", func(t *testing.T) {
 		o := newAttackOrigin()
 		_, _, addr := attackSetup(t, o, trust("127.0.0.0/8"))
-		a := rawSend(t, addr, get("a.example"))
-		if a.body != "made for host="+o.Last(t).Host+" xfh=a.example" {
-			t.Errorf("a: %q", a.body)
+		a := attacktest.Send(t, addr, get("a.example"))
+		if a.Body != "made for host="+o.Last(t).Host+" xfh=a.example" {
+			t.Errorf("a: %q", a.Body)
 		}
 		if xff := o.Last(t).Header.Get("X-Forwarded-For"); xff != "192.0.2.9, 127.0.0.1" {
 			t.Errorf("X-Forwarded-For %q: want the proxy's chain with its peer added", xff)
 		}
-		b := rawSend(t, addr, get("b.example"))
-		if !strings.HasSuffix(b.body, "xfh=b.example") || o.Hits.Load() != 2 {
-			t.Errorf("b: %q after %d origin hits: want its own page", b.body, o.Hits.Load())
+		b := attacktest.Send(t, addr, get("b.example"))
+		if !strings.HasSuffix(b.Body, "xfh=b.example") || o.Hits.Load() != 2 {
+			t.Errorf("b: %q after %d origin hits: want its own page", b.Body, o.Hits.Load())
 		}
-		again := rawSend(t, addr, get("a.example"))
-		if !strings.HasSuffix(again.body, "xfh=a.example") || o.Hits.Load() != 2 {
-			t.Errorf("a again: %q after %d origin hits: want a's page from the cache", again.body, o.Hits.Load())
+		again := attacktest.Send(t, addr, get("a.example"))
+		if !strings.HasSuffix(again.Body, "xfh=a.example") || o.Hits.Load() != 2 {
+			t.Errorf("a again: %q after %d origin hits: want a's page from the cache", again.Body, o.Hits.Load())
 		}
-		none := rawSend(t, addr, "GET /t HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-		if !strings.HasSuffix(none.body, "xfh=") {
-			t.Errorf("no X-Forwarded-Host: %q", none.body)
+		none := attacktest.Send(t, addr, "GET /t HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+		if !strings.HasSuffix(none.Body, "xfh=") {
+			t.Errorf("no X-Forwarded-Host: %q", none.Body)
 		}
 	})
 	t.Run("not trusted", func(t *testing.T) {
 		o := newAttackOrigin()
 		_, _, addr := attackSetup(t, o, trust("10.0.0.0/8", "192.0.2.1"))
-		rawSend(t, addr, get("evil.example"))
+		attacktest.Send(t, addr, get("evil.example"))
 		if h := o.Last(t).Header; h.Get("X-Forwarded-Host") != "" || h.Get("X-Forwarded-For") != "127.0.0.1" {
 			t.Errorf("from an untrusted peer the origin got X-Forwarded-Host %q, X-Forwarded-For %q", h.Get("X-Forwarded-Host"), h.Get("X-Forwarded-For"))
 		}
@@ -293,21 +260,21 @@ func TestAttackHostKept(t *testing.T) {
 	u, _ := url.Parse(os.URL)
 	p := NewProxy(u, NewStore(16<<20))
 	keptAddr := serveFrontHandler(t, http.HandlerFunc(p.ServeKeepingHost), p)
-	rawSend(t, keptAddr, "GET /k HTTP/1.1\r\nHost: evil.example\r\n\r\n")
+	attacktest.Send(t, keptAddr, "GET /k HTTP/1.1\r\nHost: evil.example\r\n\r\n")
 	if o.Last(t).Host != "evil.example" {
 		t.Fatalf("the origin got Host %q, want the client's", o.Last(t).Host)
 	}
-	victim := rawSend(t, keptAddr, "GET /k HTTP/1.1\r\nHost: site.example\r\n\r\n")
-	if !strings.Contains(victim.body, "host=site.example") || o.Hits.Load() != 2 {
-		t.Errorf("another host got %q after %d origin hits", victim.body, o.Hits.Load())
+	victim := attacktest.Send(t, keptAddr, "GET /k HTTP/1.1\r\nHost: site.example\r\n\r\n")
+	if !strings.Contains(victim.Body, "host=site.example") || o.Hits.Load() != 2 {
+		t.Errorf("another host got %q after %d origin hits", victim.Body, o.Hits.Load())
 	}
-	if v := victim.header.Get("Vary"); !strings.Contains(v, "Host") {
+	if v := victim.Header.Get("Vary"); !strings.Contains(v, "Host") {
 		t.Errorf("Vary %q: want Host in it", v)
 	}
 	for _, host := range []string{"site.example", "evil.example"} {
-		again := rawSend(t, keptAddr, "GET /k HTTP/1.1\r\nHost: "+host+"\r\n\r\n")
-		if !strings.Contains(again.body, "host="+host) || o.Hits.Load() != 2 || !strings.Contains(again.header.Get("Cache-Status"), "hit") {
-			t.Errorf("%s again: %q after %d origin hits, want a hit", host, again.body, o.Hits.Load())
+		again := attacktest.Send(t, keptAddr, "GET /k HTTP/1.1\r\nHost: "+host+"\r\n\r\n")
+		if !strings.Contains(again.Body, "host="+host) || o.Hits.Load() != 2 || !strings.Contains(again.Header.Get("Cache-Status"), "hit") {
+			t.Errorf("%s again: %q after %d origin hits, want a hit", host, again.Body, o.Hits.Load())
 		}
 	}
 }
@@ -357,9 +324,9 @@ func TestAttackPath(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := newAttackOrigin()
 			_, _, addr := attackSetup(t, o, func(p *Proxy) { p.SetPurgeToken("secret") })
-			got := rawSend(t, addr, tc.request)
-			if tc.status != 0 && got.status != tc.status {
-				t.Errorf("status %d, want %d (%q)", got.status, tc.status, got.body)
+			got := attacktest.Send(t, addr, tc.request)
+			if tc.status != 0 && got.Status != tc.status {
+				t.Errorf("status %d, want %d (%q)", got.Status, tc.status, got.Body)
 			}
 			switch {
 			case tc.forwarded == "" && o.Hits.Load() != 0:

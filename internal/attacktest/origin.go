@@ -1,8 +1,9 @@
-// Package testorigin is an origin server for tests of what reaches an
-// origin through the edge: it records every request it is sent, so an
-// attack test can check what a proxy forwarded (Host, forwarding fields,
-// the path) and how often it went to the origin at all.
-package testorigin
+// Package attacktest holds what the attack tests of the edge and its
+// cache share: an origin that records every request it is sent, so a
+// test can check what a proxy forwarded (Host, forwarding fields, the
+// path) and how often it went to the origin at all; and a client that
+// sends raw request bytes.
+package attacktest
 
 import (
 	"fmt"
