@@ -3,7 +3,6 @@ package site
 import (
 	"fmt"
 	"reflect"
-	"slices"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -82,19 +81,10 @@ func sameNodes(f, s *yaml.Node) string {
 }
 
 // FuzzFastYAML checks the fast front-matter path against yaml.v3.
-func FuzzFastYAML(f *testing.F) {
-	for _, s := range fastYAMLSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, src string) {
-		if msg := fastYAMLAgrees(src); msg != "" {
-			t.Fatal(msg)
-		}
-	})
-}
+func FuzzFastYAML(f *testing.F) { fuzzmut.Target(f, fastYAMLSeeds, fastYAMLAgrees) }
 
 func TestFastYAMLMutated(t *testing.T) {
-	fuzzmut.Run(t, 100000, append(slices.Clone(fastYAMLSeeds), fuzzmut.Corpus(t, "testdata/fuzz/FuzzFastYAML")...), fastYAMLAgrees)
+	fuzzmut.Stream(t, 100000, "FuzzFastYAML", fastYAMLSeeds, fastYAMLAgrees)
 }
 
 // sameValue is reflect.DeepEqual, but for NaN, which is not equal to

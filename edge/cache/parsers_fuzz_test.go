@@ -176,19 +176,10 @@ func cacheControlAgrees(v string) string {
 }
 
 // FuzzCacheControl checks ParseCacheControl against refDirectives.
-func FuzzCacheControl(f *testing.F) {
-	for _, s := range cacheControlSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, v string) {
-		if msg := cacheControlAgrees(v); msg != "" {
-			t.Fatal(msg)
-		}
-	})
-}
+func FuzzCacheControl(f *testing.F) { fuzzmut.Target(f, cacheControlSeeds, cacheControlAgrees) }
 
 func TestCacheControlMutated(t *testing.T) {
-	fuzzmut.Run(t, 40000, append(slices.Clone(cacheControlSeeds), fuzzmut.Corpus(t, "testdata/fuzz/FuzzCacheControl")...), cacheControlAgrees)
+	fuzzmut.Stream(t, 40000, "FuzzCacheControl", cacheControlSeeds, cacheControlAgrees)
 }
 
 var httpDateSeeds = []string{
@@ -224,17 +215,8 @@ func httpDateAgrees(s string) string {
 }
 
 // FuzzHTTPDate checks parseHTTPDate against net/http's ParseTime.
-func FuzzHTTPDate(f *testing.F) {
-	for _, s := range httpDateSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if msg := httpDateAgrees(s); msg != "" {
-			t.Fatal(msg)
-		}
-	})
-}
+func FuzzHTTPDate(f *testing.F) { fuzzmut.Target(f, httpDateSeeds, httpDateAgrees) }
 
 func TestHTTPDateMutated(t *testing.T) {
-	fuzzmut.Run(t, 200000, append(slices.Clone(httpDateSeeds), fuzzmut.Corpus(t, "testdata/fuzz/FuzzHTTPDate")...), httpDateAgrees)
+	fuzzmut.Stream(t, 200000, "FuzzHTTPDate", httpDateSeeds, httpDateAgrees)
 }

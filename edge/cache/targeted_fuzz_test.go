@@ -322,17 +322,8 @@ func targetedAgrees(v string) string {
 
 // FuzzTargeted checks parseTargeted (CDN-Cache-Control) against the RFC
 // 8941 reference above.
-func FuzzTargeted(f *testing.F) {
-	for _, s := range targetedSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, v string) {
-		if msg := targetedAgrees(v); msg != "" {
-			t.Fatal(msg)
-		}
-	})
-}
+func FuzzTargeted(f *testing.F) { fuzzmut.Target(f, targetedSeeds, targetedAgrees) }
 
 func TestTargetedMutated(t *testing.T) {
-	fuzzmut.Run(t, 40000, append(slices.Clone(targetedSeeds), fuzzmut.Corpus(t, "testdata/fuzz/FuzzTargeted")...), targetedAgrees)
+	fuzzmut.Stream(t, 40000, "FuzzTargeted", targetedSeeds, targetedAgrees)
 }

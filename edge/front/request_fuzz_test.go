@@ -46,22 +46,12 @@ var requestSeeds = []string{
 // from its first byte. So the oracle is "front accepts => net/http
 // accepts and agrees"; "front declines" is always allowed, and is not a
 // rejection: the client gets net/http's answer.
-func FuzzRequestHead(f *testing.F) {
-	for _, s := range requestSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, in string) {
-		if msg := requestHeadAgrees(in); msg != "" {
-			t.Fatal(msg)
-		}
-	})
-}
+func FuzzRequestHead(f *testing.F) { fuzzmut.Target(f, requestSeeds, requestHeadAgrees) }
 
 // TestRequestHeadMutated runs FuzzRequestHead's property over a fixed
 // stream of mutated requests, within a plain `go test`.
 func TestRequestHeadMutated(t *testing.T) {
-	seeds := append(slices.Clone(requestSeeds), fuzzmut.Corpus(t, "testdata/fuzz/FuzzRequestHead")...)
-	fuzzmut.Run(t, 150000, seeds, requestHeadAgrees)
+	fuzzmut.Stream(t, 150000, "FuzzRequestHead", requestSeeds, requestHeadAgrees)
 }
 
 func requestHeadAgrees(in string) string {

@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -146,4 +147,25 @@ func Corpus(t *testing.T, dir string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// Target makes prop f's fuzz target, with seeds as its seed corpus: the
+// one body every differential target shares, so that `go test -fuzz`
+// and Stream check exactly the same property.
+func Target(f *testing.F, seeds []string, prop func(in string) string) {
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		if msg := prop(in); msg != "" {
+			t.Fatal(msg)
+		}
+	})
+}
+
+// Stream runs prop over n mutations (Run) of seeds and of the inputs the
+// real fuzzer saved for the target named (testdata/fuzz/<target>).
+func Stream(t *testing.T, n int, target string, seeds []string, prop func(in string) string) {
+	t.Helper()
+	Run(t, n, append(slices.Clone(seeds), Corpus(t, filepath.Join("testdata", "fuzz", target))...), prop)
 }
