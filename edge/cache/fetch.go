@@ -253,7 +253,10 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 	res.storable, res.why = Storable(http.MethodGet, r.Header, res.status, res.header, res.responseTime)
 	// The most body an entry for this response may carry: what the
 	// store takes of one entry, less the entry's own cost.
-	limit := p.store.MaxEntry() - entryOverhead(p.entry(key, res, nil))
+	// The entry is made once, here, for its cost now and to be stored
+	// once its body is whole: its fields and tags do not change.
+	stored := p.entry(key, res, nil)
+	limit := p.store.MaxEntry() - entryOverhead(stored)
 	res.tooLarge = resp.ContentLength > limit
 	res.tee = newTee(p.store, int(max(limit, 0)), res.storable && !res.tooLarge, resp.ContentLength)
 	// Said in Cache-Status before the body arrives: only when sure, its
@@ -265,9 +268,9 @@ func (p *Proxy) fetch(r *http.Request, key string, stale *Entry, hints http.Resp
 		defer resp.Body.Close()
 		_ = res.tee.fill(watchdog{resp.Body, time.AfterFunc(p.bodyIdle, cancel), p.bodyIdle}, resp.ContentLength, func(all []byte, h *hold) {
 			if res.storable {
-				e := p.entry(key, res, all)
-				e.hold = h // the tee's buffer becomes the entry's body: one copy
-				p.store.Put(e, r.Header)
+				stored.Body = all
+				stored.hold = h // the tee's buffer becomes the entry's body: one copy
+				p.store.Put(stored, r.Header)
 			}
 			if landed != nil {
 				landed(res)
