@@ -6,8 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vergehq/verge/edge"
-	"github.com/vergehq/verge/edge/cache"
+	"github.com/vergehq/verge/internal/httpcache"
 	"github.com/vergehq/verge/internal/manifest"
 )
 
@@ -120,7 +119,7 @@ func isStatic(r ref) bool {
 // freshFor is the browser freshness a Cache-Control value gives, in
 // seconds, and whether it says immutable.
 func freshFor(cc string) (seconds int64, immutable bool) {
-	d := cache.ParseCacheControl(http.Header{"Cache-Control": {cc}})
+	d := httpcache.ParseCacheControl(http.Header{"Cache-Control": {cc}})
 	if d.NoStore || d.NoCache || !d.MaxAge.Valid() {
 		return 0, d.Immutable && !d.NoStore && !d.NoCache
 	}
@@ -172,7 +171,7 @@ func compress(s *Site, p *page) (int, []Offender) {
 	score := 100
 	var offs []Offender
 	check := func(what string, f *manifest.File) {
-		if f.Size >= 500 && isText(f.ContentType) && !edge.Compressible(f.ContentType) {
+		if f.Size >= 500 && isText(f.ContentType) && !httpcache.Compressible(f.ContentType) {
 			score -= 11
 			offs = append(offs, Offender{what, fmt.Sprintf("%s is text the edge does not compress: serve it as a text type", f.ContentType)})
 		}
@@ -189,7 +188,7 @@ func compress(s *Site, p *page) (int, []Offender) {
 }
 
 func isText(ct string) bool {
-	return edge.Compressible(ct) || strings.Contains(ct, "xml") || strings.Contains(ct, "json") || strings.Contains(ct, "javascript")
+	return httpcache.Compressible(ct) || strings.Contains(ct, "xml") || strings.Contains(ct, "json") || strings.Contains(ct, "javascript")
 }
 
 func dnsLookups(_ *Site, p *page) (int, []Offender) {

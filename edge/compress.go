@@ -209,17 +209,3 @@ func negotiate(accept string) string {
 	}
 	return ""
 }
-
-// Compressible reports whether a content type gains from compression:
-// the edge sends such files br or gzip to clients that accept it.
-func Compressible(ct string) bool {
-	ct, _, _ = strings.Cut(ct, ";")
-	switch {
-	case strings.HasPrefix(ct, "text/"),
-		strings.HasSuffix(ct, "+json"), strings.HasSuffix(ct, "+xml"),
-		ct == "application/json", ct == "application/javascript", ct == "application/xml",
-		ct == "image/svg+xml", ct == "application/manifest+json", ct == "application/wasm":
-		return true
-	}
-	return false
-}

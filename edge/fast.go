@@ -7,6 +7,7 @@ import (
 
 	"github.com/vergehq/verge/edge/cache"
 	"github.com/vergehq/verge/edge/front"
+	"github.com/vergehq/verge/internal/httpcache"
 )
 
 // Respond answers, for the front end, a plain GET or HEAD for a page or
@@ -112,7 +113,7 @@ var encodings = [3]struct{ short, name string }{{"", ""}, {"br", "br"}, {"gz", "
 
 // prepare fills ff for f, whose blob is at blob.
 func (ff *fastFile) prepare(f *servedFile, blob string) {
-	ff.compressible = Compressible(f.ContentType) && f.Size >= minCompress
+	ff.compressible = httpcache.Compressible(f.ContentType) && f.Size >= minCompress
 	tag := f.SHA256
 	if len(tag) > 32 {
 		tag = tag[:32]

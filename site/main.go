@@ -20,6 +20,7 @@ import (
 	"github.com/vergehq/verge/audit"
 	"github.com/vergehq/verge/internal/diag"
 	"github.com/vergehq/verge/internal/human"
+	"github.com/vergehq/verge/internal/protocol"
 )
 
 // Main runs the site program's command line: `go run . build` (or the
@@ -102,7 +103,7 @@ func runBuild(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 	start := time.Now()
 	// The summary shows the site's grade; a quiet build skips grading
 	// unless a minimum asks for it.
-	rep, err := s.Build(ctx, BuildOptions{OutDir: *out, Force: *force, BuildKey: os.Getenv("VERGE_BUILD_KEY"), Progress: prog, Terminal: isTerm,
+	rep, err := s.Build(ctx, BuildOptions{OutDir: *out, Force: *force, BuildKey: os.Getenv(protocol.EnvBuildKey), Progress: prog, Terminal: isTerm,
 		Audit: !*quiet, MinGrade: *minGrade})
 	if err != nil {
 		printBuildError(stderr, err)

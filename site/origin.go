@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/vergehq/verge/internal/protocol"
 )
 
 // Origin is an http.Handler serving a site's API functions against its
@@ -22,13 +24,27 @@ type Origin struct {
 // NewOrigin loads the site's content and returns the handler of its
 // functions; access and error logs go to log. Bad content is an error,
 // a *diag.List, as for a build.
-func NewOrigin(ctx context.Context, s *Site, log *slog.Logger) (*Origin, error) {
-	key := os.Getenv("VERGE_BUILD_KEY")
-	b, err := s.loadContent(ctx, key)
+func NewOrigin(ctx context.Context, s *Site, log *slog.Logger, opts ...OriginOption) (*Origin, error) {
+	var cfg originConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	b, err := s.loadContent(ctx, cfg.buildKey)
 	if err != nil {
 		return nil, err
 	}
 	return &Origin{rt: newFuncRuntime(s.funcs, log, func() *buildState { return b })}, nil
+}
+
+// An OriginOption configures NewOrigin.
+type OriginOption func(*originConfig)
+
+type originConfig struct{ buildKey string }
+
+// OriginBuildKey identifies the site program, as BuildOptions.BuildKey
+// does for a build: content state is reused only from the same program.
+func OriginBuildKey(key string) OriginOption {
+	return func(c *originConfig) { c.buildKey = key }
 }
 
 // ServeHTTP serves the functions; any other path is a 404, a method a
@@ -54,7 +70,9 @@ func runOrigin(ctx context.Context, s *Site, args []string, stdout, stderr io.Wr
 		return 2
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	o, err := NewOrigin(ctx, s, log)
+	// The environment is read here, in the program's command line, not in
+	// NewOrigin, a library call.
+	o, err := NewOrigin(ctx, s, log, OriginBuildKey(os.Getenv(protocol.EnvBuildKey)))
 	if err != nil {
 		printBuildError(stderr, err)
 		return 1

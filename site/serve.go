@@ -1,10 +1,7 @@
 package site
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,42 +9,25 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
-	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/protocol"
 	"github.com/vergehq/verge/internal/watch"
 )
 
-// DefaultPort is where `serve` listens unless told otherwise.
-const DefaultPort = 1717
-
-// Environment of a site program run by `verge serve`, which owns the
-// listening socket (so it survives restarts of the site program) and
-// drives the program through a control stream.
+// Deprecated forwarding names of the verge <-> site-program protocol,
+// which internal/protocol owns; they go with the dev server's move.
 const (
-	// EnvListenFD names the file descriptor of an open listening socket
-	// to serve on instead of opening one.
-	EnvListenFD = "VERGE_LISTEN_FD"
-	// EnvReadyFD names a file descriptor to write "ready\n" to once the
-	// first build is served.
-	EnvReadyFD = "VERGE_READY_FD"
-	// EnvControl, set to "stdin", makes the program read control
-	// messages (ControlMsg, one JSON object per line) from its stdin.
-	EnvControl = "VERGE_CONTROL"
+	DefaultPort = protocol.DefaultPort
+	EnvListenFD = protocol.EnvListenFD
+	EnvReadyFD  = protocol.EnvReadyFD
+	EnvControl  = protocol.EnvControl
 )
 
-// ControlMsg is a message from `verge serve` to the site program.
-type ControlMsg struct {
-	// Type is "templ" (a .templ file's text changed: render every page
-	// again), "errors" (show Errors, from compiling the site) or "clear"
-	// (the compile errors are fixed).
-	Type   string             `json:"type"`
-	Errors []*diag.Diagnostic `json:"errors,omitempty"`
-}
+// ControlMsg is protocol.ControlMsg (deprecated forwarding alias).
+type ControlMsg = protocol.ControlMsg
 
 func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -70,7 +50,7 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 		fmt.Fprintln(stderr, "serve:", err)
 		return 1
 	}
-	key := os.Getenv("VERGE_BUILD_KEY")
+	key := os.Getenv(protocol.EnvBuildKey)
 	if key == "" {
 		if exe, err := os.Executable(); err == nil {
 			key, _ = fileHash(exe)
@@ -201,60 +181,19 @@ func forwardChanges(ctx context.Context, s *Site, ds *devServer, w *watch.Watche
 // listen opens the socket to serve on: the one `verge serve` passed down,
 // or 127.0.0.1:port.
 func listen(port int) (net.Listener, error) {
-	if fd := os.Getenv(EnvListenFD); fd != "" {
-		n, err := strconv.Atoi(fd)
-		if err != nil {
-			return nil, fmt.Errorf("%s=%q is not a file descriptor", EnvListenFD, fd)
-		}
-		return net.FileListener(os.NewFile(uintptr(n), "listener"))
+	if ln, err := protocol.Inherited(); ln != nil || err != nil {
+		return ln, err
 	}
-	return Listen(port)
+	return protocol.Listen(port)
 }
 
-// Listen opens 127.0.0.1:port, with an error that says what to do when
-// the port is taken.
-func Listen(port int) (net.Listener, error) {
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	ln, err := net.Listen("tcp", addr)
-	if errors.Is(err, syscall.EADDRINUSE) {
-		return nil, fmt.Errorf("port %d on 127.0.0.1 is already in use (another verge serve?): stop that program or pass --port with a free port", port)
-	}
-	return ln, err
-}
+// Listen is protocol.Listen (deprecated forwarding name).
+func Listen(port int) (net.Listener, error) { return protocol.Listen(port) }
 
-func signalReady() {
-	fd, err := strconv.Atoi(os.Getenv(EnvReadyFD))
-	if err != nil {
-		return
-	}
-	f := os.NewFile(uintptr(fd), "ready")
-	fmt.Fprintln(f, "ready")
-	f.Close()
-}
+func signalReady() { protocol.SignalReady() }
 
-// readControl delivers control messages from stdin when the program runs
-// under `verge serve`; otherwise the channel stays silent. lost is closed
-// when stdin ends: `verge serve` has gone (killed, say), and the program
-// must not keep its socket.
-func readControl() (msgs <-chan ControlMsg, lost <-chan struct{}) {
-	ch := make(chan ControlMsg)
-	gone := make(chan struct{})
-	if os.Getenv(EnvControl) != "stdin" {
-		return ch, gone
-	}
-	go func() {
-		defer close(gone)
-		sc := bufio.NewScanner(os.Stdin)
-		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-		for sc.Scan() {
-			var m ControlMsg
-			if json.Unmarshal(sc.Bytes(), &m) == nil {
-				ch <- m
-			}
-		}
-	}()
-	return ch, gone
-}
+// readControl is protocol.ControlFromEnv.
+func readControl() (msgs <-chan ControlMsg, lost <-chan struct{}) { return protocol.ControlFromEnv() }
 
 // skipWatch leaves out what never feeds the build: version control,
 // dependencies, and the output directory (taken once: the watcher runs

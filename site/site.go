@@ -16,6 +16,7 @@ import (
 	"github.com/yuin/goldmark"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/protocol"
 )
 
 // Site is a site's declaration: what content it has and which pages,
@@ -42,7 +43,7 @@ type loader interface {
 // New declares a site rooted at the current directory, or at $VERGE_ROOT
 // when set (the verge CLI sets it when it runs the site program).
 func New() *Site {
-	root := os.Getenv("VERGE_ROOT")
+	root := os.Getenv(protocol.EnvRoot)
 	if root == "" {
 		root, _ = os.Getwd()
 	}

@@ -3,6 +3,8 @@ package site
 import (
 	"net"
 	"os"
+
+	"github.com/vergehq/verge/internal/protocol"
 )
 
 // originListen opens the socket `origin` serves on: the one Verge's
@@ -11,7 +13,7 @@ import (
 // 503 while no program serves), or addr when run on its own. Once it
 // serves, the program says so on EnvReadyFD (signalReady).
 func originListen(addr string) (net.Listener, error) {
-	if os.Getenv(EnvListenFD) != "" {
+	if os.Getenv(protocol.EnvListenFD) != "" {
 		return listen(0)
 	}
 	return net.Listen("tcp", addr)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vergehq/verge/internal/devserve"
+	"github.com/vergehq/verge/cmd/verge/internal/devserve"
 	"github.com/vergehq/verge/site"
 )
 

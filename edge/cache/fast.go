@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vergehq/verge/edge/front"
+	"github.com/vergehq/verge/internal/httpcache"
 )
 
 // Respond answers, for the front end, a plain GET or HEAD that a fresh
@@ -111,7 +112,7 @@ func (e *Entry) makeFast() *fastEntry {
 		hasDate:    len(h["Date"]) > 0,
 	}
 	for _, v := range e.Header.Values("Vary") {
-		for _, f := range splitList(v) {
+		for _, f := range httpcache.SplitList(v) {
 			if c := http.CanonicalHeaderKey(f); strings.HasPrefix(c, "X-Forwarded-") || c == "Forwarded" {
 				fe.varyForwarded = true
 			}
@@ -142,5 +143,5 @@ func directivesOf(h http.Header) Directives {
 	if d, _, ok := Targeted(h); ok {
 		return d
 	}
-	return ParseCacheControl(h)
+	return httpcache.ParseCacheControl(h)
 }

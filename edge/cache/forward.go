@@ -16,6 +16,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/vergehq/verge/internal/httpcache"
 )
 
 // fromClientsNever are request fields that name another target, host or
@@ -172,7 +174,7 @@ func (p *Proxy) varyOn(h http.Header, keepHost bool) {
 	}
 	have := map[string]bool{}
 	for _, v := range h.Values("Vary") {
-		for _, f := range splitList(v) {
+		for _, f := range httpcache.SplitList(v) {
 			have[http.CanonicalHeaderKey(f)] = true
 		}
 	}

@@ -3,6 +3,8 @@ package cache
 import (
 	"net/http"
 	"time"
+
+	"github.com/vergehq/verge/internal/httpcache"
 )
 
 // heuristicStatus are the status codes a cache may give a heuristic
@@ -33,7 +35,7 @@ func FreshnessLifetime(status int, h http.Header, responseTime time.Time) Lifeti
 		}
 		return heuristic(status, h, responseTime) // targeted, but no lifetime in it
 	}
-	if l, ok := fromDirectives(ParseCacheControl(h), "Cache-Control"); ok {
+	if l, ok := fromDirectives(httpcache.ParseCacheControl(h), "Cache-Control"); ok {
 		return l
 	}
 	if exp := h.Values("Expires"); len(exp) > 0 {
@@ -99,7 +101,7 @@ func ageValue(h http.Header) time.Duration {
 	if len(vals) == 0 {
 		return 0
 	}
-	s := parseSeconds(splitFirst(vals[0]), true)
+	s := httpcache.ParseSeconds(splitFirst(vals[0]), true)
 	if s.Invalid {
 		return 0
 	}
@@ -107,7 +109,7 @@ func ageValue(h http.Header) time.Duration {
 }
 
 func splitFirst(v string) string {
-	if items := splitList(v); len(items) > 0 {
+	if items := httpcache.SplitList(v); len(items) > 0 {
 		return items[0]
 	}
 	return ""

@@ -65,19 +65,6 @@ func TestFreshnessLifetime(t *testing.T) {
 	}
 }
 
-func TestParseCacheControl(t *testing.T) {
-	d := ParseCacheControl(header("Cache-Control", `public, no-cache="Set-Cookie, X-Foo", private, stale-while-revalidate=30`, "Cache-Control", "STALE-IF-ERROR=60, immutable, no-store"))
-	if !d.Public || d.NoCache || len(d.NoCacheFields) != 2 || d.NoCacheFields[1] != "X-Foo" || !d.Private || !d.Immutable || !d.NoStore {
-		t.Errorf("%+v", d)
-	}
-	if d.StaleWhileRevalidate.Value != 30 || d.StaleIfError.Value != 60 {
-		t.Errorf("stale directives: %+v %+v", d.StaleWhileRevalidate, d.StaleIfError)
-	}
-	if r := ParseCacheControl(header("Cache-Control", "max-stale, only-if-cached")); !r.MaxStaleAny || !r.OnlyIfCached {
-		t.Errorf("request directives: %+v", r)
-	}
-}
-
 func TestCurrentAge(t *testing.T) {
 	req, resp := now.Add(-2*time.Second), now
 	tests := []struct {

@@ -6,11 +6,13 @@ package cache
 import (
 	"net/http"
 	"strings"
+
+	"github.com/vergehq/verge/internal/httpcache"
 )
 
 // copyHeaders adds src's fields to dst, hop-by-hop ones left out.
 func copyHeaders(dst, src http.Header) {
-	conn := splitList(strings.Join(src.Values("Connection"), ","))
+	conn := httpcache.SplitList(strings.Join(src.Values("Connection"), ","))
 	for k, vs := range src {
 		if isHopByHop(k, conn) {
 			continue
@@ -51,7 +53,7 @@ func MatchesETag(header, etag string) bool {
 		return false
 	}
 	weak := func(s string) string { return strings.TrimPrefix(strings.TrimSpace(s), "W/") }
-	for _, c := range splitList(header) {
+	for _, c := range httpcache.SplitList(header) {
 		if c == "*" || weak(c) == weak(etag) {
 			return true
 		}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/vergehq/verge/internal/httpcache"
 )
 
 // maxBody is the largest response body the proxy buffers to share among
@@ -95,7 +97,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, keepHost bool) {
 	}
 	key := key(r.URL.RequestURI())
 	now := p.now()
-	reqCC := ParseCacheControl(r.Header)
+	reqCC := httpcache.ParseCacheControl(r.Header)
 	e, purge := p.store.Get(key, r.Header)
 	if e == nil {
 		if reqCC.OnlyIfCached {

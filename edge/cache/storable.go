@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/vergehq/verge/internal/httpcache"
 )
 
 // Storable reports whether a shared cache may store resp, the answer to
@@ -18,10 +20,10 @@ func Storable(method string, req http.Header, status int, resp http.Header, resp
 	if status < 200 || status == http.StatusPartialContent {
 		return false, "status"
 	}
-	if ParseCacheControl(req).NoStore {
+	if httpcache.ParseCacheControl(req).NoStore {
 		return false, "request no-store"
 	}
-	cc := ParseCacheControl(resp)
+	cc := httpcache.ParseCacheControl(resp)
 	targeted, _, hasTargeted := Targeted(resp)
 	switch {
 	case hasTargeted && (targeted.NoStore || targeted.Private):
@@ -32,7 +34,7 @@ func Storable(method string, req http.Header, status int, resp http.Header, resp
 		return false, "private"
 	}
 	for _, v := range resp.Values("Vary") {
-		for _, f := range splitList(v) {
+		for _, f := range httpcache.SplitList(v) {
 			if f == "*" {
 				return false, "vary *"
 			}
@@ -78,7 +80,7 @@ func cookieOptIn(h http.Header) bool {
 // field in force: a shared cache stores and shares the response without
 // them. Both fields count, as leaving a field out is the cautious side.
 func qualifiedFields(h http.Header) []string {
-	cc := ParseCacheControl(h)
+	cc := httpcache.ParseCacheControl(h)
 	names := append(append([]string(nil), cc.PrivateFields...), cc.NoCacheFields...)
 	if t, _, ok := Targeted(h); ok {
 		names = append(append(names, t.PrivateFields...), t.NoCacheFields...)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vergehq/verge/internal/httpcache"
 )
 
 // Entry is one stored response.
@@ -276,7 +278,7 @@ func (s *Store) remove(e *Entry) {
 func varyValues(resp http.Header, req requestFields) map[string]string {
 	var out map[string]string
 	for _, v := range resp.Values("Vary") {
-		for _, f := range splitList(v) {
+		for _, f := range httpcache.SplitList(v) {
 			if out == nil {
 				out = map[string]string{}
 			}
@@ -301,7 +303,7 @@ func (e *Entry) matches(req requestFields) bool {
 func normalizeField(vals []string) string {
 	var parts []string
 	for _, v := range vals {
-		parts = append(parts, splitList(v)...)
+		parts = append(parts, httpcache.SplitList(v)...)
 	}
 	return strings.Join(parts, ",")
 }

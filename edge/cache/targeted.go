@@ -49,7 +49,7 @@ func parseTargeted(v string) (Directives, bool) {
 		// the Cache-Control parser does (RFC 9111 section 4.2.1).
 		if !seen[key] {
 			seen[key] = true
-			d.setTargeted(key, value)
+			setTargeted(&d, key, value)
 		}
 		p.ows()
 		if p.eof() {
@@ -69,26 +69,26 @@ func parseTargeted(v string) (Directives, bool) {
 // directive=value would read: a boolean true is a bare directive, an
 // integer is delta-seconds, a string is no-cache's or private's field
 // list, and anything else is present but invalid.
-func (d *Directives) setTargeted(key string, v sfValue) {
+func setTargeted(d *Directives, key string, v sfValue) {
 	switch v.kind {
 	case sfBool:
 		if v.b {
-			d.set(key, "", false)
+			d.Set(key, "", false)
 		} // ?0: not set
 	case sfInt:
 		if v.n < 0 {
-			d.set(key, "-1", true) // present, invalid
+			d.Set(key, "-1", true) // present, invalid
 			return
 		}
-		d.set(key, strconv.FormatInt(v.n, 10), true)
+		d.Set(key, strconv.FormatInt(v.n, 10), true)
 	case sfString:
 		if key == "no-cache" || key == "private" {
-			d.set(key, v.s, true)
+			d.Set(key, v.s, true)
 		} else {
-			d.set(key, `"`+v.s+`"`, true) // not an integer: invalid
+			d.Set(key, `"`+v.s+`"`, true) // not an integer: invalid
 		}
 	default:
-		d.set(key, "x", true) // a token, decimal, byte sequence or inner list where an integer belongs
+		d.Set(key, "x", true) // a token, decimal, byte sequence or inner list where an integer belongs
 	}
 }
 

@@ -260,22 +260,22 @@ func refTargeted(v string) (Directives, bool) {
 		switch m.kind {
 		case sfBool:
 			if m.b {
-				d.set(k, "", false)
+				d.Set(k, "", false)
 			}
 		case sfInt:
 			if m.n < 0 {
-				d.set(k, "-1", true)
+				d.Set(k, "-1", true)
 			} else {
-				d.set(k, strconv.FormatInt(m.n, 10), true)
+				d.Set(k, strconv.FormatInt(m.n, 10), true)
 			}
 		case sfString:
 			if k == "no-cache" || k == "private" {
-				d.set(k, m.s, true)
+				d.Set(k, m.s, true)
 			} else {
-				d.set(k, `"`+m.s+`"`, true)
+				d.Set(k, `"`+m.s+`"`, true)
 			}
 		default:
-			d.set(k, "x", true)
+			d.Set(k, "x", true)
 		}
 	}
 	return d, true

@@ -18,7 +18,7 @@ func TestCommandKeepsTokensFromTheSiteProgram(t *testing.T) {
 	if strings.Contains(env, "secret") {
 		t.Errorf("the site program's environment holds a token:\n%s", env)
 	}
-	if !strings.Contains(env, "VERGE_CORPUS=/corpus") || !strings.Contains(env, "VERGE_ROOT=/site") {
+	if !strings.Contains(env, "VERGE_CORPUS=/corpus") || !strings.Contains(env, "VERGE_ROOT=/site") || !strings.Contains(env, "VERGE_BUILD_KEY=site-abc") {
 		t.Errorf("the site program lost its environment:\n%s", env)
 	}
 }

@@ -1,6 +1,6 @@
 // Package supervise keeps a site program serving on a socket Verge owns,
 // for `verge origin` and `verge serve --prod`. It starts the program with
-// the socket inherited (site.EnvListenFD), and when the program dies (a
+// the socket inherited (protocol.EnvListenFD), and when the program dies (a
 // panic in a goroutine a function started, which Go cannot recover; kill
 // -9; running out of memory) it logs why, with the panic from the end of
 // the program's stderr, answers 503 with Retry-After on the socket itself
@@ -24,7 +24,7 @@ import (
 
 	"github.com/vergehq/verge/internal/childproc"
 	"github.com/vergehq/verge/internal/gosite"
-	"github.com/vergehq/verge/site"
+	"github.com/vergehq/verge/internal/protocol"
 )
 
 // Config is what Run supervises.
@@ -109,8 +109,8 @@ func Run(ctx context.Context, cfg Config) error {
 // program is one run of the site program.
 type program struct {
 	cmd      *exec.Cmd
-	ready    chan struct{} // closed when it says it serves
-	done     chan struct{} // closed when it has exited; err is then set
+	ready    <-chan struct{} // closed when it says it serves
+	done     chan struct{}   // closed when it has exited; err is then set
 	err      error
 	tail     *tail
 	started  time.Time
@@ -125,19 +125,13 @@ type program struct {
 // Once the mode is restored, the fallback accepts again until the
 // program serves.
 func start(cfg *Config, sock *os.File, fb *fallback) (*program, error) {
-	readyR, readyW, err := os.Pipe()
+	// Stopped by watch, not by a context.
+	cmd := gosite.Command(context.Background(), cfg.Root, cfg.Bin, cfg.Args...)
+	h, err := protocol.Pass(cmd, sock)
 	if err != nil {
 		return nil, err
 	}
-	defer readyW.Close()
-	// Stopped by watch, not by a context.
-	cmd := gosite.Command(context.Background(), cfg.Root, cfg.Bin, cfg.Args...)
-	cmd.Env = append(cmd.Env,
-		site.EnvListenFD+"=3", // ExtraFiles[0]
-		site.EnvReadyFD+"=4",  // ExtraFiles[1]
-	)
-	cmd.ExtraFiles = []*os.File{sock, readyW}
-	p := &program{cmd: cmd, ready: make(chan struct{}), done: make(chan struct{}), tail: newTail(16 << 10), started: time.Now()}
+	p := &program{cmd: cmd, ready: h.Ready(), done: make(chan struct{}), tail: newTail(16 << 10), started: time.Now()}
 	cmd.Stdout, cmd.Stderr = cfg.Output, io.MultiWriter(cfg.Output, p.tail)
 	until, paused := fb.pause()
 	err = childproc.Start(cmd)
@@ -145,17 +139,10 @@ func start(cfg *Config, sock *os.File, fb *fallback) (*program, error) {
 	if paused {
 		fb.start(until)
 	}
+	h.Started(err)
 	if err != nil {
-		readyR.Close()
 		return nil, err
 	}
-	go func() {
-		defer readyR.Close()
-		buf := make([]byte, len("ready\n"))
-		if _, err := io.ReadFull(readyR, buf); err == nil && string(buf) == "ready\n" {
-			close(p.ready)
-		}
-	}()
 	go func() {
 		p.err = cmd.Wait()
 		childproc.KillGroup(cmd)

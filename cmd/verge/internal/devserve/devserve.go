@@ -23,6 +23,7 @@ import (
 
 	"github.com/vergehq/verge/internal/diag"
 	"github.com/vergehq/verge/internal/gosite"
+	"github.com/vergehq/verge/internal/protocol"
 	"github.com/vergehq/verge/internal/watch"
 	"github.com/vergehq/verge/site"
 )
@@ -30,7 +31,7 @@ import (
 // Options configure Run.
 type Options struct {
 	Dir    string // the site's directory
-	Port   int    // on 127.0.0.1; 0 means site.DefaultPort
+	Port   int    // on 127.0.0.1; 0 means protocol.DefaultPort
 	Stdout io.Writer
 	Stderr io.Writer
 }
@@ -39,7 +40,7 @@ type Options struct {
 // directory and its compile cache.
 func (o *Options) resolve() (root, cache string, err error) {
 	if o.Port == 0 {
-		o.Port = site.DefaultPort
+		o.Port = protocol.DefaultPort
 	}
 	if root, err = filepath.Abs(o.Dir); err != nil {
 		return "", "", err
@@ -54,7 +55,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	ln, err := site.Listen(opts.Port)
+	ln, err := protocol.Listen(opts.Port)
 	if err != nil {
 		return err
 	}
@@ -195,7 +196,7 @@ func (sv *supervisor) update(ctx context.Context, goFiles bool) {
 	}
 	if sv.proc != nil && !goFiles && !res.GoChanged {
 		if res.TextChanged {
-			sv.proc.send(site.ControlMsg{Type: "templ"})
+			sv.proc.send(protocol.ControlMsg{Type: protocol.ControlTempl})
 		}
 		sv.clear()
 		return
@@ -212,7 +213,7 @@ func (sv *supervisor) update(ctx context.Context, goFiles bool) {
 		// The program is the same (a comment changed, say); templ text
 		// may still have.
 		if res.TextChanged {
-			sv.proc.send(site.ControlMsg{Type: "templ"})
+			sv.proc.send(protocol.ControlMsg{Type: protocol.ControlTempl})
 		}
 		sv.clear()
 		return
@@ -255,7 +256,7 @@ func (sv *supervisor) fail(stage string, err error) {
 		fmt.Fprintf(sv.errOut, "%s failed: %v\n", stage, err)
 	}
 	if sv.proc != nil {
-		sv.proc.send(site.ControlMsg{Type: "errors", Errors: items})
+		sv.proc.send(protocol.ControlMsg{Type: protocol.ControlErrors, Errors: items})
 		sv.shownErrs = true
 	} else {
 		sv.showErrors(items)
@@ -265,7 +266,7 @@ func (sv *supervisor) fail(stage string, err error) {
 // clear removes errors this supervisor showed.
 func (sv *supervisor) clear() {
 	if sv.proc != nil && sv.shownErrs {
-		sv.proc.send(site.ControlMsg{Type: "clear"})
+		sv.proc.send(protocol.ControlMsg{Type: protocol.ControlClear})
 		sv.shownErrs = false
 	}
 }

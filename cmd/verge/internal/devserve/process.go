@@ -1,11 +1,8 @@
 package devserve
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"io"
-	"os"
 	"os/exec"
 	"sync"
 	"syscall"
@@ -13,15 +10,15 @@ import (
 
 	"github.com/vergehq/verge/internal/childproc"
 	"github.com/vergehq/verge/internal/gosite"
-	"github.com/vergehq/verge/site"
+	"github.com/vergehq/verge/internal/protocol"
 )
 
 // process is one running site program.
 type process struct {
 	bin   string
 	cmd   *exec.Cmd
-	ready chan struct{} // closed when it serves its first build
-	done  chan struct{} // closed when it exited; err is then set
+	ready <-chan struct{} // closed when it serves its first build
+	done  chan struct{}   // closed when it exited; err is then set
 	err   error
 
 	mu    sync.Mutex
@@ -31,25 +28,20 @@ type process struct {
 // startProcess starts the program bin serving on the supervisor's socket,
 // in templ's dev mode.
 func startProcess(sv *supervisor, bin string) (*process, error) {
-	readyR, readyW, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	defer readyW.Close()
 	// Stopped by stop, not by a context.
 	cmd := gosite.Command(context.Background(), sv.root, bin, "serve")
 	cmd.Env = append(cmd.Env,
 		"TEMPL_DEV_MODE=true",
 		"TEMPL_DEV_MODE_ROOT="+sv.textDir,
-		site.EnvListenFD+"=3", // ExtraFiles[0]
-		site.EnvReadyFD+"=4",  // ExtraFiles[1]
-		site.EnvControl+"=stdin",
+		protocol.EnvControl+"=stdin",
 	)
-	cmd.ExtraFiles = []*os.File{sv.sock, readyW}
 	cmd.Stdout, cmd.Stderr = sv.out, sv.errOut
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		readyR.Close()
+		return nil, err
+	}
+	h, err := protocol.Pass(cmd, sv.sock)
+	if err != nil {
 		return nil, err
 	}
 	err = childproc.Start(cmd)
@@ -58,17 +50,11 @@ func startProcess(sv *supervisor, bin string) (*process, error) {
 	if rc, cerr := sv.sock.SyscallConn(); cerr == nil {
 		_ = rc.Control(func(fd uintptr) { _ = syscall.SetNonblock(int(fd), true) })
 	}
+	h.Started(err)
 	if err != nil {
-		readyR.Close()
 		return nil, err
 	}
-	p := &process{bin: bin, cmd: cmd, stdin: stdin, ready: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer readyR.Close()
-		if line, err := bufio.NewReader(readyR).ReadString('\n'); err == nil && line == "ready\n" {
-			close(p.ready)
-		}
-	}()
+	p := &process{bin: bin, cmd: cmd, stdin: stdin, ready: h.Ready(), done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		childproc.KillGroup(cmd) // what it started and left behind
@@ -78,14 +64,10 @@ func startProcess(sv *supervisor, bin string) (*process, error) {
 }
 
 // send writes a control message; a program that has gone is ignored.
-func (p *process) send(m site.ControlMsg) {
-	data, err := json.Marshal(m)
-	if err != nil {
-		return
-	}
+func (p *process) send(m protocol.ControlMsg) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	_, _ = p.stdin.Write(append(data, '\n'))
+	_ = protocol.WriteControl(p.stdin, m)
 }
 
 // stop interrupts the program (SIGTERM to its group), which closes its
