@@ -21,16 +21,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vergehq/verge/internal/devserver"
 	"github.com/vergehq/verge/internal/diag"
 	"github.com/vergehq/verge/internal/gosite"
 	"github.com/vergehq/verge/internal/watch"
-	"github.com/vergehq/verge/site"
 )
 
 // Options configure Run.
 type Options struct {
 	Dir    string // the site's directory
-	Port   int    // on 127.0.0.1; 0 means site.DefaultPort
+	Port   int    // on 127.0.0.1; 0 means devserver.DefaultPort
 	Stdout io.Writer
 	Stderr io.Writer
 }
@@ -39,7 +39,7 @@ type Options struct {
 // directory and its compile cache.
 func (o *Options) resolve() (root, cache string, err error) {
 	if o.Port == 0 {
-		o.Port = site.DefaultPort
+		o.Port = devserver.DefaultPort
 	}
 	if root, err = filepath.Abs(o.Dir); err != nil {
 		return "", "", err
@@ -54,7 +54,7 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	ln, err := site.Listen(opts.Port)
+	ln, err := devserver.Listen(opts.Port)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ type supervisor struct {
 
 // errorServing is the error page served while no site program runs.
 type errorServing struct {
-	es  *site.ErrorServer
+	es  *devserver.ErrorServer
 	srv *http.Server
 }
 
@@ -157,7 +157,7 @@ func (sv *supervisor) showErrors(items []*diag.Diagnostic) {
 		if err != nil {
 			return
 		}
-		es := site.NewErrorServer(sv.root)
+		es := devserver.NewErrorServer(sv.root)
 		srv := &http.Server{Handler: es, ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		sv.errSrv = &errorServing{es: es, srv: srv}
@@ -195,7 +195,7 @@ func (sv *supervisor) update(ctx context.Context, goFiles bool) {
 	}
 	if sv.proc != nil && !goFiles && !res.GoChanged {
 		if res.TextChanged {
-			sv.proc.send(site.ControlMsg{Type: "templ"})
+			sv.proc.send(devserver.ControlMsg{Type: "templ"})
 		}
 		sv.clear()
 		return
@@ -212,7 +212,7 @@ func (sv *supervisor) update(ctx context.Context, goFiles bool) {
 		// The program is the same (a comment changed, say); templ text
 		// may still have.
 		if res.TextChanged {
-			sv.proc.send(site.ControlMsg{Type: "templ"})
+			sv.proc.send(devserver.ControlMsg{Type: "templ"})
 		}
 		sv.clear()
 		return
@@ -255,7 +255,7 @@ func (sv *supervisor) fail(stage string, err error) {
 		fmt.Fprintf(sv.errOut, "%s failed: %v\n", stage, err)
 	}
 	if sv.proc != nil {
-		sv.proc.send(site.ControlMsg{Type: "errors", Errors: items})
+		sv.proc.send(devserver.ControlMsg{Type: "errors", Errors: items})
 		sv.shownErrs = true
 	} else {
 		sv.showErrors(items)
@@ -265,7 +265,7 @@ func (sv *supervisor) fail(stage string, err error) {
 // clear removes errors this supervisor showed.
 func (sv *supervisor) clear() {
 	if sv.proc != nil && sv.shownErrs {
-		sv.proc.send(site.ControlMsg{Type: "clear"})
+		sv.proc.send(devserver.ControlMsg{Type: "clear"})
 		sv.shownErrs = false
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/vergehq/verge/internal/childproc"
+	"github.com/vergehq/verge/internal/devserver"
 	"github.com/vergehq/verge/internal/gosite"
-	"github.com/vergehq/verge/site"
 )
 
 // process is one running site program.
@@ -41,9 +41,9 @@ func startProcess(sv *supervisor, bin string) (*process, error) {
 	cmd.Env = append(cmd.Env,
 		"TEMPL_DEV_MODE=true",
 		"TEMPL_DEV_MODE_ROOT="+sv.textDir,
-		site.EnvListenFD+"=3", // ExtraFiles[0]
-		site.EnvReadyFD+"=4",  // ExtraFiles[1]
-		site.EnvControl+"=stdin",
+		devserver.EnvListenFD+"=3", // ExtraFiles[0]
+		devserver.EnvReadyFD+"=4",  // ExtraFiles[1]
+		devserver.EnvControl+"=stdin",
 	)
 	cmd.ExtraFiles = []*os.File{sv.sock, readyW}
 	cmd.Stdout, cmd.Stderr = sv.out, sv.errOut
@@ -78,7 +78,7 @@ func startProcess(sv *supervisor, bin string) (*process, error) {
 }
 
 // send writes a control message; a program that has gone is ignored.
-func (p *process) send(m site.ControlMsg) {
+func (p *process) send(m devserver.ControlMsg) {
 	data, err := json.Marshal(m)
 	if err != nil {
 		return

@@ -10,9 +10,9 @@ import (
 
 	"github.com/vergehq/verge/edge"
 	"github.com/vergehq/verge/internal/childproc"
+	"github.com/vergehq/verge/internal/devserver"
 	"github.com/vergehq/verge/internal/gosite"
 	"github.com/vergehq/verge/internal/supervise"
-	"github.com/vergehq/verge/site"
 )
 
 // RunProd serves the site exactly as production would, until ctx is done:
@@ -26,7 +26,7 @@ func RunProd(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	ln, err := site.Listen(opts.Port)
+	ln, err := devserver.Listen(opts.Port)
 	if err != nil {
 		return err
 	}

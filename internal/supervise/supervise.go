@@ -1,6 +1,6 @@
 // Package supervise keeps a site program serving on a socket Verge owns,
 // for `verge origin` and `verge serve --prod`. It starts the program with
-// the socket inherited (site.EnvListenFD), and when the program dies (a
+// the socket inherited (devserver.EnvListenFD), and when the program dies (a
 // panic in a goroutine a function started, which Go cannot recover; kill
 // -9; running out of memory) it logs why, with the panic from the end of
 // the program's stderr, answers 503 with Retry-After on the socket itself
@@ -23,8 +23,8 @@ import (
 	"time"
 
 	"github.com/vergehq/verge/internal/childproc"
+	"github.com/vergehq/verge/internal/devserver"
 	"github.com/vergehq/verge/internal/gosite"
-	"github.com/vergehq/verge/site"
 )
 
 // Config is what Run supervises.
@@ -133,8 +133,8 @@ func start(cfg *Config, sock *os.File, fb *fallback) (*program, error) {
 	// Stopped by watch, not by a context.
 	cmd := gosite.Command(context.Background(), cfg.Root, cfg.Bin, cfg.Args...)
 	cmd.Env = append(cmd.Env,
-		site.EnvListenFD+"=3", // ExtraFiles[0]
-		site.EnvReadyFD+"=4",  // ExtraFiles[1]
+		devserver.EnvListenFD+"=3", // ExtraFiles[0]
+		devserver.EnvReadyFD+"=4",  // ExtraFiles[1]
 	)
 	cmd.ExtraFiles = []*os.File{sock, readyW}
 	p := &program{cmd: cmd, ready: make(chan struct{}), done: make(chan struct{}), tail: newTail(16 << 10), started: time.Now()}

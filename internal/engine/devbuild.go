@@ -1,0 +1,397 @@
+package engine
+
+// This file holds the build of the dev server: the same stages as the
+// build to disk, in memory, each build made from the last good one and
+// the changes since, rendering first what a browser has open.
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vergehq/verge/assets"
+	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/render"
+)
+
+// DevBuild is one build of the dev server, held in memory: nothing of it
+// is written to disk. It is never modified once made; a rebuild makes a
+// new one that shares what did not change.
+type DevBuild struct {
+	b        *Build
+	res      *assets.Result
+	versions *versionSet
+	pages    map[string]*DevPage     // by URL path of the file, "/posts/a/index.html"
+	files    map[string]*assets.File // asset and static outputs by URL path
+	seq      int                     // counts good builds
+	// lazy holds the pages not rendered yet; nil once the build is
+	// complete (see eagerPages).
+	lazy *lazyPages
+}
+
+// DevPage is a rendered page.
+type DevPage struct {
+	Job   PageJob
+	HTML  []byte
+	tags  []string
+	links []render.Link
+}
+
+// Content is the loaded state of the build, which API functions read.
+func (nb *DevBuild) Content() *Build { return nb.b }
+
+// Seq counts the good builds up to this one.
+func (nb *DevBuild) Seq() int { return nb.seq }
+
+// Lazy is how many of the build's pages are still to render.
+func (nb *DevBuild) Lazy() int {
+	if nb.lazy == nil {
+		return 0
+	}
+	return len(nb.lazy.pages)
+}
+
+// Pages are the rendered pages by output path; read-only.
+func (nb *DevBuild) Pages() map[string]*DevPage { return nb.pages }
+
+// Files are the asset and static outputs by URL path; read-only.
+func (nb *DevBuild) Files() map[string]*assets.File { return nb.files }
+
+// DevBuilder makes DevBuilds, each from the last good one and the changes
+// since. It is used by one goroutine at a time.
+type DevBuilder struct {
+	s       *Site
+	key     string // identifies the site program (see BuildOptions.BuildKey)
+	assets  *assets.Builder
+	textGen int         // counts .templ text changes: part of every page's site tag
+	index   *tagIndex   // of the last good build
+	routes  *routeCache // the last expansion of the routes without errors
+}
+
+// DevResult is the outcome of a rebuild, or of completing one.
+type DevResult struct {
+	Build    *DevBuild // nil when the build failed
+	Errs     *diag.List
+	Changed  []string       // routes whose HTML changed, appeared or vanished
+	Assets   []*assets.File // outputs whose bytes changed, or that appeared
+	Rendered []string       // output paths rendered
+	Stopped  bool           // Complete gave up for newer changes
+	Took     time.Duration
+	Phases   []Phase
+}
+
+// NewDevBuilder makes the builder of the site program identified by key
+// (see BuildOptions.BuildKey).
+func NewDevBuilder(s *Site, key string) *DevBuilder {
+	return &DevBuilder{s: s, key: key, index: newTagIndex()}
+}
+
+// Close releases esbuild's context.
+func (d *DevBuilder) Close() {
+	if d.assets != nil {
+		d.assets.Dispose()
+	}
+}
+
+// Build makes the next build from old (nil: from scratch) and ch. When
+// more than eagerPages pages need rendering, only those open in a browser
+// (open, by output path) are rendered: the build comes back with the
+// others lazy, for Complete to finish.
+func (d *DevBuilder) Build(ctx context.Context, old *DevBuild, ch *ChangeSet, open map[string]bool) DevResult {
+	start := time.Now()
+	t := newTimer()
+	s := d.s
+	var errs diag.List
+	res := DevResult{Errs: &errs}
+	reload := old == nil || ch.All || ch.Has(filepath.Join(s.Root, ConfigFile))
+	if reload {
+		old, ch = nil, &ChangeSet{All: true, Paths: ch.Paths, Templ: ch.Templ}
+		d.Close()
+		d.assets = nil
+	}
+	cfg, err := s.Config(reload)
+	if err != nil {
+		errs.AddErr(ConfigFile, err)
+		return res
+	}
+	for _, e := range s.DeclErrs {
+		errs.Add(e)
+	}
+	if ch.Templ {
+		d.textGen++
+	}
+	b := newBuild(s, cfg, fmt.Sprintf("%s/text-%d", d.key, d.textGen))
+
+	// Assets, if they may have changed, alongside content.
+	var ares *assets.Result
+	var wg sync.WaitGroup
+	if old == nil || ch.Touches(filepath.Join(s.Root, "assets")) || ch.Touches(filepath.Join(s.Root, "static")) {
+		wg.Go(func() {
+			if d.assets == nil {
+				ab, err := assets.NewBuilder(devAssetOptions(cfg))
+				if err != nil {
+					errs.AddErr("assets", err)
+					return
+				}
+				d.assets = ab
+			}
+			r, err := d.assets.BuildChanged(ctx, assetChanges(old, ch))
+			errs.AddErr("assets", err)
+			ares = r
+		})
+	} else {
+		ares = old.res
+	}
+	for _, l := range s.Loaders {
+		if r, ok := l.(Reloader); ok && old != nil {
+			r.Reload(b, old.b, ch, &errs)
+		} else {
+			l.Load(b, &errs)
+		}
+	}
+	res.Phases = append(res.Phases, t.lap("content"))
+	wg.Wait()
+	res.Phases = append(res.Phases, t.lap("assets"))
+	if errs.Len() > 0 {
+		return res
+	}
+	b.Assets = AssetLookup{Res: ares, Stable: true}
+
+	nb := &DevBuild{b: b, res: ares, pages: map[string]*DevPage{}, files: map[string]*assets.File{}}
+	if old != nil {
+		nb.seq = old.seq
+		nb.versions = devVersions(b, old.versions, old.res)
+	} else {
+		nb.versions = devVersions(b, nil, nil)
+	}
+	nb.seq++
+	for _, f := range ares.Files {
+		nb.files[f.Path] = f
+	}
+	var prevRoutes *routeCache
+	if old != nil {
+		prevRoutes = d.routes
+	}
+	jobs, routes := expandRoutes(s, b, prevRoutes, &errs)
+	if errs.Len() > 0 {
+		return res
+	}
+	d.routes = routes
+	res.Phases = append(res.Phases, t.lap("routes"))
+	res.Rendered = d.renderPages(ctx, b, old, nb, jobs, open, &errs)
+	res.Phases = append(res.Phases, t.lap("render"))
+	if errs.Len() > 0 {
+		return res
+	}
+	if nb.lazy != nil {
+		res.Build = nb
+		res.Changed, res.Assets = diffBuilds(old, nb, res.Rendered, nil)
+		res.Took = time.Since(start)
+		return res
+	}
+	d.finish(old, nb, res.Rendered, nil, &res)
+	res.Phases = append(res.Phases, t.lap("check"))
+	res.Took = time.Since(start)
+	return res
+}
+
+// Complete renders the lazy pages of nb, built from old with eager pages
+// rendered, and returns the complete build; Changed lists only what
+// changed among the pages rendered now. It gives up as soon as stop
+// reports newer changes, which a new build will include: res.Build is
+// then nil and res.Stopped set.
+func (d *DevBuilder) Complete(old, nb *DevBuild, eager []string, stop func() bool) DevResult {
+	start := time.Now()
+	var errs diag.List
+	res := DevResult{Errs: &errs}
+	paths := nb.lazy.paths()
+	// One core fewer than the machine has: the pages a browser asks for
+	// meanwhile, and a recompile of the site, should not queue behind it.
+	workers := max(1, runtime.GOMAXPROCS(0)-1)
+	var next atomic.Int64
+	var stopped atomic.Bool
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(paths) {
+					return
+				}
+				if stop() || nb.lazy.ctx.Err() != nil {
+					stopped.Store(true) // newer changes, or shutting down
+					return
+				}
+				if _, err, _ := nb.lazy.get(paths[i]); err != nil {
+					reportPageErr(nb.b, nb.lazy.pages[paths[i]].job, err, &errs)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if stopped.Load() {
+		res.Stopped = true
+		return res
+	}
+	if errs.Len() > 0 {
+		return res
+	}
+	full := *nb
+	full.lazy = nil
+	full.pages = make(map[string]*DevPage, len(nb.pages)+len(paths))
+	for p, pg := range nb.pages {
+		full.pages[p] = pg
+	}
+	for _, p := range paths {
+		full.pages[p] = nb.lazy.pages[p].page
+	}
+	res.Rendered = paths
+	d.finish(old, &full, append(slices.Clip(eager), paths...), paths, &res)
+	res.Took = time.Since(start)
+	return res
+}
+
+// finish checks a complete build and makes it the base of the next:
+// rendered are all the pages rendered for it, report those whose changes
+// are still to be announced.
+func (d *DevBuilder) finish(old, nb *DevBuild, rendered, report []string, res *DevResult) {
+	removed := removedPages(old, nb)
+	d.checkOutput(old, nb, rendered, removed, res.Errs)
+	if res.Errs.Len() > 0 {
+		return
+	}
+	if report == nil {
+		report = rendered
+		res.Changed, res.Assets = diffBuilds(old, nb, report, removed)
+	} else {
+		res.Changed, _ = diffBuilds(old, nb, report, removed)
+	}
+	d.index.update(old, nb, rendered, removed)
+	res.Build = nb
+}
+
+// devAssetOptions are the site's asset options for the dev server:
+// stable URLs (see AssetLookup) and one esbuild context per entry.
+func devAssetOptions(cfg *Config) assets.Options {
+	o := cfg.Assets
+	o.StableNames, o.PerEntry = true, true
+	return o
+}
+
+// assetChanges are the changed paths for the asset builder: nil (all)
+// for a first build or a rescan.
+func assetChanges(old *DevBuild, ch *ChangeSet) []string {
+	if old == nil || ch.All {
+		return nil
+	}
+	out := make([]string, 0, len(ch.Paths))
+	for p := range ch.Paths {
+		out = append(out, p)
+	}
+	return out
+}
+
+// renderPages renders the jobs that are new or whose dependencies changed
+// since old, and takes the others from old. It returns the output paths
+// it rendered.
+func (d *DevBuilder) renderPages(ctx context.Context, b *Build, old, nb *DevBuild, jobs []PageJob, open map[string]bool, errs *diag.List) []string {
+	dirty := d.index.dirty(old, nb)
+	var stale []PageJob
+	if old != nil {
+		// Most pages stay as they were: start from a copy of old's and
+		// drop what does not.
+		nb.pages = maps.Clone(old.pages)
+	}
+	known := 0 // jobs with a page in old: when all old's pages have one, none went
+	for _, j := range jobs {
+		if old == nil {
+			stale = append(stale, j)
+			continue
+		}
+		op := old.pages[j.Out]
+		if op != nil {
+			known++
+			if !dirty[j.Out] && op.Job.Route == j.Route {
+				continue
+			}
+		}
+		delete(nb.pages, j.Out)
+		stale = append(stale, j)
+	}
+	if old != nil && known != len(old.pages) {
+		seen := make(map[string]bool, len(jobs))
+		for _, j := range jobs {
+			seen[j.Out] = true
+		}
+		for p := range nb.pages {
+			if !seen[p] {
+				delete(nb.pages, p) // a page no route produces any more
+			}
+		}
+	}
+	var todo []render.Page
+	var todoJobs, later []PageJob
+	for _, j := range stale {
+		if len(stale) > eagerPages && !open[j.Out] {
+			later = append(later, j)
+			continue
+		}
+		todo = append(todo, render.Page{Route: j.Route, Render: pageRenderer(b, j)})
+		todoJobs = append(todoJobs, j)
+	}
+	r := render.New(render.Options{
+		Minify: b.Config.Minify,
+		Asset: func(ref string) (string, string, bool) {
+			f, ok := b.Assets.sourceRef(ref)
+			if !ok {
+				return "", "", false
+			}
+			return f.Path, "", true
+		},
+		ImageSize: newImageSizes(b.Assets).size,
+	})
+	var mu sync.Mutex
+	rendered := make([]string, 0, len(todo))
+	r.RenderAll(ctx, todo, func(k int, o render.Output) {
+		j := todoJobs[k]
+		if o.Err != nil {
+			reportPageErr(b, j, o.Err, errs)
+			return
+		}
+		tags := o.Tags
+		if len(o.Assets) > 0 {
+			tags = addAssetTags(b, tags, o.Assets)
+		}
+		p := j.Out
+		mu.Lock()
+		nb.pages[p] = &DevPage{Job: j, HTML: o.HTML, tags: tags, links: o.Links}
+		rendered = append(rendered, p)
+		mu.Unlock()
+	})
+	if ctx.Err() != nil {
+		errs.AddErr("", ctx.Err())
+	}
+	if len(later) > 0 {
+		nb.lazy = newLazyPages(ctx, b, r, later)
+	}
+	return rendered
+}
+
+// LoadContent loads everything API functions read (content, data and
+// assets) as the dev server's first build does, for the origin. Bad
+// content is an error, a *diag.List, as for a build.
+func LoadContent(ctx context.Context, s *Site, key string) (*Build, error) {
+	d := NewDevBuilder(s, key)
+	defer d.Close()
+	res := d.Build(ctx, nil, NewChangeSet(true), nil)
+	if res.Build == nil {
+		return nil, res.Errs
+	}
+	return res.Build.b, nil
+}
