@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/vergehq/verge/assets"
 	"github.com/vergehq/verge/audit"
 	"github.com/vergehq/verge/internal/diag"
 	"github.com/vergehq/verge/internal/manifest"
@@ -87,32 +86,13 @@ func BuildDir(ctx context.Context, s *Site, opts BuildOptions) (*Report, error) 
 	rep := &Report{OutDir: out}
 	prog := newProgress(opts.Progress, opts.Terminal)
 
-	for _, d := range s.DeclErrs {
-		errs.Add(d)
-	}
 	key, err := ProgramKey(opts.BuildKey)
 	if err != nil {
 		return nil, err
 	}
-	b := newBuild(s, cfg, key)
-	// Assets do not depend on content: bundle them while content loads.
-	var res *assets.Result
-	assetsDone := make(chan struct{})
-	go func() {
-		defer close(assetsDone)
-		var err error
-		res, err = assets.Build(ctx, cfg.Assets)
-		errs.AddErr("assets", err)
-	}()
-	for _, l := range s.Loaders {
-		l.Load(b, &errs)
-	}
-	rep.Phases = append(rep.Phases, t.lap("content"))
-	prog.line("content loaded")
-	<-assetsDone
-	b.Assets = AssetLookup{Res: res}
-	rep.Phases = append(rep.Phases, t.lap("assets"))
-	prog.line("assets built")
+	b, phases := loadStage(ctx, s, cfg, key, nil, nil, nil, allAssets{}, t, prog, &errs)
+	rep.Phases = append(rep.Phases, phases...)
+	res := b.Assets.Res
 	if errs.Len() > 0 {
 		// Rendering on top of broken content or assets would only repeat
 		// the same problems page by page.

@@ -68,7 +68,7 @@ func (nb *DevBuild) Files() map[string]*assets.File { return nb.files }
 type DevBuilder struct {
 	s       *Site
 	key     string // identifies the site program (see BuildOptions.BuildKey)
-	assets  *assets.Builder
+	assets  changedAssets
 	textGen int         // counts .templ text changes: part of every page's site tag
 	index   *tagIndex   // of the last good build
 	routes  *routeCache // the last expansion of the routes without errors
@@ -89,15 +89,11 @@ type DevResult struct {
 // NewDevBuilder makes the builder of the site program identified by key
 // (see BuildOptions.BuildKey).
 func NewDevBuilder(s *Site, key string) *DevBuilder {
-	return &DevBuilder{s: s, key: key, index: newTagIndex()}
+	return &DevBuilder{s: s, key: key, index: newTagIndex(), assets: changedAssets{root: s.Root}}
 }
 
 // Close releases esbuild's context.
-func (d *DevBuilder) Close() {
-	if d.assets != nil {
-		d.assets.Dispose()
-	}
-}
+func (d *DevBuilder) Close() { d.assets.reset() }
 
 // Build makes the next build from old (nil: from scratch) and ch. When
 // more than eagerPages pages need rendering, only those open in a browser
@@ -113,55 +109,26 @@ func (d *DevBuilder) Build(ctx context.Context, old *DevBuild, ch *ChangeSet, op
 	if reload {
 		old, ch = nil, &ChangeSet{All: true, Paths: ch.Paths, Templ: ch.Templ}
 		d.Close()
-		d.assets = nil
 	}
 	cfg, err := s.Config(reload)
 	if err != nil {
 		errs.AddErr(ConfigFile, err)
 		return res
 	}
-	for _, e := range s.DeclErrs {
-		errs.Add(e)
-	}
 	if ch.Templ {
 		d.textGen++
 	}
-	b := newBuild(s, cfg, fmt.Sprintf("%s/text-%d", d.key, d.textGen))
-
-	// Assets, if they may have changed, alongside content.
-	var ares *assets.Result
-	var wg sync.WaitGroup
-	if old == nil || ch.Touches(filepath.Join(s.Root, "assets")) || ch.Touches(filepath.Join(s.Root, "static")) {
-		wg.Go(func() {
-			if d.assets == nil {
-				ab, err := assets.NewBuilder(devAssetOptions(cfg))
-				if err != nil {
-					errs.AddErr("assets", err)
-					return
-				}
-				d.assets = ab
-			}
-			r, err := d.assets.BuildChanged(ctx, assetChanges(old, ch))
-			errs.AddErr("assets", err)
-			ares = r
-		})
-	} else {
-		ares = old.res
+	var oldB *Build
+	var oldAssets *assets.Result
+	if old != nil {
+		oldB, oldAssets = old.b, old.res
 	}
-	for _, l := range s.Loaders {
-		if r, ok := l.(Reloader); ok && old != nil {
-			r.Reload(b, old.b, ch, &errs)
-		} else {
-			l.Load(b, &errs)
-		}
-	}
-	res.Phases = append(res.Phases, t.lap("content"))
-	wg.Wait()
-	res.Phases = append(res.Phases, t.lap("assets"))
+	b, phases := loadStage(ctx, s, cfg, fmt.Sprintf("%s/text-%d", d.key, d.textGen), oldB, oldAssets, ch, &d.assets, t, &progress{}, &errs)
+	res.Phases = append(res.Phases, phases...)
 	if errs.Len() > 0 {
 		return res
 	}
-	b.Assets = AssetLookup{Res: ares, Stable: true}
+	ares := b.Assets.Res
 
 	nb := &DevBuild{b: b, res: ares, pages: map[string]*DevPage{}, files: map[string]*assets.File{}}
 	if old != nil {
@@ -276,27 +243,6 @@ func (d *DevBuilder) finish(old, nb *DevBuild, rendered, report []string, res *D
 	res.Build = nb
 }
 
-// devAssetOptions are the site's asset options for the dev server:
-// stable URLs (see AssetLookup) and one esbuild context per entry.
-func devAssetOptions(cfg *Config) assets.Options {
-	o := cfg.Assets
-	o.StableNames, o.PerEntry = true, true
-	return o
-}
-
-// assetChanges are the changed paths for the asset builder: nil (all)
-// for a first build or a rescan.
-func assetChanges(old *DevBuild, ch *ChangeSet) []string {
-	if old == nil || ch.All {
-		return nil
-	}
-	out := make([]string, 0, len(ch.Paths))
-	for p := range ch.Paths {
-		out = append(out, p)
-	}
-	return out
-}
-
 // renderPages renders the jobs that are new or whose dependencies changed
 // since old, and takes the others from old. It returns the output paths
 // it rendered.
@@ -345,17 +291,7 @@ func (d *DevBuilder) renderPages(ctx context.Context, b *Build, old, nb *DevBuil
 		todo = append(todo, render.Page{Route: j.Route, Render: pageRenderer(b, j)})
 		todoJobs = append(todoJobs, j)
 	}
-	r := render.New(render.Options{
-		Minify: b.Config.Minify,
-		Asset: func(ref string) (string, string, bool) {
-			f, ok := b.Assets.sourceRef(ref)
-			if !ok {
-				return "", "", false
-			}
-			return f.Path, "", true
-		},
-		ImageSize: newImageSizes(b.Assets).size,
-	})
+	r := newRenderer(b)
 	var mu sync.Mutex
 	rendered := make([]string, 0, len(todo))
 	r.RenderAll(ctx, todo, func(k int, o render.Output) {

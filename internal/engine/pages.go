@@ -33,17 +33,7 @@ func renderPages(ctx context.Context, b *Build, jobs []PageJob, prev *previous, 
 		todo = append(todo, render.Page{Route: j.Route, Render: pageRenderer(b, j)})
 		todoIdx = append(todoIdx, i)
 	}
-	r := render.New(render.Options{
-		Minify: b.Config.Minify,
-		Asset: func(ref string) (string, string, bool) {
-			f, ok := b.Assets.sourceRef(ref)
-			if !ok {
-				return "", "", false
-			}
-			return f.Path, b.Assets.Integrity(f), true
-		},
-		ImageSize: newImageSizes(b.Assets).size,
-	})
+	r := newRenderer(b)
 	prog.start("render", len(todo))
 	w.startWriters()
 	defer func() { errs.AddErr("", w.drain()) }()
