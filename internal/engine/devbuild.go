@@ -118,18 +118,41 @@ func (d *DevBuilder) Build(ctx context.Context, old *DevBuild, ch *ChangeSet, op
 	if ch.Templ {
 		d.textGen++
 	}
-	var oldB *Build
-	var oldAssets *assets.Result
-	if old != nil {
-		oldB, oldAssets = old.b, old.res
-	}
-	b, phases := loadStage(ctx, s, cfg, fmt.Sprintf("%s/text-%d", d.key, d.textGen), oldB, oldAssets, ch, &d.assets, t, &progress{}, &errs)
-	res.Phases = append(res.Phases, phases...)
-	if errs.Len() > 0 {
-		return res
-	}
-	ares := b.Assets.Res
+	m := &memTarget{d: d, old: old, ch: ch, open: open, t: t, res: &res}
+	err = run(ctx, s, cfg, fmt.Sprintf("%s/text-%d", d.key, d.textGen), m, t, &progress{}, &res.Phases, &errs)
+	errs.AddErr("", err) // a memTarget fails only with diagnostics
+	res.Took = time.Since(start)
+	return res
+}
 
+// memTarget is the pipeline's target for a dev build: the previous state
+// is the last good build, in memory, and the changes since; the pages go
+// into a new DevBuild that shares what did not change.
+type memTarget struct {
+	d    *DevBuilder
+	old  *DevBuild // nil: from scratch
+	ch   *ChangeSet
+	open map[string]bool // output paths open in a browser: rendered first
+	t    *timer
+	res  *DevResult
+
+	nb    *DevBuild
+	later []PageJob // pages left lazy
+}
+
+func (m *memTarget) previous() (*Build, *assets.Result, *ChangeSet, *routeCache) {
+	if m.old == nil {
+		return nil, nil, m.ch, nil
+	}
+	return m.old.b, m.old.res, m.ch, m.d.routes
+}
+
+func (m *memTarget) assets() assetStage { return &m.d.assets }
+
+// loaded starts the new build, versioned against the old one.
+func (m *memTarget) loaded(b *Build) (bool, error) {
+	old := m.old
+	ares := b.Assets.Res
 	nb := &DevBuild{b: b, res: ares, pages: map[string]*DevPage{}, files: map[string]*assets.File{}}
 	if old != nil {
 		nb.seq = old.seq
@@ -141,31 +164,53 @@ func (d *DevBuilder) Build(ctx context.Context, old *DevBuild, ch *ChangeSet, op
 	for _, f := range ares.Files {
 		nb.files[f.Path] = f
 	}
-	var prevRoutes *routeCache
-	if old != nil {
-		prevRoutes = d.routes
-	}
-	jobs, routes := expandRoutes(s, b, prevRoutes, &errs)
+	m.nb = nb
+	return false, nil
+}
+
+func (m *memTarget) plan(b *Build, jobs []PageJob, routes *routeCache, errs *diag.List) []PageJob {
 	if errs.Len() > 0 {
-		return res
+		return nil
 	}
-	d.routes = routes
-	res.Phases = append(res.Phases, t.lap("routes"))
-	res.Rendered = d.renderPages(ctx, b, old, nb, jobs, open, &errs)
-	res.Phases = append(res.Phases, t.lap("render"))
-	if errs.Len() > 0 {
-		return res
+	m.d.routes = routes
+	m.res.Phases = append(m.res.Phases, m.t.lap("routes"))
+	var todo []PageJob
+	todo, m.later = m.d.stalePages(m.old, m.nb, jobs, m.open)
+	return todo
+}
+
+// render renders the pages that matter now; the others are left lazy.
+func (m *memTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *diag.List) {
+	nb := m.nb
+	r := newRenderer(b)
+	var mu sync.Mutex
+	rendered := make([]string, 0, len(todo))
+	renderStage(ctx, b, r, todo, &progress{}, errs, func(_ int, j PageJob, html []byte, tags []string, links []render.Link) {
+		p := j.Out
+		mu.Lock()
+		nb.pages[p] = &DevPage{Job: j, HTML: html, tags: tags, links: links}
+		rendered = append(rendered, p)
+		mu.Unlock()
+	})
+	if len(m.later) > 0 {
+		nb.lazy = newLazyPages(ctx, b, r, m.later)
 	}
+	m.res.Rendered = rendered
+	m.res.Phases = append(m.res.Phases, m.t.lap("render"))
+}
+
+// finish serves a build with lazy pages as it is; a complete one is
+// checked and becomes the base of the next.
+func (m *memTarget) finish(_ context.Context, _ *Build, _ *diag.List) error {
+	res, nb := m.res, m.nb
 	if nb.lazy != nil {
 		res.Build = nb
-		res.Changed, res.Assets = diffBuilds(old, nb, res.Rendered, nil)
-		res.Took = time.Since(start)
-		return res
+		res.Changed, res.Assets = diffBuilds(m.old, nb, res.Rendered, nil)
+		return nil
 	}
-	d.finish(old, nb, res.Rendered, nil, &res)
-	res.Phases = append(res.Phases, t.lap("check"))
-	res.Took = time.Since(start)
-	return res
+	m.d.finish(m.old, nb, res.Rendered, nil, res)
+	res.Phases = append(res.Phases, m.t.lap("check"))
+	return nil
 }
 
 // Complete renders the lazy pages of nb, built from old with eager pages
@@ -243,10 +288,11 @@ func (d *DevBuilder) finish(old, nb *DevBuild, rendered, report []string, res *D
 	res.Build = nb
 }
 
-// renderPages renders the jobs that are new or whose dependencies changed
-// since old, and takes the others from old. It returns the output paths
-// it rendered.
-func (d *DevBuilder) renderPages(ctx context.Context, b *Build, old, nb *DevBuild, jobs []PageJob, open map[string]bool, errs *diag.List) []string {
+// stalePages takes into nb the pages of old whose dependencies did not
+// change, and returns the others: those to render now (all of them, or
+// when more than eagerPages, those open in a browser), and those to
+// leave lazy.
+func (d *DevBuilder) stalePages(old, nb *DevBuild, jobs []PageJob, open map[string]bool) (todo, later []PageJob) {
 	dirty := d.index.dirty(old, nb)
 	var stale []PageJob
 	if old != nil {
@@ -281,42 +327,14 @@ func (d *DevBuilder) renderPages(ctx context.Context, b *Build, old, nb *DevBuil
 			}
 		}
 	}
-	var todo []render.Page
-	var todoJobs, later []PageJob
 	for _, j := range stale {
 		if len(stale) > eagerPages && !open[j.Out] {
 			later = append(later, j)
 			continue
 		}
-		todo = append(todo, render.Page{Route: j.Route, Render: pageRenderer(b, j)})
-		todoJobs = append(todoJobs, j)
+		todo = append(todo, j)
 	}
-	r := newRenderer(b)
-	var mu sync.Mutex
-	rendered := make([]string, 0, len(todo))
-	r.RenderAll(ctx, todo, func(k int, o render.Output) {
-		j := todoJobs[k]
-		if o.Err != nil {
-			reportPageErr(b, j, o.Err, errs)
-			return
-		}
-		tags := o.Tags
-		if len(o.Assets) > 0 {
-			tags = addAssetTags(b, tags, o.Assets)
-		}
-		p := j.Out
-		mu.Lock()
-		nb.pages[p] = &DevPage{Job: j, HTML: o.HTML, tags: tags, links: o.Links}
-		rendered = append(rendered, p)
-		mu.Unlock()
-	})
-	if ctx.Err() != nil {
-		errs.AddErr("", ctx.Err())
-	}
-	if len(later) > 0 {
-		nb.lazy = newLazyPages(ctx, b, r, later)
-	}
-	return rendered
+	return todo, later
 }
 
 // LoadContent loads everything API functions read (content, data and

@@ -1,9 +1,11 @@
 // Package engine is Verge's build engine: the staged pipeline that turns a
 // site's declarations into pages (load content -> expand routes -> render
-// -> check -> write to dist/ or serve from memory), and the incremental
-// state that lets a build redo only the pages whose dependencies changed.
-// It serves `verge build` (BuildDir), `verge serve` (DevBuilder) and
-// `verge origin` (LoadContent).
+// -> check -> write to dist/ or serve from memory, pipeline.go), and the
+// incremental state that lets a build redo only the pages whose
+// dependencies changed. `verge build` (BuildDir), `verge serve`
+// (DevBuilder) and `verge origin` (LoadContent) run the same pipeline;
+// they differ in its target: where the previous state comes from and
+// where the output goes.
 //
 // The engine knows nothing of package site, which imports it: a site is
 // given to it as a Site, whose content sources (Loader) and routes (Route)
