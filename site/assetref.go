@@ -5,87 +5,19 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
 
-	"github.com/vergehq/verge/assets"
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/engine"
 )
 
 // AssetRef is a built asset as a page refers to it.
 type AssetRef struct {
 	URL       string // fingerprinted URL, e.g. "/_assets/css/main-5KQ2.css"
 	Integrity string // SRI hash, "sha384-..."
-}
-
-// assetLookup resolves a logical asset path ("css/main.css") for a build.
-type assetLookup struct {
-	res *assets.Result
-	// stable is set for the dev server's builds, whose asset URLs carry
-	// no hash (assets.Options.StableNames): pages then neither depend on
-	// an asset's bytes nor carry SRI, which would go stale as the file
-	// changes under the same URL.
-	stable bool
-}
-
-// version is what a page that references f depends on: the URL it
-// writes, and in a production build the bytes that URL stands for.
-func (a assetLookup) version(f *assets.File) string {
-	if a.stable {
-		return f.Path
-	}
-	return f.Integrity
-}
-
-// integrity is the SRI value a page writes for f ("" for none).
-func (a assetLookup) integrity(f *assets.File) string {
-	if a.stable {
-		return ""
-	}
-	return f.Integrity
-}
-
-func (a assetLookup) find(logical string) (*assets.File, bool) {
-	if a.res == nil {
-		return nil, false
-	}
-	return a.res.Lookup(strings.TrimPrefix(logical, "/"))
-}
-
-// servedAt returns the output served at URL path p (a static file's
-// path is where it is served).
-func (a assetLookup) servedAt(p string) (*assets.File, bool) {
-	if a.res == nil {
-		return nil, false
-	}
-	i, ok := slices.BinarySearchFunc(a.res.Files, p, func(f *assets.File, p string) int { return strings.Compare(f.Path, p) })
-	if !ok {
-		return nil, false
-	}
-	return a.res.Files[i], true
-}
-
-// sourceRef maps a reference written in HTML as the source path, such as
-// "/assets/css/main.css", to the asset built from it.
-func (a assetLookup) sourceRef(ref string) (*assets.File, bool) {
-	logical, ok := strings.CutPrefix(ref, "/assets/")
-	if !ok {
-		return nil, false
-	}
-	return a.find(logical)
-}
-
-// assetTag is the tag of a built file, from its source path as the build
-// knows it (so "./css/main.css" and "css/main.css" are one tag): "a:" for
-// files from assets/, "s:" for files from static/.
-func assetTag(f *assets.File) string {
-	if f.Fingerprinted {
-		return makeTag("a", f.Source)
-	}
-	return makeTag("s", f.Source)
 }
 
 // Asset resolves an asset by its path under assets/ ("css/main.css") to
@@ -97,15 +29,16 @@ func Asset(ctx context.Context, logical string) AssetRef {
 	if c == nil {
 		return AssetRef{}
 	}
-	f, ok := c.b.assets.find(logical)
+	b := c.rec.Build
+	f, ok := b.Assets.Find(logical)
 	if !ok {
-		file, line := templSource(c.b.root, strconv.Quote(logical))(c.callerSite())
-		c.fail(&diag.Diagnostic{File: file, Line: line, Msg: fmt.Sprintf("asset %q not found", logical),
+		file, line := templSource(b.Root, strconv.Quote(logical))(c.callerSite())
+		c.rec.Fail(&diag.Diagnostic{File: file, Line: line, Msg: fmt.Sprintf("asset %q not found", logical),
 			Hint: "add assets/" + strings.TrimPrefix(logical, "/") + ", or fix the path (it is relative to assets/)"})
 		return AssetRef{}
 	}
-	c.deps[assetTag(f)] = c.b.assets.version(f)
-	return AssetRef{URL: f.Path, Integrity: c.b.assets.integrity(f)}
+	c.rec.Read(engine.AssetTag(f), b.Assets.Version(f))
+	return AssetRef{URL: f.Path, Integrity: b.Assets.Integrity(f)}
 }
 
 // Stylesheet renders <link rel="stylesheet"> for the asset, with SRI.

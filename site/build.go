@@ -1,21 +1,31 @@
 package site
 
+// This file holds the public call into the build engine: Build, its
+// options and report, and the error a failed build returns; and how a
+// Site is handed to the engine.
+
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/vergehq/verge/assets"
 	"github.com/vergehq/verge/audit"
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/engine"
 	"github.com/vergehq/verge/internal/manifest"
-	"github.com/vergehq/verge/render"
 )
+
+// BuildError is the error of a failed build (and of NewOrigin on bad
+// content): every problem found, each a Diagnostic. Use errors.As to get
+// it from the error Build returns.
+type BuildError = diag.List
+
+// Diagnostic is one problem a build found: a file, its line and column
+// when known, what is wrong and what to do.
+type Diagnostic = diag.Diagnostic
 
 // BuildOptions control one build.
 type BuildOptions struct {
@@ -68,164 +78,38 @@ type Phase struct {
 
 // Build renders the site into its output directory. On any error nothing
 // is written and the previous output stays as it was; the error is a
-// *diag.List holding every problem found.
+// *BuildError holding every problem found.
 func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
-	t := newTimer()
-	out := opts.OutDir
-	if out == "" {
-		out = filepath.FromSlash(s.cfg.OutputDir)
-		if !filepath.IsAbs(out) {
-			out = filepath.Join(s.root, out)
-		}
-	}
-	out, _ = filepath.Abs(out)
-	rep := &Report{OutDir: out}
-	prog := newProgress(opts.Progress, opts.Terminal)
-
-	var errs diag.List
-	if s.cfgErr != nil {
-		// Without a valid config nothing else can be trusted.
-		errs.AddErr(ConfigFile, s.cfgErr)
-		return nil, &errs
-	}
-	for _, d := range s.declErrs.Items() {
-		errs.Add(d)
-	}
-	b, err := s.newBuildState(opts.BuildKey)
+	r, err := engine.BuildDir(ctx, s.engineSite(), engine.BuildOptions(opts))
 	if err != nil {
 		return nil, err
 	}
-	// Assets do not depend on content: bundle them while content loads.
-	var res *assets.Result
-	assetsDone := make(chan struct{})
-	go func() {
-		defer close(assetsDone)
-		var err error
-		res, err = assets.Build(ctx, s.assetOptions())
-		errs.AddErr("assets", err)
-	}()
-	for _, l := range s.loaders {
-		l.load(b, &errs)
+	rep := &Report{OutDir: r.OutDir, Pages: r.Pages, Rendered: r.Rendered, Reused: r.Reused, Assets: r.Assets,
+		Static: r.Static, Bytes: r.Bytes, Unchanged: r.Unchanged, BuildID: r.BuildID, Manifest: r.Manifest, Audit: r.Audit}
+	for _, p := range r.Phases {
+		rep.Phases = append(rep.Phases, Phase(p))
 	}
-	rep.Phases = append(rep.Phases, t.lap("content"))
-	prog.line("content loaded")
-	<-assetsDone
-	b.assets = assetLookup{res: res}
-	rep.Phases = append(rep.Phases, t.lap("assets"))
-	prog.line("assets built")
-	if errs.Len() > 0 {
-		// Rendering on top of broken content or assets would only repeat
-		// the same problems page by page.
-		return nil, &errs
-	}
-
-	input := b.inputHash()
-	if sum := readSummary(out); sum != nil && !opts.Force && sum.Exact && sum.Input == input {
-		// Same inputs, same output: nothing to render or write.
-		rep.Unchanged, rep.Pages, rep.Reused = true, sum.Pages, sum.Pages
-		rep.Assets, rep.Static, rep.Bytes, rep.BuildID = sum.Assets, sum.Static, sum.Bytes, sum.BuildID
-		rep.Phases = append(rep.Phases, t.lap("check"))
-		if opts.Audit || opts.MinGrade != "" {
-			// The stored audit may be older than the output (a build that
-			// did not audit came between): reuse only what still holds.
-			as, err := audit.Open(out)
-			if err == nil {
-				rep.Audit, err = as.AuditReusing(readAudit(out))
-			}
-			if err != nil {
-				return nil, err
-			}
-			if err := belowGrade(rep.Audit, opts.MinGrade); err != nil {
-				return nil, err
-			}
-		}
-		prog.done()
-		return rep, nil
-	}
-	jobs := s.expandRoutes(b, &errs)
-	if err := checkOutDir(out); err != nil {
-		errs.Add(&diag.Diagnostic{File: ConfigFile, Msg: err.Error()})
-	}
-	if errs.Len() > 0 {
-		return nil, &errs
-	}
-	prev := loadPrevious(out, opts.Force)
-	w := newOutWriter(out)
-	defer w.abort()
-	pages := s.renderPages(ctx, b, jobs, prev, w, prog, &errs)
-	rep.Phases = append(rep.Phases, t.lap("render"))
-	if errs.Len() > 0 {
-		return nil, &errs
-	}
-
-	files := outputFiles(res, pages, b.collectionTags(), &errs)
-	served := servedPaths(files)
-	s.checkLinks(b, func(p string) bool { return served[p] }, pages, &errs)
-	if errs.Len() > 0 {
-		return nil, &errs
-	}
-	m := s.buildManifest(files)
-	rep.Phases = append(rep.Phases, t.lap("manifest"))
-	if opts.Audit || opts.MinGrade != "" {
-		if err := w.drain(); err != nil {
-			return nil, fmt.Errorf("write %s: %w", out, err)
-		}
-		if rep.Audit, err = s.auditBuild(m, files, prev, w, out); err != nil {
-			return nil, err
-		}
-		if err := belowGrade(rep.Audit, opts.MinGrade); err != nil {
-			return nil, err
-		}
-		data, err := rep.Audit.Encode()
-		if err != nil {
-			return nil, err
-		}
-		w.extra = append(w.extra, metaFile{auditPath, data})
-		rep.Phases = append(rep.Phases, t.lap("audit"))
-	}
-
-	sum := summarise(m, input, exactTags(pages, b.versions()))
-	unchanged, err := w.commit(m, files, prev, b.versions(), sum)
-	if err != nil {
-		return nil, fmt.Errorf("write %s: %w", out, err)
-	}
-	rep.Phases = append(rep.Phases, t.lap("write"))
-	rep.Unchanged, rep.Manifest, rep.BuildID = unchanged, m, m.BuildID
-	rep.Assets, rep.Static, rep.Bytes = sum.Assets, sum.Static, sum.Bytes
-	for _, p := range pages {
-		rep.Pages++
-		if p.rendered {
-			rep.Rendered++
-		} else {
-			rep.Reused++
-		}
-	}
-	prog.done()
 	return rep, nil
 }
 
-// assetOptions are the options the site's config gives its asset build.
-func (s *Site) assetOptions() assets.Options {
-	return assets.Options{
-		Root:      s.root,
-		AssetsDir: filepath.Join(s.root, "assets"),
-		StaticDir: filepath.Join(s.root, "static"),
-		Entries:   s.cfg.Build.Entries,
-		Target:    s.cfg.Build.Targets,
-		Minify:    s.cfg.Build.Minify,
-		Sourcemap: s.cfg.Build.Sourcemap,
+// engineSite is the site as the build engine builds it.
+func (s *Site) engineSite() *engine.Site {
+	fns := make([]manifest.Function, len(s.funcs))
+	for i, fn := range s.funcs {
+		fns[i] = functionRecord(fn)
 	}
+	return &engine.Site{Root: s.root, Loaders: s.loaders, Routes: s.routes, Functions: fns,
+		IsFunction: engine.MuxMatcher(s.funcMux), DeclErrs: s.declErrs.Items(), Config: s.engineConfig}
 }
 
-func (s *Site) newBuildState(key string) (*buildState, error) {
-	if key == "" {
-		exe, err := os.Executable()
-		if err == nil {
-			key, err = fileHash(exe)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("identify site program: %w", err)
-		}
+// engineConfig is engine.Site.Config: the options s.cfg gives a build,
+// after reading verge.toml again if reload is set.
+func (s *Site) engineConfig(reload bool) (*engine.Config, error) {
+	if reload {
+		s.cfg, s.cfgErr = LoadConfig(s.root)
+	}
+	if s.cfgErr != nil {
+		return nil, s.cfgErr
 	}
 	// The config as pages see it: where a deploy goes and where purges
 	// are sent change no page (pages cannot read them), and must not make
@@ -233,67 +117,31 @@ func (s *Site) newBuildState(key string) (*buildState, error) {
 	// text is the same for the same config, NaN and all.
 	shown := s.cfg
 	shown.Purge, shown.Cloudflare = PurgeConfig{}, CloudflareConfig{}
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%+v\x00%s", key, shown, s.cfg.OutputDir)
-	return &buildState{
-		root:         s.root,
-		cfg:          shown,
-		md:           newMarkdown(s.cfg.Markdown),
-		siteVersion:  hex.EncodeToString(h.Sum(nil)[:12]),
-		states:       map[any]any{},
-		loaderList:   s.loaders,
-		collectionOf: map[string]string{},
+	c := s.cfg
+	return &engine.Config{
+		Fingerprint: fmt.Sprintf("%+v\x00%s", shown, c.OutputDir),
+		OutputDir:   s.outputDir(),
+		Title:       c.Title, BaseURL: c.BaseURL,
+		Minify: c.Build.Minify, CheckLinks: c.Build.CheckLinks,
+		HTMLMaxAge: c.Cache.HTMLMaxAge, HTMLEdgeMaxAge: c.Cache.HTMLEdgeMaxAge, StaticMaxAge: c.Cache.StaticMaxAge,
+		Assets: assets.Options{
+			Root:      s.root,
+			AssetsDir: filepath.Join(s.root, "assets"),
+			StaticDir: filepath.Join(s.root, "static"),
+			Entries:   c.Build.Entries,
+			Target:    c.Build.Targets,
+			Minify:    c.Build.Minify,
+			Sourcemap: c.Build.Sourcemap,
+		},
+		Data: &buildData{cfg: shown, md: newMarkdown(c.Markdown)},
 	}, nil
 }
 
-func fileHash(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
+// outputDir is the absolute output directory of the config.
+func (s *Site) outputDir() string {
+	out := filepath.FromSlash(s.cfg.OutputDir)
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(s.root, out)
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)[:12]), nil
-}
-
-// expandRoutes turns declarations into pages and rejects two routes that
-// would write the same file.
-func (s *Site) expandRoutes(b *buildState, errs *diag.List) []pageJob {
-	jobs, _ := s.expandRoutesReusing(b, nil, errs)
-	return jobs
-}
-
-// exactTags reports whether every page's tags are versioned inputs, so
-// that the input hash covers everything the output depends on.
-func exactTags(pages []*renderedPage, versions map[string]string) bool {
-	for _, p := range pages {
-		for _, t := range p.tags {
-			if _, ok := versions[t]; !ok {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func describe(j pageJob) string {
-	if j.source != j.decl {
-		return fmt.Sprintf("%s (declared at %s)", j.source, j.decl)
-	}
-	return j.decl
-}
-
-// renderedPage is a page of this build: written anew (file), or kept from
-// the previous build (prev) because its dependencies were unchanged or
-// because it rendered to the same bytes.
-type renderedPage struct {
-	job      pageJob
-	tags     []string
-	links    []render.Link
-	file     *outputFile
-	prev     *manifest.File
-	rendered bool // the page function ran in this build
+	return filepath.Clean(out)
 }

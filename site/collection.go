@@ -9,13 +9,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"weak"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/engine"
 	"github.com/vergehq/verge/internal/rawfile"
 )
 
@@ -28,6 +27,9 @@ type Collection[T any] struct {
 	cmp  func(a, b *Entry[T]) int
 	// permalink is the URL pattern of the collection's entries, set by Each.
 	permalink string
+	// src is the collection as the build engine loads it; its state in a
+	// build is kept under src.
+	src *collSource[T]
 }
 
 // collState is a collection as loaded by one build.
@@ -63,7 +65,8 @@ func (c *Collection[T]) order(a, b *Entry[T]) int {
 func Markdown[T any](s *Site, dir string) *Collection[T] {
 	dir = strings.Trim(path.Clean("/"+dir), "/")
 	c := &Collection[T]{s: s, name: dir, cmp: compareEntries[T]}
-	s.loaders = append(s.loaders, c)
+	c.src = &collSource[T]{c}
+	s.loaders = append(s.loaders, c.src)
 	return c
 }
 
@@ -82,21 +85,21 @@ func (c *Collection[T]) tag() string {
 	if name == "" {
 		name = "."
 	}
-	return makeTag("c", name)
+	return engine.MakeTag("c", name)
 }
 
-func (c *Collection[T]) state(b *buildState) *collState[T] {
-	return b.states[c].(*collState[T])
+func (c *Collection[T]) state(b *engine.Build) *collState[T] {
+	return b.State(c.src).(*collState[T])
 }
 
 // All returns every entry in order, recording the collection and each entry.
 // The slice is shared by every page of the build: read it, do not reorder
 // it (slices.Clone first).
 func (c *Collection[T]) All(ctx *Ctx) []*Entry[T] {
-	st := c.state(ctx.b)
-	ctx.deps[c.tag()] = st.version
+	st := c.state(ctx.rec.Build)
+	ctx.rec.Read(c.tag(), st.version)
 	for _, e := range st.entries {
-		ctx.deps[e.cardTag()] = e.cardVersion
+		ctx.rec.Read(e.cardTag(), e.cardVersion)
 	}
 	return st.entries
 }
@@ -104,19 +107,19 @@ func (c *Collection[T]) All(ctx *Ctx) []*Entry[T] {
 // Latest returns the first n entries in order, recording the collection
 // (its membership decides which n) and only the entries returned.
 func (c *Collection[T]) Latest(ctx *Ctx, n int) []*Entry[T] {
-	st := c.state(ctx.b)
-	ctx.deps[c.tag()] = st.version
+	st := c.state(ctx.rec.Build)
+	ctx.rec.Read(c.tag(), st.version)
 	list := st.entries[:min(n, len(st.entries))]
 	for _, e := range list {
-		ctx.deps[e.cardTag()] = e.cardVersion
+		ctx.rec.Read(e.cardTag(), e.cardVersion)
 	}
 	return list
 }
 
 // Len reports how many entries the collection has, recording the collection.
 func (c *Collection[T]) Len(ctx *Ctx) int {
-	st := c.state(ctx.b)
-	ctx.deps[c.tag()] = st.version
+	st := c.state(ctx.rec.Build)
+	ctx.rec.Read(c.tag(), st.version)
 	return len(st.entries)
 }
 
@@ -124,19 +127,19 @@ func (c *Collection[T]) Len(ctx *Ctx) int {
 // order (nil at either end), for "previous / next" links. It records the
 // collection's membership and the two neighbours, not every entry.
 func (c *Collection[T]) Neighbors(ctx *Ctx, e *Entry[T]) (prev, next *Entry[T]) {
-	st := c.state(ctx.b)
-	ctx.deps[c.tag()] = st.version
+	st := c.state(ctx.rec.Build)
+	ctx.rec.Read(c.tag(), st.version)
 	i := slices.Index(st.entries, e)
 	if i < 0 {
 		return nil, nil
 	}
 	if i > 0 {
 		prev = st.entries[i-1]
-		ctx.deps[prev.cardTag()] = prev.cardVersion
+		ctx.rec.Read(prev.cardTag(), prev.cardVersion)
 	}
 	if i+1 < len(st.entries) {
 		next = st.entries[i+1]
-		ctx.deps[next.cardTag()] = next.cardVersion
+		ctx.rec.Read(next.cardTag(), next.cardVersion)
 	}
 	return prev, next
 }
@@ -144,36 +147,34 @@ func (c *Collection[T]) Neighbors(ctx *Ctx, e *Entry[T]) (prev, next *Entry[T]) 
 // Get returns the entry with the given ID ("about", "2024/recap"), recording
 // it; a missing ID is an error naming the collection.
 func (c *Collection[T]) Get(ctx *Ctx, id string) (*Entry[T], error) {
-	st := c.state(ctx.b)
+	st := c.state(ctx.rec.Build)
 	e, ok := st.byID[id]
 	if !ok {
 		// Depend on membership so the page is redone when the entry appears.
-		ctx.deps[c.tag()] = st.version
+		ctx.rec.Read(c.tag(), st.version)
 		return nil, fmt.Errorf("collection %q has no entry %q (looked for content/%s)", c.name, id, path.Join(c.name, id)+".md")
 	}
-	ctx.deps[e.tag()] = e.version
+	ctx.rec.Read(e.tag(), e.version)
 	return e, nil
 }
 
 // load reads the collection's files in parallel and records every bad file
 // in errs, so one run reports them all.
-func (c *Collection[T]) load(b *buildState, errs *diag.List) {
+func (c *Collection[T]) load(b *engine.Build, errs *diag.List) {
 	c.loadReusing(b, nil, nil, errs)
 }
 
 // reload is load for the dev server: when no changed path (see
-// changeSet) touches the collection, old's state is taken as it is;
+// engine.ChangeSet) touches the collection, old's state is taken as it is;
 // otherwise only the files that changed are read again, and every other
 // entry, its rendered Markdown included, is reused.
-func (c *Collection[T]) reload(b, old *buildState, ch *changeSet, errs *diag.List) {
-	prev, _ := old.states[c].(*collState[T])
+func (c *Collection[T]) reload(b, old *engine.Build, ch *engine.ChangeSet, errs *diag.List) {
+	prev, _ := old.State(c.src).(*collState[T])
 	switch {
 	case prev == nil:
 		c.load(b, errs)
-	case !ch.touches(c.dir(b)):
-		b.mu.Lock()
-		b.states[c] = prev
-		b.mu.Unlock()
+	case !ch.Touches(c.dir(b)):
+		b.SetState(c.src, prev)
 	default:
 		c.loadReusing(b, prev, ch, errs)
 	}
@@ -181,19 +182,19 @@ func (c *Collection[T]) reload(b, old *buildState, ch *changeSet, errs *diag.Lis
 
 // loadReusing loads the collection, reusing prev's entry for every file
 // that ch does not mark as changed (prev nil: none).
-func (c *Collection[T]) loadReusing(b *buildState, prev *collState[T], ch *changeSet, errs *diag.List) {
+func (c *Collection[T]) loadReusing(b *engine.Build, prev *collState[T], ch *engine.ChangeSet, errs *diag.List) {
 	dir := c.dir(b)
 	files, ok := c.patchFiles(dir, prev, ch)
 	if !ok {
 		var err error
 		if files, err = c.listFiles(dir); err != nil && !os.IsNotExist(err) {
-			errs.AddErr(relPath(b.root, dir), err)
+			errs.AddErr(relPath(b.Root, dir), err)
 		}
 	}
-	changed := ch.has
+	changed := ch.Has
 	if ok {
 		// Only files changed, so a file's ancestors need no look.
-		changed = func(p string) bool { return ch.paths[p] }
+		changed = func(p string) bool { return ch.Paths[p] }
 	}
 	// Take what prev has of unchanged files, then read the rest in
 	// parallel: on an edit, that is one file of thousands.
@@ -210,17 +211,17 @@ func (c *Collection[T]) loadReusing(b *buildState, prev *collState[T], ch *chang
 		reloaded[i] = true
 		load = append(load, i)
 	}
-	parallel(len(load), func(k int) {
+	engine.Parallel(len(load), func(k int) {
 		i := load[k]
 		e, err := c.loadEntry(b, files[i])
 		if err != nil {
-			errs.AddErr(relPath(b.root, files[i]), err)
+			errs.AddErr(relPath(b.Root, files[i]), err)
 			return
 		}
 		entries[i] = e
 	})
 	st := &collState[T]{fileList: files}
-	keep := func(e *Entry[T]) bool { return e != nil && (!e.Draft || b.cfg.Build.Drafts) }
+	keep := func(e *Entry[T]) bool { return e != nil && (!e.Draft || perBuild(b).cfg.Build.Drafts) }
 	var came []*Entry[T]
 	if ok {
 		came = c.patch(st, prev, ch, entries, reloaded, keep)
@@ -252,35 +253,33 @@ func (c *Collection[T]) loadReusing(b *buildState, prev *collState[T], ch *chang
 	if ok {
 		c.patchVersions(st, prev, came)
 	}
-	b.mu.Lock()
-	b.states[c] = st
-	b.mu.Unlock()
+	b.SetState(c.src, st)
 }
 
 // dir is the collection's directory under content/.
-func (c *Collection[T]) dir(b *buildState) string {
-	return inDir(filepath.Join(b.root, "content"), c.name)
+func (c *Collection[T]) dir(b *engine.Build) string {
+	return inDir(filepath.Join(b.Root, "content"), c.name)
 }
 
-func (c *Collection[T]) loadEntry(b *buildState, file string) (*Entry[T], error) {
+func (c *Collection[T]) loadEntry(b *engine.Build, file string) (*Entry[T], error) {
 	src, err := rawfile.ReadFile(file)
 	if err != nil {
 		return nil, err
 	}
-	rel := relPath(b.root, file)
+	rel := relPath(b.Root, file)
 	fm, err := splitFrontMatter(rel, src)
 	if err != nil {
 		return nil, err
 	}
 	var common commonMeta
-	e := &Entry[T]{Collection: c.name, File: rel, body: fm.body, md: b.md}
+	e := &Entry[T]{Collection: c.name, File: rel, body: fm.body, md: perBuild(b).md}
 	if err := decodeFrontMatter(rel, fm, &common, &e.Meta); err != nil {
 		return nil, err
 	}
 	inColl, _ := filepath.Rel(c.dir(b), file)
 	e.ID = strings.TrimSuffix(filepath.ToSlash(inColl), ".md")
-	e.tagName = makeTag("e", e.Collection+"/"+e.ID)
-	e.cardName = makeTag("m", e.Collection+"/"+e.ID)
+	e.tagName = engine.MakeTag("e", e.Collection+"/"+e.ID)
+	e.cardName = engine.MakeTag("m", e.Collection+"/"+e.ID)
 	e.Slug = cmp.Or(common.Slug, path.Base(e.ID))
 	e.Title, e.Date, e.Lastmod = common.Title, common.Date.Time, common.Lastmod.Time
 	if e.Lastmod.IsZero() {
@@ -298,31 +297,6 @@ func (c *Collection[T]) loadEntry(b *buildState, file string) (*Entry[T], error)
 		e.url = expandPermalink(c.permalink, e)
 	}
 	return e, nil
-}
-
-// parallel runs fn(0..n-1) on every core and waits for all of them.
-func parallel(n int, fn func(i int)) {
-	workers := min(n, runtime.GOMAXPROCS(0))
-	if workers <= 1 {
-		for i := range n {
-			fn(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	next := make(chan int, workers)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				fn(i)
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // inDir is where the slash-separated path p (a URL path such as

@@ -4,6 +4,8 @@ package site
 // directory, or the previous list patched with what changed.
 
 import (
+	"github.com/vergehq/verge/internal/engine"
+
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -58,13 +60,13 @@ func (c *Collection[T]) member(dir, p string) bool {
 // patchFiles is the list of prev's files with ch applied, when ch names
 // only files: an edit, a new file, a removed one. A directory that came,
 // went or moved needs a walk, and ok is false.
-func (c *Collection[T]) patchFiles(dir string, prev *collState[T], ch *changeSet) (files []string, ok bool) {
-	if prev == nil || ch == nil || ch.all {
+func (c *Collection[T]) patchFiles(dir string, prev *collState[T], ch *engine.ChangeSet) (files []string, ok bool) {
+	if prev == nil || ch == nil || ch.All {
 		return nil, false
 	}
 	files = prev.fileList
 	prefix := dir + string(filepath.Separator)
-	for p := range ch.paths {
+	for p := range ch.Paths {
 		if !strings.HasPrefix(p, prefix) {
 			if strings.HasPrefix(dir, p+string(filepath.Separator)) || p == dir {
 				return nil, false // the collection's own directory, or one above it

@@ -1,6 +1,8 @@
 package site
 
 import (
+	"github.com/vergehq/verge/internal/engine"
+
 	"maps"
 	"slices"
 	"weak"
@@ -12,10 +14,10 @@ import (
 // copies rather than sorting and indexing every entry again. entries are
 // by st.fileList; reloaded marks those read again. It returns the
 // entries that came (new, or new versions of old ones).
-func (c *Collection[T]) patch(st, prev *collState[T], ch *changeSet, entries []*Entry[T], reloaded []bool, keep func(*Entry[T]) bool) (came []*Entry[T]) {
+func (c *Collection[T]) patch(st, prev *collState[T], ch *engine.ChangeSet, entries []*Entry[T], reloaded []bool, keep func(*Entry[T]) bool) (came []*Entry[T]) {
 	gone := map[*Entry[T]]bool{}
 	st.files = maps.Clone(prev.files)
-	for p := range ch.paths {
+	for p := range ch.Paths {
 		if e := prev.files[p]; e != nil {
 			gone[e] = true
 			delete(st.files, p)
@@ -75,9 +77,9 @@ func (c *Collection[T]) patchVersions(st, prev *collState[T], came []*Entry[T]) 
 	st.vers.m.Store(&m)
 }
 
-// delta returns the tags whose versions may differ between from and st,
+// Delta returns the tags whose versions may differ between from and st,
 // if st was patched from from.
-func (st *collState[T]) delta(from any) ([]string, bool) {
+func (st *collState[T]) Delta(from any) ([]string, bool) {
 	f, _ := from.(*collState[T])
 	if f == nil || st.from.Value() != f {
 		return nil, false

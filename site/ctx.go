@@ -2,29 +2,28 @@ package site
 
 import (
 	"context"
-	"maps"
 	"path"
 	"runtime"
-	"slices"
 	"strings"
+
+	"github.com/vergehq/verge/internal/engine"
 )
 
 // Ctx is passed to every page function (and, through context.Context, to
 // every component it renders). Content read through it is recorded: the
 // recorded tags are what the page depends on, so they decide both which
 // pages an incremental rebuild redoes and which edge entries a purge drops.
+//
+// A Ctx is a thin view of the build engine's per-page recorder.
 type Ctx struct {
 	context.Context
-	b     *buildState
-	route string
-	deps  map[string]string // tag -> version of what was read
-	errs  []error           // problems found while rendering (missing assets)
+	rec *engine.Recorder
 }
 
 type ctxKey struct{}
 
-func newCtx(parent context.Context, b *buildState, route string) *Ctx {
-	c := &Ctx{b: b, route: route, deps: map[string]string{SiteTag: b.siteVersion}}
+func newCtx(parent context.Context, rec *engine.Recorder) *Ctx {
+	c := &Ctx{rec: rec}
 	c.Context = context.WithValue(parent, ctxKey{}, c)
 	return c
 }
@@ -40,28 +39,22 @@ func FromContext(ctx context.Context) *Ctx {
 }
 
 // Route is the URL path of the page being rendered, e.g. "/posts/hello/".
-func (c *Ctx) Route() string { return c.route }
+func (c *Ctx) Route() string { return c.rec.Route }
 
 // Config is the site's configuration as pages see it: without where it is
 // deployed and purged ([cloudflare], [purge]), which change no page.
-func (c *Ctx) Config() *Config { return &c.b.cfg }
+func (c *Ctx) Config() *Config { return &perBuild(c.rec.Build).cfg }
 
 // Depend records a dependency by hand, for content a page reads outside
 // Verge's readers: the tag goes into the page's Cache-Tag, so purging it
 // reaches the page. Verge cannot know such content's version before
 // rendering, so a page with a Depend tag is rendered by every build.
 func (c *Ctx) Depend(tag, version string) {
-	c.deps[tag] = version
+	c.rec.Read(tag, version)
 }
 
 // Tags lists what the page has read so far, sorted.
-func (c *Ctx) Tags() []string {
-	return slices.Sorted(maps.Keys(c.deps))
-}
-
-// fail records a problem found while rendering; the page fails with it
-// after rendering, together with any others.
-func (c *Ctx) fail(err error) { c.errs = append(c.errs, err) }
+func (c *Ctx) Tags() []string { return c.rec.Tags() }
 
 // callerSite names the first caller outside Verge and templ as
 // "file:line" relative to the site root, so an error raised inside a
@@ -74,7 +67,7 @@ func (c *Ctx) callerSite() (string, int) {
 	for {
 		f, more := frames.Next()
 		if !internalFrame(siteDir, f.File) {
-			return relPath(c.b.root, f.File), f.Line
+			return relPath(c.rec.Build.Root, f.File), f.Line
 		}
 		if !more {
 			return "", 0
@@ -90,7 +83,7 @@ func internalFrame(siteDir, file string) bool {
 	switch {
 	case dir == siteDir:
 		return !strings.HasSuffix(file, "_test.go")
-	case dir == path.Join(path.Dir(siteDir), "render"):
+	case dir == path.Join(path.Dir(siteDir), "render"), dir == path.Join(path.Dir(siteDir), "internal", "engine"):
 		return true
 	}
 	return strings.Contains(file, "/a-h/templ")

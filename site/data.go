@@ -14,12 +14,14 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/engine"
 	"github.com/vergehq/verge/internal/rawfile"
 )
 
 // DataFile is a JSON, YAML or TOML file under data/ decoded into T.
 type DataFile[T any] struct {
 	name string
+	src  *dataSource[T] // the file as the build engine loads it
 }
 
 type dataState[T any] struct {
@@ -30,27 +32,24 @@ type dataState[T any] struct {
 // Data declares the data file data/name.json (or .yaml, .yml, .toml).
 func Data[T any](s *Site, name string) *DataFile[T] {
 	d := &DataFile[T]{name: name}
-	s.loaders = append(s.loaders, d)
+	d.src = &dataSource[T]{d}
+	s.loaders = append(s.loaders, d.src)
 	return d
 }
 
 // Get returns the decoded value and records the file as a dependency.
 func (d *DataFile[T]) Get(c *Ctx) T {
-	st := c.b.states[d].(*dataState[T])
-	c.deps[makeTag("d", d.name)] = st.version
+	st := c.rec.Build.State(d.src).(*dataState[T])
+	c.rec.Read(engine.MakeTag("d", d.name), st.version)
 	return st.value
 }
 
-func (d *DataFile[T]) load(b *buildState, errs *diag.List) {
+func (d *DataFile[T]) load(b *engine.Build, errs *diag.List) {
 	st := &dataState[T]{}
-	defer func() {
-		b.mu.Lock()
-		b.states[d] = st
-		b.mu.Unlock()
-	}()
+	defer func() { b.SetState(d.src, st) }()
 	var found []string
 	for _, ext := range []string{".json", ".yaml", ".yml", ".toml"} {
-		if _, err := os.Stat(filepath.Join(b.root, "data", d.name+ext)); err == nil {
+		if _, err := os.Stat(filepath.Join(b.Root, "data", d.name+ext)); err == nil {
 			found = append(found, "data/"+d.name+ext)
 		}
 	}
@@ -65,7 +64,7 @@ func (d *DataFile[T]) load(b *buildState, errs *diag.List) {
 		return
 	}
 	rel := found[0]
-	src, err := rawfile.ReadFile(inDir(b.root, rel))
+	src, err := rawfile.ReadFile(inDir(b.Root, rel))
 	if err != nil {
 		errs.AddErr(rel, err)
 		return

@@ -125,7 +125,7 @@ func (e *Entry[T]) cardTag() string { return e.cardName }
 // ctx, if any: its body is being shown.
 func (e *Entry[T]) readBody(ctx context.Context) {
 	if c := FromContext(ctx); c != nil {
-		c.deps[e.tagName] = e.version
+		c.rec.Read(e.tagName, e.version)
 	}
 }
 

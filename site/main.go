@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -18,7 +19,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/vergehq/verge/audit"
+	"github.com/vergehq/verge/internal/devserver"
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/engine"
 	"github.com/vergehq/verge/internal/human"
 	"github.com/vergehq/verge/internal/protocol"
 )
@@ -118,6 +121,29 @@ func runBuild(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 		printReport(stdout, rep, time.Since(start))
 	}
 	return 0
+}
+
+func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	port := fs.Int("port", protocol.DefaultPort, "port to listen on, on 127.0.0.1")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the session to this file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *cpuprofile != "" {
+		stop, err := startCPUProfile(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(stderr, "serve:", err)
+			return 1
+		}
+		defer stop()
+	}
+	key, _ := engine.ProgramKey(os.Getenv(protocol.EnvBuildKey))
+	return devserver.Serve(ctx, devserver.Options{Site: s.engineSite(), Key: key, Port: *port, OutputDir: s.outputDir(),
+		Functions: func(log *slog.Logger, current func() *engine.Build) devserver.Functions {
+			return newFuncRuntime(s.funcs, log, current)
+		}}, stdout, stderr)
 }
 
 func printBuildError(w io.Writer, err error) {

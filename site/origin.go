@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/vergehq/verge/internal/engine"
 	"github.com/vergehq/verge/internal/protocol"
 )
 
@@ -23,17 +24,17 @@ type Origin struct {
 
 // NewOrigin loads the site's content and returns the handler of its
 // functions; access and error logs go to log. Bad content is an error,
-// a *diag.List, as for a build.
+// a *BuildError, as for a build.
 func NewOrigin(ctx context.Context, s *Site, log *slog.Logger, opts ...OriginOption) (*Origin, error) {
 	var cfg originConfig
 	for _, o := range opts {
 		o(&cfg)
 	}
-	b, err := s.loadContent(ctx, cfg.buildKey)
+	b, err := engine.LoadContent(ctx, s.engineSite(), cfg.buildKey)
 	if err != nil {
 		return nil, err
 	}
-	return &Origin{rt: newFuncRuntime(s.funcs, log, func() *buildState { return b })}, nil
+	return &Origin{rt: newFuncRuntime(s.funcs, log, func() *engine.Build { return b })}, nil
 }
 
 // An OriginOption configures NewOrigin.
@@ -50,17 +51,6 @@ func OriginBuildKey(key string) OriginOption {
 // ServeHTTP serves the functions; any other path is a 404, a method a
 // function does not take a 405.
 func (o *Origin) ServeHTTP(w http.ResponseWriter, r *http.Request) { o.rt.ServeHTTP(w, r) }
-
-// loadContent loads everything functions read: content, data and assets.
-func (s *Site) loadContent(ctx context.Context, key string) (*buildState, error) {
-	d := newDevBuilder(s, key)
-	defer d.close()
-	res := d.build(ctx, nil, newChangeSet(true), nil)
-	if res.build == nil {
-		return nil, res.errs
-	}
-	return res.build.b, nil
-}
 
 func runOrigin(ctx context.Context, s *Site, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("origin", flag.ContinueOnError)
@@ -85,7 +75,7 @@ func runOrigin(ctx context.Context, s *Site, args []string, stdout, stderr io.Wr
 	srv := &http.Server{Handler: o, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(stdout, "serving %d functions on http://%s/\n", len(s.funcs), ln.Addr())
 	done := make(chan error, 1)
-	signalReady() // supervise.go: connections wait in the backlog until Serve accepts
+	protocol.SignalReady() // supervise.go: connections wait in the backlog until Serve accepts
 	go func() { done <- srv.Serve(ln) }()
 	select {
 	case err := <-done:

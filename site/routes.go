@@ -1,34 +1,36 @@
 package site
 
 import (
+	"context"
 	"fmt"
-	"path"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
+
+	"github.com/vergehq/verge/internal/engine"
 )
 
 // PageFunc renders one page. It reads content through c, which records
 // what the page depends on.
 type PageFunc func(c *Ctx) (templ.Component, error)
 
-// routeSpec is a declared route; a build expands it into concrete pages.
-type routeSpec interface {
-	expand(b *buildState) []pageJob
-	// input is the loaded state the route's pages come from: the same
-	// input, the same pages (nil: the route has one fixed page).
-	input(b *buildState) any
-}
-
-// pageJob is one page a build renders.
-type pageJob struct {
-	route  string // URL path, e.g. "/posts/hello/"
-	out    string // "/" + OutputPath(route), set by expandRoutes
-	source string // file the page comes from, for error messages
-	decl   string // "file:line" of the declaration in the site's code
-	run    PageFunc
+// pageJob is the engine's job for a page that runs fn under a Ctx
+// reading through the engine's recorder, and renders what it returns.
+func pageJob(route, source, decl string, fn PageFunc) engine.PageJob {
+	return engine.PageJob{Route: route, Source: source, Decl: decl, Render: func(ctx context.Context, rec *engine.Recorder, w io.Writer) error {
+		c := newCtx(ctx, rec)
+		comp, err := fn(c)
+		if err != nil {
+			return err
+		}
+		if comp == nil {
+			return fmt.Errorf("page function returned no component")
+		}
+		return comp.Render(c, w)
+	}}
 }
 
 // declSite is "file:line" of the site code that called a declaring
@@ -41,48 +43,22 @@ func (s *Site) declSite(skip int) string {
 	return fmt.Sprintf("%s:%d", relPath(s.root, file), line)
 }
 
-// validRoute reports whether r is a route Verge can write: an absolute,
-// clean path that ends in "/" (a directory page) or names a file.
-func validRoute(r string) error {
-	if !strings.HasPrefix(r, "/") {
-		return fmt.Errorf("route %q must start with /", r)
-	}
-	if strings.ContainsAny(r, "?#\\ ") || strings.Contains(r, "..") {
-		return fmt.Errorf("route %q may not contain spaces, ?, #, \\ or \"..\"", r)
-	}
-	last := path.Base(r)
-	if !strings.HasSuffix(r, "/") && !strings.Contains(last, ".") {
-		return fmt.Errorf("route %q must end in / (a page) or name a file such as /feed.xml", r)
-	}
-	return nil
-}
-
-// OutputPath is where route r is written in the output directory:
-// "/" -> "index.html", "/posts/a/" -> "posts/a/index.html",
-// "/feed.xml" -> "feed.xml".
-func OutputPath(r string) string {
-	if strings.HasSuffix(r, "/") {
-		return strings.TrimPrefix(r, "/") + "index.html"
-	}
-	return strings.TrimPrefix(r, "/")
-}
-
 type singlePage struct {
 	route string
 	decl  string
 	fn    PageFunc
 }
 
-func (p singlePage) input(*buildState) any { return nil }
+func (p singlePage) Input(*engine.Build) any { return nil }
 
-func (p singlePage) expand(*buildState) []pageJob {
-	return []pageJob{{route: p.route, source: p.decl, decl: p.decl, run: p.fn}}
+func (p singlePage) Expand(*engine.Build) []engine.PageJob {
+	return []engine.PageJob{pageJob(p.route, p.decl, p.decl, p.fn)}
 }
 
 // Page declares a single page at route.
 func (s *Site) Page(route string, fn PageFunc) {
 	decl := s.declSite(1)
-	if err := validRoute(route); err != nil {
+	if err := engine.ValidRoute(route); err != nil {
 		s.declError("%v", err)
 		return
 	}
@@ -95,33 +71,33 @@ type eachRoute[T any] struct {
 	fn   func(c *Ctx, e *Entry[T]) (templ.Component, error)
 }
 
-func (r eachRoute[T]) input(b *buildState) any { return r.coll.state(b) }
+func (r eachRoute[T]) Input(b *engine.Build) any { return r.coll.state(b) }
 
-func (r eachRoute[T]) expand(b *buildState) []pageJob {
+func (r eachRoute[T]) Expand(b *engine.Build) []engine.PageJob {
 	st := r.coll.state(b)
-	jobs := make([]pageJob, 0, len(st.entries))
+	jobs := make([]engine.PageJob, 0, len(st.entries))
 	for _, e := range st.entries {
 		jobs = append(jobs, r.job(e))
 	}
 	return jobs
 }
 
-func (r eachRoute[T]) job(e *Entry[T]) pageJob {
-	return pageJob{route: e.url, source: e.File, decl: r.decl, run: func(c *Ctx) (templ.Component, error) {
-		c.deps[e.tag()] = e.version
+func (r eachRoute[T]) job(e *Entry[T]) engine.PageJob {
+	return pageJob(e.url, e.File, r.decl, func(c *Ctx) (templ.Component, error) {
+		c.rec.Read(e.tag(), e.version)
 		return r.fn(c, e)
-	}}
+	})
 }
 
-// reexpand is expand reusing prev, the jobs expanded from the state was,
+// Reexpand is Expand reusing prev, the jobs expanded from the state was,
 // for every entry that is still there.
-func (r eachRoute[T]) reexpand(b *buildState, was any, prev []pageJob) []pageJob {
+func (r eachRoute[T]) Reexpand(b *engine.Build, was any, prev []engine.PageJob) []engine.PageJob {
 	old, _ := was.(*collState[T])
 	if old == nil || len(old.entries) != len(prev) {
-		return r.expand(b)
+		return r.Expand(b)
 	}
 	st := r.coll.state(b)
-	jobs := make([]pageJob, 0, len(st.entries))
+	jobs := make([]engine.PageJob, 0, len(st.entries))
 	i := 0
 	for _, e := range st.entries {
 		// Both lists are in the collection's order: skip the old entries
@@ -144,7 +120,7 @@ func (r eachRoute[T]) reexpand(b *buildState, was any, prev []pageJob) []pageJob
 // It also gives the entries their URL.
 func Each[T any](s *Site, pattern string, coll *Collection[T], fn func(c *Ctx, e *Entry[T]) (templ.Component, error)) {
 	decl := s.declSite(1)
-	if err := validRoute(pattern); err != nil {
+	if err := engine.ValidRoute(pattern); err != nil {
 		s.declError("%v", err)
 		return
 	}
@@ -253,19 +229,19 @@ type paginateRoute[T any] struct {
 	fn   func(c *Ctx, p *Pager[T]) (templ.Component, error)
 }
 
-func (r paginateRoute[T]) input(b *buildState) any { return r.coll.state(b) }
+func (r paginateRoute[T]) Input(b *engine.Build) any { return r.coll.state(b) }
 
-func (r paginateRoute[T]) expand(b *buildState) []pageJob {
+func (r paginateRoute[T]) Expand(b *engine.Build) []engine.PageJob {
 	st := r.coll.state(b)
-	var jobs []pageJob
+	var jobs []engine.PageJob
 	for _, p := range paginate(r.base, st.entries, r.per) {
-		jobs = append(jobs, pageJob{route: p.URL(), source: r.decl, decl: r.decl, run: func(c *Ctx) (templ.Component, error) {
-			c.deps[r.coll.tag()] = st.version
+		jobs = append(jobs, pageJob(p.URL(), r.decl, r.decl, func(c *Ctx) (templ.Component, error) {
+			c.rec.Read(r.coll.tag(), st.version)
 			for _, e := range p.Items {
-				c.deps[e.cardTag()] = e.cardVersion
+				c.rec.Read(e.cardTag(), e.cardVersion)
 			}
 			return r.fn(c, p)
-		}})
+		}))
 	}
 	return jobs
 }
@@ -274,7 +250,7 @@ func (r paginateRoute[T]) expand(b *buildState) []pageJob {
 // page 1 at base (e.g. "/posts/"), page K at base+"page/K/".
 func Paginate[T any](s *Site, base string, coll *Collection[T], perPage int, fn func(c *Ctx, p *Pager[T]) (templ.Component, error)) {
 	decl := s.declSite(1)
-	if err := validRoute(base); err != nil || !strings.HasSuffix(base, "/") {
+	if err := engine.ValidRoute(base); err != nil || !strings.HasSuffix(base, "/") {
 		s.declError("paginated route %q must start and end with /", base)
 		return
 	}

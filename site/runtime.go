@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/vergehq/verge/internal/engine"
 )
 
 // funcRuntime runs a site's API functions the way a serverless platform
@@ -28,7 +30,7 @@ type funcRuntime struct {
 	paths *http.ServeMux // the functions' paths, any method: what belongs to them
 	log   *slog.Logger
 	// state returns the content functions read; nil means not ready.
-	state func() *buildState
+	state func() *engine.Build
 	slots []*funcSlots
 	// bodies bounds the request bodies held at once, all functions
 	// together: they are read before a call takes its slot.
@@ -36,7 +38,7 @@ type funcRuntime struct {
 }
 
 // newFuncRuntime makes the handler for fns.
-func newFuncRuntime(fns []*Function, log *slog.Logger, state func() *buildState) *funcRuntime {
+func newFuncRuntime(fns []*Function, log *slog.Logger, state func() *engine.Build) *funcRuntime {
 	rt := &funcRuntime{mux: http.NewServeMux(), paths: http.NewServeMux(), log: log, state: state, bodies: newBodyBudget(fns)}
 	for _, fn := range fns {
 		h := rt.handler(fn)
@@ -57,9 +59,9 @@ func (rt *funcRuntime) overrunning() int64 {
 	return n
 }
 
-// match reports whether r's path is a function's, whatever the method:
+// Match reports whether r's path is a function's, whatever the method:
 // the runtime answers a method the function does not take with 405.
-func (rt *funcRuntime) match(r *http.Request) bool {
+func (rt *funcRuntime) Match(r *http.Request) bool {
 	_, pattern := rt.paths.Handler(r)
 	return pattern != ""
 }
@@ -143,7 +145,7 @@ func (h *funcHandler) serve(w http.ResponseWriter, r *http.Request) outcome {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), fn.Timeout)
 	defer cancel()
-	c := newCtx(ctx, b, r.URL.Path)
+	c := newCtx(ctx, engine.NewRecorder(b, r.URL.Path))
 	req := r.WithContext(c)
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	fw := newFuncWriter(c, fn.MaxResponse)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vergehq/verge/internal/devserver"
 	"github.com/vergehq/verge/site"
 )
 
@@ -83,14 +84,14 @@ func serveSite(t *testing.T, dir string) string {
 	}
 }
 
-func devState(t *testing.T, base string) site.DevState {
+func devState(t *testing.T, base string) devserver.DevState {
 	t.Helper()
 	resp, err := http.Get(base + "/_verge/state?pages=1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var st site.DevState
+	var st devserver.DevState
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func devState(t *testing.T, base string) site.DevState {
 }
 
 // waitFor polls the server until its state satisfies ok.
-func waitFor(t *testing.T, base string, timeout time.Duration, ok func(site.DevState) bool) site.DevState {
+func waitFor(t *testing.T, base string, timeout time.Duration, ok func(devserver.DevState) bool) devserver.DevState {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -125,7 +126,7 @@ func TestServeBurstEndsAsFreshBuild(t *testing.T) {
 		w(fmt.Sprintf("content/posts/old-%d.md", i), fmt.Sprintf("---\ntitle: Old %d\ndate: 2020-01-%02d\n---\nOld.\n", i, i%28+1))
 	}
 	live := serveSite(t, dir)
-	waitFor(t, live, 10*time.Second, func(st site.DevState) bool { return st.Build > 0 })
+	waitFor(t, live, 10*time.Second, func(st devserver.DevState) bool { return st.Build > 0 })
 	// A page open in a browser, as far as the server can tell.
 	resp, err := http.Get(live + "/_verge/events?path=/posts/first/")
 	if err != nil {
@@ -171,11 +172,11 @@ func TestServeBurstEndsAsFreshBuild(t *testing.T) {
 	w("content/posts/first.md", strings.Replace(string(good), "title: First post", "title: [First post", 1))
 	w("content/posts/first.md", string(good))
 
-	fresh := waitFor(t, serveSite(t, dir), 10*time.Second, func(st site.DevState) bool { return st.Complete })
+	fresh := waitFor(t, serveSite(t, dir), 10*time.Second, func(st devserver.DevState) bool { return st.Complete })
 	if fresh.Errors > 0 || len(fresh.Pages) < 30 {
 		t.Fatalf("fresh server: %d errors, %d pages", fresh.Errors, len(fresh.Pages))
 	}
-	got := waitFor(t, live, 15*time.Second, func(st site.DevState) bool {
+	got := waitFor(t, live, 15*time.Second, func(st devserver.DevState) bool {
 		return st.Complete && st.Errors == 0 && maps.Equal(st.Pages, fresh.Pages) && maps.Equal(st.Files, fresh.Files)
 	})
 	if got.Errors > 0 {
@@ -202,7 +203,7 @@ func TestServeBurstEndsAsFreshBuild(t *testing.T) {
 func TestServeHTTP(t *testing.T) {
 	dir, _ := extractSite(t, "ok")
 	base := serveSite(t, dir)
-	waitFor(t, base, 10*time.Second, func(st site.DevState) bool { return st.Complete })
+	waitFor(t, base, 10*time.Second, func(st devserver.DevState) bool { return st.Complete })
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(path string, hdr ...string) (*http.Response, string) {
 		t.Helper()
@@ -260,19 +261,6 @@ func TestServeHTTP(t *testing.T) {
 	}
 }
 
-// A taken port is an error that says what to do.
-func TestListenPortTaken(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, err = site.Listen(ln.Addr().(*net.TCPAddr).Port)
-	if err == nil || !strings.Contains(err.Error(), "already in use") || !strings.Contains(err.Error(), "--port") {
-		t.Errorf("err = %v, want one saying the port is in use and to pass --port", err)
-	}
-}
-
 // Edits made one at a time, each waited for, leave the server in the
 // state a fresh server of the same files has after every step: the
 // rebuild of one changed post reuses all else, and must get the terms,
@@ -308,13 +296,13 @@ func TestServeEditsOneByOne(t *testing.T) {
 		{"post renamed", func() error { return os.Rename(path("first.md"), path("renamed.md")) }},
 	}
 	live := serveSite(t, dir)
-	build := waitFor(t, live, 10*time.Second, func(st site.DevState) bool { return st.Complete }).Build
+	build := waitFor(t, live, 10*time.Second, func(st devserver.DevState) bool { return st.Complete }).Build
 	for _, step := range steps {
 		if err := step.do(); err != nil {
 			t.Fatalf("%s: %v", step.name, err)
 		}
-		fresh := waitFor(t, serveSite(t, dir), 10*time.Second, func(st site.DevState) bool { return st.Complete })
-		got := waitFor(t, live, 10*time.Second, func(st site.DevState) bool {
+		fresh := waitFor(t, serveSite(t, dir), 10*time.Second, func(st devserver.DevState) bool { return st.Complete })
+		got := waitFor(t, live, 10*time.Second, func(st devserver.DevState) bool {
 			return st.Build > build && st.Complete && maps.Equal(st.Pages, fresh.Pages)
 		})
 		build = got.Build

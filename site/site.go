@@ -1,8 +1,9 @@
 // Package site is the authoring API a Verge site's main.go imports: it
-// declares collections, data files, routes and API functions, loads
-// verge.toml, and orchestrates a build (content -> render/assets -> dist/
-// and its manifest). Every content read goes through a Ctx that records
-// what the page depends on.
+// declares collections, data files, routes and API functions, and loads
+// verge.toml. Every content read goes through a Ctx that records what the
+// page depends on. Building, serving and the origin are Verge's build
+// engine (internal/engine) and dev server (internal/devserver), which
+// Main and Build call.
 package site
 
 import (
@@ -11,11 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 
 	"github.com/yuin/goldmark"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/engine"
 	"github.com/vergehq/verge/internal/protocol"
 )
 
@@ -26,18 +27,13 @@ type Site struct {
 	root    string
 	cfg     Config
 	cfgErr  error
-	loaders []loader
-	routes  []routeSpec
+	loaders []engine.Loader
+	routes  []engine.Route
 	funcs   []*Function
 	funcMux *http.ServeMux // the functions' patterns, to validate them and match links
 	// declErrs are mistakes in the declarations themselves (a bad route
 	// pattern, say), reported with the build's other errors.
 	declErrs diag.List
-}
-
-// loader is a source of content loaded fresh by every build.
-type loader interface {
-	load(b *buildState, errs *diag.List)
 }
 
 // New declares a site rooted at the current directory, or at $VERGE_ROOT
@@ -68,22 +64,14 @@ func (s *Site) Root() string { return s.root }
 // Config is the site's configuration as loaded from verge.toml.
 func (s *Site) Config() *Config { return &s.cfg }
 
-// buildState is everything one build has loaded; Ctx reads from it.
-type buildState struct {
-	root        string
-	cfg         Config
-	md          goldmark.Markdown
-	siteVersion string
-	assets      assetLookup
-
-	mu         sync.Mutex
-	states     map[any]any // loader -> its loaded state (e.g. *collState[T])
-	loaderList []loader
-
-	versionsOnce sync.Once
-	versionMap   map[string]string
-	collectionOf map[string]string // entry tag -> its collection's tag
+// buildData is what site keeps per build beside the engine's state.
+type buildData struct {
+	cfg Config // as pages see it (see pageConfig)
+	md  goldmark.Markdown
 }
+
+// perBuild is the site's part of build b.
+func perBuild(b *engine.Build) *buildData { return b.Data.(*buildData) }
 
 // declError records a mistake in a declaration, located at the caller of
 // the declaring function in the site's code.

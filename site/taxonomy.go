@@ -11,6 +11,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/engine"
 )
 
 // Taxonomy groups a collection's entries by terms, such as tags.
@@ -18,7 +19,8 @@ type Taxonomy[T any] struct {
 	coll      *Collection[T]
 	name      string
 	keys      func(e *Entry[T]) []string
-	permalink string // set by EachTerm
+	permalink string        // set by EachTerm
+	src       *taxSource[T] // the taxonomy as the build engine loads it
 }
 
 // Term is one value of a taxonomy and the entries that carry it, in the
@@ -51,7 +53,8 @@ func Tags[T any](coll *Collection[T]) *Taxonomy[T] {
 // keys(entry).
 func NewTaxonomy[T any](coll *Collection[T], name string, keys func(e *Entry[T]) []string) *Taxonomy[T] {
 	t := &Taxonomy[T]{coll: coll, name: name, keys: keys}
-	coll.s.loaders = append(coll.s.loaders, t)
+	t.src = &taxSource[T]{t}
+	coll.s.loaders = append(coll.s.loaders, t.src)
 	return t
 }
 
@@ -74,29 +77,27 @@ func Slugify(s string) string {
 	return b.String()
 }
 
-func (t *Taxonomy[T]) tag() string { return makeTag("x", t.name) }
+func (t *Taxonomy[T]) tag() string { return engine.MakeTag("x", t.name) }
 
-func termTag(tax, slug string) string { return makeTag("t", tax+"/"+slug) }
+func termTag(tax, slug string) string { return engine.MakeTag("t", tax+"/"+slug) }
 
 // load groups the collection's loaded entries; it runs after the
 // collection's own load because declarations run in order.
-func (t *Taxonomy[T]) load(b *buildState, _ *diag.List) { t.group(b, nil) }
+func (t *Taxonomy[T]) load(b *engine.Build, _ *diag.List) { t.group(b, nil) }
 
 // reload is load for the dev server: the old grouping stands while the
 // collection's state is the same, and when a few entries changed only
 // their terms are regrouped.
-func (t *Taxonomy[T]) reload(b, old *buildState, _ *changeSet, _ *diag.List) {
-	prev, _ := old.states[t].(*taxState[T])
+func (t *Taxonomy[T]) reload(b, old *engine.Build, _ *engine.ChangeSet, _ *diag.List) {
+	prev, _ := old.State(t.src).(*taxState[T])
 	if prev == nil {
 		t.group(b, nil)
 		return
 	}
-	was, _ := old.states[t.coll].(*collState[T])
+	was, _ := old.State(t.coll.src).(*collState[T])
 	now := t.coll.state(b)
 	if was == now {
-		b.mu.Lock()
-		b.states[t] = prev
-		b.mu.Unlock()
+		b.SetState(t.src, prev)
 		return
 	}
 	if was == nil || !t.regroup(b, prev, was, now) {
@@ -105,7 +106,7 @@ func (t *Taxonomy[T]) reload(b, old *buildState, _ *changeSet, _ *diag.List) {
 }
 
 // group builds the terms, reusing prev's slugs (prev may be nil).
-func (t *Taxonomy[T]) group(b *buildState, prev *taxState[T]) {
+func (t *Taxonomy[T]) group(b *engine.Build, prev *taxState[T]) {
 	st := t.coll.state(b)
 	ts := &taxState[T]{bySlug: map[string]*Term[T]{}, slugs: map[string]string{}}
 	if prev != nil {
@@ -174,40 +175,38 @@ func termVersion[T any](term *Term[T]) string {
 
 // finish versions the taxonomy as a whole (which terms there are, their
 // names and sizes) and stores ts as b's state.
-func (t *Taxonomy[T]) finish(b *buildState, ts *taxState[T]) {
+func (t *Taxonomy[T]) finish(b *engine.Build, ts *taxState[T]) {
 	all := sha256.New()
 	for _, term := range ts.terms {
 		fmt.Fprintf(all, "%s\x00%s\x00%d\x00", term.Slug, term.Name, len(term.Entries))
 	}
 	ts.version = hex.EncodeToString(all.Sum(nil)[:12])
-	b.mu.Lock()
-	b.states[t] = ts
-	b.mu.Unlock()
+	b.SetState(t.src, ts)
 }
 
-func (t *Taxonomy[T]) state(b *buildState) *taxState[T] { return b.states[t].(*taxState[T]) }
+func (t *Taxonomy[T]) state(b *engine.Build) *taxState[T] { return b.State(t.src).(*taxState[T]) }
 
 // Terms returns every term sorted by slug, recording the taxonomy: which
 // terms exist, their names and how many entries each has. The entries
 // themselves are not recorded; a page that shows them should read each
 // term through Term, or the entries through their collection.
 func (t *Taxonomy[T]) Terms(c *Ctx) []*Term[T] {
-	ts := t.state(c.b)
-	c.deps[t.tag()] = ts.version
+	ts := t.state(c.rec.Build)
+	c.rec.Read(t.tag(), ts.version)
 	return ts.terms
 }
 
 // Term returns the term with the given name or slug and records it
 // (its members and their order), or nil if no entry carries it.
 func (t *Taxonomy[T]) Term(c *Ctx, name string) *Term[T] {
-	ts := t.state(c.b)
+	ts := t.state(c.rec.Build)
 	slug := Slugify(name)
 	term := ts.bySlug[slug]
 	if term == nil {
-		c.deps[t.tag()] = ts.version
+		c.rec.Read(t.tag(), ts.version)
 		return nil
 	}
-	c.deps[termTag(t.name, slug)] = term.version
+	c.rec.Read(termTag(t.name, slug), term.version)
 	return term
 }
 
@@ -218,10 +217,10 @@ type termRoute[T any] struct {
 	fn   func(c *Ctx, term *Term[T], p *Pager[T]) (templ.Component, error)
 }
 
-func (r termRoute[T]) input(b *buildState) any { return r.tax.state(b) }
+func (r termRoute[T]) Input(b *engine.Build) any { return r.tax.state(b) }
 
-func (r termRoute[T]) expand(b *buildState) []pageJob {
-	var jobs []pageJob
+func (r termRoute[T]) Expand(b *engine.Build) []engine.PageJob {
+	var jobs []engine.PageJob
 	for _, term := range r.tax.state(b).terms {
 		jobs = r.appendTerm(jobs, term)
 	}
@@ -229,37 +228,37 @@ func (r termRoute[T]) expand(b *buildState) []pageJob {
 }
 
 // appendTerm appends the pages of one term to jobs.
-func (r termRoute[T]) appendTerm(jobs []pageJob, term *Term[T]) []pageJob {
+func (r termRoute[T]) appendTerm(jobs []engine.PageJob, term *Term[T]) []engine.PageJob {
 	for _, p := range paginate(term.url, term.Entries, r.per) {
-		jobs = append(jobs, pageJob{route: p.URL(), source: r.decl, decl: r.decl, run: func(c *Ctx) (templ.Component, error) {
-			c.deps[termTag(r.tax.name, term.Slug)] = term.version
+		jobs = append(jobs, pageJob(p.URL(), r.decl, r.decl, func(c *Ctx) (templ.Component, error) {
+			c.rec.Read(termTag(r.tax.name, term.Slug), term.version)
 			for _, e := range p.Items {
-				c.deps[e.cardTag()] = e.cardVersion
+				c.rec.Read(e.cardTag(), e.cardVersion)
 			}
 			return r.fn(c, term, p)
-		}})
+		}))
 	}
 	return jobs
 }
 
-// reexpand is expand reusing prev, the jobs expanded from the state was,
+// Reexpand is Expand reusing prev, the jobs expanded from the state was,
 // for every term that is still there unchanged (regroup keeps those).
-func (r termRoute[T]) reexpand(b *buildState, was any, prev []pageJob) []pageJob {
+func (r termRoute[T]) Reexpand(b *engine.Build, was any, prev []engine.PageJob) []engine.PageJob {
 	old, _ := was.(*taxState[T])
 	if old == nil {
-		return r.expand(b)
+		return r.Expand(b)
 	}
-	kept := make(map[*Term[T]][]pageJob, len(old.terms))
+	kept := make(map[*Term[T]][]engine.PageJob, len(old.terms))
 	i := 0
 	for _, term := range old.terms {
 		n := max(1, (len(term.Entries)+r.per-1)/r.per) // as paginate makes
 		if i+n > len(prev) {
-			return r.expand(b)
+			return r.Expand(b)
 		}
 		kept[term] = prev[i : i+n]
 		i += n
 	}
-	var jobs []pageJob
+	var jobs []engine.PageJob
 	for _, term := range r.tax.state(b).terms {
 		if k, ok := kept[term]; ok {
 			jobs = append(jobs, k...)
@@ -275,7 +274,7 @@ func (r termRoute[T]) reexpand(b *buildState, was any, prev []pageJob) []pageJob
 // terms their URL.
 func EachTerm[T any](s *Site, pattern string, tax *Taxonomy[T], perPage int, fn func(c *Ctx, term *Term[T], p *Pager[T]) (templ.Component, error)) {
 	decl := s.declSite(1)
-	if err := validRoute(pattern); err != nil || !strings.Contains(pattern, "{term}") || !strings.HasSuffix(pattern, "/") {
+	if err := engine.ValidRoute(pattern); err != nil || !strings.Contains(pattern, "{term}") || !strings.HasSuffix(pattern, "/") {
 		s.declError("term route %q must start and end with / and contain {term}", pattern)
 		return
 	}

@@ -1,6 +1,8 @@
 package site
 
 import (
+	"github.com/vergehq/verge/internal/engine"
+
 	"maps"
 	"slices"
 	"strings"
@@ -15,7 +17,7 @@ const regroupLimit = 64
 // the entries that came, went or changed are copied and updated, so an
 // edit to one post of 10,000 touches a handful of terms. It reports false
 // when too much changed for that to pay.
-func (t *Taxonomy[T]) regroup(b *buildState, prev *taxState[T], was, now *collState[T]) bool {
+func (t *Taxonomy[T]) regroup(b *engine.Build, prev *taxState[T], was, now *collState[T]) bool {
 	gone, came, ok := diffEntries(t.coll, was.entries, now.entries, regroupLimit)
 	if !ok {
 		return false

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vergehq/verge/cmd/verge/internal/devserve"
-	"github.com/vergehq/verge/site"
+	"github.com/vergehq/verge/internal/protocol"
 )
 
 func newServeCmd() *cobra.Command {
@@ -50,7 +50,7 @@ functions run at the origin behind it. It does not watch for changes.`,
 			return devserve.Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().IntVarP(&port, "port", "p", site.DefaultPort, "port to listen on, on 127.0.0.1")
+	cmd.Flags().IntVarP(&port, "port", "p", protocol.DefaultPort, "port to listen on, on 127.0.0.1")
 	cmd.Flags().BoolVar(&prod, "prod", false, "build, then serve through the local edge as production would")
 	return cmd
 }

@@ -99,3 +99,13 @@ func Listen(port int) (net.Listener, error) {
 	}
 	return ln, err
 }
+
+// ListenOrInherit is the socket a program serves on: the one verge passed
+// down (EnvListenFD), so that it outlives the program's restarts, or else
+// 127.0.0.1:port when the program runs on its own.
+func ListenOrInherit(port int) (net.Listener, error) {
+	if ln, err := Inherited(); ln != nil || err != nil {
+		return ln, err
+	}
+	return Listen(port)
+}

@@ -21,11 +21,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vergehq/verge/internal/devserver"
 	"github.com/vergehq/verge/internal/diag"
 	"github.com/vergehq/verge/internal/gosite"
 	"github.com/vergehq/verge/internal/protocol"
 	"github.com/vergehq/verge/internal/watch"
-	"github.com/vergehq/verge/site"
 )
 
 // Options configure Run.
@@ -147,7 +147,7 @@ type supervisor struct {
 
 // errorServing is the error page served while no site program runs.
 type errorServing struct {
-	es  *site.ErrorServer
+	es  *devserver.ErrorServer
 	srv *http.Server
 }
 
@@ -158,7 +158,7 @@ func (sv *supervisor) showErrors(items []*diag.Diagnostic) {
 		if err != nil {
 			return
 		}
-		es := site.NewErrorServer(sv.root)
+		es := devserver.NewErrorServer(sv.root)
 		srv := &http.Server{Handler: es, ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		sv.errSrv = &errorServing{es: es, srv: srv}

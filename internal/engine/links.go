@@ -1,8 +1,10 @@
-package site
+package engine
+
+// This file holds the check stage: links and asset references that
+// resolve to nothing the build serves.
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 
@@ -27,23 +29,22 @@ func servedPaths(files []*outputFile) map[string]bool {
 // checkLinks reports every internal link or asset reference of pages that
 // resolves to nothing served (a 404), and links that only work through a
 // redirect. Each is reported at the page's source.
-func (s *Site) checkLinks(b *buildState, served func(path string) bool, pages []*renderedPage, errs *diag.List) {
-	if !s.cfg.Build.CheckLinks {
+func checkLinks(s *Site, b *Build, served func(path string) bool, pages []*renderedPage, errs *diag.List) {
+	if !b.Config.CheckLinks {
 		return
 	}
-	funcs := s.funcMux
 	for _, p := range pages {
 		reported := map[string]bool{}
 		for _, l := range p.links {
-			if served(l.Path) || reported[l.Path] || isFunctionPath(funcs, l.Path) {
+			if served(l.Path) || reported[l.Path] || s.isFunctionPath(l.Path) {
 				continue
 			}
 			reported[l.Path] = true
-			d := &diag.Diagnostic{File: p.job.source, Line: lineOf(b.root, p.job.source, l.URL),
-				Msg: fmt.Sprintf("page %s links to %s, which is not in the build (404)", p.job.route, l.URL)}
+			d := &diag.Diagnostic{File: p.job.Source, Line: lineOf(b.Root, p.job.Source, l.URL),
+				Msg: fmt.Sprintf("page %s links to %s, which is not in the build (404)", p.job.Route, l.URL)}
 			switch {
 			case served(l.Path + "/"):
-				d.Msg = fmt.Sprintf("page %s links to %s, which only exists as %s/ (a redirect)", p.job.route, l.URL, l.Path)
+				d.Msg = fmt.Sprintf("page %s links to %s, which only exists as %s/ (a redirect)", p.job.Route, l.URL, l.Path)
 				d.Hint = "link to the canonical URL with the trailing slash"
 			case strings.HasPrefix(l.Path, "/assets/"):
 				d.Hint = "no asset " + strings.TrimPrefix(l.Path, "/") + " exists: add the file or fix the path"
@@ -53,18 +54,6 @@ func (s *Site) checkLinks(b *buildState, served func(path string) bool, pages []
 			errs.Add(d)
 		}
 	}
-}
-
-func isFunctionPath(mux *http.ServeMux, p string) bool {
-	if mux == nil {
-		return false
-	}
-	req, err := http.NewRequest(http.MethodGet, p, nil)
-	if err != nil {
-		return false
-	}
-	_, pattern := mux.Handler(req)
-	return pattern != ""
 }
 
 // lineOf finds the first line of a Markdown source that holds any of the

@@ -1,4 +1,7 @@
-package site
+package engine
+
+// This file holds the pages of a dev build rendered on demand: by the
+// first browser to ask, or by the build's completion in the background.
 
 import (
 	"context"
@@ -20,36 +23,35 @@ const eagerPages = 64
 // by whoever asks first: a browser's request or the build's completion.
 type lazyPages struct {
 	ctx   context.Context // not a request's: a render outlives the request that started it
-	b     *buildState
-	s     *Site
+	b     *Build
 	r     *render.Renderer
 	pages map[string]*lazyPage // by output path; fixed once made
 }
 
 type lazyPage struct {
-	job  pageJob
+	job  PageJob
 	once sync.Once
-	page *devPage
+	page *DevPage
 	err  error
 }
 
-func newLazyPages(ctx context.Context, s *Site, b *buildState, r *render.Renderer, jobs []pageJob) *lazyPages {
-	l := &lazyPages{ctx: ctx, b: b, s: s, r: r, pages: make(map[string]*lazyPage, len(jobs))}
+func newLazyPages(ctx context.Context, b *Build, r *render.Renderer, jobs []PageJob) *lazyPages {
+	l := &lazyPages{ctx: ctx, b: b, r: r, pages: make(map[string]*lazyPage, len(jobs))}
 	for _, j := range jobs {
-		l.pages[j.out] = &lazyPage{job: j}
+		l.pages[j.Out] = &lazyPage{job: j}
 	}
 	return l
 }
 
 // get renders the page at output path p if no one has yet. ok is false
 // when p is not one of the lazy pages.
-func (l *lazyPages) get(p string) (pg *devPage, err error, ok bool) {
+func (l *lazyPages) get(p string) (pg *DevPage, err error, ok bool) {
 	lp := l.pages[p]
 	if lp == nil {
 		return nil, nil, false
 	}
 	lp.once.Do(func() {
-		o := l.r.Render(l.ctx, render.Page{Route: lp.job.route, Render: l.s.pageRenderer(l.b, lp.job)})
+		o := l.r.Render(l.ctx, render.Page{Route: lp.job.Route, Render: pageRenderer(l.b, lp.job)})
 		if o.Err != nil {
 			lp.err = o.Err
 			return
@@ -58,7 +60,7 @@ func (l *lazyPages) get(p string) (pg *devPage, err error, ok bool) {
 		if len(o.Assets) > 0 {
 			tags = addAssetTags(l.b, tags, o.Assets)
 		}
-		lp.page = &devPage{job: lp.job, html: o.HTML, tags: tags, links: o.Links}
+		lp.page = &DevPage{Job: lp.job, HTML: o.HTML, tags: tags, links: o.Links}
 	})
 	return lp.page, lp.err, true
 }
@@ -68,10 +70,10 @@ func (l *lazyPages) paths() []string {
 	return slices.Sorted(maps.Keys(l.pages))
 }
 
-// page returns the build's page at output path p, rendering it now if it
+// Page returns the build's page at output path p, rendering it now if it
 // is one of the lazy ones; nil when there is none (or it failed: the
 // error is then returned).
-func (nb *devBuild) page(p string) (*devPage, error) {
+func (nb *DevBuild) Page(p string) (*DevPage, error) {
 	if pg := nb.pages[p]; pg != nil {
 		return pg, nil
 	}

@@ -1,4 +1,7 @@
-package site
+package engine
+
+// This file holds the tag versions of a dev build, kept per source so a
+// rebuild compares only what changed.
 
 import "github.com/vergehq/verge/assets"
 
@@ -20,17 +23,17 @@ type versionPart struct {
 
 // devVersions returns the tag versions of b, reusing old's asset part
 // when the assets were not rebuilt (old may be nil).
-func devVersions(b *buildState, old *versionSet, oldAssets *assets.Result) *versionSet {
-	v := &versionSet{site: b.siteVersion}
-	for _, l := range b.loaderList {
-		if vl, ok := l.(versioned); ok {
-			v.parts = append(v.parts, versionPart{state: b.states[l], m: vl.tagVersions(b)})
+func devVersions(b *Build, old *versionSet, oldAssets *assets.Result) *versionSet {
+	v := &versionSet{site: b.SiteVersion}
+	for _, l := range b.loaders {
+		if vl, ok := l.(Versioned); ok {
+			v.parts = append(v.parts, versionPart{state: b.states[l], m: vl.TagVersions(b)})
 		}
 	}
-	if old != nil && oldAssets == b.assets.res && len(old.parts) == len(v.parts)+1 {
+	if old != nil && oldAssets == b.Assets.Res && len(old.parts) == len(v.parts)+1 {
 		v.parts = append(v.parts, old.parts[len(old.parts)-1])
 	} else {
-		v.parts = append(v.parts, versionPart{state: b.assets.res, m: b.assetVersions()})
+		v.parts = append(v.parts, versionPart{state: b.Assets.Res, m: b.assetVersions()})
 	}
 	return v
 }
@@ -70,8 +73,8 @@ func (v *versionSet) changed(nb *versionSet, fn func(tag string)) {
 		if p.state == q.state {
 			continue
 		}
-		if d, ok := q.state.(deltaState); ok {
-			if tags, ok := d.delta(p.state); ok {
+		if d, ok := q.state.(DeltaState); ok {
+			if tags, ok := d.Delta(p.state); ok {
 				for _, t := range tags {
 					if ver, ok := p.m[t]; ok {
 						if now, ok := q.m[t]; !ok || now != ver {
@@ -88,10 +91,4 @@ func (v *versionSet) changed(nb *versionSet, fn func(tag string)) {
 			}
 		}
 	}
-}
-
-// deltaState is a loaded state that can tell which of its tags may have
-// versions other than those of an earlier state.
-type deltaState interface {
-	delta(from any) (tags []string, ok bool)
 }

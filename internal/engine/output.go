@@ -1,4 +1,7 @@
-package site
+package engine
+
+// This file holds the files of a build's output and the manifest that
+// describes them.
 
 import (
 	"crypto/sha256"
@@ -24,10 +27,10 @@ type outputFile struct {
 }
 
 // newPageFile hashes a freshly rendered page.
-func newPageFile(j pageJob, html []byte) *outputFile {
-	p := "/" + OutputPath(j.route)
+func newPageFile(j PageJob, html []byte) *outputFile {
+	p := "/" + OutputPath(j.Route)
 	return &outputFile{path: p, rec: manifest.File{
-		Path: p, Route: j.route, Kind: manifest.KindPage, ContentType: pageContentType(j.route),
+		Path: p, Route: j.Route, Kind: manifest.KindPage, ContentType: PageContentType(j.Route),
 		Size: int64(len(html)), SHA256: manifest.SHA256(html), AssetHash: manifest.AssetHash(p, html),
 	}}
 }
@@ -75,7 +78,7 @@ func outputFiles(res *assets.Result, pages []*renderedPage, collectionOf map[str
 	return files
 }
 
-func pageContentType(route string) string {
+func PageContentType(route string) string {
 	if strings.HasSuffix(route, "/") {
 		return "text/html; charset=utf-8"
 	}
@@ -94,19 +97,17 @@ func sortedUnique(s []string) []string {
 }
 
 // buildManifest describes files: hashes, types, cache policy and tags.
-func (s *Site) buildManifest(files []*outputFile) *manifest.Manifest {
+func buildManifest(s *Site, cfg *Config, files []*outputFile) *manifest.Manifest {
 	m := &manifest.Manifest{
 		Schema: manifest.SchemaVersion,
-		Site:   manifest.SiteInfo{Title: s.cfg.Title, BaseURL: s.cfg.BaseURL},
+		Site:   manifest.SiteInfo{Title: cfg.Title, BaseURL: cfg.BaseURL},
 		Files:  make([]manifest.File, len(files)),
 	}
 	for i, f := range files {
-		f.rec.CacheControl, f.rec.CDNCacheControl = s.cachePolicy(f.rec.Kind)
+		f.rec.CacheControl, f.rec.CDNCacheControl = cachePolicy(cfg, f.rec.Kind)
 		m.Files[i] = f.rec
 	}
-	for _, fn := range s.funcs {
-		m.Functions = append(m.Functions, functionRecord(fn))
-	}
+	m.Functions = append(m.Functions, s.Functions...)
 	h := sha256.New()
 	for _, f := range m.Files {
 		// Every field: two builds share an ID only if their manifests are
@@ -125,8 +126,7 @@ func (s *Site) buildManifest(files []*outputFile) *manifest.Manifest {
 
 // cachePolicy is the Cache-Control and CDN-Cache-Control a kind of file is
 // served with (see DESIGN.md, caching model).
-func (s *Site) cachePolicy(kind string) (browser, cdn string) {
-	c := s.cfg.Cache
+func cachePolicy(c *Config, kind string) (browser, cdn string) {
 	switch kind {
 	case manifest.KindAsset:
 		return "public, max-age=31536000, immutable", ""

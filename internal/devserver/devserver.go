@@ -1,4 +1,8 @@
-package site
+package devserver
+
+// This file holds the dev server's HTTP half: it serves the current
+// in-memory build, rebuilds it from changes, and tells open pages what
+// changed.
 
 import (
 	"bytes"
@@ -17,6 +21,7 @@ import (
 	"time"
 
 	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/engine"
 	"github.com/vergehq/verge/internal/manifest"
 )
 
@@ -36,28 +41,28 @@ const liveScript = `<script type="module" src="/_verge/live.js"></script>`
 // devServer serves the dev server's current build from memory, with the
 // site's API functions, and keeps open pages current through the hub.
 type devServer struct {
-	s        *Site
-	builder  *devBuilder
+	root     string
+	builder  *engine.DevBuilder
 	hub      *hub
 	instance string // this process, so pages notice a restart
 	log      io.Writer
-	funcs    *funcRuntime
-	base     *devBuild // last complete good build; only the rebuilding goroutine uses it
+	funcs    Functions
+	base     *engine.DevBuild // last complete good build; only the rebuilding goroutine uses it
 
 	mu        sync.RWMutex
-	cur       *devBuild          // the build being served; nil before the first
+	cur       *engine.DevBuild   // the build being served; nil before the first
 	buildErrs []*diag.Diagnostic // why the last rebuild failed; nil when it did not
 	extErrs   []*diag.Diagnostic // reported by the verge CLI (a compile error)
 }
 
-func newDevServer(s *Site, key string, log io.Writer) *devServer {
-	ds := &devServer{s: s, builder: newDevBuilder(s, key), hub: newHub(), log: log,
+func newDevServer(o Options, log io.Writer) *devServer {
+	ds := &devServer{root: o.Site.Root, builder: engine.NewDevBuilder(o.Site, o.Key), hub: newHub(), log: log,
 		instance: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	// The dev server logs function failures, not every call.
 	flog := slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ds.funcs = newFuncRuntime(s.funcs, flog, func() *buildState {
+	ds.funcs = o.Functions(flog, func() *engine.Build {
 		if cur := ds.current(); cur != nil {
-			return cur.b
+			return cur.Content()
 		}
 		return nil
 	})
@@ -65,7 +70,7 @@ func newDevServer(s *Site, key string, log io.Writer) *devServer {
 }
 
 // current returns the build being served.
-func (ds *devServer) current() *devBuild {
+func (ds *devServer) current() *engine.DevBuild {
 	ds.mu.RLock()
 	defer ds.mu.RUnlock()
 	return ds.cur
@@ -84,14 +89,14 @@ func (ds *devServer) errors() []*diag.Diagnostic {
 // called as soon as the first part serves. Completing gives up when
 // newer reports changes (the next rebuild takes ch with them). rebuild
 // reports whether the build succeeded and completed.
-func (ds *devServer) rebuild(ctx context.Context, ch *changeSet, ready func(), newer func() bool) bool {
+func (ds *devServer) rebuild(ctx context.Context, ch *engine.ChangeSet, ready func(), newer func() bool) bool {
 	base := ds.base
 	// A build served only in part, then abandoned, may have reloaded
 	// pages to content this one (built from base) undoes: a revert within
 	// seconds, say. Its notices were against base too, so reload them all.
 	abandoned := base != nil && ds.current() != base
-	res := ds.builder.build(ctx, base, ch, ds.openPages())
-	if res.build == nil {
+	res := ds.builder.Build(ctx, base, ch, ds.openPages())
+	if res.Build == nil {
 		ds.failed(res)
 		return false
 	}
@@ -102,12 +107,12 @@ func (ds *devServer) rebuild(ctx context.Context, ch *changeSet, ready func(), n
 	if ready != nil {
 		ready()
 	}
-	if res.build.lazy != nil {
-		fin := ds.builder.complete(base, res.build, res.rendered, newer)
-		if fin.stopped {
+	if res.Build.Lazy() > 0 {
+		fin := ds.builder.Complete(base, res.Build, res.Rendered, newer)
+		if fin.Stopped {
 			return false
 		}
-		if fin.build == nil {
+		if fin.Build == nil {
 			ds.failed(fin)
 			return false
 		}
@@ -116,7 +121,7 @@ func (ds *devServer) rebuild(ctx context.Context, ch *changeSet, ready func(), n
 		ds.swap(base, fin, "completed", base != nil)
 		res = fin
 	}
-	ds.base = res.build
+	ds.base = res.Build
 	ds.mu.Lock()
 	hadErrs := len(ds.buildErrs) > 0
 	ds.buildErrs = nil
@@ -131,35 +136,35 @@ func (ds *devServer) rebuild(ctx context.Context, ch *changeSet, ready func(), n
 func (ds *devServer) openPages() map[string]bool {
 	out := map[string]bool{}
 	for p := range ds.hub.paths() {
-		out["/"+OutputPath(p)] = true
+		out["/"+engine.OutputPath(p)] = true
 	}
 	return out
 }
 
 // swap serves res's build, logs it as what, and, if announce, tells the
 // open pages what changed.
-func (ds *devServer) swap(base *devBuild, res devResult, what string, announce bool) {
+func (ds *devServer) swap(base *engine.DevBuild, res engine.DevResult, what string, announce bool) {
 	ds.mu.Lock()
-	ds.cur = res.build
+	ds.cur = res.Build
 	ds.mu.Unlock()
 	var phases []string
-	for _, p := range res.phases {
+	for _, p := range res.Phases {
 		phases = append(phases, fmt.Sprintf("%s %s", p.Name, p.Duration.Round(100*time.Microsecond)))
 	}
 	pending := ""
-	if res.build.lazy != nil {
-		pending = fmt.Sprintf(", %d more to render", len(res.build.lazy.pages))
+	if res.Build.Lazy() > 0 {
+		pending = fmt.Sprintf(", %d more to render", res.Build.Lazy())
 	}
-	ds.logf("%s in %s: %d pages rendered%s, %d changed, %d assets changed (%s)", what, res.took.Round(time.Millisecond),
-		len(res.rendered), pending, len(res.changed), len(res.assets), strings.Join(phases, ", "))
+	ds.logf("%s in %s: %d pages rendered%s, %d changed, %d assets changed (%s)", what, res.Took.Round(time.Millisecond),
+		len(res.Rendered), pending, len(res.Changed), len(res.Assets), strings.Join(phases, ", "))
 	if announce {
 		ds.notify(base, res)
 	}
 }
 
 // failed shows why a build failed; the last good one keeps serving.
-func (ds *devServer) failed(res devResult) {
-	items := res.errs.Items()
+func (ds *devServer) failed(res engine.DevResult) {
+	items := res.Errs.Items()
 	ds.mu.Lock()
 	ds.buildErrs = items
 	ds.mu.Unlock()
@@ -176,20 +181,20 @@ func (ds *devServer) logf(format string, args ...any) {
 }
 
 // notify tells each open page what happened to it.
-func (ds *devServer) notify(old *devBuild, res devResult) {
-	seq := res.build.seq
+func (ds *devServer) notify(old *engine.DevBuild, res engine.DevResult) {
+	seq := res.Build.Seq()
 	if old == nil {
 		// The first good build after failing ones: every page is new.
 		ds.hub.send(nil, liveMsg{Type: "reload"})
 		return
 	}
 	changed := map[string]bool{}
-	for _, r := range res.changed {
-		changed["/"+OutputPath(r)] = true
+	for _, r := range res.Changed {
+		changed["/"+engine.OutputPath(r)] = true
 	}
-	ds.hub.send(func(c *liveClient) bool { return changed["/"+OutputPath(c.path)] }, liveMsg{Type: "reload"})
+	ds.hub.send(func(c *liveClient) bool { return changed["/"+engine.OutputPath(c.path)] }, liveMsg{Type: "reload"})
 	var css, other []string
-	for _, f := range res.assets {
+	for _, f := range res.Assets {
 		if strings.HasPrefix(f.ContentType, "text/css") {
 			css = append(css, f.Path)
 		} else {
@@ -198,7 +203,7 @@ func (ds *devServer) notify(old *devBuild, res devResult) {
 	}
 	// The client swaps the stylesheets it has and reloads for the other
 	// files it references; pages that reload anyway need neither.
-	notChanged := func(c *liveClient) bool { return !changed["/"+OutputPath(c.path)] }
+	notChanged := func(c *liveClient) bool { return !changed["/"+engine.OutputPath(c.path)] }
 	if len(css) > 0 {
 		ds.hub.send(notChanged, liveMsg{Type: "css", Paths: css, Seq: seq})
 	}
@@ -214,7 +219,7 @@ func (ds *devServer) sendErrors() {
 
 func (ds *devServer) errorMsg() liveMsg {
 	if errs := ds.errors(); len(errs) > 0 {
-		return liveMsg{Type: "errors", Errors: liveErrors(ds.s.root, errs)}
+		return liveMsg{Type: "errors", Errors: liveErrors(ds.root, errs)}
 	}
 	return liveMsg{Type: "ok"}
 }
@@ -233,7 +238,7 @@ func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ds.serveState(w, r.URL.Query().Get("pages") == "1")
 		return
 	}
-	if ds.funcs.match(r) {
+	if ds.funcs.Match(r) {
 		ds.funcs.ServeHTTP(w, r)
 		return
 	}
@@ -248,17 +253,17 @@ func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := r.URL.Path
-	pg, err := cur.page("/" + OutputPath(p))
+	pg, err := cur.Page("/" + engine.OutputPath(p))
 	if err != nil {
 		ds.renderFailed(w, p, err)
 		return
 	}
-	if pg != nil && (strings.HasSuffix(p, "/") || pg.job.route == p) {
+	if pg != nil && (strings.HasSuffix(p, "/") || pg.Job.Route == p) {
 		ds.servePage(w, r, pg, http.StatusOK)
 		return
 	}
 	if !strings.HasSuffix(p, "/") {
-		if dir, _ := cur.page("/" + OutputPath(p+"/")); dir != nil || cur.files[p+"/index.html"] != nil {
+		if dir, _ := cur.Page("/" + engine.OutputPath(p+"/")); dir != nil || cur.Files()[p+"/index.html"] != nil {
 			// Pages live at their directory URL, as the edge serves them.
 			target := p + "/"
 			if r.URL.RawQuery != "" {
@@ -268,9 +273,9 @@ func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	f := cur.files[p]
+	f := cur.Files()[p]
 	if f == nil && strings.HasSuffix(p, "/") {
-		f = cur.files[p+"index.html"]
+		f = cur.Files()[p+"index.html"]
 	}
 	if f != nil {
 		w.Header().Set("Content-Type", f.ContentType)
@@ -285,7 +290,7 @@ func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.ServeContent(w, r, path.Base(p), time.Time{}, bytes.NewReader(f.Data))
 		return
 	}
-	if pg, _ := cur.page("/404.html"); pg != nil {
+	if pg, _ := cur.Page("/404.html"); pg != nil {
 		ds.servePage(w, r, pg, http.StatusNotFound)
 		return
 	}
@@ -311,13 +316,13 @@ func (ds *devServer) serveState(w http.ResponseWriter, hashes bool) {
 	st := DevState{Errors: len(ds.errors()), Pages: map[string]string{}, Files: map[string]string{}}
 	cur := ds.current()
 	if cur != nil {
-		st.Build, st.Complete = cur.seq, cur.lazy == nil
+		st.Build, st.Complete = cur.Seq(), cur.Lazy() == 0
 	}
 	if cur != nil && hashes {
-		for _, pg := range cur.pages {
-			st.Pages[pg.job.route] = manifest.SHA256(pg.html)
+		for _, pg := range cur.Pages() {
+			st.Pages[pg.Job.Route] = manifest.SHA256(pg.HTML)
 		}
-		for p, f := range cur.files {
+		for p, f := range cur.Files() {
 			st.Files[p] = manifest.SHA256(f.Data)
 		}
 	}
@@ -335,17 +340,17 @@ func (ds *devServer) renderFailed(w http.ResponseWriter, p string, err error) {
 		liveScript, html.EscapeString(p), html.EscapeString(err.Error()))
 }
 
-func (ds *devServer) servePage(w http.ResponseWriter, r *http.Request, pg *devPage, status int) {
-	w.Header().Set("Content-Type", pageContentType(pg.job.route))
+func (ds *devServer) servePage(w http.ResponseWriter, r *http.Request, pg *engine.DevPage, status int) {
+	w.Header().Set("Content-Type", engine.PageContentType(pg.Job.Route))
 	w.WriteHeader(status)
 	if r.Method == http.MethodHead {
 		return
 	}
-	if isHTMLRoute(pg.job.route) {
-		w.Write(injectLive(pg.html))
+	if isHTMLRoute(pg.Job.Route) {
+		w.Write(injectLive(pg.HTML))
 		return
 	}
-	w.Write(pg.html)
+	w.Write(pg.HTML)
 }
 
 func isHTMLRoute(route string) bool {

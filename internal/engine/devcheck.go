@@ -1,4 +1,7 @@
-package site
+package engine
+
+// This file holds the check stage of a dev build: duplicate paths and
+// broken links, checked only where a rebuild could have made them.
 
 import (
 	"bytes"
@@ -12,12 +15,12 @@ import (
 // checkOutput reports two sources producing one path, and broken links:
 // those of pages whose HTML changed, or of every page when the set of
 // served paths changed (a link elsewhere may have lost its target).
-func (d *devBuilder) checkOutput(old, nb *devBuild, rendered, removed []string, errs *diag.List) {
+func (d *DevBuilder) checkOutput(old, nb *DevBuild, rendered, removed []string, errs *diag.List) {
 	sameSet := old != nil && len(removed) == 0 && len(old.pages) == len(nb.pages) && sameFiles(old, nb)
 	if !sameSet {
 		for p := range nb.files {
 			if pg := nb.pages[p]; pg != nil {
-				errs.Add(&diag.Diagnostic{File: "static" + p, Msg: fmt.Sprintf("%s is produced twice: by %s and by %s", p, "static"+p, describe(pg.job)),
+				errs.Add(&diag.Diagnostic{File: "static" + p, Msg: fmt.Sprintf("%s is produced twice: by %s and by %s", p, "static"+p, describe(pg.Job)),
 					Hint: "rename the static file or change the route"})
 			}
 		}
@@ -26,21 +29,21 @@ func (d *devBuilder) checkOutput(old, nb *devBuild, rendered, removed []string, 
 	if sameSet {
 		for _, p := range rendered {
 			pg := nb.pages[p]
-			if op := old.pages[p]; op == nil || !bytes.Equal(op.html, pg.html) {
-				check = append(check, &renderedPage{job: pg.job, links: pg.links})
+			if op := old.pages[p]; op == nil || !bytes.Equal(op.HTML, pg.HTML) {
+				check = append(check, &renderedPage{job: pg.Job, links: pg.links})
 			}
 		}
 	} else {
 		for _, pg := range nb.pages {
-			check = append(check, &renderedPage{job: pg.job, links: pg.links})
+			check = append(check, &renderedPage{job: pg.Job, links: pg.links})
 		}
 	}
-	d.s.checkLinks(nb.b, nb.serves, check, errs)
+	checkLinks(d.s, nb.b, nb.serves, check, errs)
 }
 
 // sameFiles reports whether two builds have the same asset and static
 // paths.
-func sameFiles(old, nb *devBuild) bool {
+func sameFiles(old, nb *DevBuild) bool {
 	if old.res == nb.res {
 		return true
 	}
@@ -57,18 +60,18 @@ func sameFiles(old, nb *devBuild) bool {
 
 // serves reports whether the build answers the URL path p with a page or
 // a file (not a redirect).
-func (nb *devBuild) serves(p string) bool {
+func (nb *DevBuild) serves(p string) bool {
 	if nb.files[p] != nil {
 		return true
 	}
-	if pg := nb.pages["/"+OutputPath(p)]; pg != nil && (pg.job.route == p || strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/index.html")) {
+	if pg := nb.pages["/"+OutputPath(p)]; pg != nil && (pg.Job.Route == p || strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/index.HTML")) {
 		return true
 	}
-	return strings.HasSuffix(p, "/") && nb.files[p+"index.html"] != nil
+	return strings.HasSuffix(p, "/") && nb.files[p+"index.HTML"] != nil
 }
 
 // removedPages lists the output paths old has and nb does not.
-func removedPages(old, nb *devBuild) []string {
+func removedPages(old, nb *DevBuild) []string {
 	if old == nil {
 		return nil
 	}
@@ -84,18 +87,18 @@ func removedPages(old, nb *devBuild) []string {
 // diffBuilds lists the routes whose HTML differs between old and nb
 // (among the rendered and removed paths), and the asset and static
 // outputs whose bytes changed or that are new.
-func diffBuilds(old, nb *devBuild, rendered, removed []string) (routes []string, changed []*assets.File) {
+func diffBuilds(old, nb *DevBuild, rendered, removed []string) (routes []string, changed []*assets.File) {
 	if old == nil {
 		return nil, nil
 	}
 	for _, p := range rendered {
 		pg := nb.pages[p]
-		if op := old.pages[p]; op == nil || !bytes.Equal(op.html, pg.html) {
-			routes = append(routes, pg.job.route)
+		if op := old.pages[p]; op == nil || !bytes.Equal(op.HTML, pg.HTML) {
+			routes = append(routes, pg.Job.Route)
 		}
 	}
 	for _, p := range removed {
-		routes = append(routes, old.pages[p].job.route)
+		routes = append(routes, old.pages[p].Job.Route)
 	}
 	if old.res != nb.res {
 		for p, f := range nb.files {

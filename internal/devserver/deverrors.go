@@ -1,4 +1,7 @@
-package site
+package devserver
+
+// This file holds ErrorServer, which answers for `verge serve` while no
+// site program runs.
 
 import (
 	"fmt"

@@ -1,9 +1,11 @@
-package site
+package engine
+
+// This file holds how tags are spelled, and how many a page's Cache-Tag
+// header can carry.
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"path/filepath"
 	"strings"
 
 	"github.com/vergehq/verge/internal/manifest"
@@ -20,10 +22,10 @@ const (
 	maxTagLen = 128
 )
 
-// makeTag builds the tag "kind:name": lower-case printable ASCII without
+// MakeTag builds the tag "kind:name": lower-case printable ASCII without
 // spaces or commas. A name outside that alphabet, or too long, is replaced
 // by a hash of itself so the tag stays valid and distinct.
-func makeTag(kind, name string) string {
+func MakeTag(kind, name string) string {
 	t := kind + ":" + strings.ToLower(name)
 	if len(t) <= maxTagLen && validTag(t) {
 		return t
@@ -70,28 +72,4 @@ func headerTags(tags []string, collectionOf map[string]string) []string {
 		size += 1 + len(t)
 	}
 	return out
-}
-
-// FileTags lists the cache tags a site file may stand for, given its path
-// relative to the site root: content/DIR/ID.md is entry ID of the
-// collection in DIR (which directory is the collection's is for the
-// site's code to say, so every split is listed), data/NAME.EXT is data
-// file NAME. Pages and function responses that read the file carry one
-// of these (for an entry, its "e:" tag; lists carry the same name under
-// "m:"); nil for other paths.
-func FileTags(rel string) []string {
-	rel = filepath.ToSlash(filepath.Clean(rel))
-	switch {
-	case strings.HasPrefix(rel, "content/") && strings.HasSuffix(rel, ".md"):
-		parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(rel, "content/"), ".md"), "/")
-		var out []string
-		for i := len(parts) - 1; i >= 0; i-- {
-			out = append(out, makeTag("e", strings.Join(parts[:i], "/")+"/"+strings.Join(parts[i:], "/")))
-		}
-		return out
-	case strings.HasPrefix(rel, "data/"):
-		name := strings.TrimPrefix(rel, "data/")
-		return []string{makeTag("d", strings.TrimSuffix(name, filepath.Ext(name)))}
-	}
-	return nil
 }

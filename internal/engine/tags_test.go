@@ -1,4 +1,4 @@
-package site
+package engine
 
 import (
 	"fmt"
@@ -17,12 +17,12 @@ func TestMakeTag(t *testing.T) {
 		{"e", "posts/a,b", "e:#"},
 		{"d", "naïve", "d:#"},
 	} {
-		got := makeTag(tc.kind, tc.name)
+		got := MakeTag(tc.kind, tc.name)
 		if !strings.HasPrefix(got, tc.want) || len(got) > maxTagLen || !validTag(got) {
-			t.Errorf("makeTag(%q, %q) = %q, want prefix %q", tc.kind, tc.name, got, tc.want)
+			t.Errorf("MakeTag(%q, %q) = %q, want prefix %q", tc.kind, tc.name, got, tc.want)
 		}
 	}
-	if makeTag("e", "a b") == makeTag("e", "a c") {
+	if MakeTag("e", "a b") == MakeTag("e", "a c") {
 		t.Error("hashed tags collide")
 	}
 }

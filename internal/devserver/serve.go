@@ -1,65 +1,68 @@
-package site
+// Package devserver is `verge serve`'s server inside the site program: it
+// drives the build engine's in-memory builds (engine.DevBuilder) as files
+// change, serves the current build with the site's API functions, and
+// keeps open pages current through a live-reload client, showing build
+// errors in an overlay. It also holds the protocol between `verge serve`
+// and the site program it runs (protocol.go), and the ErrorServer that
+// answers while no site program runs.
+package devserver
+
+// This file holds the serve loop: watch, rebuild, serve.
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/vergehq/verge/internal/engine"
 	"github.com/vergehq/verge/internal/protocol"
 	"github.com/vergehq/verge/internal/watch"
 )
 
-// Deprecated forwarding names of the verge <-> site-program protocol,
-// which internal/protocol owns; they go with the dev server's move.
-const (
-	DefaultPort = protocol.DefaultPort
-	EnvListenFD = protocol.EnvListenFD
-	EnvReadyFD  = protocol.EnvReadyFD
-	EnvControl  = protocol.EnvControl
-)
+// Options say what the dev server serves, and where.
+type Options struct {
+	Site *engine.Site
+	// Key identifies the site program (see engine.BuildOptions.BuildKey).
+	Key string
+	// Port is where to listen on 127.0.0.1, unless the parent passed a
+	// socket down (EnvListenFD).
+	Port int
+	// OutputDir is the site's output directory, which is not watched.
+	OutputDir string
+	// Functions makes the handler of the site's API functions, which read
+	// the content of the build current returns (nil before the first).
+	Functions func(log *slog.Logger, current func() *engine.Build) Functions
+}
 
-// ControlMsg is protocol.ControlMsg (deprecated forwarding alias).
-type ControlMsg = protocol.ControlMsg
+// Functions serves a site's API functions beside its pages.
+type Functions interface {
+	http.Handler
+	// Match reports whether r's path is a function's, whatever the
+	// method.
+	Match(r *http.Request) bool
+}
 
-func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	port := fs.Int("port", DefaultPort, "port to listen on, on 127.0.0.1")
-	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the session to this file")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *cpuprofile != "" {
-		stop, err := startCPUProfile(*cpuprofile)
-		if err != nil {
-			fmt.Fprintln(stderr, "serve:", err)
-			return 1
-		}
-		defer stop()
-	}
-	ln, err := listen(*port)
+// Serve runs the dev server until ctx ends (or the parent that drives it
+// goes away), and returns the exit status: it builds the site in memory,
+// serves it with live reload, and rebuilds what each change touches.
+func Serve(ctx context.Context, o Options, stdout, stderr io.Writer) int {
+	ln, err := protocol.ListenOrInherit(o.Port)
 	if err != nil {
 		fmt.Fprintln(stderr, "serve:", err)
 		return 1
 	}
-	key := os.Getenv(protocol.EnvBuildKey)
-	if key == "" {
-		if exe, err := os.Executable(); err == nil {
-			key, _ = fileHash(exe)
-		}
-	}
 	start := time.Now()
-	ds := newDevServer(s, key, stderr)
-	defer ds.builder.close()
-	w, err := watch.New([]string{s.root}, watch.Options{Skip: skipWatch(s.outputDir())})
+	ds := newDevServer(o, stderr)
+	defer ds.builder.Close()
+	root := o.Site.Root
+	w, err := watch.New([]string{root}, watch.Options{Skip: skipWatch(o.OutputDir)})
 	if err != nil {
 		fmt.Fprintln(stderr, "serve:", err)
 		return 1
@@ -80,24 +83,24 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 		serving = true
 		go func() { served <- srv.Serve(ln) }()
 		if cur := ds.current(); cur != nil {
-			fmt.Fprintf(stdout, "serving %s  (%d pages, first page ready in %s)\n", url, len(cur.pages)+lazyCount(cur), time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(stdout, "serving %s  (%d pages, first page ready in %s)\n", url, len(cur.Pages())+cur.Lazy(), time.Since(start).Round(time.Millisecond))
 		} else {
 			fmt.Fprintf(stdout, "serving %s  (the build failed: the page shows why, and reloads when it is fixed)\n", url)
 		}
-		signalReady()
+		protocol.SignalReady()
 	}
 	// Changes arrive on events; newer tells a build in progress that
 	// more came, so it can give up completing a state already outdated.
-	events := make(chan *changeSet, 64)
+	events := make(chan *engine.ChangeSet, 64)
 	var newer atomic.Bool
-	control, lost := readControl()
-	go forwardChanges(ctx, s, ds, w, control, events, &newer)
+	control, lost := protocol.ControlFromEnv()
+	go forwardChanges(ctx, root, ds, w, control, events, &newer)
 
 	// The first build serves as soon as its first part is done; the rest
 	// of it renders while pages are already being served.
-	pending := newChangeSet(true)
+	pending := engine.NewChangeSet(true)
 	if ds.rebuild(ctx, pending, startServing, newer.Load) {
-		pending = newChangeSet(false)
+		pending = engine.NewChangeSet(false)
 	}
 	startServing()
 	for {
@@ -116,7 +119,7 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 			_ = srv.Close()
 			return 0
 		case ch := <-events:
-			pending.merge(ch)
+			pending.Merge(ch)
 		}
 		// Cleared before draining: whatever arrives after is newer than
 		// this build.
@@ -124,18 +127,18 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 		for drained := false; !drained; {
 			select {
 			case ch := <-events:
-				pending.merge(ch)
+				pending.Merge(ch)
 			default:
 				drained = true
 			}
 		}
-		if pending.empty() {
+		if pending.Empty() {
 			continue
 		}
 		// pending holds every change since the last completed build
 		// until one completes with them.
 		if ds.rebuild(ctx, pending, nil, newer.Load) {
-			pending = newChangeSet(false)
+			pending = engine.NewChangeSet(false)
 		}
 	}
 }
@@ -143,9 +146,9 @@ func runServe(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 // forwardChanges turns file batches and control messages into change
 // sets on events, setting newer for each; compile errors from `verge
 // serve` go straight to the overlay.
-func forwardChanges(ctx context.Context, s *Site, ds *devServer, w *watch.Watcher, control <-chan ControlMsg, events chan<- *changeSet, newer *atomic.Bool) {
+func forwardChanges(ctx context.Context, root string, ds *devServer, w *watch.Watcher, control <-chan protocol.ControlMsg, events chan<- *engine.ChangeSet, newer *atomic.Bool) {
 	for {
-		var ch *changeSet
+		var ch *engine.ChangeSet
 		select {
 		case <-ctx.Done():
 			return
@@ -153,20 +156,20 @@ func forwardChanges(ctx context.Context, s *Site, ds *devServer, w *watch.Watche
 			if !ok {
 				return
 			}
-			ch = s.relevant(b)
+			ch = relevant(root, b)
 		case m := <-control:
 			switch m.Type {
-			case "templ":
-				ch = newChangeSet(false)
-				ch.templ = true
-			case "errors", "clear":
+			case protocol.ControlTempl:
+				ch = engine.NewChangeSet(false)
+				ch.Templ = true
+			case protocol.ControlErrors, protocol.ControlClear:
 				ds.mu.Lock()
 				ds.extErrs = m.Errors
 				ds.mu.Unlock()
 				ds.sendErrors()
 			}
 		}
-		if ch == nil || ch.empty() {
+		if ch == nil || ch.Empty() {
 			continue
 		}
 		newer.Store(true)
@@ -177,23 +180,6 @@ func forwardChanges(ctx context.Context, s *Site, ds *devServer, w *watch.Watche
 		}
 	}
 }
-
-// listen opens the socket to serve on: the one `verge serve` passed down,
-// or 127.0.0.1:port.
-func listen(port int) (net.Listener, error) {
-	if ln, err := protocol.Inherited(); ln != nil || err != nil {
-		return ln, err
-	}
-	return protocol.Listen(port)
-}
-
-// Listen is protocol.Listen (deprecated forwarding name).
-func Listen(port int) (net.Listener, error) { return protocol.Listen(port) }
-
-func signalReady() { protocol.SignalReady() }
-
-// readControl is protocol.ControlFromEnv.
-func readControl() (msgs <-chan ControlMsg, lost <-chan struct{}) { return protocol.ControlFromEnv() }
 
 // skipWatch leaves out what never feeds the build: version control,
 // dependencies, and the output directory (taken once: the watcher runs
@@ -211,39 +197,22 @@ func skipWatch(outDir string) func(p string, isDir bool) bool {
 	}
 }
 
-// outputDir is the absolute output directory of the config.
-func (s *Site) outputDir() string {
-	out := filepath.FromSlash(s.cfg.OutputDir)
-	if !filepath.IsAbs(out) {
-		out = filepath.Join(s.root, out)
-	}
-	return filepath.Clean(out)
-}
-
 // relevant keeps the changes the site program handles: content, data,
 // assets, static files and verge.toml. Go and .templ files are for
 // `verge serve`, which recompiles the program.
-func (s *Site) relevant(b watch.Batch) *changeSet {
-	ch := newChangeSet(b.Rescan)
+func relevant(root string, b watch.Batch) *engine.ChangeSet {
+	ch := engine.NewChangeSet(b.Rescan)
 	for _, p := range b.Paths {
-		rel, err := filepath.Rel(s.root, p)
+		rel, err := filepath.Rel(root, p)
 		if err != nil {
 			continue
 		}
 		rel = filepath.ToSlash(rel)
 		top, _, _ := strings.Cut(rel, "/")
 		switch {
-		case rel == ConfigFile, top == "content", top == "data", top == "assets", top == "static":
-			ch.paths[p] = true
+		case rel == engine.ConfigFile, top == "content", top == "data", top == "assets", top == "static":
+			ch.Paths[p] = true
 		}
 	}
 	return ch
-}
-
-// lazyCount is how many pages of b are still to render.
-func lazyCount(b *devBuild) int {
-	if b.lazy == nil {
-		return 0
-	}
-	return len(b.lazy.pages)
 }

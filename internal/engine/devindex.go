@@ -1,4 +1,7 @@
-package site
+package engine
+
+// This file holds the dev server's index from tag to the pages that
+// read it.
 
 // tagIndex maps each tag to the pages of the dev server's last good build
 // that read it, so a rebuild finds the pages a change touches by looking
@@ -17,7 +20,7 @@ func newTagIndex() *tagIndex {
 // dirty returns the output paths of old's pages that read a tag whose
 // version differs in nb, or one without a version. With no old build
 // there is nothing to reuse, and the result is empty.
-func (x *tagIndex) dirty(old, nb *devBuild) map[string]bool {
+func (x *tagIndex) dirty(old, nb *DevBuild) map[string]bool {
 	out := map[string]bool{}
 	if old == nil {
 		return out
@@ -35,8 +38,8 @@ func (x *tagIndex) dirty(old, nb *devBuild) map[string]bool {
 
 // update makes the index describe nb, given the pages rendered for it and
 // those it no longer has.
-func (x *tagIndex) update(old, nb *devBuild, rendered, removed []string) {
-	forget := func(pg *devPage, p string) {
+func (x *tagIndex) update(old, nb *DevBuild, rendered, removed []string) {
+	forget := func(pg *DevPage, p string) {
 		for _, t := range pg.tags {
 			if set := x.pages[t]; set != nil {
 				delete(set, p)

@@ -1,4 +1,7 @@
-package site
+package engine
+
+// This file holds the summary of the last build to disk, which proves a
+// build with the same inputs has nothing to do.
 
 import (
 	"crypto/sha256"
@@ -31,7 +34,7 @@ type buildSummary struct {
 }
 
 // inputHash summarises everything a build's output is made from.
-func (b *buildState) inputHash() string {
+func (b *Build) inputHash() string {
 	v := b.versions()
 	tags := make([]string, 0, len(v))
 	for t := range v {
@@ -42,8 +45,8 @@ func (b *buildState) inputHash() string {
 	for _, t := range tags {
 		fmt.Fprintf(h, "%s=%s\n", t, v[t])
 	}
-	if b.assets.res != nil {
-		for _, f := range b.assets.res.Files {
+	if b.Assets.Res != nil {
+		for _, f := range b.Assets.Res.Files {
 			fmt.Fprintf(h, "%s %s\n", f.Path, f.Integrity)
 		}
 	}

@@ -1,4 +1,6 @@
-package site
+package engine
+
+// This file holds how a build finds the size of the images pages show.
 
 import (
 	"strings"
@@ -11,11 +13,11 @@ import (
 // src they write ("/assets/img/a.png" or a static file's path), reading
 // each file once for the whole build.
 type imageSizes struct {
-	a     assetLookup
+	a     AssetLookup
 	sizes sync.Map // URL path -> [2]int, or nil when unknown
 }
 
-func newImageSizes(a assetLookup) *imageSizes { return &imageSizes{a: a} }
+func newImageSizes(a AssetLookup) *imageSizes { return &imageSizes{a: a} }
 
 // size is the render.Options.ImageSize of a build.
 func (s *imageSizes) size(ref string) (w, h int, ok bool) {

@@ -1,10 +1,14 @@
-package site
+package devserver
+
+// This file holds the live-reload hub: the messages open pages receive,
+// and the error overlay's form of a diagnostic.
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -43,7 +47,7 @@ func liveErrors(root string, ds []*diag.Diagnostic) []liveError {
 	for _, d := range ds {
 		e := liveError{File: d.File, Line: d.Line, Col: d.Col, Msg: d.Msg, Hint: d.Hint}
 		if d.File != "" && d.Line > 0 {
-			if src, err := os.ReadFile(inDir(root, d.File)); err == nil {
+			if src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(d.File))); err == nil {
 				lines := strings.Split(string(src), "\n")
 				for n := max(1, d.Line-2); n <= min(len(lines), d.Line+2); n++ {
 					e.Excerpt = append(e.Excerpt, excerptLine{N: n, Text: lines[n-1]})

@@ -1,4 +1,7 @@
-package site
+package engine
+
+// This file holds the in-place patch of an output directory, for a build
+// that changed only a few files.
 
 import (
 	"errors"

@@ -1,4 +1,7 @@
-package site
+package engine
+
+// This file holds the optional audit stage of the build to disk: grading
+// the pages before they are written, reusing the grades that still hold.
 
 import (
 	"fmt"
@@ -19,7 +22,7 @@ const auditPath = "_verge/audit.json"
 // auditBuild grades the build m describes before it is written out: its
 // pages are in the writer's temporary directory, or in the previous
 // output when kept from it; assets and static files in memory.
-func (s *Site) auditBuild(m *manifest.Manifest, files []*outputFile, prev *previous, w *outWriter, out string) (*audit.Report, error) {
+func auditBuild(m *manifest.Manifest, files []*outputFile, prev *previous, w *outWriter, out string) (*audit.Report, error) {
 	byPath := make(map[string]*outputFile, len(files))
 	for _, f := range files {
 		byPath[f.path] = f

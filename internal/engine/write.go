@@ -1,4 +1,7 @@
-package site
+package engine
+
+// This file holds the write stage of the build to disk: a new output
+// written beside the old one and swapped in atomically.
 
 import (
 	"encoding/json"
@@ -173,7 +176,7 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 		return false, w.patch(m, files, prev, meta)
 	}
 	errs := make([]error, len(files))
-	parallel(len(files), func(i int) {
+	Parallel(len(files), func(i int) {
 		f := files[i]
 		switch {
 		case f.prev != nil:

@@ -1,10 +1,12 @@
-package site
+package engine
+
+// This file holds the previous build to disk, as the next one reuses it,
+// and the tag versions that prove a page unchanged.
 
 import (
 	"encoding/json"
 	"maps"
 	"os"
-	"sync/atomic"
 
 	"github.com/vergehq/verge/internal/manifest"
 )
@@ -51,7 +53,7 @@ func loadPrevious(out string, force bool) *previous {
 // reusable returns the previous build's file for route if every tag it
 // recorded still has the same version and the file is still on disk as
 // recorded; otherwise nil.
-func (p *previous) reusable(b *buildState, route string) *manifest.File {
+func (p *previous) reusable(b *Build, route string) *manifest.File {
 	if p == nil {
 		return nil
 	}
@@ -98,23 +100,16 @@ func (p *previous) path(f *manifest.File) string {
 	return inDir(p.dir, f.Path)
 }
 
-// versioned is a loader whose loaded state has tag versions.
-type versioned interface {
-	// tagVersions returns the tags of the loader's state in b and their
-	// versions. The map may be shared with other builds: it is read-only.
-	tagVersions(b *buildState) map[string]string
-}
-
 // versions is every tag this build knows and its version, computed once.
-func (b *buildState) versions() map[string]string {
+func (b *Build) versions() map[string]string {
 	b.versionsOnce.Do(func() {
-		v := map[string]string{SiteTag: b.siteVersion}
-		for _, l := range b.loaderList {
-			if vl, ok := l.(versioned); ok {
-				maps.Copy(v, vl.tagVersions(b))
+		v := map[string]string{SiteTag: b.SiteVersion}
+		for _, l := range b.loaders {
+			if vl, ok := l.(Versioned); ok {
+				maps.Copy(v, vl.TagVersions(b))
 			}
-			if c, ok := l.(entryOwner); ok {
-				c.addOwners(b, b.collectionOf)
+			if c, ok := l.(EntryOwner); ok {
+				c.AddOwners(b, b.collectionOf)
 			}
 		}
 		maps.Copy(v, b.assetVersions())
@@ -125,12 +120,12 @@ func (b *buildState) versions() map[string]string {
 
 // assetVersions is the tags of the build's asset outputs that have a
 // source, and their versions.
-func (b *buildState) assetVersions() map[string]string {
+func (b *Build) assetVersions() map[string]string {
 	v := map[string]string{}
-	if b.assets.res != nil {
-		for _, f := range b.assets.res.Files {
+	if b.Assets.Res != nil {
+		for _, f := range b.Assets.Res.Files {
 			if f.Source != "" {
-				v[assetTag(f)] = b.assets.version(f)
+				v[AssetTag(f)] = b.Assets.Version(f)
 			}
 		}
 	}
@@ -138,63 +133,7 @@ func (b *buildState) assetVersions() map[string]string {
 }
 
 // collectionTags maps every entry tag to its collection's tag.
-func (b *buildState) collectionTags() map[string]string {
+func (b *Build) collectionTags() map[string]string {
 	b.versions() // fills collectionOf
 	return b.collectionOf
-}
-
-// entryOwner is a loader whose state has entries with a tag of their own.
-type entryOwner interface {
-	addOwners(b *buildState, into map[string]string)
-}
-
-func (c *Collection[T]) addOwners(b *buildState, into map[string]string) {
-	ctag := c.tag()
-	for _, e := range c.state(b).entries {
-		into[e.tag()] = ctag
-		into[e.cardTag()] = ctag
-	}
-}
-
-// stateVersions holds a loaded state's tag versions, computed the first
-// time a build asks: the dev server shares an unchanged state between
-// builds, and with it this map. Computing it twice (two builds asking at
-// once) is harmless: both get the same.
-type stateVersions struct {
-	m atomic.Pointer[map[string]string]
-}
-
-func (sv *stateVersions) get(compute func(into map[string]string)) map[string]string {
-	if m := sv.m.Load(); m != nil {
-		return *m
-	}
-	m := map[string]string{}
-	compute(m)
-	sv.m.Store(&m)
-	return m
-}
-
-func (c *Collection[T]) tagVersions(b *buildState) map[string]string {
-	st := c.state(b)
-	return st.vers.get(func(into map[string]string) {
-		into[c.tag()] = st.version
-		for _, e := range st.entries {
-			into[e.tag()] = e.version
-			into[e.cardTag()] = e.cardVersion
-		}
-	})
-}
-
-func (t *Taxonomy[T]) tagVersions(b *buildState) map[string]string {
-	ts := t.state(b)
-	return ts.vers.get(func(into map[string]string) {
-		into[t.tag()] = ts.version
-		for _, term := range ts.terms {
-			into[termTag(t.name, term.Slug)] = term.version
-		}
-	})
-}
-
-func (d *DataFile[T]) tagVersions(b *buildState) map[string]string {
-	return map[string]string{makeTag("d", d.name): b.states[d].(*dataState[T]).version}
 }

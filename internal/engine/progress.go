@@ -1,4 +1,7 @@
-package site
+package engine
+
+// This file holds the progress a build to disk prints, and the timing of
+// its phases.
 
 import (
 	"fmt"

@@ -1,0 +1,289 @@
+package engine
+
+// This file holds the build to disk: the pipeline (pipeline.go) into an
+// output directory, reusing every page the previous output proves
+// unchanged.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/vergehq/verge/assets"
+	"github.com/vergehq/verge/audit"
+	"github.com/vergehq/verge/internal/diag"
+	"github.com/vergehq/verge/internal/manifest"
+	"github.com/vergehq/verge/render"
+)
+
+// BuildOptions control one build.
+type BuildOptions struct {
+	// OutDir is the output directory; "" means the config's output_dir
+	// under the site root.
+	OutDir string
+	// Force re-renders every page even when the previous build proves it
+	// unchanged.
+	Force bool
+	// BuildKey identifies the site program (its code and templates);
+	// pages are reused only from a build with the same key. "" means a
+	// hash of the running executable.
+	BuildKey string
+	// Progress receives progress lines; nil prints nothing.
+	Progress io.Writer
+	// Terminal makes progress a single updating line.
+	Terminal bool
+	// Audit grades the pages (see package audit) before the output is
+	// written, into Report.Audit.
+	Audit bool
+	// MinGrade, when not "", fails a build with a page graded below it,
+	// leaving the previous output as it was. It implies Audit.
+	MinGrade string
+}
+
+// Report summarises a finished build.
+type Report struct {
+	OutDir    string
+	Pages     int // pages in the output
+	Rendered  int // pages rendered this time
+	Reused    int // pages proven unchanged and kept from the previous build
+	Assets    int // fingerprinted asset files
+	Static    int // files copied from static/
+	Bytes     int64
+	Unchanged bool // nothing changed: the output directory was left as it was
+	BuildID   string
+	Phases    []Phase
+	// Manifest is the new manifest; nil when the build proved nothing
+	// changed without reading the old one.
+	Manifest *manifest.Manifest
+	// Audit grades the pages, when BuildOptions asked for it.
+	Audit *audit.Report
+}
+
+// Phase is the time one step of the build took.
+type Phase struct {
+	Name     string
+	Duration time.Duration
+}
+
+// BuildDir renders the site into its output directory. On any error
+// nothing is written and the previous output stays as it was; the error
+// is a *diag.List holding every problem found.
+func BuildDir(ctx context.Context, s *Site, opts BuildOptions) (*Report, error) {
+	t := newTimer()
+	var errs diag.List
+	cfg, err := s.Config(false)
+	if err != nil {
+		// Without a valid config nothing else can be trusted.
+		errs.AddErr(ConfigFile, err)
+		return nil, &errs
+	}
+	out := opts.OutDir
+	if out == "" {
+		out = cfg.OutputDir
+	}
+	out, _ = filepath.Abs(out)
+	rep := &Report{OutDir: out}
+	prog := newProgress(opts.Progress, opts.Terminal)
+
+	key, err := ProgramKey(opts.BuildKey)
+	if err != nil {
+		return nil, err
+	}
+	d := &dirTarget{s: s, opts: opts, out: out, rep: rep, t: t, prog: prog}
+	defer func() {
+		if d.w != nil {
+			d.w.abort()
+		}
+	}()
+	if err := run(ctx, s, cfg, key, d, t, prog, &rep.Phases, &errs); err != nil {
+		return nil, err
+	}
+	if errs.Len() > 0 {
+		return nil, &errs
+	}
+	return rep, nil
+}
+
+// dirTarget is the pipeline's target for a build to disk: the previous
+// state is the output directory's manifest and tag versions; pages are
+// written as they render into a new tree swapped in at the end.
+type dirTarget struct {
+	s    *Site
+	opts BuildOptions
+	out  string
+	rep  *Report
+	t    *timer
+	prog *progress
+
+	input   string // the inputs' hash (see inputHash)
+	prev    *previous
+	w       *outWriter
+	pages   []*renderedPage // by job
+	todoIdx []int           // by page to render: its job
+}
+
+func (d *dirTarget) previous() (*Build, *assets.Result, *ChangeSet, *routeCache) {
+	return nil, nil, nil, nil
+}
+
+func (d *dirTarget) assets() assetStage { return allAssets{} }
+
+// loaded ends the build when the output directory's summary proves it
+// was made from the same inputs.
+func (d *dirTarget) loaded(b *Build) (bool, error) {
+	d.input = b.inputHash()
+	sum := readSummary(d.out)
+	if sum == nil || d.opts.Force || !sum.Exact || sum.Input != d.input {
+		return false, nil
+	}
+	// Same inputs, same output: nothing to render or write.
+	rep, opts, out := d.rep, d.opts, d.out
+	rep.Unchanged, rep.Pages, rep.Reused = true, sum.Pages, sum.Pages
+	rep.Assets, rep.Static, rep.Bytes, rep.BuildID = sum.Assets, sum.Static, sum.Bytes, sum.BuildID
+	rep.Phases = append(rep.Phases, d.t.lap("check"))
+	if opts.Audit || opts.MinGrade != "" {
+		// The stored audit may be older than the output (a build that
+		// did not audit came between): reuse only what still holds.
+		as, err := audit.Open(out)
+		if err == nil {
+			rep.Audit, err = as.AuditReusing(readAudit(out))
+		}
+		if err != nil {
+			return true, err
+		}
+		if err := belowGrade(rep.Audit, opts.MinGrade); err != nil {
+			return true, err
+		}
+	}
+	d.prog.done()
+	return true, nil
+}
+
+// plan keeps every page the previous output proves unchanged.
+func (d *dirTarget) plan(b *Build, jobs []PageJob, _ *routeCache, errs *diag.List) []PageJob {
+	if err := checkOutDir(d.out); err != nil {
+		errs.Add(&diag.Diagnostic{File: ConfigFile, Msg: err.Error()})
+	}
+	if errs.Len() > 0 {
+		return nil
+	}
+	d.prev = loadPrevious(d.out, d.opts.Force)
+	d.w = newOutWriter(d.out)
+	d.pages = make([]*renderedPage, len(jobs))
+	var todo []PageJob
+	for i, j := range jobs {
+		if old := d.prev.reusable(b, j.Route); old != nil {
+			links := make([]render.Link, len(old.Links))
+			for k, l := range old.Links {
+				links[k] = render.Link{URL: l, Path: l}
+			}
+			d.pages[i] = &renderedPage{job: j, tags: old.Tags, links: links, prev: old}
+			continue
+		}
+		todo = append(todo, j)
+		d.todoIdx = append(d.todoIdx, i)
+	}
+	return todo
+}
+
+// render writes each page out as soon as it is done.
+func (d *dirTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *diag.List) {
+	d.prog.start("render", len(todo))
+	d.w.startWriters()
+	renderStage(ctx, b, newRenderer(b), todo, d.prog, errs, func(k int, j PageJob, html []byte, tags []string, links []render.Link) {
+		if errs.Len() > 0 {
+			return // the build fails anyway: spare the writes
+		}
+		p := &renderedPage{job: j, tags: tags, links: links, rendered: true}
+		f := newPageFile(j, html)
+		// Rendered the same bytes as last time (the site program changed,
+		// say, but not this page): link the old file rather than write.
+		if old := d.prev.unchanged(j.Route, f.rec.SHA256); old != nil {
+			p.prev = old
+		} else {
+			d.w.writeAsync(f.path, html)
+			p.file = f
+		}
+		d.pages[d.todoIdx[k]] = p
+	})
+	errs.AddErr("", d.w.drain())
+	d.rep.Phases = append(d.rep.Phases, d.t.lap("render"))
+}
+
+// finish checks the links, makes the manifest, audits if asked, and
+// commits the output.
+func (d *dirTarget) finish(_ context.Context, b *Build, errs *diag.List) error {
+	s, rep, opts, out, w, prev, pages := d.s, d.rep, d.opts, d.out, d.w, d.prev, d.pages
+	files := outputFiles(b.Assets.Res, pages, b.collectionTags(), errs)
+	served := servedPaths(files)
+	checkLinks(s, b, func(p string) bool { return served[p] }, pages, errs)
+	if errs.Len() > 0 {
+		return nil
+	}
+	m := buildManifest(s, b.Config, files)
+	rep.Phases = append(rep.Phases, d.t.lap("manifest"))
+	if opts.Audit || opts.MinGrade != "" {
+		if err := w.drain(); err != nil {
+			return fmt.Errorf("write %s: %w", out, err)
+		}
+		var err error
+		if rep.Audit, err = auditBuild(m, files, prev, w, out); err != nil {
+			return err
+		}
+		if err := belowGrade(rep.Audit, opts.MinGrade); err != nil {
+			return err
+		}
+		data, err := rep.Audit.Encode()
+		if err != nil {
+			return err
+		}
+		w.extra = append(w.extra, metaFile{auditPath, data})
+		rep.Phases = append(rep.Phases, d.t.lap("audit"))
+	}
+
+	sum := summarise(m, d.input, exactTags(pages, b.versions()))
+	unchanged, err := w.commit(m, files, prev, b.versions(), sum)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	rep.Phases = append(rep.Phases, d.t.lap("write"))
+	rep.Unchanged, rep.Manifest, rep.BuildID = unchanged, m, m.BuildID
+	rep.Assets, rep.Static, rep.Bytes = sum.Assets, sum.Static, sum.Bytes
+	for _, p := range pages {
+		rep.Pages++
+		if p.rendered {
+			rep.Rendered++
+		} else {
+			rep.Reused++
+		}
+	}
+	d.prog.done()
+	return nil
+}
+
+// exactTags reports whether every page's tags are versioned inputs, so
+// that the input hash covers everything the output depends on.
+func exactTags(pages []*renderedPage, versions map[string]string) bool {
+	for _, p := range pages {
+		for _, t := range p.tags {
+			if _, ok := versions[t]; !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// renderedPage is a page of this build: written anew (file), or kept from
+// the previous build (prev) because its dependencies were unchanged or
+// because it rendered to the same bytes.
+type renderedPage struct {
+	job      PageJob
+	tags     []string
+	links    []render.Link
+	file     *outputFile
+	prev     *manifest.File
+	rendered bool // the page function ran in this build
+}
