@@ -73,14 +73,7 @@ func (s *cfSite) build(n int, edits map[int]string) {
 		m.BuildID += m.Files[i].SHA256[:8]
 	}
 	m.BuildID = manifest.SHA256([]byte(m.BuildID))[:24]
-	data, err := m.Encode()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(s.dist, "_verge"), 0o755); err != nil {
-		s.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(s.dist, filepath.FromSlash(manifest.Path)), data, 0o644); err != nil {
+	if err := manifest.Write(s.dist, m); err != nil {
 		s.t.Fatal(err)
 	}
 }

@@ -71,7 +71,7 @@ func runOrigin(cmd *cobra.Command, dir, listen, token string) error {
 	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return fmt.Errorf("origin: listen on %s: %v (pass --listen with a free address)", listen, err)
+		return fmt.Errorf("origin: listen on %s: %w (pass --listen with a free address)", listen, err)
 	}
 	defer ln.Close()
 	cfg := supervise.Config{Root: abs, Bin: bin, Args: []string{"origin"}, Output: cmd.ErrOrStderr(), Log: cmd.ErrOrStderr()}
