@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vergehq/verge/edge/front"
+	"github.com/vergehq/verge/internal/purgeapi"
 )
 
 // Respond answers, for the front end, a plain GET or HEAD that a fresh
@@ -16,7 +17,7 @@ import (
 // If-None-Match; a miss, a stale or purged entry) it declines, for
 // ServeHTTP.
 func (p *Proxy) Respond(w *front.Writer, r *front.Request) bool {
-	if r.Path == PurgePath || hasDotSegment(r.Path) {
+	if r.Path == purgeapi.Path || hasDotSegment(r.Path) {
 		return false
 	}
 	for _, name := range []string{"Cache-Control", "Pragma", "Authorization", "Range", "If-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {
