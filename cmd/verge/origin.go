@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vergehq/verge/edge/deploy"
 	"github.com/vergehq/verge/internal/gosite"
 	"github.com/vergehq/verge/internal/supervise"
 )
@@ -101,8 +102,8 @@ func runOrigin(cmd *cobra.Command, dir, listen, token string) error {
 		return nil
 	}
 
-	hook := &purgeWebhook{dir: abs, token: token, log: cmd.ErrOrStderr(), kick: make(chan struct{}, 1)}
-	go hook.send(ctx, 5*time.Second)
+	hook := deploy.NewWebhook(deploySite(abs), token, cmd.ErrOrStderr())
+	go hook.Run(ctx, 5*time.Second)
 	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: back.Addr().String()})
 	// The program died under this request: the supervisor restarts it.
 	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
@@ -111,10 +112,10 @@ func runOrigin(cmd *cobra.Command, dir, listen, token string) error {
 		http.Error(w, "503 the site's functions are restarting: try again in a moment", http.StatusServiceUnavailable)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("POST "+webhookPath, hook)
+	mux.Handle("POST "+deploy.WebhookPath, hook)
 	mux.Handle("/", proxy)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	fmt.Fprintf(cmd.OutOrStdout(), "serving the functions and the purge webhook (POST %s) on http://%s/\n", webhookPath, ln.Addr())
+	fmt.Fprintf(cmd.OutOrStdout(), "serving the functions and the purge webhook (POST %s) on http://%s/\n", deploy.WebhookPath, ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
