@@ -20,11 +20,6 @@ func (f *storeFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.store, "store", "", "the local store (default: DIR/.verge/store)")
 }
 
-// open opens the store of the site in dir.
-func (f *storeFlags) open(dir string) (*edge.Store, error) {
-	return edge.OpenStore(f.site(dir).StoreDir())
-}
-
 // site is the site in dir as deploying sees it, with the store of --store.
 func (f *storeFlags) site(dir string) *deploy.Site {
 	s := deploySite(dir)
@@ -52,16 +47,16 @@ type targetFlags struct {
 	purgeWait time.Duration
 }
 
-func (f *targetFlags) add(cmd *cobra.Command, targetUsage, jsonUsage string) {
+// add adds the flags; those with no usage are left out.
+func (f *targetFlags) add(cmd *cobra.Command, targetUsage, jsonUsage, waitUsage string) {
 	f.storeFlags.add(cmd)
 	cmd.Flags().StringVar(&f.target, "target", deploy.TargetNames()[0], targetUsage)
 	if jsonUsage != "" {
 		cmd.Flags().BoolVar(&f.asJSON, "json", false, jsonUsage)
 	}
-}
-
-func (f *targetFlags) addPurgeWait(cmd *cobra.Command, usage string) {
-	cmd.Flags().DurationVar(&f.purgeWait, "purge-wait", deploy.DefaultPurgeWait, usage)
+	if waitUsage != "" {
+		cmd.Flags().DurationVar(&f.purgeWait, "purge-wait", deploy.DefaultPurgeWait, waitUsage)
+	}
 }
 
 // open opens the --target of the site in dir.
@@ -132,11 +127,11 @@ instead, and the deploy says so.`,
 			return purgeExit(t.Deploy(cmd.Context(), out, o))
 		},
 	}
-	tf.add(cmd, "where to deploy: local (the built-in store) or cloudflare", "print the report as JSON")
+	tf.add(cmd, "where to deploy: local (the built-in store) or cloudflare", "print the report as JSON",
+		"how long to wait for the purge to go out (rate limits, retries) before leaving it queued and exiting with status 3")
 	cmd.Flags().StringVar(&dist, "dist", "", "the build output (default: output_dir of verge.toml, else DIR/dist)")
 	cmd.Flags().IntVar(&retain, "retain", edge.DefaultRetain, "versions to keep (the active one is always kept)")
 	cmd.Flags().BoolVar(&dry, "dry-run", false, "print what the deploy would upload and purge, changing nothing")
-	tf.addPurgeWait(cmd, "how long to wait for the purge to go out (rate limits, retries) before leaving it queued and exiting with status 3")
 	cmd.Flags().DurationVar(&timeout, "timeout", time.Hour, "with --target cloudflare: how long the upload and the new version may take before the deploy stops, leaving the live version serving (a new deploy uploads only the rest)")
 	return cmd
 }
@@ -155,7 +150,7 @@ func newVersionsCmd() *cobra.Command {
 			return t.Versions(cmd.Context(), tf.options(cmd))
 		},
 	}
-	tf.add(cmd, "whose versions: local or cloudflare", "print the list as JSON")
+	tf.add(cmd, "whose versions: local or cloudflare", "print the list as JSON", "")
 	return cmd
 }
 
@@ -182,9 +177,8 @@ and the purge of what differs between the two versions follows.`,
 			return purgeExit(t.Rollback(cmd.Context(), to, tf.options(cmd)))
 		},
 	}
-	tf.add(cmd, "where: local or cloudflare", "")
+	tf.add(cmd, "where: local or cloudflare", "", "how long to wait for the purge to go out before leaving it queued and exiting with status 3")
 	cmd.Flags().StringVar(&dir, "dir", ".", "the site's directory")
-	tf.addPurgeWait(cmd, "how long to wait for the purge to go out before leaving it queued and exiting with status 3")
 	return cmd
 }
 

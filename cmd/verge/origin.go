@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -104,17 +102,7 @@ func runOrigin(cmd *cobra.Command, dir, listen, token string) error {
 
 	hook := deploy.NewWebhook(deploySite(abs), token, cmd.ErrOrStderr())
 	go hook.Run(ctx, 5*time.Second)
-	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: back.Addr().String()})
-	// The program died under this request: the supervisor restarts it.
-	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
-		w.Header().Set("Retry-After", "1")
-		w.Header().Set("Cache-Control", "no-store")
-		http.Error(w, "503 the site's functions are restarting: try again in a moment", http.StatusServiceUnavailable)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("POST "+deploy.WebhookPath, hook)
-	mux.Handle("/", proxy)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: hook.Front(back.Addr().String()), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	fmt.Fprintf(cmd.OutOrStdout(), "serving the functions and the purge webhook (POST %s) on http://%s/\n", deploy.WebhookPath, ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"time"
-
 	"github.com/spf13/cobra"
 
 	"github.com/vergehq/verge/cachepurge"
@@ -39,7 +35,7 @@ response that read the file carry. --status shows what is pending and sent.`,
 			}
 			w := cmd.OutOrStdout()
 			if status {
-				return printPurgeStatus(w, targets)
+				return deploy.WriteStatus(w, targets)
 			}
 			if len(targets) == 0 {
 				return deploy.ErrNoPurgeTargets
@@ -54,23 +50,11 @@ response that read the file carry. --status shows what is pending and sent.`,
 				}
 				tags = append(tags, ctags...)
 			}
-			if all || len(tags) > 0 || len(urls) > 0 {
-				p := cachepurge.Purge{Tags: tags, URLs: urls, Everything: all, Soft: soft}
-				if _, err := deploy.Queue(targets, p); err != nil {
-					return err
-				}
-				fmt.Fprintf(w, "queued %s\n", deploy.DescribePurge(p))
+			unsent, err := deploy.PurgeNow(cmd.Context(), w, targets, cachepurge.Purge{Tags: tags, URLs: urls, Everything: all, Soft: soft})
+			if err == nil && unsent {
+				err = errPurgeQueued
 			}
-			for _, t := range targets {
-				// Asked by hand: what was backing off after a failure goes now.
-				if err := t.Outbox.RetryNow(); err != nil {
-					return err
-				}
-			}
-			if deploy.Send(cmd.Context(), w, targets, deploy.DefaultPurgeWait, false) {
-				return errPurgeQueued
-			}
-			return nil
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", ".", "the site's directory")
@@ -81,37 +65,4 @@ response that read the file carry. --status shows what is pending and sent.`,
 	cmd.Flags().BoolVar(&soft, "soft", false, "mark stale (served while revalidating) instead of removing, where the target can")
 	cmd.Flags().BoolVar(&status, "status", false, "show pending and sent purges")
 	return cmd
-}
-
-func printPurgeStatus(w io.Writer, targets []deploy.PurgeTarget) error {
-	if len(targets) == 0 {
-		return deploy.ErrNoPurgeTargets
-	}
-	for _, t := range targets {
-		st, err := t.Outbox.Status()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "%s:\n", t.Name)
-		if len(st.Pending) == 0 {
-			fmt.Fprintln(w, "  nothing pending")
-		}
-		for _, p := range st.Pending {
-			state := "pending"
-			switch {
-			case p.LastError != "":
-				state = fmt.Sprintf("failed %d times, next try %s: %s", p.Attempts, p.NextTry.Local().Format(time.TimeOnly), p.LastError)
-			case p.NextTry.After(time.Now()):
-				state = "held back by the rate limit until " + p.NextTry.Local().Format(time.TimeOnly)
-			}
-			fmt.Fprintf(w, "  %s  %s  %s\n", p.ID, deploy.DescribePurge(p), state)
-		}
-		for _, p := range st.Failed {
-			fmt.Fprintf(w, "  %s  %s  FAILED %s, refused for good: %s (queue it again once fixed)\n", p.ID, deploy.DescribePurge(p), p.Failed.Local().Format(time.DateTime), p.LastError)
-		}
-		for _, p := range st.Sent {
-			fmt.Fprintf(w, "  %s  %s  sent %s\n", p.ID, deploy.DescribePurge(p), p.Sent.Local().Format(time.DateTime))
-		}
-	}
-	return nil
 }

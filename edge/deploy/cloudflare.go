@@ -50,6 +50,7 @@ func openCloudflare(s *Site) (Target, error) {
 	return &cfTarget{site: s, t: t}, nil
 }
 
+// PurgeLimits are the zone purge API's.
 func (c *cfTarget) PurgeLimits() cachepurge.Limits { return cloudflareLimits }
 
 // Live is the record of the live build: this checkout's, else the one

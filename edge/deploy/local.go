@@ -32,6 +32,7 @@ func openLocal(s *Site) (Target, error) {
 	return &local{site: s, store: st}, nil
 }
 
+// PurgeLimits are a Verge edge's: 100 tags a request.
 func (l *local) PurgeLimits() cachepurge.Limits { return edgeLimits }
 
 // Live is the store's active version (no manifest when none is).
@@ -71,6 +72,7 @@ func (l *local) plan(ctx context.Context, out string) (*cachepurge.Plan, cachepu
 	return cachepurge.New(live, next, l.PurgeLimits()), live, next, nil
 }
 
+// DryRun says what deploying the build in out would upload and purge.
 func (l *local) DryRun(ctx context.Context, out string, o Options) error {
 	plan, live, next, err := l.plan(ctx, out)
 	if err != nil {
@@ -90,6 +92,8 @@ func (l *local) DryRun(ctx context.Context, out string, o Options) error {
 	return nil
 }
 
+// Deploy stores the build in out as a new version, activates it, and
+// purges what it changed at the edges.
 func (l *local) Deploy(ctx context.Context, out string, o Options) error {
 	// The purge is planned against what is live before the switch.
 	plan, _, _, err := l.plan(ctx, out)
@@ -134,6 +138,7 @@ func (l *local) Deploy(ctx context.Context, out string, o Options) error {
 	return purge()
 }
 
+// Versions lists the store's versions, the live one marked.
 func (l *local) Versions(_ context.Context, o Options) error {
 	list, err := l.store.Versions()
 	if err != nil {
@@ -159,6 +164,8 @@ func (l *local) Versions(_ context.Context, o Options) error {
 	return tw.Flush()
 }
 
+// Rollback activates version to (default: the one before) and purges
+// what differs.
 func (l *local) Rollback(ctx context.Context, to string, o Options) error {
 	from, to, err := l.store.Rollback(to)
 	if err != nil {

@@ -105,6 +105,24 @@ func Queue(targets []PurgeTarget, p cachepurge.Purge) ([]QueuedPurge, error) {
 	return out, nil
 }
 
+// PurgeNow is a purge asked for by hand: it queues p for every target
+// (when p names anything) and says so on w, then sends what is due, and
+// what was backing off after a failure too. unsent is Send's.
+func PurgeNow(ctx context.Context, w io.Writer, targets []PurgeTarget, p cachepurge.Purge) (unsent bool, err error) {
+	if p.Everything || len(p.Tags) > 0 || len(p.URLs) > 0 {
+		if _, err := Queue(targets, p); err != nil {
+			return false, err
+		}
+		fmt.Fprintf(w, "queued %s\n", DescribePurge(p))
+	}
+	for _, t := range targets {
+		if err := t.Outbox.RetryNow(); err != nil {
+			return false, err
+		}
+	}
+	return Send(ctx, w, targets, DefaultPurgeWait, false), nil
+}
+
 // sendPlan queues plan for the targets and sends it, with anything an
 // earlier run left queued; what stays queued is ErrPurgePending.
 func sendPlan(ctx context.Context, w io.Writer, targets []PurgeTarget, plan *cachepurge.Plan, wait time.Duration) error {

@@ -21,11 +21,14 @@ type DryRunReport struct {
 	Requests int          `json:"requests"`
 }
 
+// DryRunFile is a file a deploy would upload.
 type DryRunFile struct {
 	Path  string `json:"path"`
 	Bytes int64  `json:"bytes"`
 }
 
+// PurgeReport is a purge plan as the reports show it: what it purges by
+// tag and by URL, and what changed.
 type PurgeReport struct {
 	Everything bool     `json:"everything"`
 	Tags       []string `json:"tags"`

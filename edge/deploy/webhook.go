@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"time"
 
@@ -143,4 +145,22 @@ func checkPurge(p cachepurge.Purge) string {
 		}
 	}
 	return ""
+}
+
+// Front is what the origin serves when it takes purges: the webhook at
+// WebhookPath, and every other request through to the site program at
+// addr (host:port). While the program is down (it died under a request
+// and is restarting) the answer is a 503 with Retry-After, never a
+// refused connection, so a CDN's stale-if-error covers it.
+func (h *Webhook) Front(addr string) http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
+	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "503 the site's functions are restarting: try again in a moment", http.StatusServiceUnavailable)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST "+WebhookPath, h)
+	mux.Handle("/", proxy)
+	return mux
 }

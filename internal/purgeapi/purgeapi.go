@@ -8,8 +8,10 @@ package purgeapi
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/vergehq/verge/internal/manifest"
@@ -50,4 +52,22 @@ func Refuse(w http.ResponseWriter, msg string) {
 // one), reading at most MaxBody.
 func Decode(r io.Reader, v any) error {
 	return json.NewDecoder(io.LimitReader(r, MaxBody)).Decode(v)
+}
+
+// Token is the purge API's token: read from file (a secret mounted as a
+// file, as verge edge --purge-token-file names it), else, when file is
+// "", from VERGE_PURGE_TOKEN.
+func Token(file string) (string, error) {
+	if file == "" {
+		return os.Getenv("VERGE_PURGE_TOKEN"), nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("--purge-token-file: %w", err)
+	}
+	token := strings.TrimSpace(string(data))
+	if token == "" {
+		return "", fmt.Errorf("--purge-token-file %s is empty: put the token in it", file)
+	}
+	return token, nil
 }

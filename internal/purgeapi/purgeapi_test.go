@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -69,5 +71,32 @@ func TestRequestJSON(t *testing.T) {
 	long := `{"tags":["` + strings.Repeat("a", MaxBody) + `"]}`
 	if err := Decode(strings.NewReader(long), new(Request)); err == nil {
 		t.Error("Decode past MaxBody: no error")
+	}
+}
+
+func TestToken(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	t.Setenv("VERGE_PURGE_TOKEN", "from-env")
+	for _, c := range []struct {
+		name, file, want, errHas string
+	}{
+		{"environment", "", "from-env", ""},
+		{"file, trimmed", write("tok", "  from-file\n"), "from-file", ""},
+		{"empty file", write("empty", "\n"), "", "is empty: put the token in it"},
+		{"no file", filepath.Join(dir, "none"), "", "--purge-token-file: "},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := Token(c.file)
+			if got != c.want || (c.errHas == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), c.errHas) {
+				t.Errorf("Token(%q) = %q, %v; want %q, %q", c.file, got, err, c.want, c.errHas)
+			}
+		})
 	}
 }
