@@ -92,14 +92,7 @@ func build(t *testing.T, ar *txtar.Archive) *audit.Site {
 			t.Fatalf("archive comment: cannot read %q", line)
 		}
 	}
-	data, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "_verge"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(manifest.Path)), data, 0o644); err != nil {
+	if err := manifest.Write(dir, m); err != nil {
 		t.Fatal(err)
 	}
 	s, err := audit.Open(dir)

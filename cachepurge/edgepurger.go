@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/vergehq/verge/internal/purgeapi"
 )
 
 // EdgePurger sends purges to Verge edges' purge API (POST
-// /_verge/purge, as `verge edge --origin` and `--functions` serve it):
+// purgeapi.Path, as `verge edge --origin` and `--functions` serve it):
 // each edge in turn, the purge done only when every edge has taken it.
 type EdgePurger struct {
 	Edges  []string // base URLs, e.g. "http://127.0.0.1:8080"
@@ -20,13 +22,10 @@ type EdgePurger struct {
 	Client *http.Client
 }
 
-// purgePath is where an edge takes purges.
-const purgePath = "/_verge/purge"
-
 // Purge sends p to every edge. A 429 comes back as *RetryAfter; a
 // refused token as an error naming the edge.
 func (e *EdgePurger) Purge(ctx context.Context, p Purge) error {
-	body, err := json.Marshal(map[string]any{"tags": p.Tags, "urls": p.URLs, "everything": p.Everything, "soft": p.Soft})
+	body, err := json.Marshal(purgeapi.Request{Tags: p.Tags, URLs: p.URLs, Everything: p.Everything, Soft: p.Soft})
 	if err != nil {
 		return err
 	}
@@ -35,7 +34,7 @@ func (e *EdgePurger) Purge(ctx context.Context, p Purge) error {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
 	for _, edge := range e.Edges {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, edge+purgePath, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, edge+purgeapi.Path, bytes.NewReader(body))
 		if err != nil {
 			return err
 		}

@@ -1,5 +1,5 @@
 // Package cachepurge decides what to purge from edge caches when a new
-// build goes live, and (in time) sends it: the purge plan from the live
+// build goes live, and sends it: the purge plan from the live
 // build and the new one, tag batching within a target's limits, a durable
 // outbox, and the purgers (the local edge, Cloudflare).
 package cachepurge

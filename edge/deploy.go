@@ -93,7 +93,7 @@ func (s *Store) Deploy(ctx context.Context, dist string, retain int) (*DeployRep
 	}
 	// The build's tag versions, for planning the next deploy's purge
 	// (see package cachepurge); a build without them plans without.
-	if tv, err := os.ReadFile(filepath.Join(dist, filepath.FromSlash(tagVersionsPath))); err == nil {
+	if tv, err := os.ReadFile(filepath.Join(dist, filepath.FromSlash(manifest.VersionsPath))); err == nil {
 		if err := s.writeFile(filepath.Join("versions", v.ID+".versions.json"), tv); err != nil {
 			return nil, fmt.Errorf("write version %s: %w", v.ID, err)
 		}

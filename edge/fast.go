@@ -8,6 +8,7 @@ import (
 	"github.com/vergehq/verge/edge/cache"
 	"github.com/vergehq/verge/edge/front"
 	"github.com/vergehq/verge/internal/httpcache"
+	"github.com/vergehq/verge/internal/purgeapi"
 )
 
 // Respond answers, for the front end, a plain GET or HEAD for a page or
@@ -30,7 +31,7 @@ func (sv *Server) Respond(w *front.Writer, r *front.Request) bool {
 	if f == nil && !strings.HasSuffix(p, "/index.html") { // else maybe a page's second URL: ServeHTTP redirects
 		f = sd.byPath[p]
 	}
-	if (f == nil || f.fast.function) && sv.origin != nil && p != cache.PurgePath &&
+	if (f == nil || f.fast.function) && sv.origin != nil && p != purgeapi.Path &&
 		len(sd.v.Manifest.Functions) > 0 && sd.matchesPattern(r.Method, p) {
 		if !cleanForm(p) {
 			return false // ServeHTTP redirects it to its clean form

@@ -20,6 +20,7 @@ import (
 
 	"github.com/vergehq/verge/edge/cache"
 	"github.com/vergehq/verge/internal/manifest"
+	"github.com/vergehq/verge/internal/purgeapi"
 )
 
 // skewVersions is how many earlier versions' fingerprinted assets the
@@ -125,7 +126,7 @@ func (sv *Server) SetTrustedProxies(prefixes []netip.Prefix) {
 }
 
 // SetPurgeToken opens the purge API of the function cache (see
-// cache.Proxy) at cache.PurgePath to requests bearing token. It needs an
+// cache.Proxy) at purgeapi.Path to requests bearing token. It needs an
 // origin (SetOrigin).
 func (sv *Server) SetPurgeToken(token string) {
 	if sv.origin != nil {
@@ -268,7 +269,7 @@ func (sv *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), status)
 		return
 	}
-	if r.URL.EscapedPath() == cache.PurgePath && sv.origin != nil {
+	if r.URL.EscapedPath() == purgeapi.Path && sv.origin != nil {
 		sv.origin.ServeHTTP(w, r)
 		return
 	}

@@ -66,8 +66,6 @@ func (s *Store) BlobPath(sha string) string {
 	return filepath.Join(s.dir, "blobs", sha[:2], sha)
 }
 
-// hasBlob reports whether the blob is stored with the given size. Blobs
-// are renamed into place whole, so a blob that exists is complete.
 // Missing returns the files of m whose bytes the store lacks: what a
 // deploy of m would copy, each content once.
 func (s *Store) Missing(m *manifest.Manifest) []manifest.File {
@@ -85,6 +83,8 @@ func (s *Store) Missing(m *manifest.Manifest) []manifest.File {
 	return out
 }
 
+// hasBlob reports whether the blob is stored with the given size. Blobs
+// are renamed into place whole, so a blob that exists is complete.
 func (s *Store) hasBlob(sha string, size int64) bool {
 	st, err := os.Stat(s.BlobPath(sha))
 	return err == nil && st.Mode().IsRegular() && st.Size() == size

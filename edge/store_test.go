@@ -61,14 +61,7 @@ func makeRichDist(t testing.TB, files []distFile, fns ...manifest.Function) stri
 		fmt.Fprintf(id, "%s %s\n", f.Path, f.SHA256)
 	}
 	m.BuildID = hex.EncodeToString(id.Sum(nil)[:16])
-	data, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "_verge"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(manifest.Path)), data, 0o644); err != nil {
+	if err := manifest.Write(dir, m); err != nil {
 		t.Fatal(err)
 	}
 	return dir

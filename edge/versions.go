@@ -97,9 +97,6 @@ func (s *Store) versionInfo(id string) (*Version, error) {
 	return &v, nil
 }
 
-// tagVersionsPath is where a build keeps the version of every tag it knew.
-const tagVersionsPath = "_verge/versions.json"
-
 // TagVersions returns the version of every tag version id's build knew,
 // or nil when the store has none for it (a build deployed before the
 // store kept them).

@@ -12,10 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/vergehq/verge/cachepurge"
 	"github.com/vergehq/verge/edge/cloudflare"
+	"github.com/vergehq/verge/edge/deploy"
 	"github.com/vergehq/verge/internal/cffake"
 	"github.com/vergehq/verge/internal/manifest"
 )
@@ -73,14 +72,7 @@ func (s *cfSite) build(n int, edits map[int]string) {
 		m.BuildID += m.Files[i].SHA256[:8]
 	}
 	m.BuildID = manifest.SHA256([]byte(m.BuildID))[:24]
-	data, err := m.Encode()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(s.dist, "_verge"), 0o755); err != nil {
-		s.t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(s.dist, filepath.FromSlash(manifest.Path)), data, 0o644); err != nil {
+	if err := manifest.Write(s.dist, m); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -98,7 +90,7 @@ func (s *cfSite) verge(args ...string) string {
 }
 
 // deployJSON runs verge deploy --target cloudflare --json.
-func (s *cfSite) deployJSON() cloudflareDeploy {
+func (s *cfSite) deployJSON() deploy.CloudflareReport {
 	s.t.Helper()
 	cmd := exec.Command(s.bin, "deploy", "--target", "cloudflare", "--json")
 	cmd.Dir = s.dir
@@ -107,7 +99,7 @@ func (s *cfSite) deployJSON() cloudflareDeploy {
 	if err != nil {
 		s.t.Fatalf("verge deploy: %v\n%s", err, out)
 	}
-	var rep cloudflareDeploy
+	var rep deploy.CloudflareReport
 	if err := json.Unmarshal(out, &rep); err != nil {
 		s.t.Fatalf("deploy report %q: %v", out, err)
 	}
@@ -187,41 +179,5 @@ func TestAttackCloudflarePurgeSwitchSaid(t *testing.T) {
 	if !strings.Contains(out, "in 2 requests") || !strings.Contains(out, "would hold 1 of the 2 requests due past --purge-wait 2s; purging everything instead (1 request)") ||
 		!strings.Contains(out, "1 purges sent") || len(purges) != 1 || !purges[0].Everything {
 		t.Errorf("deploy whose purge the rate limit holds back:\n%s\npurges %+v", out, purges)
-	}
-}
-
-// Issue 12, item 15: the webhook's 202 named the purge with an empty ID
-// and a zero time. It names the purge as queued: the ID verge purge
-// --status shows, and when it was queued.
-func TestAttackWebhookAnswerNamesQueuedPurge(t *testing.T) {
-	s := newCFSite(t, "")
-	for _, kv := range s.env {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	hook := &purgeWebhook{dir: s.dir, token: "hook-secret", log: io.Discard, kick: make(chan struct{}, 1)}
-	srv := httptest.NewServer(hook)
-	defer srv.Close()
-	before := time.Now().Add(-time.Second)
-	req, _ := http.NewRequest("POST", srv.URL+webhookPath, strings.NewReader(`{"tags":["e:posts/p1"]}`))
-	req.Header.Set("Authorization", "Bearer hook-secret")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var ans webhookAnswer
-	data, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(data, &ans); err != nil || resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("webhook: %d %s (%v)", resp.StatusCode, data, err)
-	}
-	o, err := cachepurge.OpenOutbox(filepath.Join(s.dir, ".verge", "outbox-cloudflare"), cachepurge.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, _ := o.Status()
-	if len(st.Pending) != 1 || ans.Queued.ID != st.Pending[0].ID || ans.Queued.Queued.Before(before) ||
-		len(ans.Purges) != 1 || ans.Purges[0].Target != "cloudflare" || ans.Purges[0].ID != ans.Queued.ID {
-		t.Errorf("webhook answered %s; the outbox holds %+v", data, st.Pending)
 	}
 }

@@ -36,7 +36,7 @@ status 1 when a page grades below G.`,
 			if minGrade != "" && !audit.ValidGrade(minGrade) {
 				return fmt.Errorf("--min-grade %q is not a grade: give one of A, B, C, D, E, F", minGrade)
 			}
-			out, err := outputDir(dirArg(args), dist)
+			out, err := deploySite(dirArg(args)).Output(dist)
 			if err != nil {
 				return err
 			}

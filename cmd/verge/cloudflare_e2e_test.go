@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vergehq/verge/edge/deploy"
 	"github.com/vergehq/verge/internal/cffake"
 	"github.com/vergehq/verge/internal/manifest"
 )
@@ -94,13 +95,13 @@ func (b *cfBench) verge(args ...string) string {
 }
 
 // deploy runs verge deploy --target cloudflare --json.
-func (b *cfBench) deploy() cloudflareDeploy {
+func (b *cfBench) deploy() deploy.CloudflareReport {
 	b.t.Helper()
 	out, err := b.command("deploy", "--target", "cloudflare", "--json").Output()
 	if err != nil {
 		b.t.Fatalf("verge deploy: %v\n%s", err, out)
 	}
-	var rep cloudflareDeploy
+	var rep deploy.CloudflareReport
 	if err := json.Unmarshal(out, &rep); err != nil {
 		b.t.Fatalf("deploy report %q: %v", out, err)
 	}
@@ -180,7 +181,7 @@ func TestCloudflareDeploy(t *testing.T) {
 
 	b.edit("An edit at the end of the post.", 42)
 	m2 := b.build()
-	var dry dryRunReport
+	var dry deploy.DryRunReport
 	if err := json.Unmarshal([]byte(b.verge("deploy", "--target", "cloudflare", "--dry-run", "--json")), &dry); err != nil {
 		t.Fatal(err)
 	}

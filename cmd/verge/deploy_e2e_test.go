@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/vergehq/verge/edge/deploy"
 )
 
 // verge deploy --dry-run says what a deploy would upload and purge, and
@@ -38,7 +40,7 @@ func TestDeployDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	step("build", "-q")
-	var rep dryRunReport
+	var rep deploy.DryRunReport
 	if err := json.Unmarshal([]byte(step("deploy", "--dry-run", "--json")), &rep); err != nil {
 		t.Fatal(err)
 	}

@@ -6,14 +6,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/vergehq/verge/edge"
 	"github.com/vergehq/verge/edge/cache"
 	"github.com/vergehq/verge/edge/front"
+	"github.com/vergehq/verge/internal/purgeapi"
 )
 
 func newEdgeCmd() *cobra.Command {
@@ -68,7 +67,7 @@ A path with "." or ".." segments gets 400; paths are forwarded as sent.`,
 					return fmt.Errorf("--origin %q is not an absolute URL such as http://127.0.0.1:8081", origin)
 				}
 				px := cache.NewProxy(u, cache.NewStore(budget))
-				token, err := purgeToken(tokenFile)
+				token, err := purgeapi.Token(tokenFile)
 				if err != nil {
 					return err
 				}
@@ -76,7 +75,7 @@ A path with "." or ".." segments gets 400; paths are forwarded as sent.`,
 				px.SetTrustedProxies(trusted)
 				h, fast = px, px
 			} else {
-				s, err := sf.open(dirArg(args))
+				s, err := edge.OpenStore(sf.site(dirArg(args)).StoreDir())
 				if err != nil {
 					return err
 				}
@@ -87,7 +86,7 @@ A path with "." or ".." segments gets 400; paths are forwarded as sent.`,
 						return fmt.Errorf("--functions %q is not an absolute URL such as http://127.0.0.1:8081 (where verge origin runs)", functions)
 					}
 					sv.SetOrigin(u)
-					token, err := purgeToken(tokenFile)
+					token, err := purgeapi.Token(tokenFile)
 					if err != nil {
 						return err
 					}
@@ -121,21 +120,4 @@ A path with "." or ".." segments gets 400; paths are forwarded as sent.`,
 	cmd.Flags().StringSliceVar(&trustProxy, "trust-proxy", nil, "addresses or CIDRs (comma-separated or repeated) of load balancers whose X-Forwarded-Host/-Proto/-For are believed")
 	cmd.Flags().StringVar(&tokenFile, "purge-token-file", "", "file holding the purge API's bearer token (with --origin or --functions; default: $VERGE_PURGE_TOKEN)")
 	return cmd
-}
-
-// purgeToken reads the purge API's token from file, or from the
-// environment when file is "".
-func purgeToken(file string) (string, error) {
-	if file == "" {
-		return os.Getenv("VERGE_PURGE_TOKEN"), nil
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return "", fmt.Errorf("--purge-token-file: %w", err)
-	}
-	token := strings.TrimSpace(string(data))
-	if token == "" {
-		return "", fmt.Errorf("--purge-token-file %s is empty: put the token in it", file)
-	}
-	return token, nil
 }

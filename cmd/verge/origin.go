@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vergehq/verge/edge/deploy"
 	"github.com/vergehq/verge/internal/gosite"
 	"github.com/vergehq/verge/internal/supervise"
 )
@@ -71,7 +70,7 @@ func runOrigin(cmd *cobra.Command, dir, listen, token string) error {
 	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return fmt.Errorf("origin: listen on %s: %v (pass --listen with a free address)", listen, err)
+		return fmt.Errorf("origin: listen on %s: %w (pass --listen with a free address)", listen, err)
 	}
 	defer ln.Close()
 	cfg := supervise.Config{Root: abs, Bin: bin, Args: []string{"origin"}, Output: cmd.ErrOrStderr(), Log: cmd.ErrOrStderr()}
@@ -101,20 +100,10 @@ func runOrigin(cmd *cobra.Command, dir, listen, token string) error {
 		return nil
 	}
 
-	hook := &purgeWebhook{dir: abs, token: token, log: cmd.ErrOrStderr(), kick: make(chan struct{}, 1)}
-	go hook.send(ctx, 5*time.Second)
-	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: back.Addr().String()})
-	// The program died under this request: the supervisor restarts it.
-	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
-		w.Header().Set("Retry-After", "1")
-		w.Header().Set("Cache-Control", "no-store")
-		http.Error(w, "503 the site's functions are restarting: try again in a moment", http.StatusServiceUnavailable)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("POST "+webhookPath, hook)
-	mux.Handle("/", proxy)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	fmt.Fprintf(cmd.OutOrStdout(), "serving the functions and the purge webhook (POST %s) on http://%s/\n", webhookPath, ln.Addr())
+	hook := deploy.NewWebhook(deploySite(abs), token, cmd.ErrOrStderr())
+	go hook.Run(ctx, 5*time.Second)
+	srv := &http.Server{Handler: hook.Front(back.Addr().String()), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	fmt.Fprintf(cmd.OutOrStdout(), "serving the functions and the purge webhook (POST %s) on http://%s/\n", deploy.WebhookPath, ln.Addr())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/vergehq/verge/edge/front"
+	"github.com/vergehq/verge/internal/purgeapi"
 )
 
 // heapInuse is the bytes of live heap objects after a collection: less
@@ -273,8 +274,8 @@ func TestAttackKeyExplosion(t *testing.T) {
 					for i := range tags {
 						tags[i] = fmt.Sprintf("tag-%d-%d", round, i)
 					}
-					body, _ := json.Marshal(PurgeRequest{Tags: tags, Soft: round%2 == 0})
-					req, _ := http.NewRequestWithContext(context.Background(), "POST", base+PurgePath, bytes.NewReader(body))
+					body, _ := json.Marshal(purgeapi.Request{Tags: tags, Soft: round%2 == 0})
+					req, _ := http.NewRequestWithContext(context.Background(), "POST", base+purgeapi.Path, bytes.NewReader(body))
 					req.Header.Set("Authorization", "Bearer secret")
 					resp, err := client.Do(req)
 					if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vergehq/verge/edge/front"
 	"github.com/vergehq/verge/internal/httpcache"
+	"github.com/vergehq/verge/internal/purgeapi"
 )
 
 // Respond answers, for the front end, a plain GET or HEAD that a fresh
@@ -17,7 +18,7 @@ import (
 // If-None-Match; a miss, a stale or purged entry) it declines, for
 // ServeHTTP.
 func (p *Proxy) Respond(w *front.Writer, r *front.Request) bool {
-	if r.Path == PurgePath || hasDotSegment(r.Path) {
+	if r.Path == purgeapi.Path || hasDotSegment(r.Path) {
 		return false
 	}
 	for _, name := range []string{"Cache-Control", "Pragma", "Authorization", "Range", "If-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"} {

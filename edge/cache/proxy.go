@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vergehq/verge/internal/httpcache"
+	"github.com/vergehq/verge/internal/purgeapi"
 )
 
 // maxBody is the largest response body the proxy buffers to share among
@@ -86,7 +87,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, keepHost bool) {
 	}
 	// On the path as sent: "/_verge%2Fpurge" is another resource (RFC
 	// 3986 section 2.2), forwarded as such.
-	if r.URL.EscapedPath() == PurgePath {
+	if r.URL.EscapedPath() == purgeapi.Path {
 		p.servePurge(w, r)
 		return
 	}

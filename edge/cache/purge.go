@@ -1,27 +1,13 @@
 package cache
 
 import (
-	"crypto/subtle"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/vergehq/verge/internal/purgeapi"
 )
-
-// PurgePath is where the proxy takes purge requests.
-const PurgePath = "/_verge/purge"
-
-// PurgeRequest is the body of a POST to PurgePath. Any combination may
-// be given; Soft marks what it names stale (served while revalidating)
-// instead of removing it.
-type PurgeRequest struct {
-	Tags       []string `json:"tags,omitempty"`
-	URLs       []string `json:"urls,omitempty"`     // paths with query, or full URLs
-	Prefixes   []string `json:"prefixes,omitempty"` // path prefixes
-	Everything bool     `json:"everything,omitempty"`
-	Soft       bool     `json:"soft,omitempty"`
-}
 
 // PurgeResult says what a purge did.
 type PurgeResult struct {
@@ -33,7 +19,7 @@ type PurgeResult struct {
 // SetPurgeToken enables the purge API for requests bearing token.
 func (p *Proxy) SetPurgeToken(token string) { p.purgeToken = token }
 
-// servePurge handles POST /_verge/purge: bearer token first, then the
+// servePurge handles POST purgeapi.Path: bearer token first, then the
 // purge; nothing is purged for a request that is refused.
 func (p *Proxy) servePurge(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
@@ -41,14 +27,12 @@ func (p *Proxy) servePurge(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "purge with POST", http.StatusMethodNotAllowed)
 		return
 	}
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if p.purgeToken == "" || !ok || subtle.ConstantTimeCompare([]byte(got), []byte(p.purgeToken)) != 1 {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="verge purge"`)
-		http.Error(w, "a purge needs the bearer token (verge edge --purge-token-file, or VERGE_PURGE_TOKEN)", http.StatusUnauthorized)
+	if !purgeapi.Authorized(r, p.purgeToken) {
+		purgeapi.Refuse(w, "a purge needs the bearer token (verge edge --purge-token-file, or VERGE_PURGE_TOKEN)")
 		return
 	}
-	var req PurgeRequest
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
+	var req purgeapi.Request
+	if err := purgeapi.Decode(r.Body, &req); err != nil {
 		http.Error(w, "purge body: "+err.Error(), http.StatusBadRequest)
 		return
 	}

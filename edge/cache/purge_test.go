@@ -6,11 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vergehq/verge/internal/purgeapi"
 )
 
 func purge(t *testing.T, base, token, body string) int {
 	t.Helper()
-	req, _ := http.NewRequest("POST", base+PurgePath, strings.NewReader(body))
+	req, _ := http.NewRequest("POST", base+purgeapi.Path, strings.NewReader(body))
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -82,14 +82,14 @@ func newBundle(dist string, m *manifest.Manifest, kept []asset, extra []asset, m
 	for _, f := range m.Files {
 		src := filepath.Join(dist, filepath.FromSlash(strings.TrimPrefix(f.Path, "/")))
 		switch {
-		case f.Path == "/_redirects":
+		case f.Path == manifest.RedirectsFile:
 			data, err := os.ReadFile(src)
 			if err != nil {
 				return nil, err
 			}
 			b.redirects = string(data)
 			continue
-		case f.Path == "/_headers" || strings.HasPrefix(f.Path, "/_verge/"):
+		case manifest.IsOwnFile(f.Path):
 			continue
 		case f.Size > MaxFileSize:
 			return nil, fmt.Errorf("%s: %s, and Cloudflare serves files up to 25 MiB: keep it out of static/ (serve it from R2 or another store)", src, human.Bytes(f.Size))

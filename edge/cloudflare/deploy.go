@@ -181,8 +181,8 @@ func (t *Target) bundle(dist string, m *manifest.Manifest, kept *keptRecord, rec
 	}
 	extra := []asset{rec}
 	for _, r := range records {
-		if !strings.HasPrefix(r.Path, "/_verge/") {
-			return nil, fmt.Errorf("record %s: records live under /_verge/", r.Path)
+		if !strings.HasPrefix(r.Path, manifest.URLPrefix) {
+			return nil, fmt.Errorf("record %s: records live under %s", r.Path, manifest.URLPrefix)
 		}
 		extra = append(extra, asset{Path: r.Path, Hash: manifest.AssetHash(r.Path, r.Data), Size: int64(len(r.Data)),
 			ContentType: mimeType(r.Path, ""), data: r.Data})

@@ -93,14 +93,7 @@ func writeDist(t *testing.T, dir string, files map[string]string) {
 		m.BuildID += f.SHA256[:4]
 	}
 	m.BuildID = manifest.SHA256([]byte(m.BuildID))[:24]
-	data, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "_verge"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(manifest.Path)), data, 0o644); err != nil {
+	if err := manifest.Write(dir, m); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -345,11 +338,7 @@ func addFunctions(t *testing.T, dist string, paths ...string) {
 	for _, p := range paths {
 		m.Functions = append(m.Functions, manifest.Function{Pattern: "GET " + p, Method: "GET", Path: p})
 	}
-	data, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dist, filepath.FromSlash(manifest.Path)), data, 0o644); err != nil {
+	if err := manifest.Write(dist, m); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -34,7 +34,7 @@ func headersFile(m *manifest.Manifest) (text, warning string, err error) {
 	pol := map[string]policy{} // served path -> policy
 	count := map[policy]int{}
 	for _, f := range m.Files {
-		if f.Path == "/_redirects" || f.Path == "/_headers" || strings.HasPrefix(f.Path, "/_verge/") {
+		if manifest.IsOwnFile(f.Path) {
 			continue
 		}
 		p := policy{f.CacheControl, f.CDNCacheControl}

@@ -23,7 +23,7 @@ const KeepBuilds = 3
 
 // keptPath is where the record of recent builds is, in StateDir and on
 // the deployed site (so a fresh checkout can read it back).
-const keptPath = "/_verge/cloudflare-kept.json"
+const keptPath = manifest.CloudflareKeptPath
 
 // keptRecord lists the fingerprinted files of recent builds, newest first.
 type keptRecord struct {
@@ -122,7 +122,7 @@ func (t *Target) readSiteKept(ctx context.Context) (*keptRecord, error) {
 		return &rec, err
 	}
 	if err := json.Unmarshal(data, &rec); err != nil {
-		return &keptRecord{}, fmt.Errorf("%s%s: %v", t.cfg.SiteURL, keptPath, err)
+		return &keptRecord{}, fmt.Errorf("%s%s: %w", t.cfg.SiteURL, keptPath, err)
 	}
 	return &rec, nil
 }
@@ -144,7 +144,7 @@ func (t *Target) ReadRecord(ctx context.Context, path string) ([]byte, error) {
 	req.Header.Set("Accept-Encoding", "identity")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("could not read %s (%v)", u, err)
+		return nil, fmt.Errorf("could not read %s (%w)", u, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotFound {

@@ -53,9 +53,9 @@ func (e *ErrorServer) msg() liveMsg {
 // other path a page that shows the errors.
 func (e *ErrorServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
-	case "/_verge/live.js":
+	case liveJSPath:
 		serveLiveJS(w)
-	case "/_verge/events":
+	case eventsPath:
 		e.hub.serveEvents(w, r, []liveMsg{{Type: "hello", Instance: e.instance}, e.msg()})
 	default:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

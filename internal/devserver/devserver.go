@@ -35,8 +35,16 @@ func serveLiveJS(w http.ResponseWriter) {
 	w.Write(liveClientJS)
 }
 
+// The dev server's own routes, under the prefix of Verge's own files so
+// that they never clash with a page.
+const (
+	liveJSPath = manifest.URLPrefix + "live.js" // the live-reload client
+	eventsPath = manifest.URLPrefix + "events"  // its event stream
+	statePath  = manifest.URLPrefix + "state"   // DevState, for tests and scripts
+)
+
 // liveScript is what the dev server adds to every HTML page it serves.
-const liveScript = `<script type="module" src="/_verge/live.js"></script>`
+const liveScript = `<script type="module" src="` + liveJSPath + `"></script>`
 
 // devServer serves the dev server's current build from memory, with the
 // site's API functions, and keeps open pages current through the hub.
@@ -228,13 +236,13 @@ func (ds *devServer) errorMsg() liveMsg {
 // build's pages, assets and static files.
 func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
-	case "/_verge/live.js":
+	case liveJSPath:
 		serveLiveJS(w)
 		return
-	case "/_verge/events":
+	case eventsPath:
 		ds.hub.serveEvents(w, r, []liveMsg{{Type: "hello", Instance: ds.instance}, ds.errorMsg()})
 		return
-	case "/_verge/state":
+	case statePath:
 		ds.serveState(w, r.URL.Query().Get("pages") == "1")
 		return
 	}

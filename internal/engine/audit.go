@@ -14,11 +14,6 @@ import (
 	"github.com/vergehq/verge/internal/manifest"
 )
 
-// auditPath holds, beside the manifest, the audit of the build: the next
-// build reuses the grade of every page that, with all it uses, is served
-// as it was.
-const auditPath = "_verge/audit.json"
-
 // auditBuild grades the build m describes before it is written out: its
 // pages are in the writer's temporary directory, or in the previous
 // output when kept from it; assets and static files in memory.
@@ -55,7 +50,7 @@ func auditBuild(m *manifest.Manifest, files []*outputFile, prev *previous, w *ou
 
 // readAudit returns the audit stored in an output directory, or nil.
 func readAudit(out string) *audit.Report {
-	data, err := os.ReadFile(inDir(out, auditPath))
+	data, err := os.ReadFile(inDir(out, manifest.AuditPath))
 	if err != nil {
 		return nil
 	}

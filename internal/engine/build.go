@@ -239,7 +239,7 @@ func (d *dirTarget) finish(_ context.Context, b *Build, errs *diag.List) error {
 		if err != nil {
 			return err
 		}
-		w.extra = append(w.extra, metaFile{auditPath, data})
+		w.extra = append(w.extra, metaFile{manifest.AuditPath, data})
 		rep.Phases = append(rep.Phases, d.t.lap("audit"))
 	}
 

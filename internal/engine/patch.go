@@ -13,11 +13,6 @@ import (
 	"github.com/vergehq/verge/internal/manifest"
 )
 
-// pendingPath marks an output directory being patched in place. While it
-// exists the output is not trusted as a previous build, so a build killed
-// mid-patch is followed by a full rebuild that swaps in a whole new tree.
-const pendingPath = "_verge/pending"
-
 // patchable reports whether a build changes few enough files that
 // patching the output in place beats writing a whole new tree: a new tree
 // re-links every unchanged file and deletes the old tree, and on ext4 the
@@ -65,7 +60,7 @@ func (p *previous) complete(files []*outputFile) bool {
 // files the build no longer has removed, and the metadata written last.
 func (w *outWriter) patch(m *manifest.Manifest, files []*outputFile, prev *previous, meta []metaFile) error {
 	out := w.out
-	if err := fsatomic.WriteFile(inDir(out, pendingPath), []byte(m.BuildID)); err != nil {
+	if err := fsatomic.WriteFile(inDir(out, manifest.PendingPath), []byte(m.BuildID)); err != nil {
 		return err
 	}
 	kept := make(map[string]bool, len(files))
@@ -105,7 +100,7 @@ func (w *outWriter) patch(m *manifest.Manifest, files []*outputFile, prev *previ
 			return err
 		}
 	}
-	return os.Remove(inDir(out, pendingPath))
+	return os.Remove(inDir(out, manifest.PendingPath))
 }
 
 // removeEmptyParents removes dir and its ancestors below root while they
@@ -121,6 +116,6 @@ func removeEmptyParents(root, dir string) {
 
 // pending reports whether out was left mid-patch.
 func pending(out string) bool {
-	_, err := os.Stat(inDir(out, pendingPath))
+	_, err := os.Stat(inDir(out, manifest.PendingPath))
 	return err == nil
 }

@@ -4,17 +4,11 @@ package engine
 // and the tag versions that prove a page unchanged.
 
 import (
-	"encoding/json"
 	"maps"
 	"os"
 
 	"github.com/vergehq/verge/internal/manifest"
 )
-
-// versionsPath holds, beside the manifest, the version of every tag the
-// build knew. A page is unchanged when every tag it recorded still has the
-// version it had: that is the proof an incremental build relies on.
-const versionsPath = "_verge/versions.json"
 
 // previous is the last successful build in the output directory.
 type previous struct {
@@ -34,14 +28,11 @@ func loadPrevious(out string, force bool) *previous {
 	if err != nil {
 		return nil
 	}
-	data, err := os.ReadFile(inDir(out, versionsPath))
-	if err != nil {
+	versions := manifest.ReadTagVersions(out)
+	if versions == nil {
 		return nil
 	}
-	p := &previous{dir: out, m: m, byRoute: map[string]*manifest.File{}}
-	if json.Unmarshal(data, &p.versions) != nil {
-		return nil
-	}
+	p := &previous{dir: out, m: m, versions: versions, byRoute: map[string]*manifest.File{}}
 	for i := range m.Files {
 		if f := &m.Files[i]; f.Route != "" {
 			p.byRoute[f.Route] = f

@@ -14,11 +14,7 @@ import (
 	"github.com/vergehq/verge/internal/manifest"
 )
 
-// statePath holds a small summary of the last build beside its manifest:
-// enough to prove, without reading the manifest, that nothing changed.
-const statePath = "_verge/state.json"
-
-// buildSummary is what statePath records.
+// buildSummary is what manifest.StatePath records.
 type buildSummary struct {
 	// Input hashes every tag version and asset output of the build. Equal
 	// inputs give byte-identical output, since rendering is deterministic.
@@ -56,7 +52,7 @@ func (b *Build) inputHash() string {
 // readSummary returns the previous build's summary if its output is still
 // there, else nil.
 func readSummary(out string) *buildSummary {
-	data, err := os.ReadFile(inDir(out, statePath))
+	data, err := os.ReadFile(inDir(out, manifest.StatePath))
 	if err != nil || pending(out) {
 		return nil
 	}

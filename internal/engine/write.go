@@ -157,10 +157,10 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 				return true, err
 			}
 		}
-		if err := fsatomic.WriteFile(inDir(w.out, versionsPath), vdata); err != nil {
+		if err := fsatomic.WriteFile(inDir(w.out, manifest.VersionsPath), vdata); err != nil {
 			return true, err
 		}
-		return true, fsatomic.WriteFile(inDir(w.out, statePath), sdata)
+		return true, fsatomic.WriteFile(inDir(w.out, manifest.StatePath), sdata)
 	}
 	mdata, err := m.Encode()
 	if err != nil {
@@ -168,7 +168,7 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 	}
 	// The summary goes last: it vouches for everything before it.
 	meta := append([]metaFile{{"_headers", m.Headers("/_assets/")}, {manifest.Path, mdata}}, w.extra...)
-	meta = append(meta, metaFile{versionsPath, vdata}, metaFile{statePath, sdata})
+	meta = append(meta, metaFile{manifest.VersionsPath, vdata}, metaFile{manifest.StatePath, sdata})
 	if err := w.drain(); err != nil {
 		return false, err
 	}

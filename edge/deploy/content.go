@@ -1,4 +1,10 @@
-package main
+package deploy
+
+// An editor names the content file they changed; purging what shows it
+// takes the tag a page that read it carries. Which tag that is depends
+// on how the site's code split content into collections, so each
+// candidate the site gives (Site.FileTags) is tried against the live
+// manifest, and the one pages carry is purged.
 
 import (
 	"fmt"
@@ -10,21 +16,21 @@ import (
 
 	"github.com/vergehq/verge/edge"
 	"github.com/vergehq/verge/internal/manifest"
-	"github.com/vergehq/verge/site"
 )
 
-// contentTags maps content and data files (paths relative to the site
+// ContentTags maps content and data files (paths relative to the site
 // dir, or to the working directory) to the tags that purge what shows
-// them, through the live manifest, and says what each covers.
-func contentTags(w io.Writer, dir string, paths []string) ([]string, error) {
-	live, where := liveManifest(dir)
+// them, through the live manifest, and says on w what each covers.
+func (s *Site) ContentTags(w io.Writer, paths []string) ([]string, error) {
+	dir := s.Dir
+	live, where := s.liveManifest()
 	var out []string
 	for _, p := range paths {
 		rel, err := siteRel(dir, p)
 		if err != nil {
 			return nil, err
 		}
-		cands := site.FileTags(rel)
+		cands := s.FileTags(rel)
 		if cands == nil {
 			return nil, fmt.Errorf("%s is not a content file (content/.../NAME.md) or a data file (data/NAME.yaml): purge by --tag or --url instead", p)
 		}
@@ -53,9 +59,9 @@ func contentTags(w io.Writer, dir string, paths []string) ([]string, error) {
 	return out, nil
 }
 
-// sayCoverage says how many URLs of the live version each tag covers.
-func sayCoverage(w io.Writer, dir string, tags []string) {
-	live, where := liveManifest(dir)
+// SayCoverage says on w how many URLs of the live version each tag covers.
+func (s *Site) SayCoverage(w io.Writer, tags []string) {
+	live, where := s.liveManifest()
 	if live == nil {
 		return
 	}
@@ -104,21 +110,21 @@ func coveredURLs(m *manifest.Manifest, tag string) int {
 // liveManifest is the manifest of what is live, and where it was found:
 // the local store's active version, else the last build deployed to
 // Cloudflare from here, else the last build.
-func liveManifest(dir string) (*manifest.Manifest, string) {
-	storeDir := filepath.Join(dir, ".verge", "store")
+func (s *Site) liveManifest() (*manifest.Manifest, string) {
+	storeDir := s.StoreDir()
 	if _, err := os.Stat(storeDir); err != nil {
 		// No local deploys: do not make an empty store by looking.
-	} else if s, err := edge.OpenStore(storeDir); err == nil {
-		if id, err := s.Active(); err == nil && id != "" {
-			if v, err := s.Version(id); err == nil {
+	} else if st, err := edge.OpenStore(storeDir); err == nil {
+		if id, err := st.Active(); err == nil && id != "" {
+			if v, err := st.Version(id); err == nil {
 				return v.Manifest, "the live version " + id
 			}
 		}
 	}
-	if rec, id := latestCloudflareRecord(dir); rec != nil {
+	if rec, id := latestCloudflareRecord(s.Layout); rec != nil {
 		return rec.Manifest, "the version deployed to Cloudflare, " + id
 	}
-	if out, err := outputDir(dir, ""); err == nil {
+	if out, err := s.Output(""); err == nil {
 		if m, err := manifest.Read(out); err == nil {
 			return m, "the last build (nothing deployed from here)"
 		}

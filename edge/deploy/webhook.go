@@ -1,64 +1,68 @@
-package main
+package deploy
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/vergehq/verge/cachepurge"
+	"github.com/vergehq/verge/internal/purgeapi"
 )
 
-// webhookPath is where the origin takes purges from a CMS.
-const webhookPath = "/_verge/purge"
+// WebhookPath is where the origin takes purges from a CMS: the purge
+// API's own path, so a CMS posts to the origin as to an edge.
+const WebhookPath = purgeapi.Path
 
-// purgeWebhook takes purges from a CMS webhook, authenticated by a bearer
-// token, and puts them through the site's outboxes like verge purge: on
-// disk before the answer, sent right after, retried until sent.
-type purgeWebhook struct {
-	dir   string
+// Webhook takes purges from a CMS, authenticated by a bearer token, and
+// puts them through the site's outboxes like verge purge: on disk before
+// the answer, sent right after, retried until sent (see Run).
+type Webhook struct {
+	site  *Site
 	token string
 	log   io.Writer
 	kick  chan struct{} // asks the sender to flush now
 }
 
-// webhookRequest is the body a CMS posts: tags, URLs, content or data
-// files (as verge purge --content takes them), or everything.
-type webhookRequest struct {
-	Tags       []string `json:"tags"`
-	URLs       []string `json:"urls"`
-	Content    []string `json:"content"`
-	Everything bool     `json:"everything"`
-	Soft       bool     `json:"soft"`
+// NewWebhook is the webhook of site, for requests bearing token, logging
+// what its sender does to log.
+func NewWebhook(site *Site, token string, log io.Writer) *Webhook {
+	return &Webhook{site: site, token: token, log: log, kick: make(chan struct{}, 1)}
 }
 
-func (h *purgeWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if subtle.ConstantTimeCompare([]byte(got), []byte(h.token)) != 1 {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="verge purge"`)
-		http.Error(w, "purge: missing or wrong bearer token", http.StatusUnauthorized)
+// webhookRequest is the body a CMS posts: the purge API's, and content or
+// data files (as verge purge --content takes them).
+type webhookRequest struct {
+	purgeapi.Request
+	Content []string `json:"content"`
+}
+
+func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !purgeapi.Authorized(r, h.token) {
+		purgeapi.Refuse(w, "purge: missing or wrong bearer token")
 		return
 	}
 	var req webhookRequest
-	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil {
+	if err := purgeapi.Decode(r.Body, &req); err != nil {
 		http.Error(w, `purge: the body must be JSON: {"tags": [...], "urls": [...], "content": ["content/posts/x.md"], "everything": false}`, http.StatusBadRequest)
 		return
 	}
-	targets, err := purgeTargets(h.dir)
+	targets, err := h.site.PurgeTargets()
 	if err != nil || len(targets) == 0 {
 		if err == nil {
-			err = errNoPurgeTargets
+			err = ErrNoPurgeTargets
 		}
 		http.Error(w, "purge: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	var said strings.Builder
 	if len(req.Content) > 0 {
-		tags, err := contentTags(&said, h.dir, req.Content)
+		tags, err := h.site.ContentTags(&said, req.Content)
 		if err != nil {
 			http.Error(w, "purge: "+err.Error(), http.StatusBadRequest)
 			return
@@ -70,7 +74,7 @@ func (h *purgeWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "purge: "+msg, http.StatusBadRequest)
 		return
 	}
-	queued, err := queue(targets, p)
+	queued, err := Queue(targets, p)
 	if err != nil {
 		// Not the sender's fault (a full disk, say): a 5xx, so it retries.
 		http.Error(w, "purge: "+err.Error(), http.StatusServiceUnavailable)
@@ -99,13 +103,14 @@ func (h *purgeWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // webhookAnswer is the body of the webhook's 202.
 type webhookAnswer struct {
 	Queued  cachepurge.Purge `json:"queued"`
-	Purges  []queuedPurge    `json:"purges"`
+	Purges  []QueuedPurge    `json:"purges"`
 	Content []string         `json:"content"`
 }
 
-// send flushes the outboxes when kicked, and every interval, so a purge
-// a target refused goes out once it is due, without anyone asking again.
-func (h *purgeWebhook) send(ctx context.Context, interval time.Duration) {
+// Run flushes the outboxes when a purge came in, and every interval, so
+// a purge a target refused goes out once it is due, without anyone
+// asking again. It returns when ctx is done.
+func (h *Webhook) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -115,12 +120,12 @@ func (h *purgeWebhook) send(ctx context.Context, interval time.Duration) {
 		case <-h.kick:
 		case <-t.C:
 		}
-		targets, err := purgeTargets(h.dir)
+		targets, err := h.site.PurgeTargets()
 		if err != nil {
 			fmt.Fprintf(h.log, "purge: %v\n", err)
 			continue
 		}
-		sendPurges(ctx, h.log, targets, purgeWait, false)
+		Send(ctx, h.log, targets, DefaultPurgeWait, false)
 	}
 }
 
@@ -140,4 +145,22 @@ func checkPurge(p cachepurge.Purge) string {
 		}
 	}
 	return ""
+}
+
+// Front is what the origin serves when it takes purges: the webhook at
+// WebhookPath, and every other request through to the site program at
+// addr (host:port). While the program is down (it died under a request
+// and is restarting) the answer is a 503 with Retry-After, never a
+// refused connection, so a CDN's stale-if-error covers it.
+func (h *Webhook) Front(addr string) http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: addr})
+	proxy.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "503 the site's functions are restarting: try again in a moment", http.StatusServiceUnavailable)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST "+WebhookPath, h)
+	mux.Handle("/", proxy)
+	return mux
 }

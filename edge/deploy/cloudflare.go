@@ -1,4 +1,10 @@
-package main
+package deploy
+
+// The Cloudflare target: a Worker with static assets (package
+// edge/cloudflare). A deploy plans its purge against the record of the
+// live build: kept here (.verge/cloudflare/builds) when it was deployed
+// from this checkout, else the record the live site serves (a deploy
+// from a fresh CI runner), else unknown, and everything is purged.
 
 import (
 	"context"
@@ -7,8 +13,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -17,44 +21,70 @@ import (
 	"github.com/vergehq/verge/edge/cloudflare"
 	"github.com/vergehq/verge/internal/human"
 	"github.com/vergehq/verge/internal/manifest"
-	"github.com/vergehq/verge/site"
 )
 
-// cloudflarePurgeLimits are the limits a purge plan for Cloudflare keeps to.
-func cloudflarePurgeLimits() cachepurge.Limits {
-	return cachepurge.Limits{TagsPerRequest: cachepurge.CloudflareTagsPerRequest, URLsPerRequest: cachepurge.CloudflareFilesPerRequest}
+// cfTarget is the Target of the site's Worker.
+type cfTarget struct {
+	site *Site
+	t    *cloudflare.Target
 }
 
-// cloudflareSiteURL is where the Worker serves the site.
-func cloudflareSiteURL(cfg site.Config) string {
-	if cfg.Cloudflare.URL != "" {
-		return cfg.Cloudflare.URL
-	}
-	return cfg.BaseURL
-}
-
-// cloudflareTarget is the Cloudflare target of the site in dir, from its
-// verge.toml; the token from CLOUDFLARE_API_TOKEN, and the API's address
-// from CLOUDFLARE_BASE_URL when set (a proxy, or a test's fake).
-func cloudflareTarget(dir string) (*cloudflare.Target, error) {
-	cfg, err := site.LoadConfig(dir)
+// openCloudflare opens the site's Worker, from its configuration; the
+// token from CLOUDFLARE_API_TOKEN, and the API's address from
+// CLOUDFLARE_BASE_URL when set (a proxy, or a test's fake).
+func openCloudflare(s *Site) (Target, error) {
+	cfg, err := s.LoadConfig()
 	if err != nil {
 		return nil, err
 	}
 	cf := cfg.Cloudflare
-	return cloudflare.New(cloudflare.Config{
+	t, err := cloudflare.New(cloudflare.Config{
 		AccountID: cf.AccountID, Script: cf.Script,
 		Token: os.Getenv("CLOUDFLARE_API_TOKEN"), BaseURL: os.Getenv("CLOUDFLARE_BASE_URL"),
 		Origin: cf.Origin, CompatibilityDate: cf.CompatibilityDate, MaxFiles: cf.MaxFiles,
-		StateDir: filepath.Join(dir, ".verge", "cloudflare"), SiteURL: cloudflareSiteURL(cfg),
+		StateDir: s.Layout.Cloudflare(), SiteURL: cfg.siteURL(),
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &cfTarget{site: s, t: t}, nil
 }
 
-// cloudflareDeploy is what verge deploy --target cloudflare --json prints.
-type cloudflareDeploy struct {
+// PurgeLimits are the zone purge API's.
+func (c *cfTarget) PurgeLimits() cachepurge.Limits { return cloudflareLimits }
+
+// Live is the record of the live build: this checkout's, else the one
+// the live site serves (its hashes shortened, see compactBuild); no
+// manifest when nothing is live or no record is found.
+func (c *cfTarget) Live(ctx context.Context) (cachepurge.Build, error) {
+	live, err := c.t.Live(ctx)
+	if err != nil || live == nil {
+		return cachepurge.Build{}, err
+	}
+	b, _, _ := c.liveRecord(ctx, live)
+	return b, nil
+}
+
+// liveRecord finds the record of the build live is: kept here, else
+// served by the site (compact: its hashes are shortened).
+func (c *cfTarget) liveRecord(ctx context.Context, live *cloudflare.Version) (b cachepurge.Build, compact, ok bool) {
+	if prev, ok := loadCloudflareRecord(c.site.Layout, live); ok {
+		return prev, false, true
+	}
+	// Not deployed from here: the record the live site carries.
+	if data, err := c.t.ReadRecord(ctx, siteRecordPath); err == nil && data != nil {
+		if id, prev, err := decodeSiteRecord(data); err == nil && id == live.BuildID {
+			return prev, true, true
+		}
+	}
+	return cachepurge.Build{}, false, false
+}
+
+// CloudflareReport is what verge deploy --target cloudflare --json prints.
+type CloudflareReport struct {
 	*cloudflare.Report
 	Unchanged bool         `json:"unchanged"`
-	Purge     *dryRunPurge `json:"purge"`
+	Purge     *PurgeReport `json:"purge"`
 	// PurgeNotes says where the purge went otherwise than planned (a rate
 	// limit made it a purge of everything).
 	PurgeNotes []string `json:"purge_notes,omitempty"`
@@ -76,11 +106,8 @@ type cloudflareStart struct {
 // of the site in dir, and plans the purge: nothing when nothing is live
 // or the build is live already, what changed when the live build's
 // record is here, else everything (what changed is unknown).
-func startCloudflare(ctx context.Context, dir, out string) (*cloudflareStart, error) {
-	t, err := cloudflareTarget(dir)
-	if err != nil {
-		return nil, err
-	}
+func (c *cfTarget) start(ctx context.Context, out string) (*cloudflareStart, error) {
+	t := c.t
 	m, err := readBuild(out)
 	if err != nil {
 		return nil, err
@@ -89,23 +116,18 @@ func startCloudflare(ctx context.Context, dir, out string) (*cloudflareStart, er
 	if err != nil {
 		return nil, err
 	}
-	next := cachepurge.Build{Manifest: m, Versions: readTagVersions(out)}
+	next := readNext(out, m)
 	st := &cloudflareStart{target: t, build: m, next: next, live: live, plan: &cachepurge.Plan{}}
 	if live == nil || st.unchanged() {
 		return st, nil
 	}
-	if prev, ok := loadCloudflareRecord(dir, live); ok {
-		st.prev = &prev
-		st.plan = cachepurge.New(prev, next, cloudflarePurgeLimits())
-		return st, nil
-	}
-	// Not deployed from here: the record the live site carries.
-	if data, err := t.ReadRecord(ctx, siteRecordPath); err == nil && data != nil {
-		if id, prev, err := decodeSiteRecord(data); err == nil && id == live.BuildID {
-			st.prev = &prev
-			st.plan = cachepurge.New(prev, compactBuild(next), cloudflarePurgeLimits())
-			return st, nil
+	if prev, compact, ok := c.liveRecord(ctx, live); ok {
+		if compact {
+			next = compactBuild(next)
 		}
+		st.prev = &prev
+		st.plan = cachepurge.New(prev, next, c.PurgeLimits())
+		return st, nil
 	}
 	st.plan = &cachepurge.Plan{Everything: true} // what changed is unknown
 	return st, nil
@@ -117,14 +139,15 @@ func (st *cloudflareStart) unchanged() bool {
 	return st.live != nil && st.live.Tag == st.target.Tag(st.build.BuildID)
 }
 
-// deployCloudflare deploys the build in out to the Worker of the site in
-// dir and purges what the new version changed.
-func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, asJSON bool, wait, timeout time.Duration) error {
-	st, err := startCloudflare(ctx, dir, out)
+// Deploy deploys the build in out to the Worker and purges what the new
+// version changed.
+func (c *cfTarget) Deploy(ctx context.Context, out string, o Options) error {
+	w, errw, asJSON, wait, timeout := o.Stdout, o.Stderr, o.JSON, o.PurgeWait, o.Timeout
+	st, err := c.start(ctx, out)
 	if err != nil {
 		return err
 	}
-	targets, err := purgeTargets(dir)
+	targets, err := c.site.PurgeTargets()
 	if err != nil {
 		return err
 	}
@@ -133,15 +156,15 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 		purgeOut := w
 		if asJSON {
 			purgeOut = errw
-			if err := json.NewEncoder(w).Encode(cloudflareDeploy{Report: &cloudflare.Report{Version: live.ID, BuildID: m.BuildID}, Unchanged: true, Purge: &dryRunPurge{}}); err != nil {
+			if err := json.NewEncoder(w).Encode(CloudflareReport{Report: &cloudflare.Report{Version: live.ID, BuildID: m.BuildID}, Unchanged: true, Purge: &PurgeReport{}}); err != nil {
 				return err
 			}
 		} else {
 			fmt.Fprintf(w, "build %s is live already on Cloudflare (version %s): nothing to deploy\n", short(m.BuildID), live.ID)
 		}
 		// A purge an earlier run left queued (its deploy exited 3) goes now.
-		if sendPurges(ctx, purgeOut, targets, wait, true) {
-			return errPurgePending
+		if Send(ctx, purgeOut, targets, wait, true) {
+			return ErrPurgePending
 		}
 		return nil
 	}
@@ -166,14 +189,14 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	if errors.Is(err, cloudflare.ErrMaybeLive) {
 		// If it is live, the next deploy plans its purge from this record;
 		// if not, the record waits unused.
-		_ = saveCloudflareRecord(dir, m.BuildID, "", out)
+		_ = saveCloudflareRecord(c.site.Layout, m.BuildID, "", out)
 	}
 	if errors.Is(err, cloudflare.ErrMaybeLive) && len(targets) > 0 && plan.Requests() > 0 {
 		// Purging what may have changed does no harm; not purging might.
 		notes, qerr := queuePlan(targets, plan, wait)
 		sayNotes(errw, notes)
 		if qerr == nil {
-			sendPurges(ctx, errw, targets, wait, true)
+			Send(ctx, errw, targets, wait, true)
 		}
 		return fmt.Errorf("%w (verge versions --target cloudflare shows what is live; its purge was sent in case)", err)
 	}
@@ -188,13 +211,13 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	}
 	// Kept by build id, whether or not the version's ID is known: the
 	// next deploy finds it by the live version's tag.
-	if err := saveCloudflareRecord(dir, rep.BuildID, rep.Version, out); err != nil {
+	if err := saveCloudflareRecord(c.site.Layout, rep.BuildID, rep.Version, out); err != nil {
 		rep.Warning = joinNotes(rep.Warning, fmt.Sprintf("keeping the build's record for the next deploy's purge: %v (the next deploy purges everything)", err))
 	}
 	purgeOut := w
 	if asJSON {
 		purgeOut = errw
-		res := cloudflareDeploy{Report: rep, Purge: new(reportPurge(plan)), PurgeNotes: notes}
+		res := CloudflareReport{Report: rep, Purge: new(reportPurge(plan)), PurgeNotes: notes}
 		if err := json.NewEncoder(w).Encode(res); err != nil {
 			return err
 		}
@@ -211,8 +234,8 @@ func deployCloudflare(ctx context.Context, w, errw io.Writer, dir, out string, a
 	if queueErr != nil {
 		return fmt.Errorf("deployed, but queueing its purge failed: %w (purge by hand: verge purge --all)", queueErr)
 	}
-	if sendPurges(ctx, purgeOut, targets, wait, true) {
-		return errPurgePending
+	if Send(ctx, purgeOut, targets, wait, true) {
+		return ErrPurgePending
 	}
 	return nil
 }
@@ -244,11 +267,12 @@ func progressPrinter(w io.Writer) func(cloudflare.Progress) {
 	}
 }
 
-// dryRunCloudflare prints what deploying the build in out to Cloudflare
-// would do, changing nothing: the files the live version lacks (an upper
-// bound: Cloudflare may hold some from other versions), and the purge.
-func dryRunCloudflare(ctx context.Context, w io.Writer, dir, out string, asJSON bool) error {
-	st, err := startCloudflare(ctx, dir, out)
+// DryRun prints what deploying the build in out to Cloudflare would do,
+// changing nothing: the files the live version lacks (an upper bound:
+// Cloudflare may hold some from other versions), and the purge.
+func (c *cfTarget) DryRun(ctx context.Context, out string, o Options) error {
+	w, asJSON := o.Stdout, o.JSON
+	st, err := c.start(ctx, out)
 	if err != nil {
 		return err
 	}
@@ -261,7 +285,7 @@ func dryRunCloudflare(ctx context.Context, w io.Writer, dir, out string, asJSON 
 	var upload []manifest.File
 	if !st.unchanged() {
 		for _, f := range st.build.Files {
-			if !have[f.AssetHash] && f.Path != "/_redirects" && f.Path != "/_headers" && !strings.HasPrefix(f.Path, "/_verge/") {
+			if !have[f.AssetHash] && !manifest.IsOwnFile(f.Path) {
 				upload = append(upload, f)
 			}
 		}

@@ -1,4 +1,4 @@
-package main
+package deploy
 
 import (
 	"bytes"
@@ -25,10 +25,6 @@ import (
 // read-back), and duplicate versions of one build share one record.
 const keepRecords = 10
 
-func cloudflareRecords(dir string) string {
-	return filepath.Join(dir, ".verge", "cloudflare", "builds")
-}
-
 // recordVersionFile names, in a build's record, the version it was last
 // deployed as, when known.
 const recordVersionFile = "version"
@@ -36,24 +32,24 @@ const recordVersionFile = "version"
 // saveCloudflareRecord keeps the record of the build in out (its id
 // build), deployed as version ("" when unknown), and drops the oldest
 // records beyond keepRecords.
-func saveCloudflareRecord(dir, build, version, out string) error {
+func saveCloudflareRecord(l Layout, build, version, out string) error {
 	if build == "" || build != filepath.Base(build) || build == "." || build == ".." {
 		return fmt.Errorf("build id %q cannot name a record", build)
 	}
-	root := cloudflareRecords(dir)
-	dst := filepath.Join(root, build, "_verge")
+	root := l.CloudflareBuilds()
+	dst := filepath.Join(root, build, manifest.Dir)
 	if err := os.MkdirAll(dst, 0o755); err != nil {
 		return err
 	}
-	for _, name := range []string{"manifest.json", "versions.json"} {
-		data, err := os.ReadFile(filepath.Join(out, "_verge", name))
-		if os.IsNotExist(err) && name == "versions.json" {
+	for _, name := range []string{manifest.Path, manifest.VersionsPath} {
+		data, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(name)))
+		if os.IsNotExist(err) && name == manifest.VersionsPath {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		if err := fsatomic.WriteFileDurable(filepath.Join(dst, name), data); err != nil {
+		if err := fsatomic.WriteFileDurable(filepath.Join(root, build, filepath.FromSlash(name)), data); err != nil {
 			return err
 		}
 	}
@@ -87,7 +83,7 @@ func modTime(e os.DirEntry) time.Time {
 
 // loadCloudflareRecord reads the record of the build a version holds: by
 // its build id, else (a record an older Verge kept) by its version ID.
-func loadCloudflareRecord(dir string, v *cloudflare.Version) (cachepurge.Build, bool) {
+func loadCloudflareRecord(l Layout, v *cloudflare.Version) (cachepurge.Build, bool) {
 	if v == nil {
 		return cachepurge.Build{}, false
 	}
@@ -95,9 +91,9 @@ func loadCloudflareRecord(dir string, v *cloudflare.Version) (cachepurge.Build, 
 		if name == "" || name != filepath.Base(name) {
 			continue
 		}
-		p := filepath.Join(cloudflareRecords(dir), name)
+		p := filepath.Join(l.CloudflareBuilds(), name)
 		if m, err := manifest.Read(p); err == nil && (name == v.ID || m.BuildID == v.BuildID) {
-			return cachepurge.Build{Manifest: m, Versions: readTagVersions(p)}, true
+			return cachepurge.Build{Manifest: m, Versions: manifest.ReadTagVersions(p)}, true
 		}
 	}
 	return cachepurge.Build{}, false
@@ -105,13 +101,13 @@ func loadCloudflareRecord(dir string, v *cloudflare.Version) (cachepurge.Build, 
 
 // latestCloudflareRecord is the newest record, and what deployed it: its
 // version when known, else its build.
-func latestCloudflareRecord(dir string) (*cachepurge.Build, string) {
-	ents, err := os.ReadDir(cloudflareRecords(dir))
+func latestCloudflareRecord(l Layout) (*cachepurge.Build, string) {
+	ents, err := os.ReadDir(l.CloudflareBuilds())
 	if err != nil || len(ents) == 0 {
 		return nil, ""
 	}
 	newest := slices.MaxFunc(ents, func(a, b os.DirEntry) int { return modTime(a).Compare(modTime(b)) })
-	p := filepath.Join(cloudflareRecords(dir), newest.Name())
+	p := filepath.Join(l.CloudflareBuilds(), newest.Name())
 	m, err := manifest.Read(p)
 	if err != nil {
 		return nil, ""
@@ -120,7 +116,7 @@ func latestCloudflareRecord(dir string) (*cachepurge.Build, string) {
 	if data, err := os.ReadFile(filepath.Join(p, recordVersionFile)); err == nil && len(data) > 0 {
 		name = string(data)
 	}
-	return &cachepurge.Build{Manifest: m, Versions: readTagVersions(p)}, name
+	return &cachepurge.Build{Manifest: m, Versions: manifest.ReadTagVersions(p)}, name
 }
 
 func short(id string) string { return id[:min(len(id), 12)] }
@@ -128,7 +124,7 @@ func short(id string) string { return id[:min(len(id), 12)] }
 // siteRecordPath is where a deploy leaves the record of its build on the
 // site, for a deploy from another checkout (a fresh CI runner, without
 // .verge/) to plan its purge against.
-const siteRecordPath = "/_verge/cloudflare-build.json.gz"
+const siteRecordPath = manifest.CloudflareBuildPath
 
 // siteRecord is what purge planning reads of a build, compactly: a
 // 10,000-post corpus build's is 0.7 MB gzipped.

@@ -1,4 +1,4 @@
-package main
+package deploy
 
 import (
 	"context"
@@ -11,13 +11,10 @@ import (
 	"github.com/vergehq/verge/cachepurge"
 )
 
-// cloudflareVersions prints the Worker's versions, newest first.
-func cloudflareVersions(ctx context.Context, w io.Writer, dir string, asJSON bool) error {
-	t, err := cloudflareTarget(dir)
-	if err != nil {
-		return err
-	}
-	list, err := t.Versions(ctx)
+// Versions prints the Worker's versions, newest first.
+func (c *cfTarget) Versions(ctx context.Context, o Options) error {
+	w, asJSON := o.Stdout, o.JSON
+	list, err := c.t.Versions(ctx)
 	if err != nil {
 		return err
 	}
@@ -41,14 +38,11 @@ func cloudflareVersions(ctx context.Context, w io.Writer, dir string, asJSON boo
 	return err
 }
 
-// cloudflareRollback deploys an earlier version and purges what differs
-// between it and the version it replaces.
-func cloudflareRollback(ctx context.Context, w io.Writer, dir, to string, wait time.Duration) error {
-	t, err := cloudflareTarget(dir)
-	if err != nil {
-		return err
-	}
-	from, now, err := t.Rollback(ctx, to)
+// Rollback deploys an earlier version and purges what differs between
+// it and the version it replaces.
+func (c *cfTarget) Rollback(ctx context.Context, to string, o Options) error {
+	w, wait := o.Stdout, o.PurgeWait
+	from, now, err := c.t.Rollback(ctx, to)
 	if err != nil {
 		return err
 	}
@@ -61,20 +55,20 @@ func cloudflareRollback(ctx context.Context, w io.Writer, dir, to string, wait t
 		fromID = from.ID
 	}
 	fmt.Fprintf(w, "rolled back from %s to %s (build %s) on Cloudflare\n", orNone(fromID), now.ID, short(now.BuildID))
-	targets, err := purgeTargets(dir)
+	targets, err := c.site.PurgeTargets()
 	if err != nil || len(targets) == 0 {
 		return err
 	}
 	// Records are kept by build: two versions of one build (deploy
 	// settings apart) share theirs, and differ in no page.
-	prev, okPrev := loadCloudflareRecord(dir, from)
-	next, okNext := loadCloudflareRecord(dir, now)
+	prev, okPrev := loadCloudflareRecord(c.site.Layout, from)
+	next, okNext := loadCloudflareRecord(c.site.Layout, now)
 	plan := &cachepurge.Plan{Everything: true}
 	switch {
 	case from != nil && from.BuildID != "" && from.BuildID == now.BuildID:
 		plan = &cachepurge.Plan{}
 	case okPrev && okNext:
-		plan = cachepurge.New(prev, next, cloudflarePurgeLimits())
+		plan = cachepurge.New(prev, next, c.PurgeLimits())
 	}
 	sayPlan(w, plan, true, "  purging", false)
 	return sendPlan(ctx, w, targets, plan, wait)
