@@ -21,8 +21,8 @@ const (
 	CloudflareTagsPerRequest = 100
 	// CloudflareFilesPerRequest is the most URLs one purge request takes.
 	CloudflareFilesPerRequest = 30
-	// MaxTagLen is the longest tag Cloudflare takes.
-	MaxTagLen = 1024
+	// maxTagLen is the longest tag Cloudflare takes.
+	maxTagLen = 1024
 )
 
 // Cloudflare's purge error codes for a request that is itself wrong.

@@ -80,8 +80,8 @@ func (e *Permanent) Unwrap() error { return e.Err }
 
 // ValidTag reports what is wrong with a tag no CDN would take, or "".
 func ValidTag(t string) string {
-	if t == "" || len(t) > MaxTagLen {
-		return fmt.Sprintf("tag %.40q: a tag has 1 to %d characters", t, MaxTagLen)
+	if t == "" || len(t) > maxTagLen {
+		return fmt.Sprintf("tag %.40q: a tag has 1 to %d characters", t, maxTagLen)
 	}
 	for i := 0; i < len(t); i++ {
 		if t[i] <= ' ' || t[i] > '~' || t[i] == ',' {

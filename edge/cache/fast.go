@@ -108,7 +108,7 @@ func (e *Entry) makeFast() *fastEntry {
 	h.Del("Age")
 	h.Del("Cache-Status")
 	fe := &fastEntry{
-		initialAge: CurrentAge(e.Header, e.RequestTime, e.ResponseTime, e.ResponseTime),
+		initialAge: currentAge(e.Header, e.RequestTime, e.ResponseTime, e.ResponseTime),
 		etag:       e.Header.Get("ETag"),
 		hasDate:    len(h["Date"]) > 0,
 	}
@@ -120,7 +120,7 @@ func (e *Entry) makeFast() *fastEntry {
 		}
 	}
 	if cc := directivesOf(e.Header); !cc.NoCache {
-		fe.fresh = FreshnessLifetime(e.Status, e.Header, e.ResponseTime).Fresh
+		fe.fresh = freshnessLifetime(e.Status, e.Header, e.ResponseTime).Fresh
 	}
 	var b strings.Builder
 	_ = h.Write(&b)

@@ -24,11 +24,11 @@ type Lifetime struct {
 	Source   string // "Verge-CDN-Cache-Control", "CDN-Cache-Control", "Cache-Control", "Expires", "heuristic" or ""
 }
 
-// FreshnessLifetime computes a response's freshness lifetime as a shared
+// freshnessLifetime computes a response's freshness lifetime as a shared
 // cache (RFC 9111 section 4.2.1; RFC 9213 for targeted fields, which,
 // when valid, replace Cache-Control and Expires). responseTime stands in
 // for a missing or invalid Date.
-func FreshnessLifetime(status int, h http.Header, responseTime time.Time) Lifetime {
+func freshnessLifetime(status int, h http.Header, responseTime time.Time) Lifetime {
 	if d, field, ok := Targeted(h); ok {
 		if l, ok := fromDirectives(d, field); ok {
 			return l
@@ -115,10 +115,10 @@ func splitFirst(v string) string {
 	return ""
 }
 
-// CurrentAge is a stored response's age now (RFC 9111 section 4.2.3):
+// currentAge is a stored response's age now (RFC 9111 section 4.2.3):
 // what it had on arrival, from Age and Date corrected for the request's
 // round trip, plus the time since.
-func CurrentAge(h http.Header, requestTime, responseTime, now time.Time) time.Duration {
+func currentAge(h http.Header, requestTime, responseTime, now time.Time) time.Duration {
 	apparent := max(0, responseTime.Sub(dateOf(h, responseTime)))
 	corrected := ageValue(h) + responseTime.Sub(requestTime)
 	return max(apparent, corrected) + now.Sub(responseTime)

@@ -57,7 +57,7 @@ func TestFreshnessLifetime(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := FreshnessLifetime(tc.status, tc.h, now)
+			got := freshnessLifetime(tc.status, tc.h, now)
 			if got.Fresh != tc.want || got.Explicit != tc.explicit || got.Source != tc.source {
 				t.Errorf("got %+v, want %s explicit=%v from %q", got, tc.want, tc.explicit, tc.source)
 			}
@@ -84,7 +84,7 @@ func TestCurrentAge(t *testing.T) {
 		{"Age list, first counts", header("Date", date, "Age", "30, 90"), now, 32 * time.Second},
 	}
 	for _, tc := range tests {
-		if got := CurrentAge(tc.h, req, resp, tc.at); got != tc.want {
+		if got := currentAge(tc.h, req, resp, tc.at); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
 		}
 	}
@@ -116,7 +116,7 @@ func TestExpiresParsing(t *testing.T) {
 		{[]string{"Thu, 18 Aug 2050 02:01:18 GMT", "Thu, 18 Aug 2050 02:01:19 GMT"}, false},
 	} {
 		h := http.Header{"Date": {date}, "Expires": tc.expires}
-		l := FreshnessLifetime(200, h, now)
+		l := freshnessLifetime(200, h, now)
 		if fresh := l.Fresh > 0; fresh != tc.fresh || !l.Explicit {
 			t.Errorf("Expires %q: fresh %v (explicit %v), want %v", tc.expires, fresh, l.Explicit, tc.fresh)
 		}

@@ -17,8 +17,8 @@ func FuzzHeaders(f *testing.F) {
 	f.Fuzz(func(t *testing.T, cc, cdn, age string) {
 		h := http.Header{"Cache-Control": {cc}, "Cdn-Cache-Control": {cdn}, "Age": {age}, "Expires": {cc}, "Vary": {cdn}}
 		now := time.Now()
-		_ = FreshnessLifetime(200, h, now)
-		_ = CurrentAge(h, now, now, now)
+		_ = freshnessLifetime(200, h, now)
+		_ = currentAge(h, now, now, now)
 		_, _ = Storable("GET", http.Header{"Cache-Control": {cdn}}, 200, h, now)
 		_ = varyValues(h, h)
 		_ = tagsOf(http.Header{"Cache-Tag": {cc}, "Surrogate-Key": {cdn}})

@@ -108,8 +108,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, keepHost bool) {
 		p.answerFetched(w, r, p.coalesced(r, key, nil, w), "fwd=uri-miss")
 		return
 	}
-	life := FreshnessLifetime(e.Status, e.Header, e.ResponseTime)
-	age := CurrentAge(e.Header, e.RequestTime, e.ResponseTime, now)
+	life := freshnessLifetime(e.Status, e.Header, e.ResponseTime)
+	age := currentAge(e.Header, e.RequestTime, e.ResponseTime, now)
 	cc := directivesOf(e.Header)
 	staleFor := age - life.Fresh
 	if purge == NotPurged && !cc.NoCache && clientAccepts(reqCC, age, life.Fresh) {
@@ -279,7 +279,7 @@ func (p *Proxy) serveEntry(w http.ResponseWriter, r *http.Request, e *Entry, now
 	copyHeaders(h, e.Header)
 	noSniff(h)
 	stripTags(h)
-	h.Set("Age", strconv.Itoa(int(CurrentAge(e.Header, e.RequestTime, e.ResponseTime, now)/time.Second)))
+	h.Set("Age", strconv.Itoa(int(currentAge(e.Header, e.RequestTime, e.ResponseTime, now)/time.Second)))
 	h.Set("Cache-Status", "verge; "+status)
 	if inm := r.Header.Get("If-None-Match"); inm != "" && MatchesETag(inm, e.Header.Get("ETag")) {
 		for k := range h {

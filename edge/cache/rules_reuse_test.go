@@ -92,7 +92,7 @@ func TestRuleHeuristicStatuses(t *testing.T) {
 		if slices.Contains(listed, status) {
 			want = 10 * time.Hour
 		}
-		if got := FreshnessLifetime(status, lm, now); got.Fresh != want {
+		if got := freshnessLifetime(status, lm, now); got.Fresh != want {
 			t.Errorf("%d: heuristic lifetime %s, want %s", status, got.Fresh, want)
 		}
 	}

@@ -46,7 +46,7 @@ func Storable(method string, req http.Header, status int, resp http.Header, resp
 	if req.Get("Authorization") != "" && !(cc.Public || cc.SMaxAge.Present || cc.MustRevalidate) {
 		return false, "authorization"
 	}
-	life := FreshnessLifetime(status, resp, responseTime)
+	life := freshnessLifetime(status, resp, responseTime)
 	explicitOK := life.Explicit || cc.Public || (hasTargeted && targeted.Public) || heuristicStatus[status]
 	if !explicitOK {
 		return false, "no freshness information"

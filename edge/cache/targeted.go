@@ -6,16 +6,16 @@ import (
 	"strings"
 )
 
-// TargetedFields are the targeted cache-control fields the edge obeys,
+// targetedFields are the targeted cache-control fields the edge obeys,
 // most specific first (RFC 9213 section 2.2: a cache uses the first of
 // its list that is present and valid, and ignores Cache-Control and
 // Expires then).
-var TargetedFields = []string{"Verge-CDN-Cache-Control", "CDN-Cache-Control"}
+var targetedFields = []string{"Verge-CDN-Cache-Control", "CDN-Cache-Control"}
 
 // Targeted returns the directives of the first targeted field in h that
 // parses and is not empty; ok is false when there is none.
 func Targeted(h http.Header) (d Directives, field string, ok bool) {
-	for _, f := range TargetedFields {
+	for _, f := range targetedFields {
 		lines := h.Values(f)
 		if len(lines) == 0 {
 			continue

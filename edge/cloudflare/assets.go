@@ -13,8 +13,8 @@ import (
 	"github.com/vergehq/verge/internal/manifest"
 )
 
-// MaxFileSize is the largest file Workers Static Assets takes.
-const MaxFileSize = 25 << 20
+// maxFileSize is the largest file Workers Static Assets takes.
+const maxFileSize = 25 << 20
 
 // asset is one file of a deploy's manifest.
 type asset struct {
@@ -91,7 +91,7 @@ func newBundle(dist string, m *manifest.Manifest, kept []asset, extra []asset, m
 			continue
 		case manifest.IsOwnFile(f.Path):
 			continue
-		case f.Size > MaxFileSize:
+		case f.Size > maxFileSize:
 			return nil, fmt.Errorf("%s: %s, and Cloudflare serves files up to 25 MiB: keep it out of static/ (serve it from R2 or another store)", src, human.Bytes(f.Size))
 		}
 		b.assets = append(b.assets, asset{Path: f.Path, Hash: f.AssetHash, Size: f.Size, ContentType: mimeType(f.Path, f.ContentType), src: src})

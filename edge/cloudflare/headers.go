@@ -11,9 +11,9 @@ import (
 	"github.com/vergehq/verge/internal/manifest"
 )
 
-// MaxHeaderRules is the most rules a _headers file may have on Workers
+// maxHeaderRules is the most rules a _headers file may have on Workers
 // Static Assets.
-const MaxHeaderRules = 100
+const maxHeaderRules = 100
 
 // policy is the cache headers one file is served with.
 type policy struct {
@@ -125,7 +125,7 @@ func headerRules(pol map[string]policy, common policy) (text, warning string, er
 	}
 	list := slices.Collect(maps.Values(byPattern))
 	warning = ""
-	if len(list) > MaxHeaderRules-1 {
+	if len(list) > maxHeaderRules-1 {
 		// Past Cloudflare's limit. A file whose rule is left out gets the
 		// common policy: harmless for one cached longer by its own policy
 		// (it is only cached less), wrong for one that must be fresher.
@@ -143,15 +143,15 @@ func headerRules(pol map[string]policy, common policy) (text, warning string, er
 			}
 			return strings.Compare(a.pattern, b.pattern)
 		})
-		if r := list[MaxHeaderRules-1]; r.pol.maxAge() < common.maxAge() {
-			return "", "", fmt.Errorf("_headers: the build's files need more than %d rules, and Cloudflare takes %d: %s and others must be fresher than the common policy (%s); give files that share a directory one cache policy", MaxHeaderRules, MaxHeaderRules, r.pattern, common.cacheControl)
+		if r := list[maxHeaderRules-1]; r.pol.maxAge() < common.maxAge() {
+			return "", "", fmt.Errorf("_headers: the build's files need more than %d rules, and Cloudflare takes %d: %s and others must be fresher than the common policy (%s); give files that share a directory one cache policy", maxHeaderRules, maxHeaderRules, r.pattern, common.cacheControl)
 		}
 		left := 0
-		for _, r := range list[MaxHeaderRules-1:] {
+		for _, r := range list[maxHeaderRules-1:] {
 			left += r.files
 		}
-		list = list[:MaxHeaderRules-1]
-		warning = fmt.Sprintf("_headers: Cloudflare takes %d rules; %d files that may be cached longer are served with the common cache policy (%s)", MaxHeaderRules, left, common.cacheControl)
+		list = list[:maxHeaderRules-1]
+		warning = fmt.Sprintf("_headers: Cloudflare takes %d rules; %d files that may be cached longer are served with the common cache policy (%s)", maxHeaderRules, left, common.cacheControl)
 	}
 	slices.SortFunc(list, func(a, b *rule) int { return strings.Compare(a.pattern, b.pattern) })
 	for _, r := range list {

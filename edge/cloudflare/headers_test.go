@@ -58,7 +58,7 @@ func TestHeadersFile(t *testing.T) {
 			rules++
 		}
 	}
-	if rules != MaxHeaderRules || !strings.Contains(text, "/_assets/*") || !strings.Contains(warning, "served with the common cache policy") {
+	if rules != maxHeaderRules || !strings.Contains(text, "/_assets/*") || !strings.Contains(warning, "served with the common cache policy") {
 		t.Errorf("%d rules, warning %q", rules, warning)
 	}
 }

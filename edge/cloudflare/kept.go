@@ -16,10 +16,10 @@ import (
 	"github.com/vergehq/verge/internal/manifest"
 )
 
-// KeepBuilds is how many earlier builds' fingerprinted files each deploy
+// keepBuilds is how many earlier builds' fingerprinted files each deploy
 // keeps serving: a page loaded before a deploy still finds the assets it
 // names for that many deploys.
-const KeepBuilds = 3
+const keepBuilds = 3
 
 // keptPath is where the record of recent builds is, in StateDir and on
 // the deployed site (so a fresh checkout can read it back).
@@ -51,7 +51,7 @@ func (r *keptRecord) files() []asset {
 }
 
 // next is the record after deploying the build m: its fingerprinted
-// files first, then the earlier builds' (other than its own), KeepBuilds
+// files first, then the earlier builds' (other than its own), keepBuilds
 // in all.
 func (r *keptRecord) next(m *manifest.Manifest) *keptRecord {
 	var cur keptBuild
@@ -62,7 +62,7 @@ func (r *keptRecord) next(m *manifest.Manifest) *keptRecord {
 	}
 	out := &keptRecord{Builds: []keptBuild{cur}}
 	for _, b := range r.Builds {
-		if len(out.Builds) == KeepBuilds {
+		if len(out.Builds) == keepBuilds {
 			break
 		}
 		if !b.same(cur) {

@@ -67,9 +67,9 @@ type Config struct {
 	ReadTimeout time.Duration
 }
 
-// DefaultCompatibilityDate is the Workers runtime date the generated
+// defaultCompatibilityDate is the Workers runtime date the generated
 // Worker was written against.
-const DefaultCompatibilityDate = "2025-06-01"
+const defaultCompatibilityDate = "2025-06-01"
 
 // Target deploys to one Worker.
 type Target struct {
@@ -94,7 +94,7 @@ func New(cfg Config) (*Target, error) {
 		return nil, fmt.Errorf("cloudflare: missing %s", joinAnd(missing))
 	}
 	if cfg.CompatibilityDate == "" {
-		cfg.CompatibilityDate = DefaultCompatibilityDate
+		cfg.CompatibilityDate = defaultCompatibilityDate
 	}
 	if cfg.MaxFiles == 0 {
 		cfg.MaxFiles = 20000

@@ -20,8 +20,8 @@ import (
 // Path is where a purge is posted.
 const Path = manifest.URLPrefix + "purge"
 
-// MaxBody is the most of a purge body that is read.
-const MaxBody = 1 << 20
+// maxBody is the most of a purge body that is read.
+const maxBody = 1 << 20
 
 // Request is the body of a POST to Path. Any combination may be given;
 // Soft marks what it names stale (served while revalidating) instead of
@@ -49,9 +49,9 @@ func Refuse(w http.ResponseWriter, msg string) {
 }
 
 // Decode reads a JSON body into v (a *Request, or a body that embeds
-// one), reading at most MaxBody.
+// one), reading at most maxBody.
 func Decode(r io.Reader, v any) error {
-	return json.NewDecoder(io.LimitReader(r, MaxBody)).Decode(v)
+	return json.NewDecoder(io.LimitReader(r, maxBody)).Decode(v)
 }
 
 // Token is the purge API's token: read from file (a secret mounted as a

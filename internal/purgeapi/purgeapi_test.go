@@ -68,9 +68,9 @@ func TestRequestJSON(t *testing.T) {
 	if err := Decode(strings.NewReader(`{"tags": [`), new(Request)); err == nil {
 		t.Error("Decode of a cut body: no error")
 	}
-	long := `{"tags":["` + strings.Repeat("a", MaxBody) + `"]}`
+	long := `{"tags":["` + strings.Repeat("a", maxBody) + `"]}`
 	if err := Decode(strings.NewReader(long), new(Request)); err == nil {
-		t.Error("Decode past MaxBody: no error")
+		t.Error("Decode past maxBody: no error")
 	}
 }
 
