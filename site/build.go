@@ -7,12 +7,9 @@ package site
 import (
 	"context"
 	"fmt"
-	"io"
 	"path/filepath"
-	"time"
 
 	"github.com/vergehq/verge/assets"
-	"github.com/vergehq/verge/audit"
 	"github.com/vergehq/verge/internal/diag"
 	"github.com/vergehq/verge/internal/engine"
 	"github.com/vergehq/verge/internal/manifest"
@@ -27,69 +24,24 @@ type BuildError = diag.List
 // when known, what is wrong and what to do.
 type Diagnostic = diag.Diagnostic
 
-// BuildOptions control one build.
-type BuildOptions struct {
-	// OutDir is the output directory; "" means the config's output_dir
-	// under the site root.
-	OutDir string
-	// Force re-renders every page even when the previous build proves it
-	// unchanged.
-	Force bool
-	// BuildKey identifies the site program (its code and templates);
-	// pages are reused only from a build with the same key. "" means a
-	// hash of the running executable.
-	BuildKey string
-	// Progress receives progress lines; nil prints nothing.
-	Progress io.Writer
-	// Terminal makes progress a single updating line.
-	Terminal bool
-	// Audit grades the pages (see package audit) before the output is
-	// written, into Report.Audit.
-	Audit bool
-	// MinGrade, when not "", fails a build with a page graded below it,
-	// leaving the previous output as it was. It implies Audit.
-	MinGrade string
-}
+// BuildOptions control one build: the output directory, Force (render
+// every page), BuildKey (which program made the pages that may be reused),
+// progress output, and whether to audit and the lowest grade allowed.
+type BuildOptions = engine.BuildOptions
 
-// Report summarises a finished build.
-type Report struct {
-	OutDir    string
-	Pages     int // pages in the output
-	Rendered  int // pages rendered this time
-	Reused    int // pages proven unchanged and kept from the previous build
-	Assets    int // fingerprinted asset files
-	Static    int // files copied from static/
-	Bytes     int64
-	Unchanged bool // nothing changed: the output directory was left as it was
-	BuildID   string
-	Phases    []Phase
-	// Manifest is the new manifest; nil when the build proved nothing
-	// changed without reading the old one.
-	Manifest *manifest.Manifest
-	// Audit grades the pages, when BuildOptions asked for it.
-	Audit *audit.Report
-}
+// Report summarises a finished build: pages rendered and reused, assets,
+// bytes, the time each phase took, the new manifest and, when asked for,
+// the audit.
+type Report = engine.Report
 
 // Phase is the time one step of the build took.
-type Phase struct {
-	Name     string
-	Duration time.Duration
-}
+type Phase = engine.Phase
 
 // Build renders the site into its output directory. On any error nothing
 // is written and the previous output stays as it was; the error is a
 // *BuildError holding every problem found.
 func (s *Site) Build(ctx context.Context, opts BuildOptions) (*Report, error) {
-	r, err := engine.BuildDir(ctx, s.engineSite(), engine.BuildOptions(opts))
-	if err != nil {
-		return nil, err
-	}
-	rep := &Report{OutDir: r.OutDir, Pages: r.Pages, Rendered: r.Rendered, Reused: r.Reused, Assets: r.Assets,
-		Static: r.Static, Bytes: r.Bytes, Unchanged: r.Unchanged, BuildID: r.BuildID, Manifest: r.Manifest, Audit: r.Audit}
-	for _, p := range r.Phases {
-		rep.Phases = append(rep.Phases, Phase(p))
-	}
-	return rep, nil
+	return engine.BuildDir(ctx, s.engineSite(), opts)
 }
 
 // engineSite is the site as the build engine builds it.
