@@ -52,6 +52,12 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `purge: the body must be JSON: {"tags": [...], "urls": [...], "content": ["content/posts/x.md"], "everything": false}`, http.StatusBadRequest)
 		return
 	}
+	if len(req.Prefixes) > 0 {
+		// The outbox plans by tag and URL; a prefix purge it cannot carry
+		// must not be answered 202 and dropped.
+		http.Error(w, "purge: the webhook purges by tags, urls, content or everything, not by prefixes", http.StatusBadRequest)
+		return
+	}
 	targets, err := h.site.PurgeTargets()
 	if err != nil || len(targets) == 0 {
 		if err == nil {

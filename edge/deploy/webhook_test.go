@@ -52,6 +52,7 @@ func TestWebhook(t *testing.T) {
 		{"no token", "", `{"tags":["a"]}`, http.StatusUnauthorized, "missing or wrong bearer token"},
 		{"wrong token", "nope", `{"tags":["a"]}`, http.StatusUnauthorized, "missing or wrong bearer token"},
 		{"not JSON", "hook-tok", `tags=a`, http.StatusBadRequest, "the body must be JSON"},
+		{"prefixes are not queued", "hook-tok", `{"prefixes":["/posts/"]}`, http.StatusBadRequest, "not by prefixes"},
 		{"nothing", "hook-tok", `{}`, http.StatusBadRequest, "nothing to purge"},
 		{"bad tag", "hook-tok", `{"tags":["has space"]}`, http.StatusBadRequest, "purge: "},
 		{"not content", "hook-tok", `{"content":["content/posts/a.txt"]}`, http.StatusBadRequest, "is not a content file"},

@@ -2,9 +2,9 @@
 // drives the build engine's in-memory builds (engine.DevBuilder) as files
 // change, serves the current build with the site's API functions, and
 // keeps open pages current through a live-reload client, showing build
-// errors in an overlay. It also holds the protocol between `verge serve`
-// and the site program it runs (protocol.go), and the ErrorServer that
-// answers while no site program runs.
+// errors in an overlay. It also holds the ErrorServer that answers while
+// no site program runs. The protocol between `verge serve` and the site
+// program is package internal/protocol.
 package devserver
 
 // This file holds the serve loop: watch, rebuild, serve.

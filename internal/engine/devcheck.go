@@ -64,10 +64,10 @@ func (nb *DevBuild) serves(p string) bool {
 	if nb.files[p] != nil {
 		return true
 	}
-	if pg := nb.pages["/"+OutputPath(p)]; pg != nil && (pg.Job.Route == p || strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/index.HTML")) {
+	if pg := nb.pages["/"+OutputPath(p)]; pg != nil && (pg.Job.Route == p || strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/index.html")) {
 		return true
 	}
-	return strings.HasSuffix(p, "/") && nb.files[p+"index.HTML"] != nil
+	return strings.HasSuffix(p, "/") && nb.files[p+"index.html"] != nil
 }
 
 // removedPages lists the output paths old has and nb does not.

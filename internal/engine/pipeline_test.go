@@ -202,3 +202,30 @@ func TestBuildStopsAtTheFailingStage(t *testing.T) {
 		t.Errorf("dev build with a declaration error: build %v, errors %v", res.Build, res.Errs)
 	}
 }
+
+// The dev build's link check answers as the disk build's does: a page is
+// served at its directory URL and at its index.html, and nothing else is.
+func TestDevBuildServesWhatTheDiskBuildServes(t *testing.T) {
+	s := testSite(t)
+	d := NewDevBuilder(s, "k")
+	defer d.Close()
+	res := d.Build(context.Background(), nil, NewChangeSet(true), nil)
+	if res.Build == nil {
+		t.Fatalf("build failed: %v", res.Errs)
+	}
+	for _, c := range []struct {
+		path string
+		want bool
+	}{
+		{"/apples/", true},
+		{"/apples/index.html", true},
+		{"/", true},
+		{"/index.html", true},
+		{"/plums/", false},
+		{"/apples/index.htm", false},
+	} {
+		if got := res.Build.serves(c.path); got != c.want {
+			t.Errorf("serves(%q) = %v, want %v", c.path, got, c.want)
+		}
+	}
+}
