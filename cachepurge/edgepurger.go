@@ -39,7 +39,7 @@ func (e *EdgePurger) Purge(ctx context.Context, p Purge) error {
 			return err
 		}
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+e.Token)
+		purgeapi.Authorize(req, e.Token)
 		resp, err := client.Do(req)
 		if err != nil {
 			return fmt.Errorf("purge at %s: %w", edge, err)

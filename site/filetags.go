@@ -9,7 +9,7 @@ import (
 
 // SiteTag is carried by every page and function response: it stands for
 // what every output depends on (config, templates, code).
-const SiteTag = "site" // the build engine's engine.SiteTag
+const SiteTag = engine.SiteTag
 
 // FileTags lists the cache tags a site file may stand for, given its path
 // relative to the site root: content/DIR/ID.md is entry ID of the

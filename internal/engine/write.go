@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/vergehq/verge/internal/fsatomic"
@@ -167,7 +168,7 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 		return false, err
 	}
 	// The summary goes last: it vouches for everything before it.
-	meta := append([]metaFile{{"_headers", m.Headers("/_assets/")}, {manifest.Path, mdata}}, w.extra...)
+	meta := append([]metaFile{{strings.TrimPrefix(manifest.HeadersFile, "/"), m.Headers("/_assets/")}, {manifest.Path, mdata}}, w.extra...)
 	meta = append(meta, metaFile{manifest.VersionsPath, vdata}, metaFile{manifest.StatePath, sdata})
 	if err := w.drain(); err != nil {
 		return false, err

@@ -34,6 +34,12 @@ type Request struct {
 	Soft       bool     `json:"soft,omitempty"`
 }
 
+// Authorize makes r bear token as its bearer token: the sending half of
+// Authorized.
+func Authorize(r *http.Request, token string) {
+	r.Header.Set("Authorization", "Bearer "+token)
+}
+
 // Authorized says whether r bears token as its bearer token. No token
 // authorizes nothing.
 func Authorized(r *http.Request, token string) bool {

@@ -42,6 +42,7 @@ func startProcess(sv *supervisor, bin string) (*process, error) {
 	}
 	h, err := protocol.Pass(cmd, sv.sock)
 	if err != nil {
+		stdin.Close()
 		return nil, err
 	}
 	err = childproc.Start(cmd)
