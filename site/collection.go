@@ -1,7 +1,6 @@
 package site
 
 import (
-	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -34,12 +33,13 @@ type Collection[T any] struct {
 
 // collState is a collection as loaded by one build.
 type collState[T any] struct {
-	entries  []*Entry[T] // sorted, drafts removed unless the config keeps them
-	byID     map[string]*Entry[T]
+	entries  []*entry[T] // sorted, drafts removed unless the config keeps them
+	byID     map[string]*entry[T]
 	version  string               // hash of the members in order: changes on add, remove, reorder
-	files    map[string]*Entry[T] // by absolute source path, drafts included
+	files    map[string]*entry[T] // by absolute source path, drafts included
 	fileList []string             // the keys of files, sorted
 	vers     stateVersions
+	byTag    byTag[T] // the entries by tag, for facts
 
 	// When a few files changed, from is the state this one was patched
 	// from and changed the tags whose versions may differ from its: the
@@ -52,11 +52,11 @@ type collState[T any] struct {
 // order is the collection's sort order made total: entries the site's
 // order holds equal go by ID, so the order never depends on how the
 // entries were found, and an incremental update sorts as a fresh load.
-func (c *Collection[T]) order(a, b *Entry[T]) int {
-	if r := c.cmp(a, b); r != 0 {
+func (c *Collection[T]) order(a, b *entry[T]) int {
+	if r := c.cmp(a.bare, b.bare); r != 0 {
 		return r
 	}
-	return strings.Compare(a.ID, b.ID)
+	return strings.Compare(a.id, b.id)
 }
 
 // Markdown declares the collection content/dir: every .md file in it and
@@ -71,7 +71,9 @@ func Markdown[T any](s *Site, dir string) *Collection[T] {
 }
 
 // SortBy replaces the collection's order (default: newest first, then by
-// weight and title). It returns c for chaining.
+// weight and title). It returns c for chaining. What cmp reads is not
+// recorded as any page's: the order it makes is, as the collection's
+// membership.
 func (c *Collection[T]) SortBy(cmp func(a, b *Entry[T]) int) *Collection[T] {
 	c.cmp = cmp
 	return c
@@ -92,60 +94,49 @@ func (c *Collection[T]) state(b *engine.Build) *collState[T] {
 	return b.State(c.src).(*collState[T])
 }
 
-// All returns every entry in order, recording the collection and each entry.
-// The slice is shared by every page of the build: read it, do not reorder
-// it (slices.Clone first).
+// All returns every entry in order, recording the collection's membership
+// and order; each value a page then reads of an entry is recorded on its
+// own (see Entry).
 func (c *Collection[T]) All(ctx *Ctx) []*Entry[T] {
 	st := c.state(ctx.rec.Build)
 	ctx.rec.Read(c.tag(), st.version)
-	for _, e := range st.entries {
-		ctx.rec.Read(e.cardTag(), e.cardVersion)
-	}
-	return st.entries
+	return views(st.entries, ctx.rec)
 }
 
-// Latest returns the first n entries in order, recording the collection
-// (its membership decides which n) and only the entries returned.
+// Latest returns the first n entries in order, recording which entries
+// they are (not the rest of the collection).
 func (c *Collection[T]) Latest(ctx *Ctx, n int) []*Entry[T] {
 	st := c.state(ctx.rec.Build)
-	ctx.rec.Read(c.tag(), st.version)
-	list := st.entries[:min(n, len(st.entries))]
-	for _, e := range list {
-		ctx.rec.Read(e.cardTag(), e.cardVersion)
-	}
-	return list
+	list := st.entries[:min(max(n, 0), len(st.entries))]
+	ctx.rec.ReadFact(c.tag(), firstField(n), idsVersion(list))
+	return views(list, ctx.rec)
 }
 
-// Len reports how many entries the collection has, recording the collection.
+// Len reports how many entries the collection has, recording the count.
 func (c *Collection[T]) Len(ctx *Ctx) int {
 	st := c.state(ctx.rec.Build)
-	ctx.rec.Read(c.tag(), st.version)
+	ctx.rec.ReadFact(c.tag(), fieldLen, countVersion(len(st.entries)))
 	return len(st.entries)
 }
 
 // Neighbors returns the entries before and after e in the collection's
-// order (nil at either end), for "previous / next" links. It records the
-// collection's membership and the two neighbours, not every entry.
+// order (nil at either end), for "previous / next" links. It records
+// which entries those are, not the rest of the collection.
 func (c *Collection[T]) Neighbors(ctx *Ctx, e *Entry[T]) (prev, next *Entry[T]) {
 	st := c.state(ctx.rec.Build)
-	ctx.rec.Read(c.tag(), st.version)
-	i := slices.Index(st.entries, e)
-	if i < 0 {
-		return nil, nil
+	p, n, _ := st.neighbors(e.d.id)
+	ctx.rec.ReadFact(c.tag(), nearField(e.d.id), idsVersion([]*entry[T]{p, n}))
+	if p != nil {
+		prev = p.view(ctx.rec)
 	}
-	if i > 0 {
-		prev = st.entries[i-1]
-		ctx.rec.Read(prev.cardTag(), prev.cardVersion)
-	}
-	if i+1 < len(st.entries) {
-		next = st.entries[i+1]
-		ctx.rec.Read(next.cardTag(), next.cardVersion)
+	if n != nil {
+		next = n.view(ctx.rec)
 	}
 	return prev, next
 }
 
 // Get returns the entry with the given ID ("about", "2024/recap"), recording
-// it; a missing ID is an error naming the collection.
+// that it exists; a missing ID is an error naming the collection.
 func (c *Collection[T]) Get(ctx *Ctx, id string) (*Entry[T], error) {
 	st := c.state(ctx.rec.Build)
 	e, ok := st.byID[id]
@@ -154,8 +145,8 @@ func (c *Collection[T]) Get(ctx *Ctx, id string) (*Entry[T], error) {
 		ctx.rec.Read(c.tag(), st.version)
 		return nil, fmt.Errorf("collection %q has no entry %q (looked for content/%s)", c.name, id, path.Join(c.name, id)+".md")
 	}
-	ctx.rec.Read(e.tag(), e.version)
-	return e, nil
+	ctx.rec.ReadFact(e.tagName, fieldID, engine.Hash(e.id))
+	return e.view(ctx.rec), nil
 }
 
 // load reads the collection's files in parallel and records every bad file
@@ -198,7 +189,7 @@ func (c *Collection[T]) loadReusing(b *engine.Build, prev *collState[T], ch *eng
 	}
 	// Take what prev has of unchanged files, then read the rest in
 	// parallel: on an edit, that is one file of thousands.
-	entries := make([]*Entry[T], len(files))
+	entries := make([]*entry[T], len(files))
 	reloaded := make([]bool, len(files))
 	var load []int
 	for i, f := range files {
@@ -221,12 +212,12 @@ func (c *Collection[T]) loadReusing(b *engine.Build, prev *collState[T], ch *eng
 		entries[i] = e
 	})
 	st := &collState[T]{fileList: files}
-	keep := func(e *Entry[T]) bool { return e != nil && (!e.Draft || perBuild(b).cfg.Build.Drafts) }
-	var came []*Entry[T]
+	keep := func(e *entry[T]) bool { return e != nil && (!e.draft || perBuild(b).cfg.Build.Drafts) }
+	var came []*entry[T]
 	if ok {
 		came = c.patch(st, prev, ch, entries, reloaded, keep)
 	} else {
-		st.files = make(map[string]*Entry[T], len(entries))
+		st.files = make(map[string]*entry[T], len(entries))
 		for i, e := range entries {
 			if e != nil {
 				st.files[files[i]] = e
@@ -238,14 +229,14 @@ func (c *Collection[T]) loadReusing(b *engine.Build, prev *collState[T], ch *eng
 			}
 		}
 		slices.SortFunc(st.entries, c.order)
-		st.byID = make(map[string]*Entry[T], len(st.entries))
+		st.byID = make(map[string]*entry[T], len(st.entries))
 		for _, e := range st.entries {
-			st.byID[e.ID] = e
+			st.byID[e.id] = e
 		}
 	}
 	ids := make([]byte, 0, len(st.entries)*16)
 	for _, e := range st.entries {
-		ids = append(ids, e.ID...)
+		ids = append(ids, e.id...)
 		ids = append(ids, 0)
 	}
 	sum := sha256.Sum256(ids)
@@ -261,7 +252,7 @@ func (c *Collection[T]) dir(b *engine.Build) string {
 	return inDir(filepath.Join(b.Root, "content"), c.name)
 }
 
-func (c *Collection[T]) loadEntry(b *engine.Build, file string) (*Entry[T], error) {
+func (c *Collection[T]) loadEntry(b *engine.Build, file string) (*entry[T], error) {
 	src, err := rawfile.ReadFile(file)
 	if err != nil {
 		return nil, err
@@ -272,27 +263,23 @@ func (c *Collection[T]) loadEntry(b *engine.Build, file string) (*Entry[T], erro
 		return nil, err
 	}
 	var common commonMeta
-	e := &Entry[T]{Collection: c.name, File: rel, body: fm.body, md: perBuild(b).md}
-	if err := decodeFrontMatter(rel, fm, &common, &e.Meta); err != nil {
+	e := &entry[T]{coll: c.name, file: rel, body: fm.body, md: perBuild(b).md}
+	if err := decodeFrontMatter(rel, fm, &common, &e.meta); err != nil {
 		return nil, err
 	}
 	inColl, _ := filepath.Rel(c.dir(b), file)
-	e.ID = strings.TrimSuffix(filepath.ToSlash(inColl), ".md")
-	e.tagName = engine.MakeTag("e", e.Collection+"/"+e.ID)
-	e.cardName = engine.MakeTag("m", e.Collection+"/"+e.ID)
-	e.Slug = cmp.Or(common.Slug, path.Base(e.ID))
-	e.Title, e.Date, e.Lastmod = common.Title, common.Date.Time, common.Lastmod.Time
-	if e.Lastmod.IsZero() {
-		e.Lastmod = common.Date.Time
+	e.id = strings.TrimSuffix(filepath.ToSlash(inColl), ".md")
+	e.tagName = engine.MakeTag("e", e.coll+"/"+e.id)
+	e.slug = cmp.Or(common.Slug, path.Base(e.id))
+	e.title, e.date, e.lastmod = common.Title, common.Date.Time, common.Lastmod.Time
+	if e.lastmod.IsZero() {
+		e.lastmod = common.Date.Time
 	}
-	e.Draft, e.Tags, e.Weight, e.summary = common.Draft, common.Tags, common.Weight, common.Summary
+	e.draft, e.tags, e.weight, e.summary = common.Draft, common.Tags, common.Weight, common.Summary
 	sum := sha256.Sum256(src)
 	e.version = hex.EncodeToString(sum[:12])
-	e.cardVersion = e.version
-	if card := cardSource(src, fm.body, e.summary); card != nil {
-		sum := sha256.Sum256(card)
-		e.cardVersion = hex.EncodeToString(sum[:12])
-	}
+	e.bodyVer = engine.HashBytes(fm.body)
+	e.bare = &Entry[T]{d: e}
 	if c.permalink != "" {
 		e.url = expandPermalink(c.permalink, e)
 	}
@@ -312,20 +299,4 @@ func relPath(root, p string) string {
 		return filepath.ToSlash(r)
 	}
 	return p
-}
-
-// cardSource is what an entry's card (its list view: front matter and
-// summary) is made of, when that is less than the whole file: the front
-// matter, plus the body up to <!--more--> when the summary comes from
-// there. It is nil when the summary is the body's first paragraph: then
-// the card depends on the whole body.
-func cardSource(src, body []byte, summary string) []byte {
-	front := src[:len(src)-len(body)]
-	if summary != "" {
-		return front
-	}
-	if i := bytes.Index(body, moreMarker); i >= 0 {
-		return src[:len(src)-len(body)+i]
-	}
-	return nil
 }

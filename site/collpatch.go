@@ -14,8 +14,8 @@ import (
 // copies rather than sorting and indexing every entry again. entries are
 // by st.fileList; reloaded marks those read again. It returns the
 // entries that came (new, or new versions of old ones).
-func (c *Collection[T]) patch(st, prev *collState[T], ch *engine.ChangeSet, entries []*Entry[T], reloaded []bool, keep func(*Entry[T]) bool) (came []*Entry[T]) {
-	gone := map[*Entry[T]]bool{}
+func (c *Collection[T]) patch(st, prev *collState[T], ch *engine.ChangeSet, entries []*entry[T], reloaded []bool, keep func(*entry[T]) bool) (came []*entry[T]) {
+	gone := map[*entry[T]]bool{}
 	st.files = maps.Clone(prev.files)
 	for p := range ch.Paths {
 		if e := prev.files[p]; e != nil {
@@ -31,7 +31,7 @@ func (c *Collection[T]) patch(st, prev *collState[T], ch *engine.ChangeSet, entr
 			}
 		}
 	}
-	st.entries = make([]*Entry[T], 0, len(prev.entries)+len(came))
+	st.entries = make([]*entry[T], 0, len(prev.entries)+len(came))
 	for _, e := range prev.entries {
 		if !gone[e] {
 			st.entries = append(st.entries, e)
@@ -39,19 +39,19 @@ func (c *Collection[T]) patch(st, prev *collState[T], ch *engine.ChangeSet, entr
 	}
 	st.byID = maps.Clone(prev.byID)
 	for e := range gone {
-		if st.byID[e.ID] == e {
-			delete(st.byID, e.ID)
+		if st.byID[e.id] == e {
+			delete(st.byID, e.id)
 		}
 	}
 	st.changed = append(st.changed, c.tag())
 	for e := range gone {
-		st.changed = append(st.changed, e.tag(), e.cardTag())
+		st.changed = append(st.changed, e.tagName)
 	}
 	for _, e := range came {
 		at, _ := slices.BinarySearchFunc(st.entries, e, c.order)
 		st.entries = slices.Insert(st.entries, at, e)
-		st.byID[e.ID] = e
-		st.changed = append(st.changed, e.tag(), e.cardTag())
+		st.byID[e.id] = e
+		st.changed = append(st.changed, e.tagName)
 	}
 	st.from = weak.Make(prev)
 	return came
@@ -60,7 +60,7 @@ func (c *Collection[T]) patch(st, prev *collState[T], ch *engine.ChangeSet, entr
 // patchVersions gives st, patched from prev with the entries came, its
 // tag versions from prev's if those were computed; otherwise they are
 // computed when a build asks.
-func (c *Collection[T]) patchVersions(st, prev *collState[T], came []*Entry[T]) {
+func (c *Collection[T]) patchVersions(st, prev *collState[T], came []*entry[T]) {
 	pm := prev.vers.m.Load()
 	if pm == nil {
 		return
@@ -71,8 +71,7 @@ func (c *Collection[T]) patchVersions(st, prev *collState[T], came []*Entry[T]) 
 	}
 	m[c.tag()] = st.version
 	for _, e := range came {
-		m[e.tag()] = e.version
-		m[e.cardTag()] = e.cardVersion
+		m[e.tagName] = e.version
 	}
 	st.vers.m.Store(&m)
 }

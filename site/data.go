@@ -25,8 +25,9 @@ type DataFile[T any] struct {
 }
 
 type dataState[T any] struct {
-	value   T
-	version string
+	value    T
+	version  string // the file's hash: the tag's version
+	valueVer uint64 // the decoded value's: a comment or reformatting keeps it
 }
 
 // Data declares the data file data/name.json (or .yaml, .yml, .toml).
@@ -37,11 +38,26 @@ func Data[T any](s *Site, name string) *DataFile[T] {
 	return d
 }
 
-// Get returns the decoded value and records the file as a dependency.
+// Get returns the decoded value and records it as a dependency: an edit
+// that decodes to the same value (a comment, reformatting, a key the Go
+// type does not have) renders no page again.
 func (d *DataFile[T]) Get(c *Ctx) T {
 	st := c.rec.Build.State(d.src).(*dataState[T])
-	c.rec.Read(engine.MakeTag("d", d.name), st.version)
+	c.rec.ReadFact(d.tag(), fieldValue, st.valueVer)
 	return st.value
+}
+
+// fieldValue is the fact of a data file's decoded value.
+const fieldValue = "value"
+
+func (d *DataFile[T]) tag() string { return engine.MakeTag("d", d.name) }
+
+// factVersion answers for the file's tag.
+func (d *DataFile[T]) factVersion(b *engine.Build, k engine.FactKey) (uint64, bool) {
+	if k.Tag != d.tag() || k.Field != fieldValue {
+		return 0, false
+	}
+	return b.State(d.src).(*dataState[T]).valueVer, true
 }
 
 func (d *DataFile[T]) load(b *engine.Build, errs *diag.List) {
@@ -84,6 +100,13 @@ func (d *DataFile[T]) load(b *engine.Build, errs *diag.List) {
 		}
 	}
 	errs.AddErr(rel, err)
+	if err == nil {
+		data, jerr := json.Marshal(st.value)
+		if jerr != nil {
+			data = fmt.Appendf(nil, "%#v", st.value)
+		}
+		st.valueVer = engine.HashBytes(data)
+	}
 }
 
 // jsonDiagnostic locates an encoding/json error by converting its byte

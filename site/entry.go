@@ -1,56 +1,267 @@
 package site
 
+// This file holds entries: one Markdown file of a collection, loaded once
+// and shared by every page that shows it, and read by each page through
+// a view (Entry) that records which of its values the page read. A list
+// that shows an entry's title depends on the title, not on the body: an
+// edit to the body renders again only the pages that show the body (or
+// a value derived from it, such as the summary, that changed).
+
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/a-h/templ"
 	"github.com/yuin/goldmark"
+
+	"github.com/vergehq/verge/internal/engine"
 )
 
-// Entry is one Markdown file of a collection: its common front matter, its
-// typed front matter Meta, and its body, rendered on first use.
-type Entry[T any] struct {
-	Collection string    // the collection's name, e.g. "posts"
-	ID         string    // path inside the collection without extension, e.g. "2024/recap"
-	Slug       string    // front matter "slug", else the file's base name
-	File       string    // source path relative to the site root
-	Title      string    // front matter "title"
-	Date       time.Time // front matter "date"; zero if absent
-	Lastmod    time.Time // front matter "lastmod", else Date
-	Draft      bool      // front matter "draft"
-	Tags       []string  // front matter "tags"
-	Weight     int       // front matter "weight"; lower sorts first among equal dates
-	Meta       T         // the whole front matter decoded into the collection's type
+// The values of an entry a page can read, each recorded on its own (see
+// engine.Fact). "id" records only that the entry exists.
+const (
+	fieldID          = "id"
+	fieldTitle       = "title"
+	fieldDate        = "date"
+	fieldLastmod     = "lastmod"
+	fieldDraft       = "draft"
+	fieldTags        = "tags"
+	fieldWeight      = "weight"
+	fieldSlug        = "slug"
+	fieldURL         = "url"
+	fieldMeta        = "meta"
+	fieldSummary     = "summary"
+	fieldBody        = "body"
+	fieldWordCount   = "wordcount"
+	fieldReadingTime = "readingtime"
+)
 
-	url      string
-	tagName  string // see tag
-	cardName string // see cardTag
-	summary  string // front matter "summary"; derived from the body when empty
-	version  string // content hash of the source file: the entry's dependency version
-	// cardVersion is the hash of what lists show of the entry: its front
-	// matter and, when the summary comes from the body, the body up to
-	// <!--more--> (or the whole body, for a first-paragraph summary).
-	cardVersion string
-	body        []byte
-	md          goldmark.Markdown
-	once        sync.Once
-	html        []byte
-	derived     string
-	renderEr    error
+// entry is one Markdown file of a collection as loaded: its common front
+// matter, its typed front matter, and its body, rendered on first use.
+type entry[T any] struct {
+	coll    string // the collection's name, e.g. "posts"
+	id      string // path inside the collection without extension
+	slug    string
+	file    string // source path relative to the site root
+	title   string
+	date    time.Time
+	lastmod time.Time
+	draft   bool
+	tags    []string
+	weight  int
+	meta    T
+
+	url     string
+	tagName string // the entry's tag, e:COLLECTION/ID
+	summary string // front matter "summary"; derived from the body when empty
+	version string // content hash of the source file: the tag's version
+	bodyVer uint64 // hash of the body's source
+	body    []byte
+	md      goldmark.Markdown
+	bare    *Entry[T] // the entry read by no page (see bareEntries)
+
+	once      sync.Once
+	html      []byte
+	derived   string // the summary derived from the body
+	renderEr  error
+	wordsOnce sync.Once
+	words     int
+
+	metaOnce sync.Once
+	metaVer  uint64
+}
+
+// Entry is one Markdown file of a collection as a page reads it: every
+// value read through its methods is recorded as a dependency of that page,
+// value by value, so the page is rendered again only when a value it read
+// changes. ID, File and Collection name the entry and record nothing: how
+// the page came to the entry (a collection's membership, a term) is
+// recorded already.
+type Entry[T any] struct {
+	d   *entry[T]
+	rec *engine.Recorder // nil: nothing is recorded
+}
+
+// view is e as read by the page recording in rec.
+func (e *entry[T]) view(rec *engine.Recorder) *Entry[T] {
+	if rec == nil {
+		return e.bare
+	}
+	return &Entry[T]{d: e, rec: rec}
+}
+
+// views is list as read by the page recording in rec: one allocation
+// for the views, one for the slice.
+func views[T any](list []*entry[T], rec *engine.Recorder) []*Entry[T] {
+	vs := make([]Entry[T], len(list))
+	out := make([]*Entry[T], len(list))
+	for i, e := range list {
+		vs[i] = Entry[T]{d: e, rec: rec}
+		out[i] = &vs[i]
+	}
+	return out
+}
+
+// read records field at version v, if the view records.
+func (e *Entry[T]) read(field string, v func() uint64) {
+	if e.rec != nil {
+		e.rec.ReadFact(e.d.tagName, field, v())
+	}
+}
+
+// Collection is the collection's name, e.g. "posts".
+func (e *Entry[T]) Collection() string { return e.d.coll }
+
+// ID is the path inside the collection without extension, e.g. "2024/recap".
+func (e *Entry[T]) ID() string { return e.d.id }
+
+// File is the source path relative to the site root.
+func (e *Entry[T]) File() string { return e.d.file }
+
+// Title is front matter "title".
+func (e *Entry[T]) Title() string {
+	e.read(fieldTitle, func() uint64 { return engine.Hash(e.d.title) })
+	return e.d.title
+}
+
+// Date is front matter "date"; zero if absent.
+func (e *Entry[T]) Date() time.Time {
+	e.read(fieldDate, func() uint64 { return hashTime(e.d.date) })
+	return e.d.date
+}
+
+// Lastmod is front matter "lastmod", else Date.
+func (e *Entry[T]) Lastmod() time.Time {
+	e.read(fieldLastmod, func() uint64 { return hashTime(e.d.lastmod) })
+	return e.d.lastmod
+}
+
+// Draft is front matter "draft".
+func (e *Entry[T]) Draft() bool {
+	e.read(fieldDraft, func() uint64 { return engine.Hash(strconv.FormatBool(e.d.draft)) })
+	return e.d.draft
+}
+
+// Tags is front matter "tags". The slice is shared: do not modify it.
+func (e *Entry[T]) Tags() []string {
+	e.read(fieldTags, func() uint64 { return engine.Hash(e.d.tags...) })
+	return e.d.tags
+}
+
+// Weight is front matter "weight"; lower sorts first among equal dates.
+func (e *Entry[T]) Weight() int {
+	e.read(fieldWeight, func() uint64 { return engine.Hash(strconv.Itoa(e.d.weight)) })
+	return e.d.weight
+}
+
+// Slug is front matter "slug", else the file's base name.
+func (e *Entry[T]) Slug() string {
+	e.read(fieldSlug, func() uint64 { return engine.Hash(e.d.slug) })
+	return e.d.slug
+}
+
+// Meta is the whole front matter decoded into the collection's type. It
+// is recorded as one value: a change to a field the type does not have
+// changes nothing.
+func (e *Entry[T]) Meta() T {
+	e.read(fieldMeta, e.d.metaVersion)
+	return e.d.meta
 }
 
 // URL is the entry's page URL when the collection has one page per entry
 // (see Each), else "".
-func (e *Entry[T]) URL() string { return e.url }
+func (e *Entry[T]) URL() string {
+	e.read(fieldURL, func() uint64 { return engine.Hash(e.d.url) })
+	return e.d.url
+}
+
+// DateString formats Date as 2006-01-02, the form most pages show.
+func (e *Entry[T]) DateString() string {
+	if e.Date().IsZero() {
+		return ""
+	}
+	return e.d.date.Format("2006-01-02")
+}
+
+// Summary is the front matter "summary", else the text before <!--more-->,
+// else the first paragraph, at most 70 words. A page that shows it is
+// rendered again only when the summary itself changes.
+func (e *Entry[T]) Summary() string {
+	s := e.d.summaryText()
+	e.read(fieldSummary, func() uint64 { return engine.Hash(s) })
+	return s
+}
+
+// WordCount is the number of words of the rendered body's text.
+func (e *Entry[T]) WordCount() int {
+	n := e.d.wordCount()
+	e.read(fieldWordCount, func() uint64 { return engine.Hash(strconv.Itoa(n)) })
+	return n
+}
+
+// ReadingTime is the minutes an adult takes to read the body, at 213
+// words a minute as Hugo counts (at least 1 for a body with words).
+func (e *Entry[T]) ReadingTime() int {
+	m := readingMinutes(e.d.wordCount())
+	e.read(fieldReadingTime, func() uint64 { return engine.Hash(strconv.Itoa(m)) })
+	return m
+}
+
+// wordCount counts the rendered body's words, once.
+func (e *entry[T]) wordCount() int {
+	e.wordsOnce.Do(func() {
+		h, _ := e.render()
+		e.words = countWords(h)
+	})
+	return e.words
+}
+
+func readingMinutes(words int) int { return (words + 212) / 213 }
+
+// HTML returns the rendered Markdown body, recording it as a dependency
+// of the page (or function) rendering under ctx.
+func (e *Entry[T]) HTML(ctx context.Context) (string, error) {
+	e.readBody(ctx)
+	h, err := e.d.render()
+	return string(h), err
+}
+
+// Content is the rendered body as a component, for templ's @ syntax; it
+// records the body as a dependency of the page it renders in.
+func (e *Entry[T]) Content() templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		e.readBody(ctx)
+		h, err := e.d.render()
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(h)
+		return err
+	})
+}
+
+// readBody records the body as read by the render under ctx (or, outside
+// one, by the view's page).
+func (e *Entry[T]) readBody(ctx context.Context) {
+	rec := e.rec
+	if c := FromContext(ctx); c != nil {
+		rec = c.rec
+	}
+	if rec != nil {
+		rec.ReadFact(e.d.tagName, fieldBody, e.d.bodyVer)
+	}
+}
 
 // render converts the body once; entries are shared by every page that
 // shows them, so concurrent pages wait for one conversion.
-func (e *Entry[T]) render() ([]byte, error) {
+func (e *entry[T]) render() ([]byte, error) {
 	e.once.Do(func() {
 		var buf bytes.Buffer
 		buf.Grow(len(e.body) * 2)
@@ -70,31 +281,8 @@ func (e *Entry[T]) render() ([]byte, error) {
 	return e.html, e.renderEr
 }
 
-// HTML returns the rendered Markdown body, recording the whole entry as
-// a dependency of the page (or function) rendering under ctx.
-func (e *Entry[T]) HTML(ctx context.Context) (string, error) {
-	e.readBody(ctx)
-	h, err := e.render()
-	return string(h), err
-}
-
-// Content is the rendered body as a component, for templ's @ syntax; it
-// records the whole entry as a dependency of the page it renders in.
-func (e *Entry[T]) Content() templ.Component {
-	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		e.readBody(ctx)
-		h, err := e.render()
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(h)
-		return err
-	})
-}
-
-// Summary is the front matter "summary", else the text before <!--more-->,
-// else the first paragraph, at most 70 words.
-func (e *Entry[T]) Summary() string {
+// summaryText is the entry's summary (see Entry.Summary).
+func (e *entry[T]) summaryText() string {
 	if e.summary != "" {
 		return e.summary
 	}
@@ -102,47 +290,94 @@ func (e *Entry[T]) Summary() string {
 	return e.derived
 }
 
-// DateString formats Date as 2006-01-02, the form most pages show.
-func (e *Entry[T]) DateString() string {
-	if e.Date.IsZero() {
-		return ""
-	}
-	return e.Date.Format("2006-01-02")
+// metaVersion hashes the decoded front matter, once: JSON sorts map
+// keys, so equal values hash equal.
+func (e *entry[T]) metaVersion() uint64 {
+	e.metaOnce.Do(func() {
+		data, err := json.Marshal(e.meta)
+		if err != nil {
+			data = fmt.Appendf(nil, "%#v", e.meta)
+		}
+		e.metaVer = engine.HashBytes(data)
+	})
+	return e.metaVer
 }
 
-// tag is the cache tag of the whole entry, body included: the pages that
-// show it carry it. It is made once, when the entry is loaded: every page
-// that lists the entry asks for it.
-func (e *Entry[T]) tag() string { return e.tagName }
-
-// cardTag is the cache tag of what a list shows of the entry (its front
-// matter and summary): pages that list the entry carry it instead of the
-// whole entry's, so an edit to the body purges and rebuilds the entry's
-// own page, not every list it is in.
-func (e *Entry[T]) cardTag() string { return e.cardName }
-
-// readBody records the whole entry as a dependency of the render under
-// ctx, if any: its body is being shown.
-func (e *Entry[T]) readBody(ctx context.Context) {
-	if c := FromContext(ctx); c != nil {
-		c.rec.Read(e.tagName, e.version)
+// fieldVersion is the version of field of e now, for a build asking
+// whether a page's fact still holds; ok is false for a field entries do
+// not have.
+func (e *entry[T]) fieldVersion(field string) (uint64, bool) {
+	switch field {
+	case fieldID:
+		return engine.Hash(e.id), true
+	case fieldTitle:
+		return engine.Hash(e.title), true
+	case fieldDate:
+		return hashTime(e.date), true
+	case fieldLastmod:
+		return hashTime(e.lastmod), true
+	case fieldDraft:
+		return engine.Hash(strconv.FormatBool(e.draft)), true
+	case fieldTags:
+		return engine.Hash(e.tags...), true
+	case fieldWeight:
+		return engine.Hash(strconv.Itoa(e.weight)), true
+	case fieldSlug:
+		return engine.Hash(e.slug), true
+	case fieldURL:
+		return engine.Hash(e.url), true
+	case fieldMeta:
+		return e.metaVersion(), true
+	case fieldSummary:
+		return engine.Hash(e.summaryText()), true
+	case fieldBody:
+		return e.bodyVer, true
+	case fieldWordCount:
+		return engine.Hash(strconv.Itoa(e.wordCount())), true
+	case fieldReadingTime:
+		return engine.Hash(strconv.Itoa(readingMinutes(e.wordCount()))), true
 	}
+	return 0, false
+}
+
+func hashTime(t time.Time) uint64 { return engine.Hash(t.Format(time.RFC3339Nano)) }
+
+// countWords counts the words of rendered HTML's text: runs of
+// characters other than white space, tags left out ("<em>x</em>." is one
+// word; goldmark ends every block with a newline).
+func countWords(html []byte) int {
+	n, inTag, inWord := 0, false, false
+	for _, c := range html {
+		switch {
+		case c == '<':
+			inTag = true
+		case inTag:
+			inTag = c != '>'
+		case c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f':
+			inWord = false
+		case !inWord:
+			inWord = true
+			n++
+		}
+	}
+	return n
 }
 
 // compareEntries orders newest first, then by weight, title and ID, so
 // every order is total and builds are deterministic.
 func compareEntries[T any](a, b *Entry[T]) int {
-	if c := b.Date.Compare(a.Date); c != 0 {
+	x, y := a.d, b.d
+	if c := y.date.Compare(x.date); c != 0 {
 		return c
 	}
-	if a.Weight != b.Weight {
-		if a.Weight < b.Weight {
+	if x.weight != y.weight {
+		if x.weight < y.weight {
 			return -1
 		}
 		return 1
 	}
-	if c := strings.Compare(a.Title, b.Title); c != 0 {
+	if c := strings.Compare(x.title, y.title); c != 0 {
 		return c
 	}
-	return strings.Compare(a.ID, b.ID)
+	return strings.Compare(x.id, y.id)
 }

@@ -82,10 +82,12 @@ func (r eachRoute[T]) Expand(b *engine.Build) []engine.PageJob {
 	return jobs
 }
 
-func (r eachRoute[T]) job(e *Entry[T]) engine.PageJob {
-	return pageJob(e.url, e.File, r.decl, func(c *Ctx) (templ.Component, error) {
-		c.rec.Read(e.tag(), e.version)
-		return r.fn(c, e)
+func (r eachRoute[T]) job(e *entry[T]) engine.PageJob {
+	return pageJob(e.url, e.file, r.decl, func(c *Ctx) (templ.Component, error) {
+		// The page is its entry's: purging the entry reaches it. What it
+		// shows of the entry is recorded as it reads it.
+		c.rec.Tag(e.tagName)
+		return r.fn(c, e.view(c.rec))
 	})
 }
 
@@ -143,9 +145,9 @@ func Each[T any](s *Site, pattern string, coll *Collection[T], fn func(c *Ctx, e
 // expandPermalink fills a pattern's placeholders from an entry. It runs
 // once per entry per build, so it scans the pattern itself rather than
 // building a strings.Replacer each time.
-func expandPermalink[T any](pattern string, e *Entry[T]) string {
+func expandPermalink[T any](pattern string, e *entry[T]) string {
 	var b strings.Builder
-	b.Grow(len(pattern) + len(e.Slug))
+	b.Grow(len(pattern) + len(e.slug))
 	for {
 		i := strings.IndexByte(pattern, '{')
 		j := strings.IndexByte(pattern, '}')
@@ -156,15 +158,15 @@ func expandPermalink[T any](pattern string, e *Entry[T]) string {
 		b.WriteString(pattern[:i])
 		switch pattern[i+1 : j] {
 		case "slug":
-			b.WriteString(e.Slug)
+			b.WriteString(e.slug)
 		case "id":
-			b.WriteString(e.ID)
+			b.WriteString(e.id)
 		case "year":
-			fmt.Fprintf(&b, "%04d", e.Date.Year())
+			fmt.Fprintf(&b, "%04d", e.date.Year())
 		case "month":
-			fmt.Fprintf(&b, "%02d", int(e.Date.Month()))
+			fmt.Fprintf(&b, "%02d", int(e.date.Month()))
 		case "day":
-			fmt.Fprintf(&b, "%02d", e.Date.Day())
+			fmt.Fprintf(&b, "%02d", e.date.Day())
 		default:
 			b.WriteString(pattern[i : j+1])
 		}
@@ -172,7 +174,9 @@ func expandPermalink[T any](pattern string, e *Entry[T]) string {
 	}
 }
 
-// Pager is one page of a paginated list.
+// Pager is one page of a paginated list, as the page showing it reads
+// it: which entries it shows, and how many pages and entries the list has,
+// are recorded with it.
 type Pager[T any] struct {
 	Items      []*Entry[T] // the entries on this page
 	Number     int         // 1-based page number
@@ -184,11 +188,13 @@ type Pager[T any] struct {
 
 // URLFor is the URL of page n: the base route for page 1, base+"page/n/"
 // after it.
-func (p *Pager[T]) URLFor(n int) string {
+func (p *Pager[T]) URLFor(n int) string { return pageURL(p.base, n) }
+
+func pageURL(base string, n int) string {
 	if n <= 1 {
-		return p.base
+		return base
 	}
-	return p.base + "page/" + strconv.Itoa(n) + "/"
+	return base + "page/" + strconv.Itoa(n) + "/"
 }
 
 // URL is this page's URL.
@@ -210,13 +216,30 @@ func (p *Pager[T]) Next() string {
 	return p.URLFor(p.Number + 1)
 }
 
-// paginate splits list into pager pages; an empty list still has page 1.
-func paginate[T any](base string, list []*Entry[T], per int) []*Pager[T] {
+// listPage is one page of a paginated list as a build expands it: the
+// entries [lo, hi) of list.
+type listPage[T any] struct {
+	list          []*entry[T]
+	lo, hi        int
+	number, total int
+	per           int
+	base          string
+}
+
+func (lp listPage[T]) url() string { return pageURL(lp.base, lp.number) }
+
+// pager is lp as read by the page recording in rec.
+func (lp listPage[T]) pager(rec *engine.Recorder) *Pager[T] {
+	return &Pager[T]{Items: views(lp.list[lp.lo:lp.hi], rec), Number: lp.number, Total: lp.total,
+		PerPage: lp.per, TotalItems: len(lp.list), base: lp.base}
+}
+
+// paginate splits list into pages; an empty list still has page 1.
+func paginate[T any](base string, list []*entry[T], per int) []listPage[T] {
 	total := max(1, (len(list)+per-1)/per)
-	out := make([]*Pager[T], total)
+	out := make([]listPage[T], total)
 	for i := range total {
-		lo, hi := i*per, min((i+1)*per, len(list))
-		out[i] = &Pager[T]{Items: list[lo:hi], Number: i + 1, Total: total, PerPage: per, TotalItems: len(list), base: base}
+		out[i] = listPage[T]{list: list, lo: i * per, hi: min((i+1)*per, len(list)), number: i + 1, total: total, per: per, base: base}
 	}
 	return out
 }
@@ -234,13 +257,11 @@ func (r paginateRoute[T]) Input(b *engine.Build) any { return r.coll.state(b) }
 func (r paginateRoute[T]) Expand(b *engine.Build) []engine.PageJob {
 	st := r.coll.state(b)
 	var jobs []engine.PageJob
+	tag := r.coll.tag()
 	for _, p := range paginate(r.base, st.entries, r.per) {
-		jobs = append(jobs, pageJob(p.URL(), r.decl, r.decl, func(c *Ctx) (templ.Component, error) {
-			c.rec.Read(r.coll.tag(), st.version)
-			for _, e := range p.Items {
-				c.rec.Read(e.cardTag(), e.cardVersion)
-			}
-			return r.fn(c, p)
+		jobs = append(jobs, pageJob(p.url(), r.decl, r.decl, func(c *Ctx) (templ.Component, error) {
+			c.rec.ReadFact(tag, sliceField(p.lo, p.hi, r.per), sliceVersion(st.entries, p.lo, p.hi))
+			return r.fn(c, p.pager(c.rec))
 		}))
 	}
 	return jobs

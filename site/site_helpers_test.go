@@ -84,7 +84,7 @@ func declareTestSite(dir string) *site.Site {
 		var b strings.Builder
 		b.WriteString("<ul>")
 		for _, e := range entries {
-			fmt.Fprintf(&b, `<li><a href="%s">%s</a> <time>%s</time> <p>%s</p></li>`, e.URL(), html.EscapeString(e.Title), e.DateString(), html.EscapeString(e.Summary()))
+			fmt.Fprintf(&b, `<li><a href="%s">%s</a> <time>%s</time> <p>%s</p></li>`, e.URL(), html.EscapeString(e.Title()), e.DateString(), html.EscapeString(e.Summary()))
 		}
 		b.WriteString("</ul>")
 		return b.String()
@@ -102,24 +102,24 @@ func declareTestSite(dir string) *site.Site {
 	site.Each(s, "/posts/{slug}/", posts, func(c *site.Ctx, e *site.Entry[postMeta]) (templ.Component, error) {
 		h, err := e.HTML(c)
 		var tl strings.Builder
-		for _, t := range e.Tags {
+		for _, t := range e.Tags() {
 			fmt.Fprintf(&tl, `<a href="/tags/%s/">%s</a>`, site.Slugify(t), html.EscapeString(t))
 		}
-		return layout(c, e.Title, fmt.Sprintf("<h1>%s</h1><p>rating %d</p>%s<article>%s</article>", html.EscapeString(e.Title), e.Meta.Rating, tl.String(), h)), err
+		return layout(c, e.Title(), fmt.Sprintf("<h1>%s</h1><p>rating %d</p>%s<article>%s</article>", html.EscapeString(e.Title()), e.Meta().Rating, tl.String(), h)), err
 	})
 	s.Page("/tags/", func(c *site.Ctx) (templ.Component, error) {
 		var b strings.Builder
 		for _, t := range tags.Terms(c) {
-			fmt.Fprintf(&b, `<a href="%s">%s (%d)</a>`, t.URL(), t.Name, len(t.Entries))
+			fmt.Fprintf(&b, `<a href="%s">%s (%d)</a>`, t.URL(), t.Name(), t.Count())
 		}
 		return layout(c, "Tags", b.String()), nil
 	})
 	site.EachTerm(s, "/tags/{term}/", tags, 2, func(c *site.Ctx, t *site.Term[postMeta], p *site.Pager[postMeta]) (templ.Component, error) {
-		return layout(c, t.Name, list(p.Items)), nil
+		return layout(c, t.Name(), list(p.Items)), nil
 	})
 	site.Each(s, "/{slug}/", pages, func(c *site.Ctx, e *site.Entry[struct{}]) (templ.Component, error) {
 		h, err := e.HTML(c)
-		return layout(c, e.Title, h), err
+		return layout(c, e.Title(), h), err
 	})
 	s.Func("GET /api/related/{slug}", func(c *site.Ctx, w http.ResponseWriter, r *http.Request) error {
 		_, err := fmt.Fprint(w, len(posts.All(c)))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/a-h/templ"
@@ -23,34 +24,64 @@ type Taxonomy[T any] struct {
 	src       *taxSource[T] // the taxonomy as the build engine loads it
 }
 
-// Term is one value of a taxonomy and the entries that carry it, in the
-// collection's order.
-type Term[T any] struct {
-	Name    string
-	Slug    string
-	Entries []*Entry[T]
+// termData is one value of a taxonomy and the entries that carry it, in the
+// collection's order, as loaded.
+type termData[T any] struct {
+	name    string
+	slug    string
+	entries []*entry[T]
 	url     string
 	version string
 }
 
+// Term is one value of a taxonomy as a page reads it. Its name, slug, URL
+// and size are recorded with the read that gave it (Terms, Term); its
+// entries are recorded when the page asks for them.
+type Term[T any] struct {
+	d   *termData[T]
+	tax *Taxonomy[T]
+	rec *engine.Recorder
+}
+
+// Name is the term as first written in the entries, e.g. "Go".
+func (t *Term[T]) Name() string { return t.d.name }
+
+// Slug is the term made a URL path segment (see Slugify).
+func (t *Term[T]) Slug() string { return t.d.slug }
+
 // URL is the term's page URL when EachTerm declared one, else "".
-func (t *Term[T]) URL() string { return t.url }
+func (t *Term[T]) URL() string { return t.d.url }
+
+// Count is how many entries carry the term.
+func (t *Term[T]) Count() int { return len(t.d.entries) }
+
+// Entries returns the entries that carry the term, in the collection's
+// order, recording which they are.
+func (t *Term[T]) Entries() []*Entry[T] {
+	if t.rec != nil {
+		t.rec.Read(termTag(t.tax.name, t.d.slug), t.d.version)
+	}
+	return views(t.d.entries, t.rec)
+}
 
 type taxState[T any] struct {
-	terms   []*Term[T]
-	bySlug  map[string]*Term[T]
-	version string            // names and sizes of all terms
-	slugs   map[string]string // Slugify memo: the same few keys recur on every entry
-	vers    stateVersions
+	terms    []*termData[T]
+	bySlug   map[string]*termData[T]
+	version  string            // names and sizes of all terms
+	slugs    map[string]string // Slugify memo: the same few keys recur on every entry
+	vers     stateVersions
+	tagsOnce sync.Once
+	tags     map[string]*termData[T] // by tag, for facts: made when a build asks
 }
 
 // Tags declares the taxonomy "tags" over the entries' front matter tags.
 func Tags[T any](coll *Collection[T]) *Taxonomy[T] {
-	return NewTaxonomy(coll, "tags", func(e *Entry[T]) []string { return e.Tags })
+	return NewTaxonomy(coll, "tags", func(e *Entry[T]) []string { return e.d.tags })
 }
 
 // NewTaxonomy declares a taxonomy called name whose terms for an entry are
-// keys(entry).
+// keys(entry). What keys reads is not recorded as any page's: the terms
+// it makes are, as the taxonomy's.
 func NewTaxonomy[T any](coll *Collection[T], name string, keys func(e *Entry[T]) []string) *Taxonomy[T] {
 	t := &Taxonomy[T]{coll: coll, name: name, keys: keys}
 	t.src = &taxSource[T]{t}
@@ -108,12 +139,12 @@ func (t *Taxonomy[T]) reload(b, old *engine.Build, _ *engine.ChangeSet, _ *diag.
 // group builds the terms, reusing prev's slugs (prev may be nil).
 func (t *Taxonomy[T]) group(b *engine.Build, prev *taxState[T]) {
 	st := t.coll.state(b)
-	ts := &taxState[T]{bySlug: map[string]*Term[T]{}, slugs: map[string]string{}}
+	ts := &taxState[T]{bySlug: map[string]*termData[T]{}, slugs: map[string]string{}}
 	if prev != nil {
 		ts.slugs = prev.slugs
 	}
 	for _, e := range st.entries {
-		for _, k := range t.keys(e) {
+		for _, k := range t.keys(e.bare) {
 			term, isNew := t.term(ts, k)
 			if term == nil {
 				continue
@@ -121,12 +152,12 @@ func (t *Taxonomy[T]) group(b *engine.Build, prev *taxState[T]) {
 			if isNew {
 				ts.terms = append(ts.terms, term)
 			}
-			if len(term.Entries) == 0 || term.Entries[len(term.Entries)-1] != e {
-				term.Entries = append(term.Entries, e)
+			if len(term.entries) == 0 || term.entries[len(term.entries)-1] != e {
+				term.entries = append(term.entries, e)
 			}
 		}
 	}
-	slices.SortFunc(ts.terms, func(a, b *Term[T]) int { return strings.Compare(a.Slug, b.Slug) })
+	slices.SortFunc(ts.terms, func(a, b *termData[T]) int { return strings.Compare(a.slug, b.slug) })
 	for _, term := range ts.terms {
 		term.version = termVersion(term)
 	}
@@ -145,29 +176,29 @@ func (ts *taxState[T]) slug(k string) string {
 
 // term returns the term of key k in ts, making it (isNew) if there is
 // none; nil for a key with an empty slug, which names no term.
-func (t *Taxonomy[T]) term(ts *taxState[T], k string) (term *Term[T], isNew bool) {
+func (t *Taxonomy[T]) term(ts *taxState[T], k string) (tm *termData[T], isNew bool) {
 	slug := ts.slug(k)
 	if slug == "" {
 		return nil, false
 	}
-	term, ok := ts.bySlug[slug]
+	tm, ok := ts.bySlug[slug]
 	if !ok {
-		term = &Term[T]{Name: k, Slug: slug}
+		tm = &termData[T]{name: k, slug: slug}
 		if t.permalink != "" {
-			term.url = strings.ReplaceAll(t.permalink, "{term}", slug)
+			tm.url = strings.ReplaceAll(t.permalink, "{term}", slug)
 		}
-		ts.bySlug[slug] = term
+		ts.bySlug[slug] = tm
 	}
-	return term, !ok
+	return tm, !ok
 }
 
 // termVersion hashes what a term's pages show of it: its name as first
 // written, and its entries in order.
-func termVersion[T any](term *Term[T]) string {
-	buf := append([]byte(nil), term.Name...)
-	for _, e := range term.Entries {
+func termVersion[T any](tm *termData[T]) string {
+	buf := append([]byte(nil), tm.name...)
+	for _, e := range tm.entries {
 		buf = append(buf, 0)
-		buf = append(buf, e.ID...)
+		buf = append(buf, e.id...)
 	}
 	sum := sha256.Sum256(buf)
 	return hex.EncodeToString(sum[:12])
@@ -178,7 +209,7 @@ func termVersion[T any](term *Term[T]) string {
 func (t *Taxonomy[T]) finish(b *engine.Build, ts *taxState[T]) {
 	all := sha256.New()
 	for _, term := range ts.terms {
-		fmt.Fprintf(all, "%s\x00%s\x00%d\x00", term.Slug, term.Name, len(term.Entries))
+		fmt.Fprintf(all, "%s\x00%s\x00%d\x00", term.slug, term.name, len(term.entries))
 	}
 	ts.version = hex.EncodeToString(all.Sum(nil)[:12])
 	b.SetState(t.src, ts)
@@ -187,13 +218,16 @@ func (t *Taxonomy[T]) finish(b *engine.Build, ts *taxState[T]) {
 func (t *Taxonomy[T]) state(b *engine.Build) *taxState[T] { return b.State(t.src).(*taxState[T]) }
 
 // Terms returns every term sorted by slug, recording the taxonomy: which
-// terms exist, their names and how many entries each has. The entries
-// themselves are not recorded; a page that shows them should read each
-// term through Term, or the entries through their collection.
+// terms exist, their names and how many entries each has. A term's
+// entries are recorded when the page reads them (Term.Entries).
 func (t *Taxonomy[T]) Terms(c *Ctx) []*Term[T] {
 	ts := t.state(c.rec.Build)
 	c.rec.Read(t.tag(), ts.version)
-	return ts.terms
+	out := make([]*Term[T], len(ts.terms))
+	for i, tm := range ts.terms {
+		out[i] = &Term[T]{d: tm, tax: t, rec: c.rec}
+	}
+	return out
 }
 
 // Term returns the term with the given name or slug and records it
@@ -201,13 +235,13 @@ func (t *Taxonomy[T]) Terms(c *Ctx) []*Term[T] {
 func (t *Taxonomy[T]) Term(c *Ctx, name string) *Term[T] {
 	ts := t.state(c.rec.Build)
 	slug := Slugify(name)
-	term := ts.bySlug[slug]
-	if term == nil {
+	tm := ts.bySlug[slug]
+	if tm == nil {
 		c.rec.Read(t.tag(), ts.version)
 		return nil
 	}
-	c.rec.Read(termTag(t.name, slug), term.version)
-	return term
+	c.rec.Read(termTag(t.name, slug), tm.version)
+	return &Term[T]{d: tm, tax: t, rec: c.rec}
 }
 
 type termRoute[T any] struct {
@@ -228,14 +262,12 @@ func (r termRoute[T]) Expand(b *engine.Build) []engine.PageJob {
 }
 
 // appendTerm appends the pages of one term to jobs.
-func (r termRoute[T]) appendTerm(jobs []engine.PageJob, term *Term[T]) []engine.PageJob {
-	for _, p := range paginate(term.url, term.Entries, r.per) {
-		jobs = append(jobs, pageJob(p.URL(), r.decl, r.decl, func(c *Ctx) (templ.Component, error) {
-			c.rec.Read(termTag(r.tax.name, term.Slug), term.version)
-			for _, e := range p.Items {
-				c.rec.Read(e.cardTag(), e.cardVersion)
-			}
-			return r.fn(c, term, p)
+func (r termRoute[T]) appendTerm(jobs []engine.PageJob, tm *termData[T]) []engine.PageJob {
+	tag := termTag(r.tax.name, tm.slug)
+	for _, p := range paginate(tm.url, tm.entries, r.per) {
+		jobs = append(jobs, pageJob(p.url(), r.decl, r.decl, func(c *Ctx) (templ.Component, error) {
+			c.rec.ReadFact(tag, sliceField(p.lo, p.hi, r.per), termFact(tm, sliceVersion(tm.entries, p.lo, p.hi)))
+			return r.fn(c, &Term[T]{d: tm, tax: r.tax, rec: c.rec}, p.pager(c.rec))
 		}))
 	}
 	return jobs
@@ -248,10 +280,10 @@ func (r termRoute[T]) Reexpand(b *engine.Build, was any, prev []engine.PageJob) 
 	if old == nil {
 		return r.Expand(b)
 	}
-	kept := make(map[*Term[T]][]engine.PageJob, len(old.terms))
+	kept := make(map[*termData[T]][]engine.PageJob, len(old.terms))
 	i := 0
 	for _, term := range old.terms {
-		n := max(1, (len(term.Entries)+r.per-1)/r.per) // as paginate makes
+		n := max(1, (len(term.entries)+r.per-1)/r.per) // as paginate makes
 		if i+n > len(prev) {
 			return r.Expand(b)
 		}

@@ -23,59 +23,59 @@ func (t *Taxonomy[T]) regroup(b *engine.Build, prev *taxState[T], was, now *coll
 		return false
 	}
 	ts := &taxState[T]{bySlug: maps.Clone(prev.bySlug), slugs: prev.slugs}
-	touched := map[string]*Term[T]{} // by slug: terms of ts that differ from prev's
-	reshaped := false                // a term came or went
-	edit := func(k string) *Term[T] {
-		term, isNew := t.term(ts, k)
-		if term == nil {
+	touched := map[string]*termData[T]{} // by slug: terms of ts that differ from prev's
+	reshaped := false                    // a term came or went
+	edit := func(k string) *termData[T] {
+		tm, isNew := t.term(ts, k)
+		if tm == nil {
 			return nil
 		}
-		if c := touched[term.Slug]; c != nil {
+		if c := touched[tm.slug]; c != nil {
 			return c
 		}
 		if isNew {
 			reshaped = true
 		} else {
-			c := *term // prev's term stays as it was: old builds still read it
-			c.Entries = slices.Clone(term.Entries)
-			term = &c
-			ts.bySlug[term.Slug] = term
+			c := *tm // prev's term stays as it was: old builds still read it
+			c.entries = slices.Clone(tm.entries)
+			tm = &c
+			ts.bySlug[tm.slug] = tm
 		}
-		touched[term.Slug] = term
-		return term
+		touched[tm.slug] = tm
+		return tm
 	}
 	for _, e := range gone {
-		for _, k := range t.keys(e) {
-			if term := edit(k); term != nil {
-				term.Entries = slices.DeleteFunc(term.Entries, func(x *Entry[T]) bool { return x == e })
+		for _, k := range t.keys(e.bare) {
+			if tm := edit(k); tm != nil {
+				tm.entries = slices.DeleteFunc(tm.entries, func(x *entry[T]) bool { return x == e })
 			}
 		}
 	}
 	for _, e := range came {
-		for _, k := range t.keys(e) {
-			if term := edit(k); term != nil {
-				at, found := slices.BinarySearchFunc(term.Entries, e, t.coll.order)
-				if !found || term.Entries[at] != e { // two keys of e may share a slug
-					term.Entries = slices.Insert(term.Entries, at, e)
+		for _, k := range t.keys(e.bare) {
+			if tm := edit(k); tm != nil {
+				at, found := slices.BinarySearchFunc(tm.entries, e, t.coll.order)
+				if !found || tm.entries[at] != e { // two keys of e may share a slug
+					tm.entries = slices.Insert(tm.entries, at, e)
 				}
 			}
 		}
 	}
-	for slug, term := range touched {
-		if len(term.Entries) == 0 {
+	for slug, tm := range touched {
+		if len(tm.entries) == 0 {
 			delete(ts.bySlug, slug)
 			reshaped = true
 			continue
 		}
-		term.Name = t.firstName(ts, term)
-		term.version = termVersion(term)
+		tm.name = t.firstName(ts, tm)
+		tm.version = termVersion(tm)
 	}
 	if reshaped {
-		ts.terms = slices.SortedFunc(maps.Values(ts.bySlug), func(a, b *Term[T]) int { return strings.Compare(a.Slug, b.Slug) })
+		ts.terms = slices.SortedFunc(maps.Values(ts.bySlug), func(a, b *termData[T]) int { return strings.Compare(a.slug, b.slug) })
 	} else {
 		ts.terms = slices.Clone(prev.terms)
-		for i, term := range ts.terms {
-			if c := touched[term.Slug]; c != nil {
+		for i, tm := range ts.terms {
+			if c := touched[tm.slug]; c != nil {
 				ts.terms[i] = c
 			}
 		}
@@ -86,20 +86,20 @@ func (t *Taxonomy[T]) regroup(b *engine.Build, prev *taxState[T], was, now *coll
 
 // firstName is the term's name as group would give it: the first key of
 // its first entry that has the term's slug.
-func (t *Taxonomy[T]) firstName(ts *taxState[T], term *Term[T]) string {
-	for _, k := range t.keys(term.Entries[0]) {
-		if ts.slug(k) == term.Slug {
+func (t *Taxonomy[T]) firstName(ts *taxState[T], tm *termData[T]) string {
+	for _, k := range t.keys(tm.entries[0].bare) {
+		if ts.slug(k) == tm.slug {
 			return k
 		}
 	}
-	return term.Name
+	return tm.name
 }
 
 // diffEntries compares two sorted entry lists of coll: gone are the
 // entries of was not in now, came those of now not in was (an edited
 // entry is both: it is a new *Entry). ok is false once more than limit
 // differ.
-func diffEntries[T any](coll *Collection[T], was, now []*Entry[T], limit int) (gone, came []*Entry[T], ok bool) {
+func diffEntries[T any](coll *Collection[T], was, now []*entry[T], limit int) (gone, came []*entry[T], ok bool) {
 	i, j := 0, 0
 	for i < len(was) || j < len(now) {
 		switch {

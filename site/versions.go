@@ -14,8 +14,7 @@ import (
 func (c *Collection[T]) addOwners(b *engine.Build, into map[string]string) {
 	ctag := c.tag()
 	for _, e := range c.state(b).entries {
-		into[e.tag()] = ctag
-		into[e.cardTag()] = ctag
+		into[e.tagName] = ctag
 	}
 }
 
@@ -42,8 +41,7 @@ func (c *Collection[T]) tagVersions(b *engine.Build) map[string]string {
 	return st.vers.get(func(into map[string]string) {
 		into[c.tag()] = st.version
 		for _, e := range st.entries {
-			into[e.tag()] = e.version
-			into[e.cardTag()] = e.cardVersion
+			into[e.tagName] = e.version
 		}
 	})
 }
@@ -53,13 +51,13 @@ func (t *Taxonomy[T]) tagVersions(b *engine.Build) map[string]string {
 	return ts.vers.get(func(into map[string]string) {
 		into[t.tag()] = ts.version
 		for _, term := range ts.terms {
-			into[termTag(t.name, term.Slug)] = term.version
+			into[termTag(t.name, term.slug)] = term.version
 		}
 	})
 }
 
 func (d *DataFile[T]) tagVersions(b *engine.Build) map[string]string {
-	return map[string]string{engine.MakeTag("d", d.name): b.State(d.src).(*dataState[T]).version}
+	return map[string]string{d.tag(): b.State(d.src).(*dataState[T]).version}
 }
 
 // The sources as the engine sees them: each a content source
@@ -77,6 +75,9 @@ func (s *collSource[T]) Reload(b, old *engine.Build, ch *engine.ChangeSet, errs 
 	s.c.reload(b, old, ch, errs)
 }
 func (s *collSource[T]) TagVersions(b *engine.Build) map[string]string { return s.c.tagVersions(b) }
+func (s *collSource[T]) FactVersion(b *engine.Build, k engine.FactKey) (uint64, bool) {
+	return s.c.factVersion(b, k)
+}
 func (s *collSource[T]) AddOwners(b *engine.Build, into map[string]string) {
 	s.c.addOwners(b, into)
 }
@@ -86,6 +87,12 @@ func (s *taxSource[T]) Reload(b, old *engine.Build, ch *engine.ChangeSet, errs *
 	s.t.reload(b, old, ch, errs)
 }
 func (s *taxSource[T]) TagVersions(b *engine.Build) map[string]string { return s.t.tagVersions(b) }
+func (s *taxSource[T]) FactVersion(b *engine.Build, k engine.FactKey) (uint64, bool) {
+	return s.t.factVersion(b, k)
+}
 
 func (s *dataSource[T]) Load(b *engine.Build, errs *diag.List)         { s.d.load(b, errs) }
 func (s *dataSource[T]) TagVersions(b *engine.Build) map[string]string { return s.d.tagVersions(b) }
+func (s *dataSource[T]) FactVersion(b *engine.Build, k engine.FactKey) (uint64, bool) {
+	return s.d.factVersion(b, k)
+}

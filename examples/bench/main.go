@@ -35,7 +35,7 @@ func main() {
 		return ui.Tags(tags.Terms(c)), nil
 	})
 	site.EachTerm(s, "/tags/{term}/", tags, 20, func(c *site.Ctx, t *site.Term[ui.Meta], p *site.Pager[ui.Meta]) (templ.Component, error) {
-		return ui.List(t.Name, p), nil
+		return ui.List(t.Name(), p), nil
 	})
 	site.Each(s, "/{slug}/", pages, func(c *site.Ctx, e *site.Entry[ui.Meta]) (templ.Component, error) {
 		return ui.Page(e), nil

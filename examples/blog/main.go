@@ -73,7 +73,7 @@ type relatedPost struct {
 func related(posts *site.Collection[components.Post]) site.FuncHandler {
 	return func(c *site.Ctx, w http.ResponseWriter, r *http.Request) error {
 		all := posts.All(c) // the response is purged whenever a post changes
-		i := slices.IndexFunc(all, func(e *site.Entry[components.Post]) bool { return e.Slug == r.PathValue("slug") })
+		i := slices.IndexFunc(all, func(e *site.Entry[components.Post]) bool { return e.Slug() == r.PathValue("slug") })
 		if i < 0 {
 			http.Error(w, "no such post", http.StatusNotFound)
 			return nil
@@ -88,8 +88,8 @@ func related(posts *site.Collection[components.Post]) site.FuncHandler {
 				continue
 			}
 			n := 0
-			for _, t := range e.Tags {
-				if slices.Contains(all[i].Tags, t) {
+			for _, t := range e.Tags() {
+				if slices.Contains(all[i].Tags(), t) {
 					n++
 				}
 			}
@@ -102,7 +102,7 @@ func related(posts *site.Collection[components.Post]) site.FuncHandler {
 
 		out := []relatedPost{}
 		for _, f := range found[:min(3, len(found))] {
-			out = append(out, relatedPost{Title: f.e.Title, URL: f.e.URL(), Date: f.e.DateString()})
+			out = append(out, relatedPost{Title: f.e.Title(), URL: f.e.URL(), Date: f.e.DateString()})
 		}
 		w.Header().Set("Content-Type", "application/json")
 		return json.NewEncoder(w).Encode(out)

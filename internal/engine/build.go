@@ -174,12 +174,12 @@ func (d *dirTarget) plan(b *Build, jobs []PageJob, _ *routeCache, errs *diag.Lis
 	d.pages = make([]*renderedPage, len(jobs))
 	var todo []PageJob
 	for i, j := range jobs {
-		if old := d.prev.reusable(b, j.Route); old != nil {
+		if old, facts := d.prev.reusable(b, j.Route); old != nil {
 			links := make([]render.Link, len(old.Links))
 			for k, l := range old.Links {
 				links[k] = render.Link{URL: l, Path: l}
 			}
-			d.pages[i] = &renderedPage{job: j, tags: old.Tags, links: links, prev: old}
+			d.pages[i] = &renderedPage{job: j, tags: old.Tags, facts: facts, links: links, prev: old}
 			continue
 		}
 		todo = append(todo, j)
@@ -192,11 +192,12 @@ func (d *dirTarget) plan(b *Build, jobs []PageJob, _ *routeCache, errs *diag.Lis
 func (d *dirTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *diag.List) {
 	d.prog.start("render", len(todo))
 	d.w.startWriters()
-	renderStage(ctx, b, newRenderer(b), todo, d.prog, errs, func(k int, j PageJob, html []byte, tags []string, links []render.Link) {
+	renderStage(ctx, b, newRenderer(b), todo, d.prog, errs, func(k int, j PageJob, o pageOutput) {
 		if errs.Len() > 0 {
 			return // the build fails anyway: spare the writes
 		}
-		p := &renderedPage{job: j, tags: tags, links: links, rendered: true}
+		html := o.HTML
+		p := &renderedPage{job: j, tags: o.Tags, facts: pageFacts{facts: o.facts}, links: o.Links, rendered: true}
 		f := newPageFile(j, html)
 		// Rendered the same bytes as last time (the site program changed,
 		// say, but not this page): link the old file rather than write.
@@ -244,7 +245,7 @@ func (d *dirTarget) finish(_ context.Context, b *Build, errs *diag.List) error {
 	}
 
 	sum := summarise(m, d.input, exactTags(pages, b.versions()))
-	unchanged, err := w.commit(m, files, prev, b.versions(), sum)
+	unchanged, err := w.commit(m, files, prev, b.versions(), encodeFactsFile(pages), sum)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
@@ -282,6 +283,7 @@ func exactTags(pages []*renderedPage, versions map[string]string) bool {
 type renderedPage struct {
 	job      PageJob
 	tags     []string
+	facts    pageFacts
 	links    []render.Link
 	file     *outputFile
 	prev     *manifest.File

@@ -40,6 +40,7 @@ type DevPage struct {
 	Job   PageJob
 	HTML  []byte
 	tags  []string
+	facts Facts
 	links []render.Link
 }
 
@@ -185,10 +186,10 @@ func (m *memTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *
 	r := newRenderer(b)
 	var mu sync.Mutex
 	rendered := make([]string, 0, len(todo))
-	renderStage(ctx, b, r, todo, &progress{}, errs, func(_ int, j PageJob, html []byte, tags []string, links []render.Link) {
+	renderStage(ctx, b, r, todo, &progress{}, errs, func(_ int, j PageJob, o pageOutput) {
 		p := j.Out
 		mu.Lock()
-		nb.pages[p] = &DevPage{Job: j, HTML: html, tags: tags, links: links}
+		nb.pages[p] = &DevPage{Job: j, HTML: o.HTML, tags: o.Tags, facts: o.facts, links: o.Links}
 		rendered = append(rendered, p)
 		mu.Unlock()
 	})
@@ -289,7 +290,8 @@ func (d *DevBuilder) finish(old, nb *DevBuild, rendered, report []string, res *D
 }
 
 // stalePages takes into nb the pages of old whose dependencies did not
-// change, and returns the others: those to render now (all of them, or
+// change (no tag they read changed, or the facts they read of those
+// that did kept their versions), and returns the others: those to render now (all of them, or
 // when more than eagerPages, those open in a browser), and those to
 // leave lazy.
 func (d *DevBuilder) stalePages(old, nb *DevBuild, jobs []PageJob, open map[string]bool) (todo, later []PageJob) {
@@ -309,7 +311,7 @@ func (d *DevBuilder) stalePages(old, nb *DevBuild, jobs []PageJob, open map[stri
 		op := old.pages[j.Out]
 		if op != nil {
 			known++
-			if !dirty[j.Out] && op.Job.Route == j.Route {
+			if op.Job.Route == j.Route && (!dirty[j.Out] || stillHold(nb.b, op.facts, old.versions.get, nb.versions.get)) {
 				continue
 			}
 		}

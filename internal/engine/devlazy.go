@@ -51,16 +51,12 @@ func (l *lazyPages) get(p string) (pg *DevPage, err error, ok bool) {
 		return nil, nil, false
 	}
 	lp.once.Do(func() {
-		o := l.r.Render(l.ctx, render.Page{Route: lp.job.Route, Render: pageRenderer(l.b, lp.job)})
+		o := renderPage(l.ctx, l.b, l.r, lp.job)
 		if o.Err != nil {
 			lp.err = o.Err
 			return
 		}
-		tags := o.Tags
-		if len(o.Assets) > 0 {
-			tags = addAssetTags(l.b, tags, o.Assets)
-		}
-		lp.page = &DevPage{Job: lp.job, HTML: o.HTML, tags: tags, links: o.Links}
+		lp.page = &DevPage{Job: lp.job, HTML: o.HTML, tags: o.Tags, facts: o.facts, links: o.Links}
 	})
 	return lp.page, lp.err, true
 }

@@ -1,13 +1,10 @@
 package engine
 
-// This file holds how a page's failure is reported, and the tags of the
-// assets its HTML refers to.
+// This file holds how a page's failure is reported.
 
 import (
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/vergehq/verge/internal/diag"
 	"github.com/vergehq/verge/render"
@@ -38,29 +35,4 @@ func reportPageErr(b *Build, j PageJob, err error, errs *diag.List) {
 		}
 		errs.Add(&diag.Diagnostic{File: j.Source, Msg: fmt.Sprintf("render %s: %v", j.Route, e)})
 	}
-}
-
-// addAssetTags adds the tags of assets the HTML referenced by source path
-// ("/assets/css/main.css"), which the Ctx never saw.
-func addAssetTags(b *Build, tags, refs []string) []string {
-	set := map[string]bool{}
-	for _, t := range tags {
-		set[t] = true
-	}
-	for _, ref := range refs {
-		if i := strings.IndexAny(ref, "?#"); i >= 0 {
-			ref = ref[:i]
-		}
-		if f, ok := b.Assets.sourceRef(ref); ok {
-			set[AssetTag(f)] = true
-		} else if f, ok := b.Assets.servedAt(ref); ok && f.Source != "" {
-			set[AssetTag(f)] = true // a static file the page read (an image's size)
-		}
-	}
-	out := make([]string, 0, len(set))
-	for t := range set {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -70,28 +70,19 @@ func run(ctx context.Context, s *Site, cfg *Config, key string, t target, tm *ti
 
 // renderStage renders todo in parallel with r, and hands each page that
 // rendered to page (from any goroutine; k is its index in todo) with the
-// tags it read, the
-// assets its HTML refers to included; each failing page is reported at
-// its source.
+// tags and facts it read, the assets its HTML refers to included; each
+// failing page is reported at its source.
 func renderStage(ctx context.Context, b *Build, r *render.Renderer, todo []PageJob, prog *progress, errs *diag.List,
-	page func(k int, j PageJob, html []byte, tags []string, links []render.Link)) {
-	pages := make([]render.Page, len(todo))
-	for i, j := range todo {
-		pages[i] = render.Page{Route: j.Route, Render: pageRenderer(b, j)}
-	}
-	r.RenderAll(ctx, pages, func(k int, o render.Output) {
+	page func(k int, j PageJob, o pageOutput)) {
+	renderPages(ctx, b, r, todo, func(k int, o pageOutput) {
 		defer prog.tick()
 		j := todo[k]
 		if o.Err != nil {
 			reportPageErr(b, j, o.Err, errs)
 			return
 		}
-		tags := o.Tags
-		if len(o.Assets) > 0 {
-			tags = addAssetTags(b, tags, o.Assets)
-		}
-		page(k, j, o.HTML, tags, o.Links)
-	})
+		page(k, j, o)
+	}, true)
 	if ctx.Err() != nil {
 		errs.AddErr("", ctx.Err())
 	}

@@ -15,6 +15,7 @@ type previous struct {
 	dir      string
 	m        *manifest.Manifest
 	versions map[string]string
+	facts    map[string][]byte // by route, encoded (see factsfile.go)
 	byRoute  map[string]*manifest.File
 }
 
@@ -29,10 +30,11 @@ func loadPrevious(out string, force bool) *previous {
 		return nil
 	}
 	versions := manifest.ReadTagVersions(out)
-	if versions == nil {
+	facts := readFactsFile(out)
+	if versions == nil || facts == nil {
 		return nil
 	}
-	p := &previous{dir: out, m: m, versions: versions, byRoute: map[string]*manifest.File{}}
+	p := &previous{dir: out, m: m, versions: versions, facts: facts, byRoute: map[string]*manifest.File{}}
 	for i := range m.Files {
 		if f := &m.Files[i]; f.Route != "" {
 			p.byRoute[f.Route] = f
@@ -41,25 +43,35 @@ func loadPrevious(out string, force bool) *previous {
 	return p
 }
 
-// reusable returns the previous build's file for route if every tag it
-// recorded still has the same version and the file is still on disk as
-// recorded; otherwise nil.
-func (p *previous) reusable(b *Build, route string) *manifest.File {
+// reusable returns the previous build's file for route, and the facts it
+// was rendered from, if every fact still has the same version and the
+// file is still on disk as recorded; otherwise nil.
+func (p *previous) reusable(b *Build, route string) (*manifest.File, pageFacts) {
 	if p == nil {
-		return nil
+		return nil, pageFacts{}
 	}
-	f := p.byRoute[route]
-	if f == nil || len(f.Tags) == 0 {
-		return nil
+	f, raw := p.byRoute[route], p.facts[route]
+	if f == nil || raw == nil {
+		return nil, pageFacts{}
 	}
-	now := b.versions()
-	for _, t := range f.Tags {
-		v, ok := now[t]
-		if !ok || p.versions[t] != v {
-			return nil
-		}
+	pf := pageFacts{raw: raw}
+	facts := pf.get()
+	if facts == nil || !stillHold(b, facts, p.was, b.now) {
+		return nil, pageFacts{}
 	}
-	return p.onDisk(f)
+	return p.onDisk(f), pf
+}
+
+// was is the version a tag had in the previous build.
+func (p *previous) was(tag string) (string, bool) {
+	v, ok := p.versions[tag]
+	return v, ok
+}
+
+// now is the version a tag has in b.
+func (b *Build) now(tag string) (string, bool) {
+	v, ok := b.versions()[tag]
+	return v, ok
 }
 
 // unchanged returns the previous build's file for route if it has the

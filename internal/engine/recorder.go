@@ -10,6 +10,9 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
+
+	"github.com/vergehq/verge/render"
 )
 
 // PageJob is one page a build renders.
@@ -25,45 +28,127 @@ type PageJob struct {
 }
 
 // Recorder is one page's (or one function call's) view of a build: what
-// it reads is recorded there, as tags and the versions read, which decide
-// both which pages an incremental rebuild redoes and which edge entries a
-// purge drops.
+// it reads is recorded there, as tags (what it read: an entry, a
+// collection) and facts (which part of it, at which version). Facts
+// decide which pages an incremental rebuild redoes; tags go into the
+// manifest and a function response's Cache-Tag.
 type Recorder struct {
 	Build *Build
 	Route string
-	deps  map[string]string // tag -> version of what was read
-	errs  []error           // problems found while rendering (missing assets)
+	tags  map[string]struct{}
+	facts map[FactKey]uint64
+	errs  []error // problems found while rendering (missing assets)
 }
 
 // NewRecorder starts the reads of the page or request at route; it
 // depends on the site tag from the start.
 func NewRecorder(b *Build, route string) *Recorder {
-	return &Recorder{Build: b, Route: route, deps: map[string]string{SiteTag: b.SiteVersion}}
+	r := &Recorder{Build: b, Route: route, tags: map[string]struct{}{}, facts: map[FactKey]uint64{}}
+	r.Read(SiteTag, b.SiteVersion)
+	return r
 }
 
-// Read records that version of tag was read.
-func (r *Recorder) Read(tag, version string) { r.deps[tag] = version }
+// Read records that the whole of what tag names was read, at version.
+func (r *Recorder) Read(tag, version string) {
+	r.tags[tag] = struct{}{}
+	r.facts[FactKey{tag, ""}] = Hash(version)
+}
+
+// ReadFact records that field of what tag names was read, with the
+// version of its value (see Hash).
+func (r *Recorder) ReadFact(tag, field string, version uint64) {
+	r.tags[tag] = struct{}{}
+	r.facts[FactKey{tag, field}] = version
+}
+
+// Tag records that the page is of what tag names (an entry's own page),
+// whether or not it reads any of it: editors purging that content reach
+// the page. It decides nothing about rebuilding.
+func (r *Recorder) Tag(tag string) { r.tags[tag] = struct{}{} }
 
 // Tags lists what was read so far, sorted.
-func (r *Recorder) Tags() []string { return slices.Sorted(maps.Keys(r.deps)) }
+func (r *Recorder) Tags() []string { return slices.Sorted(maps.Keys(r.tags)) }
+
+// Facts lists the facts read so far, sorted.
+func (r *Recorder) Facts() Facts {
+	out := make(Facts, 0, len(r.facts))
+	for k, v := range r.facts {
+		out = append(out, Fact{k, v})
+	}
+	sortFacts(out)
+	return out
+}
 
 // Fail records a problem found while rendering; the page fails with it
 // after rendering, together with any others.
 func (r *Recorder) Fail(err error) { r.errs = append(r.errs, err) }
 
-// pageRenderer adapts a page job to render.Page: it renders the page
-// under a fresh Recorder and returns the tags it read.
-func pageRenderer(b *Build, j PageJob) func(ctx context.Context, w io.Writer) ([]string, error) {
-	return func(ctx context.Context, w io.Writer) ([]string, error) {
-		rec := NewRecorder(b, j.Route)
-		if err := j.Render(ctx, rec, w); err != nil {
-			return nil, err
+// readAssets records the assets a page's HTML referred to by source path
+// ("/assets/css/main.css"), which the page's own reads never saw.
+func (r *Recorder) readAssets(refs []string) {
+	for _, ref := range refs {
+		if i := strings.IndexAny(ref, "?#"); i >= 0 {
+			ref = ref[:i]
 		}
-		if len(rec.errs) > 0 {
-			return nil, errors.Join(rec.errs...)
+		b := r.Build
+		if f, ok := b.Assets.sourceRef(ref); ok {
+			r.Read(AssetTag(f), b.Assets.Version(f))
+		} else if f, ok := b.Assets.servedAt(ref); ok && f.Source != "" {
+			r.Read(AssetTag(f), b.Assets.Version(f)) // a static file the page read (an image's size)
 		}
-		return rec.Tags(), nil
 	}
+}
+
+// pageOutput is what rendering one page job produced.
+type pageOutput struct {
+	render.Output
+	facts Facts
+}
+
+// renderPage renders j with r: see renderPages.
+func renderPage(ctx context.Context, b *Build, r *render.Renderer, j PageJob) pageOutput {
+	var out pageOutput
+	renderPages(ctx, b, r, []PageJob{j}, func(_ int, o pageOutput) { out = o }, false)
+	return out
+}
+
+// renderPages renders jobs with r, each under a fresh Recorder, and hands
+// each to each (from the worker that rendered it) with its tags (those
+// of the assets its HTML refers to included) and facts. parallel renders
+// on every worker of r.
+func renderPages(ctx context.Context, b *Build, r *render.Renderer, jobs []PageJob, each func(k int, o pageOutput), parallel bool) {
+	recs := make([]*Recorder, len(jobs))
+	pages := make([]render.Page, len(jobs))
+	for i, j := range jobs {
+		pages[i] = render.Page{Route: j.Route, Render: func(ctx context.Context, w io.Writer) ([]string, error) {
+			rec := NewRecorder(b, j.Route)
+			recs[i] = rec
+			if err := j.Render(ctx, rec, w); err != nil {
+				return nil, err
+			}
+			if len(rec.errs) > 0 {
+				return nil, errors.Join(rec.errs...)
+			}
+			return nil, nil
+		}}
+	}
+	done := func(k int, o render.Output) {
+		if o.Err != nil {
+			each(k, pageOutput{Output: o})
+			return
+		}
+		rec := recs[k]
+		rec.readAssets(o.Assets)
+		o.Tags = rec.Tags()
+		each(k, pageOutput{Output: o, facts: rec.Facts()})
+	}
+	if !parallel {
+		for k, p := range pages {
+			done(k, r.Render(ctx, p))
+		}
+		return
+	}
+	r.RenderAll(ctx, pages, done)
 }
 
 // describe names where a page comes from, for messages.

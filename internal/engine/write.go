@@ -140,7 +140,7 @@ func (w *outWriter) abort() {
 // (assets, reused pages, _headers, the manifest) and swaps it in. When the
 // manifest equals the previous build's, the output is left as it is and
 // unchanged is true.
-func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *previous, versions map[string]string, sum buildSummary) (unchanged bool, err error) {
+func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *previous, versions map[string]string, facts []byte, sum buildSummary) (unchanged bool, err error) {
 	vdata, err := json.Marshal(versions)
 	if err != nil {
 		return false, err
@@ -161,6 +161,9 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 		if err := fsatomic.WriteFile(inDir(w.out, manifest.VersionsPath), vdata); err != nil {
 			return true, err
 		}
+		if err := fsatomic.WriteFile(inDir(w.out, manifest.FactsPath), facts); err != nil {
+			return true, err
+		}
 		return true, fsatomic.WriteFile(inDir(w.out, manifest.StatePath), sdata)
 	}
 	mdata, err := m.Encode()
@@ -169,7 +172,7 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 	}
 	// The summary goes last: it vouches for everything before it.
 	meta := append([]metaFile{{strings.TrimPrefix(manifest.HeadersFile, "/"), m.Headers("/_assets/")}, {manifest.Path, mdata}}, w.extra...)
-	meta = append(meta, metaFile{manifest.VersionsPath, vdata}, metaFile{manifest.StatePath, sdata})
+	meta = append(meta, metaFile{manifest.VersionsPath, vdata}, metaFile{manifest.FactsPath, facts}, metaFile{manifest.StatePath, sdata})
 	if err := w.drain(); err != nil {
 		return false, err
 	}

@@ -28,6 +28,9 @@ const (
 	// VersionsPath holds the version of every tag the build knew: what
 	// incremental builds and purge planning compare.
 	VersionsPath = Dir + "/versions.json"
+	// FactsPath holds what each page read and the version it had: what
+	// incremental builds compare to prove a page unchanged.
+	FactsPath = Dir + "/facts"
 	// StatePath is the incremental build's state.
 	StatePath = Dir + "/state.json"
 	// AuditPath is the build's YSlow audit.

@@ -4,7 +4,6 @@ package components
 
 import (
 	"context"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -13,7 +12,7 @@ import (
 
 // Post is the front matter of content/posts/*.md beyond what Verge reads
 // itself (title, date, tags, summary, draft, slug...). Add your own fields
-// here and use them in the templates as e.Meta.Field.
+// here and use them in the templates as e.Meta().Field.
 type Post struct {
 	// Description is the page's <meta name="description">; the summary
 	// is used when it is empty.
@@ -45,18 +44,13 @@ type Link struct {
 func TagURL(tag string) string { return "/tags/" + site.Slugify(tag) + "/" }
 
 // longDate formats an entry's date for people: "March 4, 2025".
-func longDate(e *site.Entry[Post]) string { return e.Date.Format("January 2, 2006") }
+func longDate(e *site.Entry[Post]) string { return e.Date().Format("January 2, 2006") }
 
-var htmlTag = regexp.MustCompile(`<[^>]*>`)
-
-// readingTime estimates minutes of reading at about 220 words a minute.
-func readingTime(ctx context.Context, e *site.Entry[Post]) string {
-	html, err := e.HTML(ctx)
-	if err != nil {
-		return ""
-	}
-	words := len(strings.Fields(htmlTag.ReplaceAllString(html, " ")))
-	return strconv.Itoa(max(1, (words+110)/220)) + " min read"
+// readingTime is the minutes of reading the entry's body takes. Pages
+// that show it depend on the number, not on the body: an edit that keeps
+// it renders none of the lists again.
+func readingTime(e *site.Entry[Post]) string {
+	return strconv.Itoa(max(1, e.ReadingTime())) + " min read"
 }
 
 // config is the site's verge.toml, for the component being rendered.
