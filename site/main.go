@@ -71,6 +71,11 @@ func runBuild(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 	quiet := fs.Bool("quiet", false, "print nothing on success")
 	minGrade := fs.String("min-grade", "", "fail when a page grades below this (A to F; default: [build] min_grade)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the build to this file")
+	var explain []string
+	fs.Func("explain", "explain what the page at this route read and why it was rendered (repeatable)", func(r string) error {
+		explain = append(explain, r)
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -107,7 +112,7 @@ func runBuild(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 	// The summary shows the site's grade; a quiet build skips grading
 	// unless a minimum asks for it.
 	rep, err := s.Build(ctx, BuildOptions{OutDir: *out, Force: *force, BuildKey: os.Getenv(protocol.EnvBuildKey), Progress: prog, Terminal: isTerm,
-		Audit: !*quiet, MinGrade: *minGrade})
+		Audit: !*quiet, MinGrade: *minGrade, Explain: explain})
 	if err != nil {
 		printBuildError(stderr, err)
 		return 1
@@ -182,6 +187,15 @@ func printReport(w io.Writer, r *Report, total time.Duration) {
 		phases = append(phases, fmt.Sprintf("%s %s", p.Name, p.Duration.Round(time.Millisecond)))
 	}
 	fmt.Fprintf(w, "  time    %6s  (%s)\n", total.Round(time.Millisecond), strings.Join(phases, ", "))
+	for _, e := range r.Explained {
+		fmt.Fprintf(w, "\n%s\n  %s\n", e.Route, e.Why)
+		if len(e.Read) > 0 {
+			fmt.Fprintf(w, "  read %d values:\n", len(e.Read))
+		}
+		for _, f := range e.Read {
+			fmt.Fprintf(w, "    %-60s %s\n", f.Key, f.Version)
+		}
+	}
 }
 
 func jsonReport(r *Report, total time.Duration) map[string]any {
@@ -196,6 +210,9 @@ func jsonReport(r *Report, total time.Duration) map[string]any {
 	}
 	if a := r.Audit; a != nil {
 		out["grade"], out["score"], out["grades"] = a.Grade, a.Score, a.Grades
+	}
+	if r.Explained != nil {
+		out["explain"] = r.Explained
 	}
 	return out
 }

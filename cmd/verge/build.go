@@ -18,6 +18,7 @@ import (
 
 func newBuildCmd() *cobra.Command {
 	var out, minGrade string
+	var explain []string
 	var force, asJSON, quiet bool
 	cmd := &cobra.Command{
 		Use:   "build [DIR]",
@@ -51,6 +52,9 @@ below it. On any error the previous dist/ is left untouched.`,
 			if minGrade != "" {
 				siteArgs = append(siteArgs, "--min-grade", minGrade)
 			}
+			for _, r := range explain {
+				siteArgs = append(siteArgs, "--explain", r)
+			}
 			return runSite(cmd, dir, siteArgs, !asJSON && !quiet)
 		},
 	}
@@ -58,6 +62,7 @@ below it. On any error the previous dist/ is left untouched.`,
 	cmd.Flags().BoolVar(&force, "force", false, "re-render every page, ignoring the previous build")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the build report as JSON")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing but errors (and skip grading the pages, unless --min-grade)")
+	cmd.Flags().StringArrayVar(&explain, "explain", nil, "explain what the page at ROUTE (e.g. /posts/a/) read and why it was rendered again or kept (repeatable)")
 	cmd.Flags().StringVar(&minGrade, "min-grade", "", "fail, keeping the previous output, when a page grades below this (A to F; default: [build] min_grade of verge.toml)")
 	return cmd
 }

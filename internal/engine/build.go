@@ -40,6 +40,9 @@ type BuildOptions struct {
 	// MinGrade, when not "", fails a build with a page graded below it,
 	// leaving the previous output as it was. It implies Audit.
 	MinGrade string
+	// Explain lists routes ("/posts/a/") to explain in Report.Explained:
+	// what each read, and why it was rendered again or kept.
+	Explain []string
 }
 
 // Report summarises a finished build.
@@ -59,6 +62,8 @@ type Report struct {
 	Manifest *manifest.Manifest
 	// Audit grades the pages, when BuildOptions asked for it.
 	Audit *audit.Report
+	// Explained explains the pages BuildOptions.Explain named, in order.
+	Explained []Explanation
 }
 
 // Phase is the time one step of the build took.
@@ -91,7 +96,7 @@ func BuildDir(ctx context.Context, s *Site, opts BuildOptions) (*Report, error) 
 	if err != nil {
 		return nil, err
 	}
-	d := &dirTarget{s: s, opts: opts, out: out, rep: rep, t: t, prog: prog}
+	d := &dirTarget{s: s, opts: opts, out: out, rep: rep, t: t, prog: prog, explain: newExplainer(opts.Explain)}
 	defer func() {
 		if d.w != nil {
 			d.w.abort()
@@ -103,6 +108,7 @@ func BuildDir(ctx context.Context, s *Site, opts BuildOptions) (*Report, error) 
 	if errs.Len() > 0 {
 		return nil, &errs
 	}
+	rep.Explained = d.explain.list(opts.Explain)
 	return rep, nil
 }
 
@@ -118,6 +124,7 @@ type dirTarget struct {
 	prog *progress
 
 	input   string // the inputs' hash (see inputHash)
+	explain *explainer
 	prev    *previous
 	w       *outWriter
 	pages   []*renderedPage // by job
@@ -135,7 +142,7 @@ func (d *dirTarget) assets() assetStage { return allAssets{} }
 func (d *dirTarget) loaded(b *Build) (bool, error) {
 	d.input = b.inputHash()
 	sum := readSummary(d.out)
-	if sum == nil || d.opts.Force || !sum.Exact || sum.Input != d.input {
+	if sum == nil || d.opts.Force || !sum.Exact || sum.Input != d.input || d.explain != nil {
 		return false, nil
 	}
 	// Same inputs, same output: nothing to render or write.
@@ -180,8 +187,10 @@ func (d *dirTarget) plan(b *Build, jobs []PageJob, _ *routeCache, errs *diag.Lis
 				links[k] = render.Link{URL: l, Path: l}
 			}
 			d.pages[i] = &renderedPage{job: j, tags: old.Tags, facts: facts, links: links, prev: old}
+			d.explain.planned(b, d.prev, j.Route, facts.get(), d.opts.Force)
 			continue
 		}
+		d.explain.planned(b, d.prev, j.Route, nil, d.opts.Force)
 		todo = append(todo, j)
 		d.todoIdx = append(d.todoIdx, i)
 	}
@@ -198,6 +207,7 @@ func (d *dirTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *
 		}
 		html := o.HTML
 		p := &renderedPage{job: j, tags: o.Tags, facts: pageFacts{facts: o.facts}, links: o.Links, rendered: true}
+		d.explain.rendered(j.Route, o.facts)
 		f := newPageFile(j, html)
 		// Rendered the same bytes as last time (the site program changed,
 		// say, but not this page): link the old file rather than write.

@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/vergehq/verge/internal/manifest"
+)
+
+func TestFactsFileRoundTrip(t *testing.T) {
+	pages := []*renderedPage{
+		{job: PageJob{Route: "/"}, facts: pageFacts{facts: Facts{
+			{FactKey{SiteTag, ""}, 1},
+			{FactKey{"c:posts", "first:5"}, 0xffffffffffffffff},
+			{FactKey{"e:#0123abcd", "title"}, 42}, // a hashed tag holds '#'
+		}}},
+		{job: PageJob{Route: "/posts/a b/"}, facts: pageFacts{facts: Facts{{FactKey{"t:tags/go", "slice:0:20:20"}, 7}}}},
+		{job: PageJob{Route: "/empty/"}},
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, filepath.FromSlash(manifest.FactsPath))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, encodeFactsFile(pages), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got := readFactsFile(dir)
+	if len(got) != len(pages) {
+		t.Fatalf("read %d pages, want %d", len(got), len(pages))
+	}
+	for _, pg := range pages {
+		raw, ok := got[pg.job.Route]
+		if !ok {
+			t.Fatalf("no record of %s", pg.job.Route)
+		}
+		fs, err := parseFacts(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(fs, pg.facts.facts) {
+			t.Errorf("%s: read %v, want %v", pg.job.Route, fs, pg.facts.facts)
+		}
+		// A kept page's record is written back as it was read.
+		if again := encodeFactsFile([]*renderedPage{{job: pg.job, facts: pageFacts{raw: raw}}}); string(again) != string(encodeFactsFile([]*renderedPage{pg})) {
+			t.Errorf("%s: re-encoded %q", pg.job.Route, again)
+		}
+	}
+	for _, bad := range []string{"e:x title", "e:x title zz", "nospaces"} {
+		if _, err := parseFacts([]byte(bad + "\n")); err == nil {
+			t.Errorf("parseFacts(%q) accepted a malformed line", bad)
+		}
+	}
+}
+
+// A fact holds without a look when its tag kept its version, and is
+// asked for otherwise; a tag no build versions never holds.
+func TestStillHold(t *testing.T) {
+	b := &Build{SiteVersion: "s1", states: map[any]any{}}
+	b.versionsOnce.Do(func() { b.versionMap = map[string]string{SiteTag: "s1", "e:a": "v2", "d:x": "d1"} })
+	was := func(m map[string]string) func(string) (string, bool) {
+		return func(t string) (string, bool) { v, ok := m[t]; return v, ok }
+	}
+	old := map[string]string{SiteTag: "s1", "e:a": "v1", "d:x": "d1"}
+	for _, tc := range []struct {
+		name  string
+		facts Facts
+		want  bool
+	}{
+		{"tag unchanged", Facts{{FactKey{"d:x", "value"}, 99}}, true},
+		{"whole tag changed", Facts{{FactKey{"e:a", ""}, Hash("v1")}}, false},
+		{"whole tag as now", Facts{{FactKey{"e:a", ""}, Hash("v2")}}, true},
+		{"part of a changed tag no source knows", Facts{{FactKey{"e:a", "title"}, 1}}, false},
+		{"unversioned tag (Ctx.Depend)", Facts{{FactKey{"x:mine", ""}, 1}}, false},
+	} {
+		if got := stillHold(b, tc.facts, was(old), b.now); got != tc.want {
+			t.Errorf("%s: stillHold = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
