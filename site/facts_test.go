@@ -77,10 +77,10 @@ func TestEditRendersWhatReadTheChangedValue(t *testing.T) {
 	guides := []string{"/docs/guides/configure/", "/docs/guides/deploy/", "/docs/guides/install/"}
 	docs := append(slices.Clone(guides), "/docs/reference/cli/", "/docs/reference/config/")
 	for _, tc := range []struct {
-		name          string
-		file          string
-		old, new      string
-		rendered      []string
+		name           string
+		file           string
+		old, new       string
+		rendered       []string
 		bytesUnchanged bool // the edit changes no page's bytes
 	}{
 		{"last paragraph of a body", "content/docs/guides/install.md", "the version it prints.", "the version it prints, and run it.", []string{"/docs/guides/install/"}, false},

@@ -16,8 +16,7 @@ const SiteTag = engine.SiteTag
 // collection in DIR (which directory is the collection's is for the
 // site's code to say, so every split is listed), data/NAME.EXT is data
 // file NAME. Pages and function responses that read the file carry one
-// of these (for an entry, its "e:" tag; lists carry the same name under
-// "m:"); nil for other paths.
+// of these (whatever part of it they read); nil for other paths.
 func FileTags(rel string) []string {
 	rel = filepath.ToSlash(filepath.Clean(rel))
 	switch {
