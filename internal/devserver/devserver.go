@@ -55,7 +55,6 @@ type devServer struct {
 	instance string // this process, so pages notice a restart
 	log      io.Writer
 	funcs    Functions
-	base     *engine.DevBuild // last complete good build; only the rebuilding goroutine uses it
 
 	mu        sync.RWMutex
 	cur       *engine.DevBuild   // the build being served; nil before the first
@@ -91,27 +90,22 @@ func (ds *devServer) errors() []*diag.Diagnostic {
 	return append(append([]*diag.Diagnostic(nil), ds.buildErrs...), ds.extErrs...)
 }
 
-// rebuild applies ch to the last complete good build and serves the
-// result: first with the pages that matter now (those open in a browser,
+// rebuild applies ch to the build being served and serves the result: first with the pages that matter now (those open in a browser,
 // or all of them when few changed), then complete. ready, if not nil, is
 // called as soon as the first part serves. Completing gives up when
 // newer reports changes (the next rebuild takes ch with them). rebuild
 // reports whether the build succeeded and completed.
 func (ds *devServer) rebuild(ctx context.Context, ch *engine.ChangeSet, ready func(), newer func() bool) bool {
-	base := ds.base
-	// A build served only in part, then abandoned, may have reloaded
-	// pages to content this one (built from base) undoes: a revert within
-	// seconds, say. Its notices were against base too, so reload them all.
-	abandoned := base != nil && ds.current() != base
+	// The build served now is the base, complete or not: an edit made
+	// while pages remain to render costs what it changes, and what the
+	// browsers are told is against what they were served.
+	base := ds.current()
 	res := ds.builder.Build(ctx, base, ch, ds.openPages())
 	if res.Build == nil {
 		ds.failed(res)
 		return false
 	}
 	ds.swap(base, res, "rebuilt", true)
-	if abandoned {
-		ds.hub.send(nil, liveMsg{Type: "reload"})
-	}
 	if ready != nil {
 		ready()
 	}
@@ -129,7 +123,6 @@ func (ds *devServer) rebuild(ctx context.Context, ch *engine.ChangeSet, ready fu
 		ds.swap(base, fin, "completed", base != nil)
 		res = fin
 	}
-	ds.base = res.Build
 	ds.mu.Lock()
 	hadErrs := len(ds.buildErrs) > 0
 	ds.buildErrs = nil

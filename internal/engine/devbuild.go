@@ -7,7 +7,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"maps"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -110,6 +109,7 @@ func (d *DevBuilder) Build(ctx context.Context, old *DevBuild, ch *ChangeSet, op
 	if reload {
 		old, ch = nil, &ChangeSet{All: true, Paths: ch.Paths, Templ: ch.Templ}
 		d.Close()
+		d.index = newTagIndex()
 	}
 	cfg, err := s.Config(reload)
 	if err != nil {
@@ -189,12 +189,15 @@ func (m *memTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *
 	renderStage(ctx, b, r, todo, &progress{}, errs, func(_ int, j PageJob, o pageOutput) {
 		p := j.Out
 		mu.Lock()
-		nb.pages[p] = &DevPage{Job: j, HTML: o.HTML, tags: o.Tags, facts: o.facts, links: o.Links}
+		pg := &DevPage{Job: j, HTML: o.HTML, tags: o.Tags, facts: o.facts, links: o.Links}
+		nb.pages[p] = pg
 		rendered = append(rendered, p)
 		mu.Unlock()
+		m.d.index.add(nb, p, pg)
 	})
 	if len(m.later) > 0 {
-		nb.lazy = newLazyPages(ctx, b, r, m.later)
+		index := m.d.index
+		nb.lazy = newLazyPages(ctx, b, r, m.later, func(p string, pg *DevPage) { index.add(nb, p, pg) })
 	}
 	m.res.Rendered = rendered
 	m.res.Phases = append(m.res.Phases, m.t.lap("render"))
@@ -285,49 +288,29 @@ func (d *DevBuilder) finish(old, nb *DevBuild, rendered, report []string, res *D
 	} else {
 		res.Changed, _ = diffBuilds(old, nb, report, removed)
 	}
-	d.index.update(old, nb, rendered, removed)
 	res.Build = nb
 }
 
-// stalePages takes into nb the pages of old whose dependencies did not
-// change (no tag they read changed, or the facts they read of those
-// that did kept their versions), and returns the others: those to render now (all of them, or
-// when more than eagerPages, those open in a browser), and those to
-// leave lazy.
+// stalePages takes into nb the pages old rendered (at once or, while it
+// was incomplete, on demand) whose dependencies did not change (no tag
+// they read changed, or the facts they read of those that did kept their
+// versions), and returns the others: those to render now (all of them,
+// or when more than eagerPages, those open in a browser), and those to
+// leave lazy. old may itself be incomplete: an edit made while pages
+// remain to render costs what it changes, not what remains.
 func (d *DevBuilder) stalePages(old, nb *DevBuild, jobs []PageJob, open map[string]bool) (todo, later []PageJob) {
 	dirty := d.index.dirty(old, nb)
 	var stale []PageJob
-	if old != nil {
-		// Most pages stay as they were: start from a copy of old's and
-		// drop what does not.
-		nb.pages = maps.Clone(old.pages)
-	}
-	known := 0 // jobs with a page in old: when all old's pages have one, none went
+	nb.pages = make(map[string]*DevPage, len(jobs))
 	for _, j := range jobs {
-		if old == nil {
-			stale = append(stale, j)
-			continue
-		}
-		op := old.pages[j.Out]
-		if op != nil {
-			known++
-			if op.Job.Route == j.Route && (!dirty[j.Out] || stillHold(nb.b, op.facts, old.versions.get, nb.versions.get)) {
+		if old != nil {
+			if op := old.rendered(j.Out); op != nil && op.Job.Route == j.Route &&
+				(!dirty[j.Out] || stillHold(nb.b, op.facts, old.versions.get, nb.versions.get)) {
+				nb.pages[j.Out] = op
 				continue
 			}
 		}
-		delete(nb.pages, j.Out)
 		stale = append(stale, j)
-	}
-	if old != nil && known != len(old.pages) {
-		seen := make(map[string]bool, len(jobs))
-		for _, j := range jobs {
-			seen[j.Out] = true
-		}
-		for p := range nb.pages {
-			if !seen[p] {
-				delete(nb.pages, p) // a page no route produces any more
-			}
-		}
 	}
 	for _, j := range stale {
 		if len(stale) > eagerPages && !open[j.Out] {

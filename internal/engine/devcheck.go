@@ -81,6 +81,14 @@ func removedPages(old, nb *DevBuild) []string {
 			out = append(out, p)
 		}
 	}
+	if old.lazy != nil {
+		// Pages old rendered on demand were served too.
+		for p, lp := range old.lazy.pages {
+			if lp.done.Load() != nil && nb.pages[p] == nil && (nb.lazy == nil || nb.lazy.pages[p] == nil) {
+				out = append(out, p)
+			}
+		}
+	}
 	return out
 }
 
@@ -93,12 +101,12 @@ func diffBuilds(old, nb *DevBuild, rendered, removed []string) (routes []string,
 	}
 	for _, p := range rendered {
 		pg := nb.pages[p]
-		if op := old.pages[p]; op == nil || !bytes.Equal(op.HTML, pg.HTML) {
+		if op := old.rendered(p); op == nil || !bytes.Equal(op.HTML, pg.HTML) {
 			routes = append(routes, pg.Job.Route)
 		}
 	}
 	for _, p := range removed {
-		routes = append(routes, old.pages[p].Job.Route)
+		routes = append(routes, old.rendered(p).Job.Route)
 	}
 	if old.res != nb.res {
 		for p, f := range nb.files {

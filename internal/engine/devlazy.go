@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vergehq/verge/render"
 )
@@ -26,6 +27,8 @@ type lazyPages struct {
 	b     *Build
 	r     *render.Renderer
 	pages map[string]*lazyPage // by output path; fixed once made
+	// rendered is told of each page as it renders (for the tag index).
+	rendered func(p string, pg *DevPage)
 }
 
 type lazyPage struct {
@@ -33,10 +36,11 @@ type lazyPage struct {
 	once sync.Once
 	page *DevPage
 	err  error
+	done atomic.Pointer[DevPage] // page, once rendered: for readers outside once
 }
 
-func newLazyPages(ctx context.Context, b *Build, r *render.Renderer, jobs []PageJob) *lazyPages {
-	l := &lazyPages{ctx: ctx, b: b, r: r, pages: make(map[string]*lazyPage, len(jobs))}
+func newLazyPages(ctx context.Context, b *Build, r *render.Renderer, jobs []PageJob, rendered func(p string, pg *DevPage)) *lazyPages {
+	l := &lazyPages{ctx: ctx, b: b, r: r, pages: make(map[string]*lazyPage, len(jobs)), rendered: rendered}
 	for _, j := range jobs {
 		l.pages[j.Out] = &lazyPage{job: j}
 	}
@@ -57,6 +61,8 @@ func (l *lazyPages) get(p string) (pg *DevPage, err error, ok bool) {
 			return
 		}
 		lp.page = &DevPage{Job: lp.job, HTML: o.HTML, tags: o.Tags, facts: o.facts, links: o.Links}
+		l.rendered(p, lp.page)
+		lp.done.Store(lp.page)
 	})
 	return lp.page, lp.err, true
 }
@@ -64,6 +70,20 @@ func (l *lazyPages) get(p string) (pg *DevPage, err error, ok bool) {
 // paths lists the lazy pages' output paths, sorted.
 func (l *lazyPages) paths() []string {
 	return slices.Sorted(maps.Keys(l.pages))
+}
+
+// rendered returns the build's page at output path p if it has been
+// rendered (at once, or on demand since), else nil.
+func (nb *DevBuild) rendered(p string) *DevPage {
+	if pg := nb.pages[p]; pg != nil {
+		return pg
+	}
+	if nb.lazy != nil {
+		if lp := nb.lazy.pages[p]; lp != nil {
+			return lp.done.Load()
+		}
+	}
+	return nil
 }
 
 // Page returns the build's page at output path p, rendering it now if it

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vergehq/verge/examples/bench/internal/benchkit"
 	"github.com/vergehq/verge/internal/browser"
+	"github.com/vergehq/verge/internal/manifest"
 )
 
 // editKind is one kind of edit: which page to watch, how to change a file
@@ -88,11 +89,12 @@ func goEdit(siteDir string) editKind {
 }
 
 // runEdits measures one kind of edit n times against the server at base.
-// ready is a JS predicate for "the page listens for changes"; settled,
-// if not nil, waits until the server has finished with the last edit
-// (Verge completes rebuilds in the background). The file is restored
-// afterwards.
-func runEdits(b *browser.Browser, base, ready string, settled func() error, k editKind, n int, res *result) error {
+// ready is a JS predicate for "the page listens for changes"; pause runs
+// before edit i: it waits until the server has finished with the last
+// edit (Verge completes rebuilds in the background), or, to measure the
+// server unsettled, only for a developer's pause between two edits. The
+// file is restored afterwards.
+func runEdits(b *browser.Browser, base, ready string, pause func(i int) error, k editKind, n int, res *result) error {
 	orig, err := os.ReadFile(k.file)
 	if err != nil {
 		return err
@@ -105,12 +107,8 @@ func runEdits(b *browser.Browser, base, ready string, settled func() error, k ed
 		if err := b.Wait(ready, 30*time.Second); err != nil {
 			return err
 		}
-		// Let the page's live connection settle after the last reload.
-		time.Sleep(300 * time.Millisecond)
-		if settled != nil {
-			if err := settled(); err != nil {
-				return err
-			}
+		if err := pause(i); err != nil {
+			return err
 		}
 		if _, err := browser.Eval[int](b, fmt.Sprintf("window.__latencyMark = %d", i+1)); err != nil {
 			return err
@@ -165,7 +163,7 @@ func expect(pred string) string {
 }
 
 func newResult() *result {
-	return &result{edits: map[string][]time.Duration{}, reloads: map[string]int{}}
+	return &result{edits: map[string][]time.Duration{}, reloads: map[string]int{}, incomplete: map[string]int{}}
 }
 
 // measureVerge runs `verge serve` on a copy of the bench site and corpus.
@@ -202,15 +200,59 @@ func measureVerge(repo, work, corpus string, b *browser.Browser, n int) (*result
 	defer s.close()
 	res := newResult()
 	res.firstPage = s.firstPage(time.Now())
-	const ready = `document.documentElement.dataset.vergeLive === "connected"`
-	settled := func() error { return vergeSettled(s.base) }
+	settled := func(int) error {
+		// Let the page's live connection settle after the last reload.
+		time.Sleep(300 * time.Millisecond)
+		return vergeSettled(s.base)
+	}
 	for _, k := range []editKind{markdownEdit(vcorpus), cssEdit(vcorpus), templateEdit(filepath.Join(siteDir, "ui", "ui.templ")), goEdit(siteDir)} {
-		if err := runEdits(b, s.base, ready, settled, k, n, res); err != nil {
+		if err := runEdits(b, s.base, vergeReady, settled, k, n, res); err != nil {
 			return nil, err
 		}
 	}
 	res.peakRSS = s.peak()
+
+	// Unsettled: a server started afresh for each kind, edited from the
+	// moment its first page is served, 0.4-1.2 s apart, never waiting
+	// for the background render.
+	s.close()
+	for _, k := range []editKind{markdownEdit(vcorpus), cssEdit(vcorpus)} {
+		if err := measureUnsettled(verge, siteDir, env, b, k, n, res); err != nil {
+			return nil, fmt.Errorf("unsettled %s: %w", k.name, err)
+		}
+	}
 	return res, nil
+}
+
+const vergeReady = `document.documentElement.dataset.vergeLive === "connected"`
+
+// measureUnsettled runs edits of kind k on a fresh verge serve from its
+// first page on, recording them under "unsettled-"+k.name and how many
+// were made while pages remained to render.
+func measureUnsettled(verge, siteDir string, env []string, b *browser.Browser, k editKind, n int, res *result) error {
+	port, err := benchkit.FreePort()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(verge, "serve", siteDir, "--port", fmt.Sprint(port))
+	cmd.Env = append(os.Environ(), env...)
+	s, err := startServer(cmd, port)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	name := "unsettled-" + k.name
+	pause := func(i int) error {
+		// A deterministic spread of pauses between 0.4 s and 1.2 s.
+		time.Sleep(400*time.Millisecond + time.Duration((i*7919)%801)*time.Millisecond)
+		if !vergeComplete(s.base) {
+			res.incomplete[name]++
+		}
+		return nil
+	}
+	u := k
+	u.name = name
+	return runEdits(b, s.base, vergeReady, pause, u, n, res)
 }
 
 // measureHugo runs `hugo server` on the reference site over the corpus.
@@ -239,7 +281,7 @@ func measureHugo(shared, work, corpus string, b *browser.Browser, n int) (*resul
 	// Hugo's livereload.js connects over a WebSocket and exposes no state:
 	// give it a second after each load.
 	const ready = `document.readyState === "complete"`
-	settled := func() error { time.Sleep(time.Second); return nil }
+	settled := func(int) error { time.Sleep(1300 * time.Millisecond); return nil }
 	for _, k := range []editKind{markdownEdit(site), cssEdit(site), templateEdit(filepath.Join(site, "layouts", "_default", "baseof.html"))} {
 		if err := runEdits(b, s.base, ready, settled, k, n, res); err != nil {
 			return nil, err
@@ -255,18 +297,23 @@ func measureHugo(shared, work, corpus string, b *browser.Browser, n int) (*resul
 func vergeSettled(base string) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/_verge/state")
-		if err == nil {
-			var st struct {
-				Complete bool `json:"complete"`
-			}
-			err = json.NewDecoder(resp.Body).Decode(&st)
-			resp.Body.Close()
-			if err == nil && st.Complete {
-				return nil
-			}
+		if vergeComplete(base) {
+			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("verge serve did not complete its build within a minute")
+}
+
+// vergeComplete reports whether verge serve has every page rendered.
+func vergeComplete(base string) bool {
+	resp, err := http.Get(base + manifest.URLPrefix + "state")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Complete bool `json:"complete"`
+	}
+	return json.NewDecoder(resp.Body).Decode(&st) == nil && st.Complete
 }
