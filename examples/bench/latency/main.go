@@ -51,8 +51,8 @@ func main() {
 
 // result is one server's figures.
 type result struct {
-	firstPage time.Duration
-	peakRSS   int64
+	firstPage  time.Duration
+	peakRSS    int64
 	edits      map[string][]time.Duration // by edit kind
 	reloads    map[string]int             // page reloads seen where none should be
 	incomplete map[string]int             // edits made while pages remained to render
