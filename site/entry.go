@@ -41,6 +41,7 @@ const (
 	fieldBody        = "body"
 	fieldWordCount   = "wordcount"
 	fieldReadingTime = "readingtime"
+	fieldTOC         = "toc"
 )
 
 // entry is one Markdown file of a collection as loaded: its common front
@@ -69,6 +70,7 @@ type entry[T any] struct {
 
 	once      sync.Once
 	html      []byte
+	toc       []Heading
 	derived   string // the summary derived from the body
 	renderEr  error
 	wordsOnce sync.Once
@@ -225,6 +227,14 @@ func (e *entry[T]) wordCount() int {
 
 func readingMinutes(words int) int { return (words + 212) / 213 }
 
+// TOC is the body's headings in order, for a table of contents. A page
+// that shows it is rendered again only when a heading changes.
+func (e *Entry[T]) TOC() []Heading {
+	_, _ = e.d.render()
+	e.read(fieldTOC, func() uint64 { return engine.Hash(tocVersion(e.d.toc)...) })
+	return e.d.toc
+}
+
 // HTML returns the rendered Markdown body, recording it as a dependency
 // of the page (or function) rendering under ctx.
 func (e *Entry[T]) HTML(ctx context.Context) (string, error) {
@@ -265,7 +275,7 @@ func (e *entry[T]) render() ([]byte, error) {
 	e.once.Do(func() {
 		var buf bytes.Buffer
 		buf.Grow(len(e.body) * 2)
-		e.renderEr = e.md.Convert(e.body, &buf)
+		e.toc, e.renderEr = convert(e.md, e.body, &buf)
 		e.html = buf.Bytes()
 		if e.summary == "" {
 			src := e.html
@@ -332,6 +342,9 @@ func (e *entry[T]) fieldVersion(field string) (uint64, bool) {
 		return engine.Hash(e.summaryText()), true
 	case fieldBody:
 		return e.bodyVer, true
+	case fieldTOC:
+		_, _ = e.render()
+		return engine.Hash(tocVersion(e.toc)...), true
 	case fieldWordCount:
 		return engine.Hash(strconv.Itoa(e.wordCount())), true
 	case fieldReadingTime:

@@ -56,6 +56,9 @@ func declareDocsSite(dir string) *site.Site {
 			b.WriteString("<!doctype html><html lang=en><title>" + sec + "</title>")
 			for _, e := range section(c, sec) {
 				fmt.Fprintf(&b, `<p><a href="%s">%s</a> %s (%d min)</p>`, e.URL(), html.EscapeString(e.Title()), html.EscapeString(e.Summary()), e.ReadingTime())
+				for _, h := range e.TOC() {
+					fmt.Fprintf(&b, `<a href="%s#%s">%s</a>`, e.URL(), h.ID, html.EscapeString(h.Text))
+				}
 			}
 			return str(b.String()), nil
 		})
@@ -85,6 +88,7 @@ func TestEditRendersWhatReadTheChangedValue(t *testing.T) {
 	}{
 		{"last paragraph of a body", "content/docs/guides/install.md", "the version it prints.", "the version it prints, and run it.", []string{"/docs/guides/install/"}, false},
 		{"first paragraph, the summary", "content/docs/guides/install.md", "with one command", "with a single command", []string{"/docs/guides/", "/docs/guides/install/"}, false},
+		{"heading renamed", "content/docs/guides/install.md", "## Requirements", "## What you need", []string{"/docs/guides/", "/docs/guides/install/"}, false},
 		{"title", "content/docs/guides/install.md", "title: Install", "title: Installation", append([]string{"/", "/docs/guides/"}, guides...), false},
 		{"weight reorders a section", "content/docs/guides/install.md", "weight: 1", "weight: 5", append([]string{"/docs/guides/"}, guides...), false},
 		{"front matter no page reads", "content/docs/guides/install.md", "weight: 1", "weight: 1\nkeywords: [setup]", nil, true},
@@ -130,5 +134,32 @@ func TestEditRendersWhatReadTheChangedValue(t *testing.T) {
 				t.Error("the incremental build differs from a fresh one")
 			}
 		})
+	}
+}
+
+func TestTOC(t *testing.T) {
+	dir, _ := extractSite(t, "docs")
+	s := site.NewAt(dir)
+	docs := site.Markdown[struct{}](s, "docs")
+	var got []site.Heading
+	var body string
+	s.Page("/", func(c *site.Ctx) (templ.Component, error) {
+		e, err := docs.Get(c, "guides/install")
+		if err != nil {
+			return nil, err
+		}
+		got = e.TOC()
+		body, err = e.HTML(c)
+		return templ.Raw("<!doctype html><html lang=en><title>x</title>" + body), err
+	})
+	if _, err := s.Build(context.Background(), site.BuildOptions{OutDir: filepath.Join(dir, "dist"), BuildKey: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []site.Heading{{Level: 2, ID: "requirements", Text: "Requirements"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("TOC = %+v, want %+v", got, want)
+	}
+	if !strings.Contains(body, `id="requirements"`) {
+		t.Errorf("the heading's id is not the TOC's:\n%s", body)
 	}
 }
