@@ -102,6 +102,14 @@ func BuildDir(ctx context.Context, s *Site, opts BuildOptions) (*Report, error) 
 			d.w.abort()
 		}
 	}()
+	d.stamp, d.site = sourceStamp(s.Root, out), siteVersion(key, cfg)
+	if sum := readSummary(out); sum != nil && d.stamp != "" && sum.Stamp == d.stamp && sum.Site == d.site && d.mayReuse(sum) {
+		// No file changed since the last build: not even a load.
+		if err := d.reuseOutput(sum); err != nil {
+			return nil, err
+		}
+		return rep, nil
+	}
 	if err := run(ctx, s, cfg, key, d, t, prog, &rep.Phases, &errs); err != nil {
 		return nil, err
 	}
@@ -124,6 +132,8 @@ type dirTarget struct {
 	prog *progress
 
 	input   string // the inputs' hash (see inputHash)
+	stamp   string // the source stamp before loading (see sourceStamp)
+	site    string // the site tag's version
 	explain *explainer
 	prev    *previous
 	w       *outWriter
@@ -142,10 +152,29 @@ func (d *dirTarget) assets() assetStage { return allAssets{} }
 func (d *dirTarget) loaded(b *Build) (bool, error) {
 	d.input = b.inputHash()
 	sum := readSummary(d.out)
-	if sum == nil || d.opts.Force || !sum.Exact || sum.Input != d.input || d.explain != nil {
+	if sum == nil || !d.mayReuse(sum) || sum.Input != d.input {
 		return false, nil
 	}
-	// Same inputs, same output: nothing to render or write.
+	if sum.Stamp != d.stamp {
+		// Files were touched, not changed: record the new stamp, so
+		// that the next build need not load to find that out.
+		sum.Stamp, sum.Site = d.stamp, d.site
+		if err := writeSummary(d.out, sum); err != nil {
+			return true, err
+		}
+	}
+	return true, d.reuseOutput(sum)
+}
+
+// mayReuse reports whether the build may leave the output sum describes
+// as it is when its inputs are proven the same.
+func (d *dirTarget) mayReuse(sum *buildSummary) bool {
+	return !d.opts.Force && sum.Exact && d.explain == nil
+}
+
+// reuseOutput reports the output sum describes as this build's: same
+// inputs, same output, nothing to render or write.
+func (d *dirTarget) reuseOutput(sum *buildSummary) error {
 	rep, opts, out := d.rep, d.opts, d.out
 	rep.Unchanged, rep.Pages, rep.Reused = true, sum.Pages, sum.Pages
 	rep.Assets, rep.Static, rep.Bytes, rep.BuildID = sum.Assets, sum.Static, sum.Bytes, sum.BuildID
@@ -158,14 +187,14 @@ func (d *dirTarget) loaded(b *Build) (bool, error) {
 			rep.Audit, err = as.AuditReusing(readAudit(out))
 		}
 		if err != nil {
-			return true, err
+			return err
 		}
 		if err := belowGrade(rep.Audit, opts.MinGrade); err != nil {
-			return true, err
+			return err
 		}
 	}
 	d.prog.done()
-	return true, nil
+	return nil
 }
 
 // plan keeps every page the previous output proves unchanged.
@@ -255,6 +284,7 @@ func (d *dirTarget) finish(_ context.Context, b *Build, errs *diag.List) error {
 	}
 
 	sum := summarise(m, d.input, exactTags(pages, b.versions()))
+	sum.Stamp, sum.Site = d.stamp, d.site
 	unchanged, err := w.commit(m, files, prev, b.versions(), encodeFactsFile(pages), sum)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", out, err)

@@ -57,17 +57,23 @@ func (b *Build) SetState(key, state any) {
 // newBuild makes the state of a build of s under cfg by the site program
 // identified by key.
 func newBuild(s *Site, cfg *Config, key string) *Build {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s", key, cfg.Fingerprint)
 	return &Build{
 		Root:         s.Root,
 		Config:       cfg,
 		Data:         cfg.Data,
-		SiteVersion:  hex.EncodeToString(h.Sum(nil)[:12]),
+		SiteVersion:  siteVersion(key, cfg),
 		states:       map[any]any{},
 		loaders:      s.Loaders,
 		collectionOf: map[string]string{},
 	}
+}
+
+// siteVersion is the version of SiteTag for the site program key under
+// cfg.
+func siteVersion(key string, cfg *Config) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s", key, cfg.Fingerprint)
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // ProgramKey is key, or when it is "" a hash of the running executable:

@@ -11,6 +11,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/vergehq/verge/internal/fsatomic"
 	"github.com/vergehq/verge/internal/manifest"
 )
 
@@ -21,7 +22,12 @@ type buildSummary struct {
 	Input string `json:"input"`
 	// Exact is false when some page depended on something outside the
 	// versioned inputs (Ctx.Depend); Input proves nothing then.
-	Exact   bool   `json:"exact"`
+	Exact bool `json:"exact"`
+	// Stamp is the source stamp taken before the build loaded anything
+	// (see sourceStamp), and Site the site tag's version (program and
+	// config): equal both, and Exact, prove the output current unread.
+	Stamp   string `json:"stamp,omitempty"`
+	Site    string `json:"site,omitempty"`
 	BuildID string `json:"build_id"`
 	Pages   int    `json:"pages"`
 	Assets  int    `json:"assets"`
@@ -81,4 +87,13 @@ func summarise(m *manifest.Manifest, input string, exact bool) buildSummary {
 		}
 	}
 	return s
+}
+
+// writeSummary replaces the summary of the output in out.
+func writeSummary(out string, sum *buildSummary) error {
+	data, err := json.Marshal(sum)
+	if err != nil {
+		return err
+	}
+	return fsatomic.WriteFile(inDir(out, manifest.StatePath), data)
 }
