@@ -25,6 +25,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -36,6 +37,8 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/vergehq/verge/examples/bench/docsport/site/ui"
 )
 
 // convertStats counts what the conversion made of the Hugo tree.
@@ -104,7 +107,10 @@ func convert(src, dst string, css []byte) (*convertStats, error) {
 		}
 		fm, err := frontMatterOf(data)
 		if err != nil {
-			return fmt.Errorf("%s: %w", rel, err)
+			// What Verge could not load either: keep the body, under a
+			// title, rather than lose the page.
+			data, fm = minimal(data, base, fm)
+			st.Noted["with front matter Verge cannot decode ("+err.Error()+"): kept with only a title"]++
 		}
 		var to, url string
 		switch {
@@ -181,8 +187,23 @@ check_links = false
 highlight_style = "solarized-dark"
 `
 
+// loadable is the front matter as the site program decodes it: Verge's
+// common fields and the site's Meta. A file that does not decode into it
+// fails the build.
+type loadable struct {
+	Title   string   `yaml:"title" toml:"title"`
+	Draft   bool     `yaml:"draft" toml:"draft"`
+	Slug    string   `yaml:"slug" toml:"slug"`
+	Summary string   `yaml:"summary" toml:"summary"`
+	Tags    []string `yaml:"tags" toml:"tags"`
+	Weight  int      `yaml:"weight" toml:"weight"`
+	ui.Meta `yaml:",inline" toml:",inline"`
+}
+
 // frontMatterOf decodes a Markdown file's front matter into a map (empty
-// when it has none): the converter reads aliases, url and expiryDate.
+// when it has none), for the converter to read aliases, url and
+// expiryDate; an error says the site program could not load the file
+// (the map then holds what did decode, if anything).
 func frontMatterOf(src []byte) (map[string]any, error) {
 	m := map[string]any{}
 	for _, f := range []struct {
@@ -195,14 +216,47 @@ func frontMatterOf(src []byte) (map[string]any, error) {
 		}
 		end := bytes.Index(rest, []byte("\n"+f.fence+"\n"))
 		if end < 0 {
-			return nil, fmt.Errorf("front matter opened with %s is never closed", f.fence)
+			return m, fmt.Errorf("front matter opened with %s is never closed", f.fence)
 		}
-		if err := f.unmarshal(rest[:end+1], &m); err != nil {
-			return nil, fmt.Errorf("front matter: %w", err)
+		raw := rest[:end+1]
+		if err := f.unmarshal(raw, &m); err != nil {
+			return m, fmt.Errorf("front matter: %w", firstLine(err))
+		}
+		var typed loadable
+		if err := f.unmarshal(raw, &typed); err != nil {
+			return m, fmt.Errorf("front matter: %w", firstLine(err))
 		}
 		return m, nil
 	}
 	return m, nil
+}
+
+// firstLine is err cut to its first line, enough to group failures by.
+func firstLine(err error) error {
+	if msg, _, ok := strings.Cut(err.Error(), "\n"); ok {
+		return errors.New(msg)
+	}
+	return err
+}
+
+// minimal is a Markdown file whose front matter cannot be loaded, made
+// loadable: its body under a front matter holding only its title (the
+// file's name when the title itself does not decode).
+func minimal(src []byte, base string, fm map[string]any) ([]byte, map[string]any) {
+	body := src
+	for _, fence := range []string{"---", "+++"} {
+		if rest, ok := bytes.CutPrefix(src, []byte(fence+"\n")); ok {
+			if end := bytes.Index(rest, []byte("\n"+fence+"\n")); end >= 0 {
+				body = rest[end+len(fence)+2:]
+			}
+		}
+	}
+	title, ok := fm["title"].(string)
+	if !ok {
+		title = strings.TrimSuffix(base, ".md")
+	}
+	head, _ := yaml.Marshal(map[string]string{"title": title})
+	return slices.Concat([]byte("---\n"), head, []byte("---\n"), body), map[string]any{"aliases": fm["aliases"]}
 }
 
 // stringList is a front-matter list of strings ([]any as decoded), or a

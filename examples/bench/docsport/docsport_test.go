@@ -82,19 +82,24 @@ func declare(root string) *site.Site {
 func TestConvertCounts(t *testing.T) {
 	_, st := fixture(t)
 	got := []int{st.Docs, st.Sections, st.Home, st.Glossary, st.Resources, st.Redirects}
-	want := []int{8, 6, 1, 2, 1, 2} // documentation, 4 in strings, 3 in about (the Intro bundle one); functions, strings, about, quick-reference, glossary, news
+	want := []int{9, 6, 1, 2, 1, 3} // documentation and broken, 4 in strings, 3 in about (the Intro bundle one); functions, strings, about, quick-reference, glossary, news
 	if !slices.Equal(got, want) {
 		t.Errorf("docs, sections, home, glossary, images, redirects = %v, want %v", got, want)
 	}
-	for reason, n := range map[string]int{"headless": 1, "content adapter": 1} {
+	for reason, n := range map[string]int{"headless": 1, "content adapter": 1, "cannot decode": 1} {
 		found := 0
 		for k, v := range st.Dropped {
 			if strings.Contains(k, reason) {
 				found += v
 			}
 		}
+		for k, v := range st.Noted {
+			if strings.Contains(k, reason) {
+				found += v
+			}
+		}
 		if found != n {
-			t.Errorf("dropped as %q: %d, want %d (%v)", reason, found, n, st.Dropped)
+			t.Errorf("dropped or noted as %q: %d, want %d (%v, %v)", reason, found, n, st.Dropped, st.Noted)
 		}
 	}
 }
@@ -121,10 +126,11 @@ func TestPortBuilds(t *testing.T) {
 		{"about/intro/index.html", []string{`src=diagram.png`, `href=/about/license/>License</a>`}},
 		{"about/intro/diagram.png", []string{"not really a png"}},
 		{"documentation/index.html", []string{"Welcome to the documentation."}},
+		{"broken/index.html", []string{"<title>A page with a bad weight | Hugo", "Its body survives."}},
 		{"quick-reference/glossary/index.html", []string{"numbered sequence", "variable-length sequence", "go.dev/ref/spec#Array_types"}},
 		{"keywords/index.html", []string{`href=/keywords/strings/>strings</a>`}},
 		{"keywords/strings/index.html", []string{"The check is case sensitive."}},
-		{"_redirects", []string{"/functions/strings.contains /functions/strings/contains/ 301", "/layout/functions/ /functions/ 301"}},
+		{"_redirects", []string{"/functions/strings.contains /functions/strings/contains/ 301", "/layout/functions/ /functions/ 301", "/old-broken/ /broken/ 301"}},
 	} {
 		data, err := os.ReadFile(filepath.Join(dist, tc.file))
 		if err != nil {
