@@ -231,12 +231,12 @@ func frontMatterOf(src []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// firstLine is err cut to its first line, enough to group failures by.
+// firstLine is err cut to its first line, enough to group failures by
+// (yaml.v3 lists its type errors under a line of their own).
 func firstLine(err error) error {
-	if msg, _, ok := strings.Cut(err.Error(), "\n"); ok {
-		return errors.New(msg)
-	}
-	return err
+	msg := strings.Replace(err.Error(), "unmarshal errors:\n", "", 1)
+	msg, _, _ = strings.Cut(msg, "\n")
+	return errors.New(strings.Join(strings.Fields(msg), " "))
 }
 
 // minimal is a Markdown file whose front matter cannot be loaded, made

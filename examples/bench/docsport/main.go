@@ -49,7 +49,7 @@ import (
 var css []byte
 
 func main() {
-	keep := flag.String("keep", "", "work in DIR (created, left in place) instead of a temporary directory")
+	keep := flag.String("keep", "", "work in DIR (created, left in place; its hugo/ and site/ are made anew) instead of a temporary directory")
 	shared := flag.String("shared", "", "the shared/ directory (default: beside the checkout)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -72,6 +72,11 @@ func run(keep, sharedFlag string) error {
 		defer os.RemoveAll(work)
 	}
 	hugo, root := filepath.Join(work, "hugo"), filepath.Join(work, "site")
+	for _, d := range []string{hugo, root} {
+		if err := os.RemoveAll(d); err != nil { // a kept run's, edited
+			return err
+		}
+	}
 	if err := unpack(tarball, hugo); err != nil {
 		return err
 	}
