@@ -38,7 +38,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/vergehq/verge/examples/bench/docsport/site/ui"
+	"github.com/vergehq/verge/examples/hugodocs/ui"
 )
 
 // convertStats counts what the conversion made of the Hugo tree.

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
-	"github.com/vergehq/verge/examples/bench/docsport/site/docs"
+	"github.com/vergehq/verge/examples/hugodocs/docs"
 	"github.com/vergehq/verge/site"
 )
 

@@ -1,7 +1,7 @@
 // Command docsport measures rebuild and purge precision on real content:
 // the Hugo documentation (shared/corpus/hugo-docs), ported to Verge as a
 // new user would port it with the authoring API as it is (see convert.go
-// for what the port changes, and site/ for the site program: every doc
+// for what the port changes, and examples/hugodocs for the site: every doc
 // page has a sidebar of its section's pages, made of the whole collection
 // filtered by directory).
 //
@@ -89,7 +89,7 @@ func run(keep, sharedFlag string) error {
 	if err != nil {
 		return err
 	}
-	b := &bench{verge: verge, program: filepath.Join(repo, "examples", "bench", "docsport", "site"), root: root, dist: filepath.Join(root, "dist")}
+	b := &bench{verge: verge, program: filepath.Join(repo, "examples", "hugodocs"), root: root, dist: filepath.Join(root, "dist")}
 	big, small, err := pickTargets(root)
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ package docs
 import (
 	"github.com/a-h/templ"
 
-	"github.com/vergehq/verge/examples/bench/docsport/site/ui"
+	"github.com/vergehq/verge/examples/hugodocs/ui"
 	"github.com/vergehq/verge/site"
 )
 
