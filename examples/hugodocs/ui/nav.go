@@ -48,37 +48,37 @@ type MenuItem struct {
 // Order is Hugo's default page order: by weight (unweighted pages last),
 // then by link title, then by path.
 func Order(a, b *Entry) int {
-	return cmp.Or(cmp.Compare(weightKey(a), weightKey(b)), cmp.Compare(LinkTitle(a), LinkTitle(b)), cmp.Compare(a.ID, b.ID))
+	return cmp.Or(cmp.Compare(weightKey(a), weightKey(b)), cmp.Compare(LinkTitle(a), LinkTitle(b)), cmp.Compare(a.ID(), b.ID()))
 }
 
 // ByTitle orders by title, case-insensitively, as the glossary lists its terms.
 func ByTitle(a, b *Entry) int {
-	return cmp.Or(cmp.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title)), cmp.Compare(a.ID, b.ID))
+	return cmp.Or(cmp.Compare(strings.ToLower(a.Title()), strings.ToLower(b.Title())), cmp.Compare(a.ID(), b.ID()))
 }
 
 func weightKey(e *Entry) int {
-	if e.Weight == 0 {
+	if e.Weight() == 0 {
 		return math.MaxInt
 	}
-	return e.Weight
+	return e.Weight()
 }
 
 // LinkTitle is the short title navigation shows: linkTitle, else title.
-func LinkTitle(e *Entry) string { return cmp.Or(e.Meta.LinkTitle, e.Title) }
+func LinkTitle(e *Entry) string { return cmp.Or(e.Meta().LinkTitle, e.Title()) }
 
 // Keywords are an entry's terms of the keywords taxonomy.
-func Keywords(e *Entry) []string { return e.Meta.Keywords }
+func Keywords(e *Entry) []string { return e.Meta().Keywords }
 
 // Categories are an entry's terms of the categories taxonomy.
-func Categories(e *Entry) []string { return e.Meta.Categories }
+func Categories(e *Entry) []string { return e.Meta().Categories }
 
 // ID is the entry's path in its collection, e.g. "functions/strings".
-func ID(e *Entry) string { return e.ID }
+func ID(e *Entry) string { return e.ID() }
 
 // Dir is the directory of an entry in its collection: for a doc page, the
 // section it belongs to ("" at the top).
 func Dir(e *Entry) string {
-	if d := path.Dir(e.ID); d != "." {
+	if d := path.Dir(e.ID()); d != "." {
 		return d
 	}
 	return ""
@@ -101,7 +101,7 @@ func Children(sections []*Entry, id string) []*Entry { return InDir(sections, id
 
 // IsGlossary reports whether a section page is the glossary's, which shows
 // every term instead of a list of pages.
-func IsGlossary(sec *Entry) bool { return sec.ID == "quick-reference/glossary" }
+func IsGlossary(sec *Entry) bool { return sec.ID() == "quick-reference/glossary" }
 
 // Nav is what a doc page shows around its body: its section and the
 // section's pages (the sidebar), and the pages before and after it there.
@@ -116,7 +116,7 @@ type Nav struct {
 func NewNav(section *Entry, pages []*Entry, e *Entry) Nav {
 	n := Nav{Section: section, Pages: pages, current: e}
 	for i, p := range pages {
-		if p != e {
+		if !n.IsCurrent(p) {
 			continue
 		}
 		if i > 0 {
@@ -129,11 +129,13 @@ func NewNav(section *Entry, pages []*Entry, e *Entry) Nav {
 	return n
 }
 
-// IsCurrent reports whether p is the page the navigation is for.
-func (n Nav) IsCurrent(p *Entry) bool { return p == n.current }
+// IsCurrent reports whether p is the page the navigation is for. It
+// compares IDs: each read of a collection hands out views of its entries
+// of its own, so the same entry need not be the same pointer.
+func (n Nav) IsCurrent(p *Entry) bool { return p.ID() == n.current.ID() }
 
 // Signatures are a function's or method's signatures from its front matter.
-func Signatures(e *Entry) []string { return e.Meta.Params.FunctionsAndMethods.Signatures }
+func Signatures(e *Entry) []string { return e.Meta().Params.FunctionsAndMethods.Signatures }
 
 // ReturnType is a function's or method's return type from its front matter.
-func ReturnType(e *Entry) string { return e.Meta.Params.FunctionsAndMethods.ReturnType }
+func ReturnType(e *Entry) string { return e.Meta().Params.FunctionsAndMethods.ReturnType }
