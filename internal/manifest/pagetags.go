@@ -41,6 +41,10 @@ const (
 	FuncPrefix = "fn:"
 )
 
+// SiteTag is the content tag of what every page and function response
+// depends on (config, templates, code); the engine records it on each.
+const SiteTag = "site"
+
 // MaxTagLen is the longest tag Verge sends verbatim; a longer one is
 // hashed (Cloudflare takes 1,024; 128 keeps a header of many small).
 const MaxTagLen = 128
