@@ -288,3 +288,23 @@ func (h *gainHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return x
 }
+
+// Cover is the purge that reaches exactly the pages of live at urls: the
+// fewest of their Cache-Tags that reach no other URL, and the URLs no
+// such tag reaches, to purge by URL. Editors' purges use it to turn "what
+// shows this content" into page tags.
+func Cover(live *manifest.Manifest, urls []string) (tags, byURL []string) {
+	served := servedURLs(live)
+	liveTags := make(map[string][]string, len(served))
+	for u, f := range served {
+		liveTags[u] = f.HeaderTags()
+	}
+	want := map[string]bool{}
+	for _, u := range urls {
+		if _, ok := served[u]; ok {
+			want[u] = true
+		}
+	}
+	c := exactCover(liveTags, want)
+	return c.tags, c.urls
+}
