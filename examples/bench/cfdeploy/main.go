@@ -215,6 +215,7 @@ func reachedURLs(prev, m *manifest.Manifest, sent []cffake.Purge, site string) m
 	}
 	return out
 }
+
 // changedFiles counts the files of m whose bytes prev lacks (all of
 // them when prev is nil).
 func changedFiles(prev, m *manifest.Manifest) int {
