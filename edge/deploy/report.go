@@ -76,6 +76,9 @@ func sayPlan(w io.Writer, plan *cachepurge.Plan, wasLive bool, lead string, list
 		fmt.Fprintf(w, "%s nothing: no URL or tag changed\n", lead)
 	default:
 		fmt.Fprintf(w, "%s %d tags covering %d URLs (%d changed) in %d requests\n", lead, len(plan.Tags), len(plan.URLs), len(plan.ChangedURLs), plan.Requests())
+		if n := len(plan.Retagged); n > 0 {
+			fmt.Fprintf(w, "  (%d of them unchanged but cached with an older Verge's Cache-Tag: purged once, so that later purges reach them)\n", n)
+		}
 		if !list {
 			return
 		}
