@@ -75,30 +75,12 @@ type row struct {
 }
 
 func run(pages int, sharedFlag string) error {
-	repo, err := benchkit.RepoRoot()
+	b, err := benchkit.NewPurgeBench("cfdeploy", pages, sharedFlag)
 	if err != nil {
 		return err
 	}
-	shared := benchkit.SharedDir(repo, sharedFlag)
-	work, err := os.MkdirTemp("", "verge-cfdeploy-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(work)
-	corpus := filepath.Join(work, "corpus")
-	if err := benchkit.GenCorpus(shared, corpus, pages); err != nil {
-		return err
-	}
-	verge, err := benchkit.BuildVerge(repo, work)
-	if err != nil {
-		return err
-	}
-	// A copy of the bench site, for the template change.
-	siteDir := filepath.Join(repo, "examples", fmt.Sprintf("bench-cfdeploy-%d", os.Getpid()))
-	defer os.RemoveAll(siteDir)
-	if err := benchkit.CopySite(repo, siteDir); err != nil {
-		return err
-	}
+	defer b.Close()
+	repo, work, corpus, verge, siteDir := b.Repo, b.Work, b.Corpus, b.Verge, b.Site
 
 	fake := cffake.New(cffake.Options{})
 	api := httptest.NewServer(fake)
@@ -156,13 +138,7 @@ func run(pages int, sharedFlag string) error {
 				hit++
 			}
 		}
-		r.recall, r.precision = "-", "-"
-		if n := len(rep.Purge.Changed); n > 0 && prev != nil {
-			r.recall = fmt.Sprintf("%.1f%%", 100*float64(hit)/float64(n))
-		}
-		if len(reached) > 0 {
-			r.precision = fmt.Sprintf("%.1f%%", 100*float64(hit)/float64(len(reached)))
-		}
+		r.recall, r.precision = benchkit.Share(hit, len(rep.Purge.Changed)), benchkit.Share(hit, len(reached))
 		rows = append(rows, r)
 		prev = m
 		return nil

@@ -46,28 +46,12 @@ func main() {
 }
 
 func run(pages int, sharedFlag string) error {
-	repo, err := benchkit.RepoRoot()
+	b, err := benchkit.NewPurgeBench("localdeploy", pages, sharedFlag)
 	if err != nil {
 		return err
 	}
-	work, err := os.MkdirTemp("", "verge-localdeploy-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(work)
-	corpus := filepath.Join(work, "corpus")
-	if err := benchkit.GenCorpus(benchkit.SharedDir(repo, sharedFlag), corpus, pages); err != nil {
-		return err
-	}
-	verge, err := benchkit.BuildVerge(repo, work)
-	if err != nil {
-		return err
-	}
-	siteDir := filepath.Join(repo, "examples", fmt.Sprintf("bench-localdeploy-%d", os.Getpid()))
-	defer os.RemoveAll(siteDir)
-	if err := benchkit.CopySite(repo, siteDir); err != nil {
-		return err
-	}
+	defer b.Close()
+	repo, work, corpus, verge, siteDir := b.Repo, b.Work, b.Corpus, b.Verge, b.Site
 	// The cache's purge API, counted on the way.
 	var purges atomic.Int64
 	cacheURL := &url.URL{Scheme: "http"}
@@ -191,13 +175,7 @@ func run(pages int, sharedFlag string) error {
 			delete(next, f.URL())
 		}
 		changed += len(next)
-		recall, precision := "-", "-"
-		if changedLive > 0 {
-			recall = fmt.Sprintf("%.1f%%", 100*float64(hit)/float64(changedLive))
-		}
-		if len(dropped) > 0 {
-			precision = fmt.Sprintf("%.1f%%", 100*float64(hit)/float64(len(dropped)))
-		}
+		recall, precision := benchkit.Share(hit, changedLive), benchkit.Share(hit, len(dropped))
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%d\t\n", e.Name, changed, changedLive, len(dropped), recall, precision, purges.Load()-before)
 		prev = m
 	}

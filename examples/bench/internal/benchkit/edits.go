@@ -111,3 +111,53 @@ func newPost(src, dst string) error {
 	}
 	return os.WriteFile(dst, []byte(strings.Join(lines, "\n")), 0o644)
 }
+
+// PurgeBench is what a purge benchmark works in: a generated corpus, the
+// verge binary, and a copy of the bench site (for the template change),
+// all removed by Close.
+type PurgeBench struct {
+	Repo, Work, Corpus, Verge, Site string
+}
+
+// NewPurgeBench generates the pages-post corpus (from shared/, or the
+// one beside the checkout when shared is ""), builds verge and copies the
+// bench site, for the benchmark called name.
+func NewPurgeBench(name string, pages int, shared string) (*PurgeBench, error) {
+	repo, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	work, err := os.MkdirTemp("", "verge-"+name+"-")
+	if err != nil {
+		return nil, err
+	}
+	b := &PurgeBench{Repo: repo, Work: work, Corpus: filepath.Join(work, "corpus"),
+		Site: filepath.Join(repo, "examples", fmt.Sprintf("bench-%s-%d", name, os.Getpid()))}
+	if err := GenCorpus(SharedDir(repo, shared), b.Corpus, pages); err != nil {
+		b.Close()
+		return nil, err
+	}
+	if b.Verge, err = BuildVerge(repo, work); err != nil {
+		b.Close()
+		return nil, err
+	}
+	if err := CopySite(repo, b.Site); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// Close removes what the benchmark made.
+func (b *PurgeBench) Close() {
+	os.RemoveAll(b.Site)
+	os.RemoveAll(b.Work)
+}
+
+// Share is n of all as a percentage, "-" when all is 0.
+func Share(n, all int) string {
+	if all == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(all))
+}
