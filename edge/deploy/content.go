@@ -87,6 +87,8 @@ func (s *Site) ExpandTags(w io.Writer, tags []string) EditorPurge {
 		content = append(content, t)
 		if live != nil {
 			fmt.Fprintf(w, "tag %s: read by %d pages of %s\n", t, len(readers(live, t)), where)
+		} else {
+			fmt.Fprintf(w, "tag %s: no live version to find the pages that read it in; purging the function responses that did\n", t)
 		}
 	}
 	p := s.purgeContent(live, content)
