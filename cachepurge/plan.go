@@ -30,16 +30,27 @@ type Limits struct {
 type Plan struct {
 	// ChangedURLs are the URLs whose bytes changed, appeared or went.
 	ChangedURLs []string `json:"changed_urls"`
-	// ChangedTags are the tags whose versions changed: content entries,
-	// collections, data files, assets; function responses carry them.
+	// Retagged are live URLs whose bytes stay but whose Cache-Tag
+	// changes (the first deploy after page tags came in): purged once, so
+	// that later purges by the new tags reach their cached copies.
+	Retagged []string `json:"retagged,omitempty"`
+	// ChangedTags are the content tags whose versions changed: entries,
+	// collections, data files, assets.
 	ChangedTags []string `json:"changed_tags"`
-	// Everything says one purge of everything is cheaper than the tags.
+	// FuncTags are the function-namespace tags purged for them (function
+	// responses carry what they read as manifest.FuncTag): all of them,
+	// or only the site's when that changed, since every response has it.
+	FuncTags []string `json:"func_tags,omitempty"`
+	// Everything says one purge of everything goes instead (see New).
 	Everything bool `json:"everything"`
-	// Tags are the tags to purge; URLs every live URL they cover.
+	// Tags are the tags to purge: the page tags covering exactly the
+	// changed URLs live served, then FuncTags. URLs is every live URL
+	// the tags reach.
 	Tags []string `json:"tags"`
 	URLs []string `json:"urls"`
-	// Files are changed URLs no tag covers, to purge by URL: those live
-	// served untagged, and those that appear (a cached 404 may hide them).
+	// Files are changed URLs to purge by URL: those that appear (a cache
+	// may hold the 404 it answered before), those no pure tag reaches,
+	// and page tags' single URLs where that saves a request.
 	Files []string `json:"files,omitempty"`
 	// Batches split Tags into requests within the target's limits, and
 	// FileBatches Files.
@@ -55,19 +66,24 @@ func (p *Plan) Requests() int {
 	return len(p.Batches) + len(p.FileBatches)
 }
 
-// everythingShare is the share of the live URLs past which purging
-// everything is as good as purging tags, and one request instead of many.
-const everythingShare = 0.9
+// nearlyEverything is the share of the live URLs past which one purge of
+// everything goes instead of a plan of several requests: it purges at
+// most 1% of the pages that did not change.
+const nearlyEverything = 0.99
 
 // New plans the purge for next replacing live (live's Manifest nil: a
 // first deploy, with nothing cached to purge).
 //
-// Every changed tag is purged: a function response carries the tags of
-// what it read, and no manifest lists those responses. Every changed URL
-// live served is then covered, by the tags its cached copy carries:
-// greedily, each time the tag that purges the fewest unchanged URLs per
-// changed URL it covers, so a page's own entry tag wins over its
-// collection's.
+// Pages: the URLs whose bytes changed (or whose Cache-Tag did) are known
+// from the two manifests, and are purged by the fewest tags of the live
+// build's Cache-Tags that reach them and no other URL (see exactCover),
+// or by URL. Function responses: no manifest lists them, so every changed
+// tag is purged in the function namespace, which no page carries.
+//
+// Everything goes instead when that is exact (every live URL changed and
+// the site's tag, which every function response carries, changed too),
+// or nearly so: at least 99% of the live URLs changed and the exact plan
+// takes more than one request.
 func New(live, next Build, lim Limits) *Plan {
 	p := &Plan{}
 	if live.Manifest == nil {
@@ -76,17 +92,27 @@ func New(live, next Build, lim Limits) *Plan {
 	liveURLs := servedURLs(live.Manifest)
 	nextURLs := servedURLs(next.Manifest)
 	changed := map[string]bool{}
+	want := map[string]bool{} // live URLs to purge
 	for u, f := range liveURLs {
-		if g, ok := nextURLs[u]; !ok || g.SHA256 != f.SHA256 {
+		g, ok := nextURLs[u]
+		switch {
+		case !ok || g.SHA256 != f.SHA256:
 			changed[u] = true
+			want[u] = true
+		case !slices.Equal(f.HeaderTags(), g.HeaderTags()):
+			p.Retagged = append(p.Retagged, u)
+			want[u] = true
 		}
 	}
+	var appeared []string
 	for u := range nextURLs {
 		if _, ok := liveURLs[u]; !ok {
 			changed[u] = true
+			appeared = append(appeared, u)
 		}
 	}
 	p.ChangedURLs = slices.Sorted(maps.Keys(changed))
+	slices.Sort(p.Retagged)
 	for t, v := range live.Versions {
 		if w, ok := next.Versions[t]; !ok || w != v {
 			p.ChangedTags = append(p.ChangedTags, t)
@@ -98,81 +124,92 @@ func New(live, next Build, lim Limits) *Plan {
 		}
 	}
 	slices.Sort(p.ChangedTags)
+	p.FuncTags = funcTags(p.ChangedTags)
 
-	// Which live URLs each tag covers: what the CDN saw in Cache-Tag.
-	byTag := map[string][]string{}
+	liveTags := make(map[string][]string, len(liveURLs))
 	for u, f := range liveURLs {
-		for _, t := range cacheTags(f) {
-			byTag[t] = append(byTag[t], u)
-		}
+		liveTags[u] = f.HeaderTags()
 	}
+	c := exactCover(liveTags, want)
+	files := append(c.urls, appeared...)
+	pageTags := balance(c, &files, len(p.FuncTags), lim)
+	slices.Sort(files)
+	p.Files = files
+	p.Tags = append(pageTags, p.FuncTags...)
 	chosen := map[string]bool{}
-	covered := map[string]bool{}
-	take := func(t string) {
+	for _, t := range pageTags {
 		chosen[t] = true
-		for _, u := range byTag[t] {
-			covered[u] = true
+	}
+	for u, tags := range liveTags {
+		if slices.ContainsFunc(tags, func(t string) bool { return chosen[t] }) {
+			p.URLs = append(p.URLs, u)
 		}
 	}
-	for _, t := range p.ChangedTags {
-		take(t)
-	}
-	for {
-		// The changed URLs live served that no chosen tag covers yet.
-		left := map[string]bool{}
-		for u := range changed {
-			if _, served := liveURLs[u]; served && !covered[u] {
-				left[u] = true
-			}
-		}
-		if len(left) == 0 {
-			break
-		}
-		best, bestCost, bestGain := "", 0.0, 0
-		for t, urls := range byTag {
-			if chosen[t] {
-				continue
-			}
-			gain, over := 0, 0
-			for _, u := range urls {
-				switch {
-				case left[u]:
-					gain++
-				case !changed[u] && !covered[u]:
-					over++
-				}
-			}
-			if gain == 0 {
-				continue
-			}
-			cost := float64(over) / float64(gain)
-			if best == "" || cost < bestCost || cost == bestCost && (gain > bestGain || gain == bestGain && t < best) {
-				best, bestCost, bestGain = t, cost, gain
-			}
-		}
-		if best == "" {
-			// Changed URLs with no tag at all: purge them by URL.
-			p.Files = slices.Sorted(maps.Keys(left))
-			break
-		}
-		take(best)
-	}
-	// URLs that appear with this build: a cache may hold the 404 it
-	// answered before. No tag reaches them; purge them by URL.
-	for u := range changed {
-		if _, served := liveURLs[u]; !served {
-			p.Files = append(p.Files, u)
-		}
-	}
-	slices.Sort(p.Files)
-	p.Tags = slices.Sorted(maps.Keys(chosen))
-	p.URLs = slices.Sorted(maps.Keys(covered))
-	if len(liveURLs) > 0 && float64(len(p.URLs)) >= everythingShare*float64(len(liveURLs)) {
-		p.Everything = true
-	}
+	slices.Sort(p.URLs)
 	p.Batches = batches(p.Tags, lim.TagsPerRequest)
 	p.FileBatches = batches(p.Files, lim.URLsPerRequest)
+	if n := len(liveURLs); n > 0 && len(want) == n && (slices.Contains(p.FuncTags, manifest.FuncTag(manifest.SiteTag)) || len(live.Manifest.Functions)+len(next.Manifest.Functions) == 0) {
+		p.Everything = true
+	} else if n > 0 && float64(len(want)) >= nearlyEverything*float64(n) && p.Requests() > 1 {
+		p.Everything = true
+	}
 	return p
+}
+
+// funcTags are the function-namespace tags that purge the responses
+// that read one of the changed tags: the site's alone when it changed.
+func funcTags(changed []string) []string {
+	if slices.Contains(changed, manifest.SiteTag) {
+		return []string{manifest.FuncTag(manifest.SiteTag)}
+	}
+	out := make([]string, 0, len(changed))
+	for _, t := range changed {
+		out = append(out, manifest.FuncTag(t))
+	}
+	return out
+}
+
+// balance returns the cover's tags, after moving to files the URLs of
+// tags that reach one URL each where that takes fewer requests within
+// lim (the last URL request has room, the tags spill into one more).
+// extra tags go out with them.
+func balance(c cover, files *[]string, extra int, lim Limits) []string {
+	tags := c.tags
+	requests := func(nt, nf int) int { return requestsFor(nt, lim.TagsPerRequest) + requestsFor(nf, lim.URLsPerRequest) }
+	var singles []string
+	for _, t := range tags {
+		if _, ok := c.single[t]; ok {
+			singles = append(singles, t)
+		}
+	}
+	nt, nf := len(tags)+extra, len(*files)
+	bestK, best := 0, requests(nt, nf)
+	for k := 1; k <= len(singles); k++ {
+		if r := requests(nt-k, nf+k); r < best {
+			bestK, best = k, r
+		}
+	}
+	if bestK == 0 {
+		return tags
+	}
+	move := map[string]bool{}
+	for _, t := range singles[len(singles)-bestK:] {
+		move[t] = true
+		*files = append(*files, c.single[t])
+	}
+	return slices.DeleteFunc(slices.Clone(tags), func(t string) bool { return move[t] })
+}
+
+// requestsFor is how many requests n items take, per to a request
+// (per <= 0: no limit).
+func requestsFor(n, per int) int {
+	if n == 0 {
+		return 0
+	}
+	if per <= 0 {
+		return 1
+	}
+	return ceilDiv(n, per)
 }
 
 // servedURLs maps each URL a build serves to its file: a page at its
@@ -183,14 +220,6 @@ func servedURLs(m *manifest.Manifest) map[string]*manifest.File {
 		out[m.Files[i].URL()] = &m.Files[i]
 	}
 	return out
-}
-
-// cacheTags are the tags a file's responses carry in Cache-Tag.
-func cacheTags(f *manifest.File) []string {
-	if len(f.CacheTags) > 0 {
-		return f.CacheTags
-	}
-	return f.Tags
 }
 
 // batches splits tags into groups of at most n (n <= 0: one group).

@@ -11,12 +11,13 @@ import (
 	"github.com/vergehq/verge/internal/manifest"
 )
 
-// site is a small build: each page is "route sha tag tag...".
+// site is a small build: each page is "route sha tag tag...", its tags
+// what it read; its Cache-Tag the route's page tags.
 func site(versions map[string]string, pages ...string) cachepurge.Build {
 	m := &manifest.Manifest{}
 	for _, p := range pages {
 		f := strings.Fields(p)
-		m.Files = append(m.Files, manifest.File{Path: f[0] + "index.html", Route: f[0], SHA256: f[1], Tags: f[2:]})
+		m.Files = append(m.Files, manifest.File{Path: f[0] + "index.html", Route: f[0], SHA256: f[1], Tags: f[2:], CacheTags: manifest.PageTags(f[0])})
 	}
 	slices.SortFunc(m.Files, func(a, b manifest.File) int { return strings.Compare(a.Path, b.Path) })
 	return cachepurge.Build{Manifest: m, Versions: versions}
@@ -52,16 +53,16 @@ func TestPlan(t *testing.T) {
 	}{
 		{name: "first deploy: nothing cached", live: cachepurge.Build{}, next: live},
 		{name: "nothing changed", live: live, next: live},
-		{name: "one post's body: its tag covers its page and the lists showing it",
+		{name: "one post's body, its page alone changed: that page, and the functions that read the post",
 			live: live,
 			next: site(v("site=1", "c:posts=1", "e:posts/a=2", "e:posts/b=1", "d:nav=1"),
-				"/ h1b site c:posts e:posts/a e:posts/b d:nav",
-				"/posts/ h2b site c:posts e:posts/a e:posts/b d:nav",
+				"/ h1 site c:posts e:posts/a e:posts/b d:nav",
+				"/posts/ h2 site c:posts e:posts/a e:posts/b d:nav",
 				"/posts/a/ h3b site e:posts/a d:nav",
 				"/posts/b/ h4 site e:posts/b d:nav",
 				"/about/ h5 site d:nav"),
-			tags: []string{"e:posts/a"}, urls: []string{"/", "/posts/", "/posts/a/"}, changedURLs: 3},
-		{name: "a new post: the collection's tag, and the new URL by URL (a cache may hold its old 404)",
+			tags: []string{"tree:/posts/a/", "fn:e:posts/a"}, urls: []string{"/posts/a/"}, changedURLs: 1},
+		{name: "a new post: the lists by their page tags, the new URL by URL (a cache may hold its old 404)",
 			live: live,
 			next: site(v("site=1", "c:posts=2", "e:posts/a=1", "e:posts/b=1", "e:posts/c=1", "d:nav=1"),
 				"/ h1c site c:posts e:posts/a e:posts/b e:posts/c d:nav",
@@ -70,17 +71,17 @@ func TestPlan(t *testing.T) {
 				"/posts/b/ h4 site e:posts/b d:nav",
 				"/posts/c/ h6 site e:posts/c d:nav",
 				"/about/ h5 site d:nav"),
-			tags: []string{"c:posts", "e:posts/c"}, urls: []string{"/", "/posts/"}, files: []string{"/posts/c/"}, changedURLs: 3},
-		{name: "a page changed with no tag changed: its narrowest tag",
+			tags: []string{"page:/", "page:/posts/", "fn:c:posts", "fn:e:posts/c"}, urls: []string{"/", "/posts/"}, files: []string{"/posts/c/"}, changedURLs: 3},
+		{name: "every post changed: the kids tag of their directory",
 			live: live,
-			next: site(liveVersions,
+			next: site(v("site=1", "c:posts=1", "e:posts/a=2", "e:posts/b=2", "d:nav=1"),
 				"/ h1 site c:posts e:posts/a e:posts/b d:nav",
 				"/posts/ h2 site c:posts e:posts/a e:posts/b d:nav",
-				"/posts/a/ h3 site e:posts/a d:nav",
+				"/posts/a/ h3x site e:posts/a d:nav",
 				"/posts/b/ h4x site e:posts/b d:nav",
 				"/about/ h5 site d:nav"),
-			tags: []string{"e:posts/b"}, urls: []string{"/", "/posts/", "/posts/b/"}, changedURLs: 1},
-		{name: "the templates: every page, so everything",
+			tags: []string{"kids:/posts/", "fn:e:posts/a", "fn:e:posts/b"}, urls: []string{"/posts/a/", "/posts/b/"}, changedURLs: 2},
+		{name: "the templates: every page and every function response, so everything",
 			live: live,
 			next: site(v("site=2", "c:posts=1", "e:posts/a=1", "e:posts/b=1", "d:nav=1"),
 				"/ h1t site c:posts e:posts/a e:posts/b d:nav",
@@ -88,11 +89,24 @@ func TestPlan(t *testing.T) {
 				"/posts/a/ h3t site e:posts/a d:nav",
 				"/posts/b/ h4t site e:posts/b d:nav",
 				"/about/ h5t site d:nav"),
-			tags: []string{"site"}, urls: []string{"/", "/about/", "/posts/", "/posts/a/", "/posts/b/"}, everything: true, changedURLs: 5},
-		{name: "a page without tags: by URL",
-			live:  site(v("site=1"), "/plain/ p1", "/ h1 site"),
-			next:  site(v("site=1"), "/plain/ p2", "/ h1 site"),
-			files: []string{"/plain/"}, changedURLs: 1},
+			tags: []string{"tree:/", "fn:site"}, urls: []string{"/", "/about/", "/posts/", "/posts/a/", "/posts/b/"}, everything: true, changedURLs: 5},
+		{name: "a data file whose change left every page as it was: the functions only",
+			live: live,
+			next: site(v("site=1", "c:posts=1", "e:posts/a=1", "e:posts/b=1", "d:nav=2"),
+				"/ h1 site c:posts e:posts/a e:posts/b d:nav",
+				"/posts/ h2 site c:posts e:posts/a e:posts/b d:nav",
+				"/posts/a/ h3 site e:posts/a d:nav",
+				"/posts/b/ h4 site e:posts/b d:nav",
+				"/about/ h5 site d:nav"),
+			tags: []string{"fn:d:nav"}},
+		{name: "a build from before page tags: every page retagged once, so everything",
+			live: oldStyle(site(v("site=1", "e:posts/a=1", "e:posts/b=1"),
+				"/posts/a/ h3 site e:posts/a", "/posts/b/ h4 site e:posts/b", "/plain/ p1")),
+			next: site(v("site=1", "e:posts/a=1", "e:posts/b=2"),
+				"/posts/a/ h3 site e:posts/a", "/posts/b/ h4x site e:posts/b", "/plain/ p2"),
+			tags:  []string{"site", "fn:e:posts/b"},
+			urls:  []string{"/posts/a/", "/posts/b/"},
+			files: []string{"/plain/"}, everything: true, changedURLs: 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,26 +127,37 @@ func TestPlan(t *testing.T) {
 	}
 }
 
+// oldStyle is b as a build from before page tags wrote it: its pages
+// carried what they read.
+func oldStyle(b cachepurge.Build) cachepurge.Build {
+	for i := range b.Manifest.Files {
+		b.Manifest.Files[i].CacheTags = nil
+	}
+	return b
+}
+
 // Tags go out in requests of at most the target's limit.
 func TestPlanBatches(t *testing.T) {
-	var liveV, nextV []string
-	var pages []string
+	var livePages, nextPages []string
 	for i := range 250 {
-		liveV = append(liveV, fmt.Sprintf("e:p/%d=1", i))
-		nextV = append(nextV, fmt.Sprintf("e:p/%d=2", i))
-		pages = append(pages, fmt.Sprintf("/p/%d/ h site e:p/%d", i, i))
+		livePages = append(livePages, fmt.Sprintf("/p/%d/ h site", i))
+		nextPages = append(nextPages, fmt.Sprintf("/p/%d/ h site", i))
+		if i%2 == 0 { // every other page changed: no group tag is exact
+			nextPages[i] = fmt.Sprintf("/p/%d/ h2 site", i)
+		}
 	}
-	for i := range 150 {
-		pages = append(pages, fmt.Sprintf("/q/%d/ h site", i)) // unchanged: not nearly everything
+	for i := range 50 {
+		livePages = append(livePages, fmt.Sprintf("/q/%d/ h site", i))
+		nextPages = append(nextPages, fmt.Sprintf("/q/%d/ h2 site", i))
 	}
-	live := site(v(liveV...), pages...)
-	p := cachepurge.New(live, site(v(nextV...), pages...), cachepurge.Limits{TagsPerRequest: 100})
+	p := cachepurge.New(site(nil, livePages...), site(nil, nextPages...), cachepurge.Limits{TagsPerRequest: 100})
 	var sizes []int
 	for _, b := range p.Batches {
 		sizes = append(sizes, len(b))
 	}
-	if !reflect.DeepEqual(sizes, []int{100, 100, 50}) || p.Requests() != 3 {
-		t.Errorf("batches of %v, %d requests; want 100, 100, 50 in 3", sizes, p.Requests())
+	// 125 page tags for /p/, and tree:/q/.
+	if !reflect.DeepEqual(sizes, []int{100, 26}) || p.Requests() != 2 || p.Everything {
+		t.Errorf("batches of %v, %d requests (everything %v); want 100, 26 in 2", sizes, p.Requests(), p.Everything)
 	}
 }
 

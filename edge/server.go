@@ -80,11 +80,7 @@ func (sv *Server) newServedFile(f *manifest.File) *servedFile {
 	if f.CDNCacheControl != "" {
 		h["Cdn-Cache-Control"] = []string{f.CDNCacheControl}
 	}
-	tags := f.CacheTags
-	if len(tags) == 0 {
-		tags = f.Tags
-	}
-	if len(tags) > 0 {
+	if tags := f.HeaderTags(); len(tags) > 0 {
 		h["Cache-Tag"] = []string{strings.Join(tags, ",")}
 	}
 	sf := &servedFile{File: f, header: h}

@@ -3,11 +3,14 @@ package site
 import (
 	"net/http"
 	"strings"
+
+	"github.com/vergehq/verge/internal/manifest"
 )
 
 // cacheFields sets the cache fields of a function's response: the
 // policy's where the function set no Cache-Control of its own, the
-// policy's Vary, and the Cache-Tag of what it read. Two cases override
+// policy's Vary, and the Cache-Tag of what it read, in the function
+// namespace. Two cases override
 // the policy, each logged once per function:
 //
 //   - A Set-Cookie on a response the policy caches, without
@@ -69,6 +72,12 @@ func (h *funcHandler) cacheFields(hdr http.Header, r *http.Request, tags []strin
 		hdr.Add("Vary", "Authorization")
 	}
 	if len(tags) > 0 {
-		hdr.Set("Cache-Tag", strings.Join(tags, ","))
+		// In the function namespace (manifest.FuncTag): no page carries
+		// these, so purging what a function read never clears a page.
+		ft := make([]string, len(tags))
+		for i, t := range tags {
+			ft[i] = manifest.FuncTag(t)
+		}
+		hdr.Set("Cache-Tag", strings.Join(ft, ","))
 	}
 }

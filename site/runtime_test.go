@@ -87,7 +87,7 @@ func TestOriginRuntime(t *testing.T) {
 			"Cache-Control":     "max-age=60",
 			"CDN-Cache-Control": "max-age=3600, stale-while-revalidate=60, stale-if-error=3600",
 			"Vary":              "Accept-Language",
-			"Cache-Tag":         "c:posts,site"}},
+			"Cache-Tag":         "fn:c:posts,fn:site"}},
 		{name: "panic", method: "GET", path: "/api/panic", status: 500, header: map[string]string{"Cache-Control": "no-store"}},
 		{name: "timeout", method: "GET", path: "/api/slow", status: 504, bodyHas: "within 100ms"},
 		{name: "body under the limit", method: "POST", path: "/api/echo", body: "hello", status: 200, bodyHas: "hello", header: map[string]string{"Cache-Control": "no-store"}},

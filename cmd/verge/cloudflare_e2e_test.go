@@ -185,7 +185,7 @@ func TestCloudflareDeploy(t *testing.T) {
 	if err := json.Unmarshal([]byte(b.verge("deploy", "--target", "cloudflare", "--dry-run", "--json")), &dry); err != nil {
 		t.Fatal(err)
 	}
-	if len(dry.Upload) != newHashes(m1, m2) || !slices.Contains(dry.Purge.Tags, "e:posts/post-00042") || dry.Requests != 1 {
+	if len(dry.Upload) != newHashes(m1, m2) || !slices.Contains(dry.Purge.Tags, "tree:/posts/post-00042/") || dry.Requests != 1 {
 		t.Errorf("dry run: upload %v, purge %+v, %d requests", dry.Upload, dry.Purge, dry.Requests)
 	}
 	if b.fake.Count(cffake.OpScript) != 1 {
@@ -198,7 +198,7 @@ func TestCloudflareDeploy(t *testing.T) {
 	if _, body, _ := b.get("/posts/post-00042/"); !strings.Contains(body, "An edit at the end") {
 		t.Error("the edit is not live")
 	}
-	if len(rep.Purge.Changed) == 0 || !slices.Contains(rep.Purge.Tags, "e:posts/post-00042") {
+	if len(rep.Purge.Changed) == 0 || !slices.Contains(rep.Purge.Tags, "fn:e:posts/post-00042") {
 		t.Errorf("purge plan %+v", rep.Purge)
 	}
 	for _, u := range rep.Purge.Changed {
@@ -232,12 +232,12 @@ func TestCloudflareDeploy(t *testing.T) {
 	b.edit("A second edit, from CI.", 43)
 	m3 := b.build()
 	rep3 := b.deploy()
-	if rep3.Purge.Everything || !slices.Contains(rep3.Purge.Tags, "e:posts/post-00043") || len(rep3.Purge.URLs) != 1 || rep3.Uploaded != newHashes(m2, m3) {
+	if rep3.Purge.Everything || !slices.Contains(rep3.Purge.Tags, "tree:/posts/post-00043/") || len(rep3.Purge.URLs) != 1 || rep3.Uploaded != newHashes(m2, m3) {
 		t.Errorf("deploy from a fresh checkout: uploaded %d, purge %+v", rep3.Uploaded, rep3.Purge)
 	}
 
 	out := b.verge("purge", "--content", "content/posts/post-00042.md")
-	if !strings.Contains(out, "tag e:posts/post-00042, on ") || !strings.Contains(out, "purged at cloudflare: 1 purges sent") {
+	if !strings.Contains(out, "tag e:posts/post-00042, read by ") || !strings.Contains(out, "purged at cloudflare: 1 purges sent") {
 		t.Errorf("purge --content:\n%s", out)
 	}
 
@@ -324,12 +324,12 @@ func TestCloudflareInterrupted(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
-	if out := b.verge("purge", "--status"); !strings.Contains(out, `"e:posts/post-00007"`) || !strings.Contains(out, "pending") {
+	if out := b.verge("purge", "--status"); !strings.Contains(out, `"fn:e:posts/post-00007"`) || !strings.Contains(out, "pending") {
 		t.Fatalf("after the crash the purge is gone:\n%s", out)
 	}
 	b.verge("purge")
 	got := b.fake.Purges()
-	if len(got) == 0 || !slices.Contains(got[len(got)-1].Tags, "e:posts/post-00007") {
+	if len(got) == 0 || !slices.Contains(got[len(got)-1].Tags, "fn:e:posts/post-00007") {
 		t.Errorf("the purge never reached Cloudflare: %+v", got)
 	}
 }

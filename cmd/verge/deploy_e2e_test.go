@@ -47,8 +47,8 @@ func TestDeployDryRun(t *testing.T) {
 	if len(rep.Upload) == 0 || len(rep.Upload) > 3 {
 		t.Errorf("would upload %v: want the post's page (and little else)", rep.Upload)
 	}
-	if !slices.Contains(rep.Purge.Tags, "e:posts/edge-caching") || rep.Purge.Everything {
-		t.Errorf("purge tags %v (everything %v): want the post's tag", rep.Purge.Tags, rep.Purge.Everything)
+	if !slices.Contains(rep.Purge.Tags, "tree:/posts/edge-caching/") || !slices.Contains(rep.Purge.Tags, "fn:e:posts/edge-caching") || rep.Purge.Everything {
+		t.Errorf("purge tags %v (everything %v): want the post's page tag and its entry's function tag", rep.Purge.Tags, rep.Purge.Everything)
 	}
 	for _, u := range rep.Purge.Changed {
 		if !slices.Contains(rep.Purge.URLs, u) && !slices.Contains(rep.Purge.Files, u) {
@@ -78,7 +78,7 @@ func TestDeployPurgesEdges(t *testing.T) {
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
 		w.Header().Set("Cache-Control", "max-age=600")
-		w.Header().Set("Cache-Tag", "e:posts/edge-caching")
+		w.Header().Set("Cache-Tag", "fn:e:posts/edge-caching") // as the runtime tags what a function read
 		io.WriteString(w, "related")
 	}))
 	defer origin.Close()

@@ -41,14 +41,15 @@ response that read the file carry. --status shows what is pending and sent.`,
 				return deploy.ErrNoPurgeTargets
 			}
 			if len(tags) > 0 {
-				ds.SayCoverage(w, tags)
+				ep := ds.ExpandTags(w, tags)
+				tags, urls = ep.Tags, append(urls, ep.URLs...)
 			}
 			if len(content) > 0 {
-				ctags, err := ds.ContentTags(w, content)
+				ep, err := ds.ContentTags(w, content)
 				if err != nil {
 					return err
 				}
-				tags = append(tags, ctags...)
+				tags, urls = append(tags, ep.Tags...), append(urls, ep.URLs...)
 			}
 			unsent, err := deploy.PurgeNow(cmd.Context(), w, targets, cachepurge.Purge{Tags: tags, URLs: urls, Everything: all, Soft: soft})
 			if err == nil && unsent {

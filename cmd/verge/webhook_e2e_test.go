@@ -76,7 +76,8 @@ func TestOriginPurgeWebhook(t *testing.T) {
 	}
 	for time.Now().Before(deadline) {
 		if got := fake.Purges(); len(got) == 1 {
-			if !slices.Contains(got[0].Tags, "e:posts/edge-caching") || !slices.Contains(got[0].Tags, "m:posts/edge-caching") {
+			if !slices.Contains(got[0].Tags, "fn:e:posts/edge-caching") || !slices.Contains(got[0].Tags, "fn:m:posts/edge-caching") ||
+				!slices.Contains(got[0].Tags, "tree:/posts/edge-caching/") || slices.Contains(got[0].Tags, "e:posts/edge-caching") {
 				t.Errorf("Cloudflare got %v", got[0].Tags)
 			}
 			return

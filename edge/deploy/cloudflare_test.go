@@ -72,8 +72,8 @@ func TestCloudflareDeploy(t *testing.T) {
 		t.Fatalf("first deploy %+v purged %+v", first, f.fake.Purges())
 	}
 	second := f.deploy(t, map[int]string{1: " edited"})
-	if got := strings.Join(f.tagsPurged(), ","); got != "e:posts/p1" || second.Version == "" || second.Version == first.Version {
-		t.Fatalf("second deploy %+v purged %q, want e:posts/p1", second, got)
+	if got := strings.Join(f.tagsPurged(), ","); got != "fn:e:posts/p1,tree:/posts/p1/" || second.Version == "" || second.Version == first.Version {
+		t.Fatalf("second deploy %+v purged %q, want the page's tag and the entry's function tag", second, got)
 	}
 	if _, err := os.Stat(filepath.Join(f.site.Layout.CloudflareBuilds(), second.BuildID)); err != nil {
 		t.Errorf("no record of the deployed build: %v", err)
@@ -87,7 +87,7 @@ func TestCloudflareDeploy(t *testing.T) {
 		t.Fatalf("Live from a fresh checkout: %+v, %v", live.Manifest, err)
 	}
 	f.deploy(t, map[int]string{1: " edited", 2: " too"})
-	if got := strings.Join(f.tagsPurged(), ","); got != "e:posts/p1,e:posts/p2" {
+	if got := strings.Join(f.tagsPurged(), ","); got != "fn:e:posts/p1,tree:/posts/p1/,fn:e:posts/p2,tree:/posts/p2/" {
 		t.Errorf("fresh-checkout deploy purged %q, want the one post more", got)
 	}
 	if again := f.deploy(t, map[int]string{1: " edited", 2: " too"}); !again.Unchanged {
@@ -114,7 +114,7 @@ func TestCloudflareRollback(t *testing.T) {
 	if err := tg.Rollback(t.Context(), "", o); err != nil {
 		t.Fatalf("rollback: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), "rolled back from ") || strings.Join(f.tagsPurged(), ",") != "e:posts/p0,e:posts/p0" {
+	if !strings.Contains(out.String(), "rolled back from ") || strings.Join(f.tagsPurged(), ",") != "fn:e:posts/p0,tree:/posts/p0/,fn:e:posts/p0,tree:/posts/p0/" {
 		t.Errorf("rollback said %q, purged %v", out.String(), f.tagsPurged())
 	}
 }
@@ -133,7 +133,7 @@ func TestCloudflareDryRun(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Upload) != 1 || rep.Upload[0].Path != "/posts/p2/index.html" || strings.Join(rep.Purge.Tags, ",") != "e:posts/p2" {
+	if len(rep.Upload) != 1 || rep.Upload[0].Path != "/posts/p2/index.html" || strings.Join(rep.Purge.Tags, ",") != "tree:/posts/p2/,fn:e:posts/p2" {
 		t.Errorf("dry run %+v", rep)
 	}
 	if len(f.fake.Purges()) != 0 {

@@ -1,10 +1,13 @@
 package deploy
 
-// An editor names the content file they changed; purging what shows it
-// takes the tag a page that read it carries. Which tag that is depends
-// on how the site's code split content into collections, so each
-// candidate the site gives (Site.FileTags) is tried against the live
-// manifest, and the one pages carry is purged.
+// An editor names the content file they changed (or a content tag);
+// purging what shows it takes the pages that read it, which the live
+// manifest's Tags say, purged by their page tags (pages carry no content
+// tags in Cache-Tag), and the function responses that read it, by the
+// tag in the function namespace. Which content tag a file is depends on
+// how the site's code split content into collections, so each candidate
+// the site gives (Site.FileTags) is tried against the live manifest, and
+// the one pages read is purged.
 
 import (
 	"fmt"
@@ -14,60 +17,113 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vergehq/verge/cachepurge"
 	"github.com/vergehq/verge/edge"
 	"github.com/vergehq/verge/internal/manifest"
 )
 
+// EditorPurge is what an editor's purge of content comes to: the page
+// tags (and URLs) that reach exactly the live pages that read it, and the
+// function-namespace tags of the function responses that did.
+type EditorPurge struct {
+	Tags []string
+	URLs []string
+}
+
 // ContentTags maps content and data files (paths relative to the site
-// dir, or to the working directory) to the tags that purge what shows
-// them, through the live manifest, and says on w what each covers.
-func (s *Site) ContentTags(w io.Writer, paths []string) ([]string, error) {
+// dir, or to the working directory) to the purge of what shows them,
+// through the live manifest, and says on w what each covers.
+func (s *Site) ContentTags(w io.Writer, paths []string) (EditorPurge, error) {
 	dir := s.Dir
 	live, where := s.liveManifest()
-	var out []string
+	var content []string
 	for _, p := range paths {
 		rel, err := siteRel(dir, p)
 		if err != nil {
-			return nil, err
+			return EditorPurge{}, err
 		}
 		cands := s.FileTags(rel)
 		if cands == nil {
-			return nil, fmt.Errorf("%s is not a content file (content/.../NAME.md) or a data file (data/NAME.yaml): purge by --tag or --url instead", p)
+			return EditorPurge{}, fmt.Errorf("%s is not a content file (content/.../NAME.md) or a data file (data/NAME.yaml): purge by --tag or --url instead", p)
 		}
-		tag, urls := cands[0], 0
+		tag := cands[0]
 		for _, c := range cands {
-			if n := coveredURLs(live, c); n > 0 {
-				tag, urls = c, n
+			if len(readers(live, c)) > 0 {
+				tag = c
 				break
 			}
 		}
-		out = append(out, tag)
+		tags := []string{tag}
 		if card, ok := strings.CutPrefix(tag, "e:"); ok {
 			// The entry's card: the lists showing its title and summary.
-			out = append(out, "m:"+card)
-			urls += coveredURLs(live, "m:"+card)
+			tags = append(tags, "m:"+card)
 		}
+		content = append(content, tags...)
+		urls := readers(live, tags...)
 		switch {
 		case live == nil:
-			fmt.Fprintf(w, "%s: tag %s (no live version to count its pages in)\n", rel, tag)
-		case urls == 0:
-			fmt.Fprintf(w, "%s: tag %s, on no page of %s (function responses that read it still carry it)\n", rel, tag, where)
+			fmt.Fprintf(w, "%s: tag %s (no live version to find its pages in)\n", rel, tag)
+		case len(urls) == 0:
+			fmt.Fprintf(w, "%s: tag %s, read by no page of %s (function responses that read it are purged)\n", rel, tag, where)
 		default:
-			fmt.Fprintf(w, "%s: tag %s, on %d URLs of %s (with the lists showing it)\n", rel, tag, urls, where)
+			fmt.Fprintf(w, "%s: tag %s, read by %d pages of %s\n", rel, tag, len(urls), where)
 		}
 	}
-	return out, nil
+	return s.purgeContent(live, content), nil
 }
 
-// SayCoverage says on w how many URLs of the live version each tag covers.
-func (s *Site) SayCoverage(w io.Writer, tags []string) {
+// ExpandTags is the purge an editor's --tag list comes to: a content tag
+// ("e:posts/a", "d:nav", "site") purges the live pages whose Tags hold
+// it, by their page tags, and the function responses that read it; page
+// tags and function tags go as given. It says on w what each reaches.
+func (s *Site) ExpandTags(w io.Writer, tags []string) EditorPurge {
 	live, where := s.liveManifest()
-	if live == nil {
-		return
-	}
+	var content, direct []string
 	for _, t := range tags {
-		fmt.Fprintf(w, "tag %s: on %d URLs of %s\n", t, coveredURLs(live, t), where)
+		if manifest.IsPageTag(t) || strings.HasPrefix(t, manifest.FuncPrefix) {
+			direct = append(direct, t)
+			continue
+		}
+		content = append(content, t)
+		if live != nil {
+			fmt.Fprintf(w, "tag %s: read by %d pages of %s\n", t, len(readers(live, t)), where)
+		} else {
+			fmt.Fprintf(w, "tag %s: no live version to find the pages that read it in; purging the function responses that did\n", t)
+		}
 	}
+	p := s.purgeContent(live, content)
+	p.Tags = append(p.Tags, direct...)
+	return p
+}
+
+// purgeContent is the purge of the live pages that read any of the
+// content tags, and of the function responses that did.
+func (s *Site) purgeContent(live *manifest.Manifest, content []string) EditorPurge {
+	var p EditorPurge
+	if live != nil {
+		if urls := readers(live, content...); len(urls) > 0 {
+			p.Tags, p.URLs = cachepurge.Cover(live, urls)
+		}
+	}
+	for _, t := range content {
+		p.Tags = append(p.Tags, manifest.FuncTag(t))
+	}
+	return p
+}
+
+// readers are the URLs of the pages of m that read one of tags (their
+// manifest Tags hold it).
+func readers(m *manifest.Manifest, tags ...string) []string {
+	if m == nil {
+		return nil
+	}
+	var out []string
+	for _, f := range m.Files {
+		if slices.ContainsFunc(tags, func(t string) bool { return slices.Contains(f.Tags, t) }) {
+			out = append(out, f.URL())
+		}
+	}
+	return out
 }
 
 // siteRel makes p relative to the site dir: as given when it is already
@@ -91,20 +147,6 @@ func siteRel(dir, p string) (string, error) {
 		return "", fmt.Errorf("%s is outside the site in %s", p, dir)
 	}
 	return filepath.ToSlash(rel), nil
-}
-
-// coveredURLs counts the URLs of m whose Cache-Tag carries tag.
-func coveredURLs(m *manifest.Manifest, tag string) int {
-	if m == nil {
-		return 0
-	}
-	n := 0
-	for _, f := range m.Files {
-		if slices.Contains(f.HeaderTags(), tag) {
-			n++
-		}
-	}
-	return n
 }
 
 // liveManifest is the manifest of what is live, and where it was found:

@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// A content file maps to the tag the live pages carry, with the lists
-// showing its card, and says what it covers.
+// A content file maps to the page tags of exactly the live pages that
+// read it (its entry or its card), and to its tags in the function
+// namespace, and says what it covers.
 func TestContentTags(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -18,10 +19,10 @@ func TestContentTags(t *testing.T) {
 		says   string
 		errHas string
 	}{
-		{"entry on pages", true, []string{"content/posts/a.md"}, "e:posts/a,m:posts/a", "content/posts/a.md: tag e:posts/a, on 2 URLs of the last build (nothing deployed from here) (with the lists showing it)", ""},
-		{"second candidate", true, []string{"content/posts/b.md"}, "e:/posts/b,m:/posts/b", "tag e:/posts/b, on 1 URLs", ""},
-		{"on no page", true, []string{"data/authors.yaml"}, "d:authors", "tag d:authors, on no page of the last build", ""},
-		{"nothing live", false, []string{"content/posts/a.md"}, "e:posts/a,m:posts/a", "tag e:posts/a (no live version to count its pages in)", ""},
+		{"entry on pages", true, []string{"content/posts/a.md"}, "page:/,tree:/posts/a/,fn:e:posts/a,fn:m:posts/a", "content/posts/a.md: tag e:posts/a, read by 2 pages of the last build (nothing deployed from here)", ""},
+		{"second candidate", true, []string{"content/posts/b.md"}, "tree:/posts/b/,fn:e:/posts/b,fn:m:/posts/b", "tag e:/posts/b, read by 1 pages", ""},
+		{"on no page", true, []string{"data/authors.yaml"}, "fn:d:authors", "tag d:authors, read by no page of the last build", ""},
+		{"nothing live", false, []string{"content/posts/a.md"}, "fn:e:posts/a,fn:m:posts/a", "tag e:posts/a (no live version to find its pages in)", ""},
 		{"not content", true, []string{"content/posts/a.txt"}, "", "", "is not a content file"},
 		{"outside the site", true, []string{"/etc/passwd"}, "", "", "is outside the site"},
 	} {
@@ -35,7 +36,7 @@ func TestContentTags(t *testing.T) {
 				}, nil)
 			}
 			var w bytes.Buffer
-			tags, err := s.ContentTags(&w, c.paths)
+			ep, err := s.ContentTags(&w, c.paths)
 			if c.errHas != "" {
 				if err == nil || !strings.Contains(err.Error(), c.errHas) {
 					t.Fatalf("err %v, want %q", err, c.errHas)
@@ -45,8 +46,8 @@ func TestContentTags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if strings.Join(tags, ",") != c.tags || !strings.Contains(w.String(), c.says) {
-				t.Errorf("tags %v, said %q; want %s, saying %q", tags, w.String(), c.tags, c.says)
+			if strings.Join(ep.Tags, ",") != c.tags || len(ep.URLs) != 0 || !strings.Contains(w.String(), c.says) {
+				t.Errorf("tags %v urls %v, said %q; want %s, saying %q", ep.Tags, ep.URLs, w.String(), c.tags, c.says)
 			}
 		})
 	}
@@ -84,15 +85,22 @@ func TestLiveManifest(t *testing.T) {
 	}
 }
 
-func TestSayCoverage(t *testing.T) {
+// A content tag given by hand purges the live pages that read it, by
+// their page tags, and the function responses that read it; page and
+// function tags go as given.
+func TestExpandTags(t *testing.T) {
 	s := testSite(t, Config{OutputDir: "dist"})
 	writeBuild(t, filepath.Join(s.Dir, "dist"), map[string]page{
 		"/a/index.html": {body: "a", tags: []string{"c:posts"}},
 		"/b/index.html": {body: "b", tags: []string{"c:posts", "e:posts/b"}},
+		"/c/index.html": {body: "c", tags: []string{"site"}},
 	}, nil)
 	var w bytes.Buffer
-	s.SayCoverage(&w, []string{"c:posts", "e:posts/b", "d:none"})
-	want := "tag c:posts: on 2 URLs of the last build (nothing deployed from here)\ntag e:posts/b: on 1 URLs of the last build (nothing deployed from here)\ntag d:none: on 0 URLs of the last build (nothing deployed from here)\n"
+	ep := s.ExpandTags(&w, []string{"c:posts", "e:posts/b", "d:none", "page:/x/", "fn:e:posts/q"})
+	if want := "tree:/a/,tree:/b/,fn:c:posts,fn:e:posts/b,fn:d:none,page:/x/,fn:e:posts/q"; strings.Join(ep.Tags, ",") != want || len(ep.URLs) != 0 {
+		t.Errorf("tags %v urls %v, want %s", ep.Tags, ep.URLs, want)
+	}
+	want := "tag c:posts: read by 2 pages of the last build (nothing deployed from here)\ntag e:posts/b: read by 1 pages of the last build (nothing deployed from here)\ntag d:none: read by 0 pages of the last build (nothing deployed from here)\n"
 	if w.String() != want {
 		t.Errorf("said %q, want %q", w.String(), want)
 	}

@@ -42,9 +42,11 @@ func writeBuild(t *testing.T, dir string, pages map[string]page, versions map[st
 		if err := os.WriteFile(dst, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		m.Files = append(m.Files, manifest.File{Path: p, Route: strings.TrimSuffix(p, "index.html"), Kind: manifest.KindPage,
+		route := strings.TrimSuffix(p, "index.html")
+		m.Files = append(m.Files, manifest.File{Path: p, Route: route, Kind: manifest.KindPage,
 			Size: int64(len(data)), SHA256: manifest.SHA256(data), AssetHash: manifest.AssetHash(p, data),
-			ContentType: "text/html; charset=utf-8", CacheControl: "public, max-age=60, must-revalidate", Tags: pages[p].tags})
+			ContentType: "text/html; charset=utf-8", CacheControl: "public, max-age=60, must-revalidate", Tags: pages[p].tags,
+			CacheTags: manifest.PageTags(route)})
 		id += manifest.SHA256(data)[:8]
 	}
 	m.BuildID = manifest.SHA256([]byte(id))[:24]

@@ -46,7 +46,7 @@ func TestLocalDeploy(t *testing.T) {
 		tags  string // sent to the edge by this step
 	}{
 		{nil, "deployed ", ""}, // nothing was live: nothing to purge
-		{map[int]string{1: " edited"}, "  against ", "e:posts/p1"},
+		{map[int]string{1: " edited"}, "  against ", "fn:e:posts/p1,tree:/posts/p1/"},
 		{map[int]string{1: " edited"}, "is live already: nothing to deploy", ""},
 	} {
 		dist := filepath.Join(s.Dir, "dist")
@@ -74,7 +74,7 @@ func TestLocalDeploy(t *testing.T) {
 	if err := tg.Rollback(t.Context(), "", o); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(out.String(), "rolled back from ") || strings.Join(edge.tags(), ",") != "e:posts/p1,e:posts/p1" || len(edge.received()) != before+1 {
+	if !strings.HasPrefix(out.String(), "rolled back from ") || strings.Join(edge.tags(), ",") != "fn:e:posts/p1,fn:e:posts/p1,tree:/posts/p1/,tree:/posts/p1/" || len(edge.received()) != before+1 {
 		t.Errorf("rollback said %q; the edge got %+v", out.String(), edge.received())
 	}
 	o.JSON = true
@@ -114,8 +114,8 @@ func TestLocalDryRun(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Upload) != 2 || strings.Join(rep.Purge.Tags, ",") != "e:posts/p0,e:posts/p2" || rep.Requests != 2 || strings.Join(rep.Purge.Files, ",") != "/posts/p2/" {
-		t.Errorf("dry run %+v: want 2 uploads, the two changed tags, the new page by URL: 2 requests", rep)
+	if len(rep.Upload) != 2 || strings.Join(rep.Purge.Tags, ",") != "tree:/posts/p0/,fn:e:posts/p0,fn:e:posts/p2" || rep.Requests != 2 || strings.Join(rep.Purge.Files, ",") != "/posts/p2/" {
+		t.Errorf("dry run %+v: want 2 uploads, the changed page's tag and the two changed tags as function tags, the new page by URL: 2 requests", rep)
 	}
 	live, err := tg.Live(t.Context())
 	if err != nil || live.Manifest == nil || len(live.Manifest.Files) != 2 {

@@ -176,7 +176,7 @@ func decodeSiteRecord(data []byte) (string, cachepurge.Build, error) {
 		if f[2] != "" {
 			tags = strings.Split(f[2], ",")
 		}
-		m.Files = append(m.Files, manifest.File{Path: f[0], SHA256: f[1], Tags: tags, AssetHash: f[3]})
+		m.Files = append(m.Files, manifest.File{Path: f[0], SHA256: f[1], CacheTags: tags, AssetHash: f[3]})
 	}
 	slices.SortFunc(m.Files, func(a, b manifest.File) int { return strings.Compare(a.Path, b.Path) })
 	return rec.BuildID, cachepurge.Build{Manifest: m, Versions: rec.Versions}, nil

@@ -71,11 +71,14 @@ func sayPlan(w io.Writer, plan *cachepurge.Plan, wasLive bool, lead string, list
 	case plan.Everything && len(plan.URLs) == 0:
 		fmt.Fprintf(w, "%s everything: the live version was not deployed from here, so what changed is unknown\n", lead)
 	case plan.Everything:
-		fmt.Fprintf(w, "%s everything: %d of the live URLs changed or carry a changed tag\n", lead, len(plan.URLs))
+		fmt.Fprintf(w, "%s everything: %d of the live URLs changed (all of them, or 99%% and more)\n", lead, len(plan.URLs))
 	case plan.Requests() == 0:
 		fmt.Fprintf(w, "%s nothing: no URL or tag changed\n", lead)
 	default:
 		fmt.Fprintf(w, "%s %d tags covering %d URLs (%d changed) in %d requests\n", lead, len(plan.Tags), len(plan.URLs), len(plan.ChangedURLs), plan.Requests())
+		if n := len(plan.Retagged); n > 0 {
+			fmt.Fprintf(w, "  (%d of them unchanged but cached with an older Verge's Cache-Tag: purged once, so that later purges reach them)\n", n)
+		}
 		if !list {
 			return
 		}

@@ -67,13 +67,17 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var said strings.Builder
+	if len(req.Tags) > 0 {
+		ep := h.site.ExpandTags(&said, req.Tags)
+		req.Tags, req.URLs = ep.Tags, append(req.URLs, ep.URLs...)
+	}
 	if len(req.Content) > 0 {
-		tags, err := h.site.ContentTags(&said, req.Content)
+		ep, err := h.site.ContentTags(&said, req.Content)
 		if err != nil {
 			http.Error(w, "purge: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		req.Tags = append(req.Tags, tags...)
+		req.Tags, req.URLs = append(req.Tags, ep.Tags...), append(req.URLs, ep.URLs...)
 	}
 	p := cachepurge.Purge{Tags: req.Tags, URLs: req.URLs, Everything: req.Everything, Soft: req.Soft}
 	if msg := checkPurge(p); msg != "" {

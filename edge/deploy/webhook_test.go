@@ -57,7 +57,7 @@ func TestWebhook(t *testing.T) {
 		{"bad tag", "hook-tok", `{"tags":["has space"]}`, http.StatusBadRequest, "purge: "},
 		{"not content", "hook-tok", `{"content":["content/posts/a.txt"]}`, http.StatusBadRequest, "is not a content file"},
 		{"tags", "hook-tok", `{"tags":["e:posts/b"]}`, http.StatusAccepted, `"target":"edges"`},
-		{"content", "hook-tok", `{"content":["content/posts/a.md"]}`, http.StatusAccepted, "tag e:posts/a, on 1 URLs of the last build"},
+		{"content", "hook-tok", `{"content":["content/posts/a.md"]}`, http.StatusAccepted, "tag e:posts/a, read by 1 pages of the last build"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			status, body := post(t, srv.URL, c.token, c.body)
@@ -68,7 +68,7 @@ func TestWebhook(t *testing.T) {
 	}
 	targets, _ := s.PurgeTargets()
 	st, _ := targets[0].Outbox.Status()
-	if len(st.Pending) != 1 || strings.Join(st.Pending[0].Tags, ",") != "e:posts/a,e:posts/b,m:posts/a" {
+	if len(st.Pending) != 1 || strings.Join(st.Pending[0].Tags, ",") != "fn:e:posts/a,fn:e:posts/b,fn:m:posts/a,tree:/" {
 		t.Fatalf("queued %+v, want the accepted tags, merged", st.Pending)
 	}
 	// Run sends what was queued, and stops with its context.
@@ -81,7 +81,7 @@ func TestWebhook(t *testing.T) {
 	}
 	cancel()
 	<-done
-	if got := edge.tags(); strings.Join(got, ",") != "e:posts/a,e:posts/b,m:posts/a" {
+	if got := edge.tags(); strings.Join(got, ",") != "fn:e:posts/a,fn:e:posts/b,fn:m:posts/a,tree:/" {
 		t.Errorf("the edge got %v", got)
 	}
 }

@@ -66,7 +66,7 @@ func outputFiles(res *assets.Result, pages []*renderedPage, collectionOf map[str
 			f = &outputFile{path: rec.Path, rec: rec, prev: p.prev}
 		}
 		f.rec.Tags = p.tags
-		f.rec.CacheTags = headerTags(p.tags, collectionOf)
+		f.rec.CacheTags = headerTags(f.rec.Route)
 		f.rec.Links = nil
 		for _, l := range p.links {
 			f.rec.Links = append(f.rec.Links, l.Path)

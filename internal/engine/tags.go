@@ -44,32 +44,10 @@ func validTag(t string) bool {
 	return true
 }
 
-// headerTags returns the tags a page's Cache-Tag header can carry: nil when
-// all of them fit, else the list with every entry tag replaced by its
-// collection's (broader, so purging the collection still reaches the page)
-// and, if even that is too long, cut to fit after the site tag, which
-// covers everything.
-func headerTags(tags []string, collectionOf map[string]string) []string {
-	n := 0
-	for _, t := range tags {
-		n += len(t) + 1
-	}
-	if n <= manifest.MaxCacheTagHeader {
-		return nil
-	}
-	seen := map[string]bool{SiteTag: true}
-	out := []string{SiteTag}
-	size := len(SiteTag)
-	for _, t := range tags {
-		if c, ok := collectionOf[t]; ok {
-			t = c
-		}
-		if seen[t] || size+1+len(t) > manifest.MaxCacheTagHeader {
-			continue
-		}
-		seen[t] = true
-		out = append(out, t)
-		size += 1 + len(t)
-	}
-	return out
-}
+// headerTags is what the Cache-Tag header of the page at route carries:
+// tags naming the page and the groups it is in (manifest.PageTags), never
+// what it read, so that the header stays small however much the page
+// read, and a purge reaches the pages whose bytes changed and no other.
+// What it read stays in the manifest's Tags, for rebuilds, editors'
+// purges and explanations.
+func headerTags(route string) []string { return manifest.PageTags(route) }

@@ -25,8 +25,8 @@ func (m *Manifest) Headers(assetPrefix string) []byte {
 		if f.CDNCacheControl != "" {
 			b.WriteString("  CDN-Cache-Control: " + f.CDNCacheControl + "\n")
 		}
-		if len(f.Tags) > 0 {
-			b.WriteString("  Cache-Tag: " + strings.Join(f.HeaderTags(), ",") + "\n")
+		if tags := f.HeaderTags(); len(tags) > 0 {
+			b.WriteString("  Cache-Tag: " + strings.Join(tags, ",") + "\n")
 		}
 	}
 	return []byte(b.String())
@@ -45,8 +45,8 @@ func (f *File) URL() string {
 // (Cloudflare's limit, 16 KB).
 const MaxCacheTagHeader = 16 * 1024
 
-// HeaderTags is what the file's Cache-Tag header carries: its tags, or
-// the broader CacheTags the build chose when those do not fit.
+// HeaderTags is what the file's Cache-Tag header carries: CacheTags (a
+// page's PageTags), or, in a manifest from before page tags, its Tags.
 func (f *File) HeaderTags() []string {
 	if f.CacheTags != nil {
 		return f.CacheTags

@@ -54,8 +54,10 @@ type File struct {
 	CDNCacheControl string   `json:"cdn_cache_control,omitempty"`
 	Integrity       string   `json:"integrity,omitempty"` // SRI of fingerprinted assets
 	Tags            []string `json:"tags,omitempty"`
-	// CacheTags replaces Tags in the Cache-Tag header when Tags would
-	// exceed MaxCacheTagHeader: entry tags collapsed to their collection's.
+	// CacheTags is what the Cache-Tag header carries. For a page it is
+	// PageTags(Route): tags naming the page and its groups, not what it
+	// read (Tags). A manifest written before page tags has it empty or
+	// collapsed, and its pages carried Tags: HeaderTags reads both.
 	CacheTags []string `json:"cache_tags,omitempty"`
 	// Links lists the internal URL paths a page references, so an
 	// incremental build can re-check them without re-rendering.

@@ -1,15 +1,17 @@
 // Command cfdeploy prints what verge deploy --target cloudflare uploads
 // and purges on the generated corpus, against the local fake of
 // Cloudflare's API (internal/cffake), through the real CLI: a first
-// deploy, an unchanged redeploy, one-post edits (body, title), a new
-// post and a template change touching every page.
+// deploy, an unchanged redeploy, one-post edits (body, title, and body of
+// a post whose summary comes from its body), a new post and a template
+// change touching every page.
 //
 //	go run ./examples/bench/cfdeploy [-pages 10000]
 //
 // For each deploy it prints the files and bytes uploaded, the files whose
 // bytes changed, and for the purge: the URLs that changed, the URLs the
-// plan purges, the share of those that changed, and the purge requests
-// Cloudflare got.
+// purges Cloudflare got reach (their tags looked up in the Cache-Tags the
+// live build served, their URLs, or everything), the recall (changed URLs
+// reached) and precision (reached URLs that changed), and the requests.
 package main
 
 import (
@@ -67,37 +69,18 @@ type row struct {
 	took              time.Duration
 	changedURLs       int
 	purgedURLs        int
-	precision         string
+	recall, precision string
 	everything        bool
 	requests          int
-	missed            int
 }
 
 func run(pages int, sharedFlag string) error {
-	repo, err := benchkit.RepoRoot()
+	b, err := benchkit.NewPurgeBench("cfdeploy", pages, sharedFlag)
 	if err != nil {
 		return err
 	}
-	shared := benchkit.SharedDir(repo, sharedFlag)
-	work, err := os.MkdirTemp("", "verge-cfdeploy-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(work)
-	corpus := filepath.Join(work, "corpus")
-	if err := benchkit.GenCorpus(shared, corpus, pages); err != nil {
-		return err
-	}
-	verge, err := benchkit.BuildVerge(repo, work)
-	if err != nil {
-		return err
-	}
-	// A copy of the bench site, for the template change.
-	siteDir := filepath.Join(repo, "examples", fmt.Sprintf("bench-cfdeploy-%d", os.Getpid()))
-	defer os.RemoveAll(siteDir)
-	if err := benchkit.CopySite(repo, siteDir); err != nil {
-		return err
-	}
+	defer b.Close()
+	repo, work, corpus, verge, siteDir := b.Repo, b.Work, b.Corpus, b.Verge, b.Site
 
 	fake := cffake.New(cffake.Options{})
 	api := httptest.NewServer(fake)
@@ -144,61 +127,69 @@ func run(pages int, sharedFlag string) error {
 		if err := json.Unmarshal(data, &rep); err != nil {
 			return fmt.Errorf("%s: %w: %s", name, err, data)
 		}
+		sent := fake.Purges()[len(fake.Purges())-(fake.Count(cffake.OpPurge)-purges):]
 		r := row{name: name, files: len(m.Files), uploaded: rep.Uploaded, records: rep.Records, bytes: rep.UploadedBytes, took: took,
-			changed: changedFiles(prev, m), changedURLs: len(rep.Purge.Changed), everything: rep.Purge.Everything,
-			requests: fake.Count(cffake.OpPurge) - purges}
-		purged := append(slices.Clone(rep.Purge.URLs), rep.Purge.Files...)
-		r.purgedURLs = len(purged)
+			changed: changedFiles(prev, m), changedURLs: len(rep.Purge.Changed), requests: len(sent)}
+		reached := reachedURLs(prev, m, sent, siteSrv.URL)
+		r.purgedURLs, r.everything = len(reached), slices.ContainsFunc(sent, func(p cffake.Purge) bool { return p.Everything })
 		hit := 0
 		for _, u := range rep.Purge.Changed {
-			if slices.Contains(purged, u) {
+			if reached[u] {
 				hit++
-			} else if !rep.Purge.Everything {
-				r.missed++
 			}
 		}
-		r.precision = "-"
-		if len(purged) > 0 {
-			r.precision = fmt.Sprintf("%.1f%%", 100*float64(hit)/float64(len(purged)))
-		}
+		r.recall, r.precision = benchkit.Share(hit, len(rep.Purge.Changed)), benchkit.Share(hit, len(reached))
 		rows = append(rows, r)
 		prev = m
 		return nil
 	}
-	post := filepath.Join(corpus, "content", "posts", fmt.Sprintf("post-%05d.md", pages/2))
-	steps := []struct {
-		name   string
-		change func() error
-	}{
-		{"first deploy", func() error { return nil }},
-		{"unchanged redeploy", func() error { return nil }},
-		{"one-post edit (body)", func() error { return appendFile(post, "\nOne more paragraph, at the end.\n") }},
-		{"one-post edit (title)", func() error { return retitle(post) }},
-		{"new post (the newest)", func() error { return newPost(post, filepath.Join(corpus, "content", "posts", "post-new.md")) }},
-		{"template change (every page)", func() error {
-			return replaceIn(filepath.Join(siteDir, "ui", "ui.templ"), `<a href="/about/">About</a>`, `<a href="/about/">About us</a>`)
-		}},
-	}
-	for _, s := range steps {
-		if err := step(s.name, s.change); err != nil {
+	for _, s := range benchkit.PurgeEdits(corpus, siteDir, pages) {
+		if err := step(s.Name, s.Change); err != nil {
 			return err
 		}
 	}
 	fmt.Printf("verge deploy --target cloudflare, %d posts, against the local fake of Cloudflare's API\n", pages)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "\tfiles\tuploaded\tfiles changed\tbytes\trecords\ttook\tURLs changed\tURLs purged\tpurged that changed\tmissed\tpurge requests\t")
+	fmt.Fprintln(tw, "\tfiles\tuploaded\tfiles changed\tbytes\trecords\ttook\tURLs changed\tURLs purged\trecall\tprecision\tpurge requests\t")
 	for _, r := range rows {
 		purged := fmt.Sprint(r.purgedURLs)
 		if r.everything {
-			purged = "everything"
+			purged = "everything (" + purged + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s\t%s\t%d\t%d\t\n", r.name, r.files, r.uploaded, r.changed, human.Bytes(r.bytes),
-			r.records, r.took.Round(time.Millisecond), r.changedURLs, purged, r.precision, r.missed, r.requests)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t%d\t\n", r.name, r.files, r.uploaded, r.changed, human.Bytes(r.bytes),
+			r.records, r.took.Round(time.Millisecond), r.changedURLs, purged, r.recall, r.precision, r.requests)
 	}
 	tw.Flush()
 	fmt.Println("uploaded: files of the build Cloudflare lacked; files changed: those whose bytes the previous build did not have;")
 	fmt.Println("records: Verge's own files uploaded with the version (the build's record for purge planning, the kept-assets record).")
 	return nil
+}
+
+// reachedURLs are the URLs the purges sent reach: every URL of prev (what
+// was live) when one purged everything, else those whose Cache-Tag as
+// prev served it holds a purged tag, and the purged files (absolute on
+// site), which may be URLs of m that prev lacked.
+func reachedURLs(prev, m *manifest.Manifest, sent []cffake.Purge, site string) map[string]bool {
+	out := map[string]bool{}
+	if prev == nil {
+		return out
+	}
+	tags := map[string]bool{}
+	for _, p := range sent {
+		for _, t := range p.Tags {
+			tags[strings.ToLower(t)] = true
+		}
+		for _, f := range p.Files {
+			out[strings.TrimPrefix(f, site)] = true
+		}
+	}
+	for _, f := range prev.Files {
+		if slices.ContainsFunc(sent, func(p cffake.Purge) bool { return p.Everything }) ||
+			slices.ContainsFunc(f.HeaderTags(), func(t string) bool { return tags[strings.ToLower(t)] }) {
+			out[f.URL()] = true
+		}
+	}
+	return out
 }
 
 // changedFiles counts the files of m whose bytes prev lacks (all of
@@ -217,60 +208,4 @@ func changedFiles(prev, m *manifest.Manifest) int {
 		}
 	}
 	return len(seen)
-}
-
-func appendFile(p, s string) error {
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(p, append(data, s...), 0o644)
-}
-
-func replaceIn(p, old, new string) error {
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return err
-	}
-	if !strings.Contains(string(data), old) {
-		return fmt.Errorf("%s lacks %q", p, old)
-	}
-	return os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644)
-}
-
-// retitle adds to a post's title, keeping its place in the collection's
-// order (a title that sorted elsewhere among posts of the same date would
-// reorder the lists, a change of its own).
-func retitle(p string) error {
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return err
-	}
-	lines := strings.Split(string(data), "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, `title: "`) && strings.HasSuffix(l, `"`) {
-			lines[i] = strings.TrimSuffix(l, `"`) + ` (revised)"`
-			return os.WriteFile(p, []byte(strings.Join(lines, "\n")), 0o644)
-		}
-	}
-	return fmt.Errorf("%s has no title line", p)
-}
-
-// newPost writes a new post at dst, newer than every other, from the
-// post at src.
-func newPost(src, dst string) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	lines := strings.Split(string(data), "\n")
-	for i, l := range lines {
-		switch {
-		case strings.HasPrefix(l, "title: "):
-			lines[i] = `title: "A new post"`
-		case strings.HasPrefix(l, "date: "):
-			lines[i] = "date: 2031-01-01T10:00:00Z"
-		}
-	}
-	return os.WriteFile(dst, []byte(strings.Join(lines, "\n")), 0o644)
 }
