@@ -11,13 +11,6 @@ import (
 	"github.com/vergehq/verge/internal/engine"
 )
 
-func (c *Collection[T]) addOwners(b *engine.Build, into map[string]string) {
-	ctag := c.tag()
-	for _, e := range c.state(b).entries {
-		into[e.tagName] = ctag
-	}
-}
-
 // stateVersions holds a loaded state's tag versions, computed the first
 // time a build asks: the dev server shares an unchanged state between
 // builds, and with it this map. Computing it twice (two builds asking at
@@ -77,9 +70,6 @@ func (s *collSource[T]) Reload(b, old *engine.Build, ch *engine.ChangeSet, errs 
 func (s *collSource[T]) TagVersions(b *engine.Build) map[string]string { return s.c.tagVersions(b) }
 func (s *collSource[T]) FactVersion(b *engine.Build, k engine.FactKey) (uint64, bool) {
 	return s.c.factVersion(b, k)
-}
-func (s *collSource[T]) AddOwners(b *engine.Build, into map[string]string) {
-	s.c.addOwners(b, into)
 }
 
 func (s *taxSource[T]) Load(b *engine.Build, errs *diag.List) { s.t.load(b, errs) }

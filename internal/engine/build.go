@@ -256,7 +256,7 @@ func (d *dirTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *
 // commits the output.
 func (d *dirTarget) finish(_ context.Context, b *Build, errs *diag.List) error {
 	s, rep, opts, out, w, prev, pages := d.s, d.rep, d.opts, d.out, d.w, d.prev, d.pages
-	files := outputFiles(b.Assets.Res, pages, b.collectionTags(), errs)
+	files := outputFiles(b.Assets.Res, pages, errs)
 	served := servedPaths(files)
 	checkLinks(s, b, func(p string) bool { return served[p] }, pages, errs)
 	if errs.Len() > 0 {

@@ -38,7 +38,6 @@ type Build struct {
 
 	versionsOnce sync.Once
 	versionMap   map[string]string
-	collectionOf map[string]string // entry tag -> its collection's tag
 }
 
 // State returns the state the source key loaded into b (nil: none).
@@ -58,13 +57,12 @@ func (b *Build) SetState(key, state any) {
 // identified by key.
 func newBuild(s *Site, cfg *Config, key string) *Build {
 	return &Build{
-		Root:         s.Root,
-		Config:       cfg,
-		Data:         cfg.Data,
-		SiteVersion:  siteVersion(key, cfg),
-		states:       map[any]any{},
-		loaders:      s.Loaders,
-		collectionOf: map[string]string{},
+		Root:        s.Root,
+		Config:      cfg,
+		Data:        cfg.Data,
+		SiteVersion: siteVersion(key, cfg),
+		states:      map[any]any{},
+		loaders:     s.Loaders,
 	}
 }
 

@@ -37,7 +37,7 @@ func newPageFile(j PageJob, html []byte) *outputFile {
 
 // outputFiles lists every file the build writes, sorted by path, and
 // reports two sources producing the same file.
-func outputFiles(res *assets.Result, pages []*renderedPage, collectionOf map[string]string, errs *diag.List) []*outputFile {
+func outputFiles(res *assets.Result, pages []*renderedPage, errs *diag.List) []*outputFile {
 	var files []*outputFile
 	byPath := map[string]string{} // path -> what produced it
 	add := func(f *outputFile, origin string) {

@@ -111,9 +111,6 @@ func (b *Build) versions() map[string]string {
 			if vl, ok := l.(Versioned); ok {
 				maps.Copy(v, vl.TagVersions(b))
 			}
-			if c, ok := l.(EntryOwner); ok {
-				c.AddOwners(b, b.collectionOf)
-			}
 		}
 		maps.Copy(v, b.assetVersions())
 		b.versionMap = v
@@ -133,10 +130,4 @@ func (b *Build) assetVersions() map[string]string {
 		}
 	}
 	return v
-}
-
-// collectionTags maps every entry tag to its collection's tag.
-func (b *Build) collectionTags() map[string]string {
-	b.versions() // fills collectionOf
-	return b.collectionOf
 }

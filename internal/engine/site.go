@@ -87,12 +87,6 @@ type Versioned interface {
 	TagVersions(b *Build) map[string]string
 }
 
-// EntryOwner is a Loader whose state has entries with a tag of their own.
-type EntryOwner interface {
-	// AddOwners maps the tags of each of its entries to its own tag.
-	AddOwners(b *Build, into map[string]string)
-}
-
 // DeltaState is a loaded state that can tell which of its tags may have
 // versions other than those of an earlier state.
 type DeltaState interface {

@@ -11,12 +11,13 @@ import (
 	"github.com/vergehq/verge/internal/manifest"
 )
 
-// Tag kinds. A page's tags say what it read; the same strings key
-// incremental rebuilds and edge purges.
+// Tag kinds. A page's tags say what it read (its facts, which part); they
+// go into the manifest for editors' purges and into function responses'
+// Cache-Tag under fn:. A page's own Cache-Tag names the page (headerTags).
 const (
 	// SiteTag is carried by every page and function response: it stands for
 	// what every output depends on (config, templates, code).
-	SiteTag = "site"
+	SiteTag = manifest.SiteTag
 	// maxTagLen is the longest tag kept verbatim; longer ones are hashed so
 	// they fit every CDN's limit (Cloudflare allows 1,024; Verge keeps 128).
 	maxTagLen = 128
