@@ -40,6 +40,7 @@ type collState[T any] struct {
 	fileList []string             // the keys of files, sorted
 	vers     stateVersions
 	byTag    byTag[T] // the entries by tag, for facts
+	byDir    byDir[T] // the entries by directory, for InDir
 
 	// When a few files changed, from is the state this one was patched
 	// from and changed the tags whose versions may differ from its: the
@@ -101,6 +102,19 @@ func (c *Collection[T]) All(ctx *Ctx) []*Entry[T] {
 	st := c.state(ctx.rec.Build)
 	ctx.rec.Read(c.tag(), st.version)
 	return views(st.entries, ctx.rec)
+}
+
+// InDir returns the entries directly in directory dir of the collection
+// ("" for its top; "guides" for content/docs/guides/*.md of the
+// collection "docs"), in order, recording which entries those are and
+// not the rest of the collection: a page added to another directory
+// renders none of this one's pages again. It is how a docs sidebar lists
+// its section.
+func (c *Collection[T]) InDir(ctx *Ctx, dir string) []*Entry[T] {
+	st := c.state(ctx.rec.Build)
+	list := st.inDir(dir)
+	ctx.rec.ReadFact(c.tag(), dirField(dir), idsVersion(list))
+	return views(list, ctx.rec)
 }
 
 // Latest returns the first n entries in order, recording which entries

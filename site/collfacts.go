@@ -8,6 +8,7 @@ package site
 // of a list changes the list's last page, not its first.
 
 import (
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,11 +23,13 @@ const (
 	// "first:N" is which entries the first N are; "slice:LO:HI:PER" is a
 	// page of a list split into pages of PER: which entries it shows, and
 	// how many pages and entries the list has; "near:ID" is which entries
-	// come before and after ID.
+	// come before and after ID; "dir:DIR" which entries are directly in
+	// the directory DIR.
 )
 
 func firstField(n int) string    { return "first:" + strconv.Itoa(n) }
 func nearField(id string) string { return "near:" + id }
+func dirField(dir string) string { return "dir:" + strings.Trim(dir, "/") }
 
 // sliceField names page [lo, hi) of a list paginated per per entries.
 func sliceField(lo, hi, per int) string {
@@ -133,10 +136,35 @@ func (bt *byTag[T]) get(entries []*entry[T]) map[string]*entry[T] {
 	return bt.m
 }
 
+// byDir groups a collection state's entries by the directory of their
+// ID, made the first time a page asks.
+type byDir[T any] struct {
+	once sync.Once
+	m    map[string][]*entry[T]
+}
+
+// inDir is the entries directly in dir, in order.
+func (st *collState[T]) inDir(dir string) []*entry[T] {
+	st.byDir.once.Do(func() {
+		st.byDir.m = map[string][]*entry[T]{}
+		for _, e := range st.entries {
+			d := path.Dir(e.id)
+			if d == "." {
+				d = ""
+			}
+			st.byDir.m[d] = append(st.byDir.m[d], e)
+		}
+	})
+	return st.byDir.m[strings.Trim(dir, "/")]
+}
+
 // factVersion answers for the collection's own tag and its entries' tags.
 func (c *Collection[T]) factVersion(b *engine.Build, k engine.FactKey) (uint64, bool) {
 	st := c.state(b)
 	if k.Tag == c.tag() {
+		if dir, ok := strings.CutPrefix(k.Field, "dir:"); ok {
+			return idsVersion(st.inDir(dir)), true
+		}
 		return listFactVersion(st.entries, k.Field, st.neighbors)
 	}
 	if e := st.byTag.get(st.entries)[k.Tag]; e != nil {
