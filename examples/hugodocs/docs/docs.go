@@ -2,7 +2,7 @@
 // the way a new user ports a docs site with the authoring API as it is:
 // one collection of doc pages, one of section pages (Hugo's _index.md),
 // the home page and the glossary terms, a sidebar on every doc page made
-// of the collection filtered by directory, and two taxonomies.
+// of its directory's pages (Collection.InDir), and two taxonomies.
 //
 // The source tree is what examples/bench/docsport converts the Hugo docs
 // into:
@@ -39,13 +39,14 @@ func Declare(s *site.Site) {
 		if err != nil {
 			return nil, err
 		}
-		return ui.Home(menu.Get(c), e, ui.Children(sections.All(c), "")), nil
+		return ui.Home(menu.Get(c), e, sections.InDir(c, "")), nil
 	})
 	site.Each(s, "/{id}/", docs, func(c *site.Ctx, e *site.Entry[ui.Meta]) (templ.Component, error) {
-		// The sidebar: the pages of e's directory, from the whole
-		// collection, as a Hugo docs theme ranges over .CurrentSection.Pages.
+		// The sidebar: the pages of e's directory, as a Hugo docs theme
+		// ranges over .CurrentSection.Pages. InDir records that
+		// directory's members only: a page added elsewhere leaves it be.
 		dir := ui.Dir(e)
-		pages := ui.InDir(docs.All(c), dir)
+		pages := docs.InDir(c, dir)
 		var section *site.Entry[ui.Meta]
 		if dir != "" {
 			section, _ = sections.Get(c, dir) // nil for a directory without _index.md
@@ -56,7 +57,7 @@ func Declare(s *site.Site) {
 		if ui.IsGlossary(sec) {
 			return ui.Glossary(menu.Get(c), sec, glossary.All(c)), nil
 		}
-		return ui.Section(menu.Get(c), sec, ui.Children(sections.All(c), ui.ID(sec)), ui.InDir(docs.All(c), ui.ID(sec))), nil
+		return ui.Section(menu.Get(c), sec, sections.InDir(c, ui.ID(sec)), docs.InDir(c, ui.ID(sec))), nil
 	})
 	for _, tax := range []struct {
 		name, base string

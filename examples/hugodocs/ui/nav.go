@@ -84,21 +84,6 @@ func Dir(e *Entry) string {
 	return ""
 }
 
-// InDir is the entries of list directly in directory dir, in list's order.
-func InDir(list []*Entry, dir string) []*Entry {
-	var out []*Entry
-	for _, e := range list {
-		if Dir(e) == dir {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// Children is the section pages directly under section id ("" for the
-// top-level sections), in list's order.
-func Children(sections []*Entry, id string) []*Entry { return InDir(sections, id) }
-
 // IsGlossary reports whether a section page is the glossary's, which shows
 // every term instead of a list of pages.
 func IsGlossary(sec *Entry) bool { return sec.ID() == "quick-reference/glossary" }
