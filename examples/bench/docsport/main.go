@@ -2,8 +2,7 @@
 // the Hugo documentation (shared/corpus/hugo-docs), ported to Verge as a
 // new user would port it with the authoring API as it is (see convert.go
 // for what the port changes, and examples/hugodocs for the site: every doc
-// page has a sidebar of its section's pages, made of the whole collection
-// filtered by directory).
+// page has a sidebar of its section's pages, Collection.InDir).
 //
 //	go run ./examples/bench/docsport [-keep DIR] [-shared DIR]
 //
