@@ -277,7 +277,7 @@ func (c *Collection[T]) loadEntry(b *engine.Build, file string) (*entry[T], erro
 		return nil, err
 	}
 	var common commonMeta
-	e := &entry[T]{coll: c.name, file: rel, body: fm.body, md: perBuild(b).md}
+	e := &entry[T]{coll: c.name, file: rel, body: fm.body, md: perBuild(b).md, fmFormat: fm.format, fmRaw: fm.raw}
 	if err := decodeFrontMatter(rel, fm, &common, &e.meta); err != nil {
 		return nil, err
 	}

@@ -78,6 +78,11 @@ type entry[T any] struct {
 
 	metaOnce sync.Once
 	metaVer  uint64
+
+	fmFormat   byte   // '-' YAML, '+' TOML, 0 none
+	fmRaw      []byte // the front matter's text, for Param
+	paramsOnce sync.Once
+	params     map[string]any
 }
 
 // Entry is one Markdown file of a collection as a page reads it: every
@@ -342,6 +347,8 @@ func (e *entry[T]) fieldVersion(field string) (uint64, bool) {
 		return engine.Hash(e.summaryText()), true
 	case fieldBody:
 		return e.bodyVer, true
+	case fieldParam(field):
+		return paramVersion(e.param(strings.TrimPrefix(field, paramPrefix))), true
 	case fieldTOC:
 		_, _ = e.render()
 		return engine.Hash(tocVersion(e.toc)...), true
@@ -351,6 +358,15 @@ func (e *entry[T]) fieldVersion(field string) (uint64, bool) {
 		return engine.Hash(strconv.Itoa(readingMinutes(e.wordCount()))), true
 	}
 	return 0, false
+}
+
+// fieldParam returns field when it names a front-matter key (see Param),
+// so that fieldVersion's switch can match it.
+func fieldParam(field string) string {
+	if strings.HasPrefix(field, paramPrefix) {
+		return field
+	}
+	return "\x00"
 }
 
 func hashTime(t time.Time) uint64 { return engine.Hash(t.Format(time.RFC3339Nano)) }

@@ -44,7 +44,11 @@ func declareDocsSite(dir string) *site.Site {
 		var b strings.Builder
 		b.WriteString("<!doctype html><html lang=en><title>" + html.EscapeString(e.Title()) + "</title><nav>")
 		for _, o := range section(c, path.Dir(e.ID())) {
-			fmt.Fprintf(&b, `<a href="%s">%s</a>`, o.URL(), html.EscapeString(o.Title()))
+			label, _ := o.Param("linktitle").(string) // Hugo's key, any case
+			if label == "" {
+				label = o.Title()
+			}
+			fmt.Fprintf(&b, `<a href="%s">%s</a>`, o.URL(), html.EscapeString(label))
 		}
 		h, err := e.HTML(c)
 		b.WriteString("</nav><main>" + h + "</main><footer>" + html.EscapeString(foot.Get(c).Text) + "</footer>")
@@ -94,6 +98,8 @@ func TestEditRendersWhatReadTheChangedValue(t *testing.T) {
 		{"title", "content/docs/guides/install.md", "title: Install", "title: Installation", append([]string{"/", "/docs/guides/"}, guides...), false},
 		{"weight reorders a section", "content/docs/guides/install.md", "weight: 1", "weight: 5", append([]string{"/docs/guides/"}, guides...), false},
 		{"front matter no page reads", "content/docs/guides/install.md", "weight: 1", "weight: 1\nkeywords: [setup]", nil, true},
+		{"front matter a sidebar shows", "content/docs/guides/deploy.md", "linkTitle: Ship", "linkTitle: Ship it", guides, false},
+		{"front matter beside it no page shows", "content/docs/guides/deploy.md", "linkTitle: Ship", "linkTitle: Ship\ndescription: How to ship.", nil, true},
 		{"date that keeps the order", "content/docs/reference/config.md", "date: 2023-12-02", "date: 2023-12-01", nil, true},
 		{"data file comment", "data/footer.yaml", "# the footer", "# the site's footer", nil, true},
 		{"data file value", "data/footer.yaml", "Made with Verge", "Built with Verge", docs, false},
