@@ -64,7 +64,14 @@ func weightKey(e *Entry) int {
 }
 
 // LinkTitle is the short title navigation shows: linkTitle, else title.
-func LinkTitle(e *Entry) string { return cmp.Or(e.Meta().LinkTitle, e.Title()) }
+// It reads the one key (Param), so a sidebar listing a section's pages
+// depends on their link titles, not on all of their front matter.
+func LinkTitle(e *Entry) string {
+	if s, _ := e.Param("linkTitle").(string); s != "" {
+		return s
+	}
+	return e.Title()
+}
 
 // Keywords are an entry's terms of the keywords taxonomy.
 func Keywords(e *Entry) []string { return e.Meta().Keywords }
