@@ -91,6 +91,9 @@ type entry[T any] struct {
 // changes. ID, File and Collection name the entry and record nothing: how
 // the page came to the entry (a collection's membership, a term) is
 // recorded already.
+//
+// Each read of a collection hands out views of its own: compare two
+// entries by ID, not by pointer.
 type Entry[T any] struct {
 	d   *entry[T]
 	rec *engine.Recorder // nil: nothing is recorded

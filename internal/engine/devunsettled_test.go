@@ -104,3 +104,29 @@ func TestDevEditWhilePagesRemainToRender(t *testing.T) {
 		}
 	}
 }
+
+// After the background render completes, an edit renders only what it
+// changed: nothing is left to render again.
+func TestDevEditAfterCompletion(t *testing.T) {
+	s := testSite(t)
+	for i := range eagerPages * 2 {
+		edit(t, s, fmt.Sprintf("note%03d", i), fmt.Sprintf("Note %d.\n", i))
+	}
+	ctx := context.Background()
+	d := NewDevBuilder(s, "k")
+	defer d.Close()
+	first := d.Build(ctx, nil, NewChangeSet(true), nil)
+	fin := d.Complete(nil, first.Build, first.Rendered, func() bool { return false })
+	if fin.Build == nil || fin.Build.Lazy() != 0 {
+		t.Fatalf("complete: %v", fin.Errs)
+	}
+	ch := NewChangeSet(false)
+	ch.Paths[edit(t, s, "note005", "Note five, edited.\n")] = true
+	res := d.Build(ctx, fin.Build, ch, nil)
+	if res.Build == nil {
+		t.Fatalf("rebuild failed: %v", res.Errs)
+	}
+	if !slices.Equal(res.Rendered, []string{"/note005/index.html"}) || res.Build.Lazy() != 0 {
+		t.Errorf("rendered %v with %d left to render; want only /note005/", res.Rendered, res.Build.Lazy())
+	}
+}
