@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vergehq/verge/internal/manifest"
 )
@@ -26,15 +27,16 @@ import (
 // Site is a build output to audit: its files and the headers the edge
 // serves them with.
 type Site struct {
-	m         *manifest.Manifest
-	readFile  func(*manifest.File) ([]byte, error)
-	byRoute   map[string]*manifest.File
-	functions []manifest.Function
-	funcs     *http.ServeMux // the functions' patterns; nil when none
-	baseHost  string         // the host of the site's base URL
-	minCache  sync.Map       // file path -> what minifying it saves
-	textCache sync.Map       // stylesheet path -> its text
-	sizeCache sync.Map       // image path -> its size, or nil
+	m          *manifest.Manifest
+	readFile   func(*manifest.File) ([]byte, error)
+	byRoute    map[string]*manifest.File
+	functions  []manifest.Function
+	funcs      *http.ServeMux // the functions' patterns; nil when none
+	baseHost   string         // the host of the site's base URL
+	minCache   sync.Map       // file path -> what minifying it saves
+	textCache  sync.Map       // stylesheet path -> its text
+	sheetCache sync.Map       // stylesheet path and reference -> *sheet
+	sizeCache  sync.Map       // image path -> its size, or nil
 }
 
 // Open reads the build output in dir (its manifest and files).
@@ -177,25 +179,15 @@ func (s *Site) AuditReusing(prev *Report) (*Report, error) {
 	}
 	out := make([]PageReport, len(pages))
 	errs := make([]error, len(pages))
+	// A fixed set of workers: a goroutine per page held a stack for each
+	// of 100,000 pages at once.
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, f := range pages {
+	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
-			if op := old[f.Route]; op != nil && op.Key != "" && op.Key == s.key(f, op.Uses) && len(op.Rules) == len(rules) {
-				out[i] = *op
-				return
+			for i := int(next.Add(1) - 1); i < len(pages); i = int(next.Add(1) - 1) {
+				out[i], errs[i] = s.auditPage(pages[i], old[pages[i].Route])
 			}
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			p, err := s.page(f)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			out[i] = s.grade(p)
-			out[i].Uses = p.uses()
-			out[i].Key = s.key(f, out[i].Uses)
-			out[i].Elements, out[i].Hosts, out[i].Preconnected = p.elements, p.hosts(), p.preconnect
 		})
 	}
 	wg.Wait()
@@ -208,6 +200,23 @@ func (s *Site) AuditReusing(prev *Report) (*Report, error) {
 	r := &Report{Pages: out, Grades: map[string]int{}}
 	r.total()
 	return r, nil
+}
+
+// auditPage grades page f, or takes op (its report in an earlier audit,
+// or nil) when f and all it uses are served as they were.
+func (s *Site) auditPage(f *manifest.File, op *PageReport) (PageReport, error) {
+	if op != nil && op.Key != "" && len(op.Rules) == len(rules) && op.Key == s.key(f, op.Uses) {
+		return *op, nil
+	}
+	p, err := s.page(f)
+	if err != nil {
+		return PageReport{}, err
+	}
+	pr := s.grade(p)
+	pr.Uses = p.uses()
+	pr.Key = s.key(f, pr.Uses)
+	pr.Elements, pr.Hosts, pr.Preconnected = p.elements, p.hosts(), p.preconnect
+	return pr, nil
 }
 
 // total fills in the site's grades, score and grade from its pages.
@@ -228,7 +237,7 @@ func (r *Report) total() {
 func (p *page) uses() []string {
 	out := []string{"/favicon.ico"}
 	for _, r := range p.refs {
-		if r.path != "" && r.kind != refLink && !slices.Contains(out, r.path) {
+		if r.path != "" && !slices.Contains(out, r.path) {
 			out = append(out, r.path)
 		}
 	}

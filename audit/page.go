@@ -23,7 +23,7 @@ type page struct {
 	empty    []string          // elements with an empty src or href
 	styles   []string          // inline CSS: <style> bodies and style attributes
 	inline   []string          // inline <script> and <style> blocks, for yexternal
-	css      map[string]string // the CSS the page uses, by where it comes from
+	css      map[string]cssUse // what the CSS the page uses holds, by where it comes from
 	// preconnect are the hosts of <link rel=preconnect> (and dns-prefetch).
 	preconnect []string
 }
@@ -49,7 +49,6 @@ const (
 	refFavicon
 	refCSSImage // a url() in a stylesheet or an inline style
 	refFrame
-	refLink // an <a href>: followed by people, not loaded
 )
 
 // ref is a resource a page references.
@@ -90,19 +89,22 @@ func (s *Site) page(f *manifest.File) (*page, error) {
 	}
 	walk(doc, false)
 	// The CSS the page uses, and the images it loads.
-	p.css = map[string]string{}
+	p.css = map[string]cssUse{}
 	for i, st := range p.styles {
-		p.css[fmt.Sprintf("inline style %d", i+1)] = st
+		if u := countCSS(st); u != (cssUse{}) {
+			p.css[fmt.Sprintf("inline style %d", i+1)] = u
+		}
 	}
 	for _, r := range p.refs {
 		if r.kind != refStylesheet || r.path == "" {
 			continue
 		}
 		if cf, _ := s.lookup(r.path); cf != nil {
-			if css, ok := s.text(cf); ok {
-				p.css[r.url] = css
-				cssBase, _ := url.Parse(cf.Path)
-				p.cssImages(s, cssBase, css, r.url)
+			if sh, ok := s.sheet(cf, r.url); ok {
+				if sh.use != (cssUse{}) {
+					p.css[r.url] = sh.use
+				}
+				p.refs = append(p.refs, sh.images...)
 			}
 		}
 	}
@@ -110,6 +112,39 @@ func (s *Site) page(f *manifest.File) (*page, error) {
 		p.cssImages(s, base, st, "inline style")
 	}
 	return p, nil
+}
+
+// cssUse counts what yexpressions and ynofilter look for in some CSS.
+type cssUse struct{ expressions, filters int }
+
+func countCSS(css string) cssUse {
+	lower := strings.ToLower(css)
+	return cssUse{strings.Count(lower, "expression("), strings.Count(lower, "alphaimageloader")}
+}
+
+// sheet is what the rules read of a stylesheet, referenced as from: the
+// counts, and its url()s as images. Worked out once for all the pages
+// that use it.
+type sheet struct {
+	use    cssUse
+	images []ref
+}
+
+func (s *Site) sheet(f *manifest.File, from string) (*sheet, bool) {
+	key := f.Path + "\x00" + from
+	if v, ok := s.sheetCache.Load(key); ok {
+		return v.(*sheet), true
+	}
+	css, ok := s.text(f)
+	if !ok {
+		return nil, false
+	}
+	var img page
+	cssBase, _ := url.Parse(f.Path)
+	img.cssImages(s, cssBase, css, from)
+	sh := &sheet{use: countCSS(css), images: img.refs}
+	s.sheetCache.Store(key, sh)
+	return sh, true
 }
 
 // element records what one element references.
@@ -171,10 +206,9 @@ func (p *page) element(s *Site, base *url.URL, n *html.Node, inHead bool) {
 			add(kind, src)
 		}
 	case atom.A:
-		// A link loads nothing with the page: an empty href is no request.
-		if href, ok := attr(n, "href"); ok && strings.TrimSpace(href) != "" && !strings.HasPrefix(href, "#") {
-			add(refLink, href)
-		}
+		// A link loads nothing with the page, and no rule reads links:
+		// they are left out (most of a page's references, and the cost of
+		// resolving each).
 	case atom.Style:
 		if n.FirstChild != nil {
 			p.styles = append(p.styles, n.FirstChild.Data)
@@ -187,6 +221,9 @@ var cssURL = regexp.MustCompile(`url\(\s*['"]?([^'")]+)['"]?\s*\)`)
 
 // cssImages records the url()s of css (from the file at base) as images.
 func (p *page) cssImages(s *Site, base *url.URL, css, from string) {
+	if !strings.Contains(css, "url(") {
+		return // what cssURL needs: most CSS has none
+	}
 	for _, m := range cssURL.FindAllStringSubmatch(css, -1) {
 		u := strings.TrimSpace(m[1])
 		if strings.HasPrefix(u, "data:") || strings.HasPrefix(u, "#") {

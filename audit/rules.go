@@ -46,16 +46,9 @@ var rules = []rule{
 	{"yfavicon", "Make favicon small and cacheable", 2, favicon},
 }
 
-// components are the refs a browser loads with the page.
-func (p *page) components() []ref {
-	var out []ref
-	for _, r := range p.refs {
-		if r.kind != refLink {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+// components are the refs a browser loads with the page: all of them,
+// links being left out when the page is read.
+func (p *page) components() []ref { return p.refs }
 
 func numRequests(_ *Site, p *page) (int, []Offender) {
 	var js, css, img []ref
