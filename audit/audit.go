@@ -36,6 +36,7 @@ type Site struct {
 	minCache   sync.Map       // file path -> what minifying it saves
 	textCache  sync.Map       // stylesheet path -> its text
 	sheetCache sync.Map       // stylesheet path and reference -> *sheet
+	gradeCache sync.Map       // page.gradeKey -> *graded
 	sizeCache  sync.Map       // image path -> its size, or nil
 }
 
@@ -128,6 +129,8 @@ type PageReport struct {
 	Route string      `json:"route"`
 	Score int         `json:"score"`
 	Grade string      `json:"grade"`
+	// Rules are the page's scores, one per rule; pages graded alike
+	// share them: read them, do not change them.
 	Rules []RuleScore `json:"rules"`
 	// Uses lists the site's paths the page's grade depends on, and Key
 	// hashes them with the page, as served: an audit of a later build
@@ -308,16 +311,23 @@ func (r *Report) Worst(n int) []PageReport {
 	return s[:min(n, len(s))]
 }
 
-// grade runs every rule on p and weighs the scores.
+// grade runs every rule on p and weighs the scores; a page that reads
+// as one graded before gets that page's scores (see graded).
 func (s *Site) grade(p *page) PageReport {
-	pr := PageReport{Route: p.route}
+	key := p.gradeKey(s)
+	if v, ok := s.gradeCache.Load(key); ok {
+		g := v.(*graded)
+		return PageReport{Route: p.route, Score: g.score, Grade: g.grade, Rules: g.rules}
+	}
+	g := &graded{}
 	for _, r := range rules {
 		score, offenders := r.check(s, p)
 		score = max(0, min(100, score))
-		pr.Rules = append(pr.Rules, RuleScore{ID: r.id, Name: r.name, Weight: r.weight, Score: score, Offenders: offenders})
+		g.rules = append(g.rules, RuleScore{ID: r.id, Name: r.name, Weight: r.weight, Score: score, Offenders: offenders})
 	}
-	pr.Score, pr.Grade = weigh(pr.Rules)
-	return pr
+	g.score, g.grade = weigh(g.rules)
+	s.gradeCache.Store(key, g)
+	return PageReport{Route: p.route, Score: g.score, Grade: g.grade, Rules: g.rules}
 }
 
 // weigh is a page's score, the weighted mean of its rules', and grade.

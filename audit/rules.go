@@ -164,7 +164,7 @@ func compress(s *Site, p *page) (int, []Offender) {
 	score := 100
 	var offs []Offender
 	check := func(what string, f *manifest.File) {
-		if f.Size >= 500 && isText(f.ContentType) && !httpcache.Compressible(f.ContentType) {
+		if uncompressed(f) {
 			score -= 11
 			offs = append(offs, Offender{what, fmt.Sprintf("%s is text the edge does not compress: serve it as a text type", f.ContentType)})
 		}
@@ -178,6 +178,12 @@ func compress(s *Site, p *page) (int, []Offender) {
 		}
 	}
 	return score, offs
+}
+
+// uncompressed reports whether f is text large enough to compress that
+// the edge serves as it is.
+func uncompressed(f *manifest.File) bool {
+	return f.Size >= 500 && isText(f.ContentType) && !httpcache.Compressible(f.ContentType)
 }
 
 func isText(ct string) bool {
