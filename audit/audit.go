@@ -122,7 +122,13 @@ type Report struct {
 	Grades map[string]int `json:"grades"`
 	Score  int            `json:"score"` // the mean of the pages' scores
 	Grade  string         `json:"grade"`
+
+	build string // the manifest's BuildID: the output graded
 }
+
+// BuildID is the ID of the build output the report grades (its
+// manifest's BuildID): a report of the same ID holds for every page.
+func (r *Report) BuildID() string { return r.build }
 
 // PageReport is the audit of one page.
 type PageReport struct {
@@ -200,7 +206,7 @@ func (s *Site) AuditReusing(prev *Report) (*Report, error) {
 		}
 	}
 	slices.SortFunc(out, func(a, b PageReport) int { return cmp.Compare(a.Route, b.Route) })
-	r := &Report{Pages: out, Grades: map[string]int{}}
+	r := &Report{Pages: out, Grades: map[string]int{}, build: s.m.BuildID}
 	r.total()
 	return r, nil
 }

@@ -11,6 +11,7 @@ import (
 // 10,000-page site that is a twentieth of the full report.
 type stored struct {
 	Rules int          `json:"rules"` // how many rules there were: another count, another audit
+	Build string       `json:"build,omitempty"`
 	Pages []storedPage `json:"pages"`
 }
 
@@ -26,7 +27,7 @@ type storedPage struct {
 
 // Encode returns r in the form a build stores it.
 func (r *Report) Encode() ([]byte, error) {
-	st := stored{Rules: len(rules), Pages: make([]storedPage, len(r.Pages))}
+	st := stored{Rules: len(rules), Build: r.build, Pages: make([]storedPage, len(r.Pages))}
 	for i, p := range r.Pages {
 		sp := storedPage{Route: p.Route, Key: p.Key, Uses: p.Uses, Elements: p.Elements, Hosts: p.Hosts, Preconnected: p.Preconnected}
 		for _, rs := range p.Rules {
@@ -50,7 +51,7 @@ func Decode(data []byte) (*Report, error) {
 	if st.Rules != len(rules) {
 		return nil, fmt.Errorf("stored audit has %d rules, not %d", st.Rules, len(rules))
 	}
-	r := &Report{Pages: make([]PageReport, len(st.Pages)), Grades: map[string]int{}}
+	r := &Report{Pages: make([]PageReport, len(st.Pages)), Grades: map[string]int{}, build: st.Build}
 	for i, sp := range st.Pages {
 		lost := map[string]RuleScore{}
 		for _, rs := range sp.Lost {

@@ -48,6 +48,22 @@ func auditBuild(m *manifest.Manifest, files []*outputFile, prev *previous, w *ou
 	return audit.New(m, read).AuditReusing(readAudit(out))
 }
 
+// auditOutput grades the output directory out, whose manifest has the ID
+// build: the stored audit when it graded that very output (nothing to
+// read but it), else an audit reusing what of it still holds (a build
+// that did not audit may have come between).
+func auditOutput(out, build string) (*audit.Report, error) {
+	stored := readAudit(out)
+	if stored != nil && build != "" && stored.BuildID() == build {
+		return stored, nil
+	}
+	as, err := audit.Open(out)
+	if err != nil {
+		return nil, err
+	}
+	return as.AuditReusing(stored)
+}
+
 // readAudit returns the audit stored in an output directory, or nil.
 func readAudit(out string) *audit.Report {
 	data, err := os.ReadFile(inDir(out, manifest.AuditPath))

@@ -180,13 +180,8 @@ func (d *dirTarget) reuseOutput(sum *buildSummary) error {
 	rep.Assets, rep.Static, rep.Bytes, rep.BuildID = sum.Assets, sum.Static, sum.Bytes, sum.BuildID
 	rep.Phases = append(rep.Phases, d.t.lap("check"))
 	if opts.Audit || opts.MinGrade != "" {
-		// The stored audit may be older than the output (a build that
-		// did not audit came between): reuse only what still holds.
-		as, err := audit.Open(out)
-		if err == nil {
-			rep.Audit, err = as.AuditReusing(readAudit(out))
-		}
-		if err != nil {
+		var err error
+		if rep.Audit, err = auditOutput(out, sum.BuildID); err != nil {
 			return err
 		}
 		if err := belowGrade(rep.Audit, opts.MinGrade); err != nil {
