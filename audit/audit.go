@@ -132,9 +132,9 @@ func (r *Report) BuildID() string { return r.build }
 
 // PageReport is the audit of one page.
 type PageReport struct {
-	Route string      `json:"route"`
-	Score int         `json:"score"`
-	Grade string      `json:"grade"`
+	Route string `json:"route"`
+	Score int    `json:"score"`
+	Grade string `json:"grade"`
 	// Rules are the page's scores, one per rule; pages graded alike
 	// share them: read them, do not change them.
 	Rules []RuleScore `json:"rules"`

@@ -68,26 +68,15 @@ func (s *Site) page(f *manifest.File) (*page, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit %s: %w", f.Route, err)
 	}
-	doc, err := html.Parse(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("audit %s: %w", f.Route, err)
-	}
-	p := &page{route: f.Route, file: f}
 	base, _ := url.Parse(f.Route)
-	var walk func(n *html.Node, inHead bool)
-	walk = func(n *html.Node, inHead bool) {
-		if n.Type == html.ElementNode {
-			p.elements++
-			if n.DataAtom == atom.Head {
-				inHead = true
-			}
-			p.element(s, base, n, inHead)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c, inHead)
+	p := &page{route: f.Route, file: f}
+	if !p.scanTokens(s, base, data) {
+		// Tags that do not nest as written: what the parser makes of them.
+		p = &page{route: f.Route, file: f}
+		if err := p.scanTree(s, base, data); err != nil {
+			return nil, fmt.Errorf("audit %s: %w", f.Route, err)
 		}
 	}
-	walk(doc, false)
 	// The CSS the page uses, and the images it loads.
 	p.css = map[string]cssUse{}
 	for i, st := range p.styles {
@@ -145,6 +134,29 @@ func (s *Site) sheet(f *manifest.File, from string) (*sheet, bool) {
 	sh := &sheet{use: countCSS(css), images: img.refs}
 	s.sheetCache.Store(key, sh)
 	return sh, true
+}
+
+// scanTree reads the page's elements from its parse tree.
+func (p *page) scanTree(s *Site, base *url.URL, data []byte) error {
+	doc, err := html.Parse(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	var walk func(n *html.Node, inHead bool)
+	walk = func(n *html.Node, inHead bool) {
+		if n.Type == html.ElementNode {
+			p.elements++
+			if n.DataAtom == atom.Head {
+				inHead = true
+			}
+			p.element(s, base, n, inHead)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, inHead)
+		}
+	}
+	walk(doc, false)
+	return nil
 }
 
 // element records what one element references.
