@@ -64,6 +64,7 @@ type tokenScan struct {
 	raw     *html.Node
 	rawHead bool
 	rawText []byte
+	raws    [][2][]byte // the current tag's attributes, as the tokenizer has them
 }
 
 // scanTokens reads p's elements from data's tokens, reporting false when
@@ -125,12 +126,7 @@ func (p *page) scanTokens(s *Site, base *url.URL, data []byte) bool {
 		}
 		// A start tag (self-closing is ignored on HTML elements, as the
 		// parser does).
-		var attrs []html.Attribute
-		for hasAttr {
-			var k, v []byte
-			k, v, hasAttr = t.z.TagAttr()
-			attrs = append(attrs, html.Attribute{Key: atom.String(k), Val: string(v)})
-		}
+		attrs := t.attrs(a, hasAttr)
 		for {
 			next, done, ok := t.startTag(mode, a, data, attrs)
 			if !ok {
@@ -142,6 +138,38 @@ func (p *page) scanTokens(s *Site, base *url.URL, data []byte) bool {
 			}
 		}
 	}
+}
+
+// attrs are the start tag's attributes when it is an element the rules
+// may read (see emit), else nil: most tags are counted and nothing more,
+// and making strings of their attributes was most of the scan's cost.
+func (t *tokenScan) attrs(a atom.Atom, hasAttr bool) []html.Attribute {
+	t.raws = t.raws[:0]
+	styled := false
+	for hasAttr {
+		var k, v []byte
+		k, v, hasAttr = t.z.TagAttr()
+		t.raws = append(t.raws, [2][]byte{k, v})
+		styled = styled || string(k) == "style"
+	}
+	if !styled && !readElement(a) {
+		return nil
+	}
+	attrs := make([]html.Attribute, len(t.raws))
+	for i, kv := range t.raws {
+		attrs[i] = html.Attribute{Key: atom.String(kv[0]), Val: string(kv[1])}
+	}
+	return attrs
+}
+
+// readElement reports whether page.element reads an element of kind a
+// for more than its style attribute.
+func readElement(a atom.Atom) bool {
+	switch a {
+	case atom.Script, atom.Link, atom.Img, atom.Iframe, atom.Frame, atom.Source, atom.Input, atom.Style:
+		return true
+	}
+	return false
 }
 
 // text handles a text token outside raw text.
@@ -364,12 +392,8 @@ func (t *tokenScan) endRaw() {
 
 // emit records an element, when it may hold anything a rule reads.
 func (t *tokenScan) emit(a atom.Atom, data string, attrs []html.Attribute, inHead bool) {
-	switch a {
-	case atom.Script, atom.Link, atom.Img, atom.Iframe, atom.Frame, atom.Source, atom.Input, atom.Style:
-	default:
-		if _, ok := attr(&html.Node{Attr: attrs}, "style"); !ok {
-			return
-		}
+	if attrs == nil && !readElement(a) {
+		return // unstyled, and nothing the rules read
 	}
 	t.p.element(t.s, t.base, &html.Node{Type: html.ElementNode, DataAtom: a, Data: data, Attr: attrs}, inHead)
 }
