@@ -37,6 +37,7 @@ type Site struct {
 	textCache  sync.Map       // stylesheet path -> its text
 	sheetCache sync.Map       // stylesheet path and reference -> *sheet
 	gradeCache sync.Map       // page.gradeKey -> *graded
+	scans      *Scans         // pages read as the build made them; nil for none
 	sizeCache  sync.Map       // image path -> its size, or nil
 }
 
@@ -173,7 +174,16 @@ func (s *Site) Audit() (*Report, error) { return s.AuditReusing(nil) }
 // AuditReusing grades every page of the site, taking from prev (an audit
 // of an earlier build, or nil) the report of each page that, with all it
 // uses, is served as it was.
-func (s *Site) AuditReusing(prev *Report) (*Report, error) {
+func (s *Site) AuditReusing(prev *Report) (*Report, error) { return s.AuditScanned(prev, nil) }
+
+// AuditScanned is AuditReusing taking the pages in sc (nil for none) as
+// they were read while the build made them, rather than from the site's
+// files.
+func (s *Site) AuditScanned(prev *Report, sc *Scans) (*Report, error) {
+	if sc != nil && sc.site.baseHost == s.baseHost {
+		s.scans = sc
+		defer func() { s.scans = nil }()
+	}
 	old := map[string]*PageReport{}
 	if prev != nil {
 		for i := range prev.Pages {

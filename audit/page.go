@@ -24,6 +24,9 @@ type page struct {
 	styles   []string          // inline CSS: <style> bodies and style attributes
 	inline   []string          // inline <script> and <style> blocks, for yexternal
 	css      map[string]cssUse // what the CSS the page uses holds, by where it comes from
+	// styleImages are the url()s of the inline styles, which come after
+	// the stylesheets' in refs.
+	styleImages []ref
 	// preconnect are the hosts of <link rel=preconnect> (and dns-prefetch).
 	preconnect []string
 }
@@ -62,28 +65,22 @@ type ref struct {
 	node   *html.Node
 }
 
-// page parses f.
+// page reads f: scanned as the build made it (see Scans), else from the
+// site's files.
 func (s *Site) page(f *manifest.File) (*page, error) {
-	data, err := s.read(f)
-	if err != nil {
-		return nil, fmt.Errorf("audit %s: %w", f.Route, err)
-	}
-	base, _ := url.Parse(f.Route)
-	p := &page{route: f.Route, file: f}
-	if !p.scanTokens(s, base, data) {
-		// Tags that do not nest as written: what the parser makes of them.
-		p = &page{route: f.Route, file: f}
-		if err := p.scanTree(s, base, data); err != nil {
+	p := s.scans.take(f.Route)
+	if p == nil {
+		data, err := s.read(f)
+		if err != nil {
+			return nil, fmt.Errorf("audit %s: %w", f.Route, err)
+		}
+		if p, err = scanPage(s, f.Route, data); err != nil {
 			return nil, fmt.Errorf("audit %s: %w", f.Route, err)
 		}
 	}
-	// The CSS the page uses, and the images it loads.
-	p.css = map[string]cssUse{}
-	for i, st := range p.styles {
-		if u := countCSS(st); u != (cssUse{}) {
-			p.css[fmt.Sprintf("inline style %d", i+1)] = u
-		}
-	}
+	p.file = f
+	// The stylesheets' CSS, and the images it loads, before the inline
+	// styles' (the order of the rules' offenders).
 	for _, r := range p.refs {
 		if r.kind != refStylesheet || r.path == "" {
 			continue
@@ -97,9 +94,31 @@ func (s *Site) page(f *manifest.File) (*page, error) {
 			}
 		}
 	}
-	for _, st := range p.styles {
-		p.cssImages(s, base, st, "inline style")
+	p.refs = append(p.refs, p.styleImages...)
+	return p, nil
+}
+
+// scanPage reads the page at route from its HTML, all but what its
+// stylesheets hold: for that it needs the site's files.
+func scanPage(s *Site, route string, data []byte) (*page, error) {
+	base, _ := url.Parse(route)
+	p := &page{route: route}
+	if !p.scanTokens(s, base, data) {
+		// Tags that do not nest as written: what the parser makes of them.
+		p = &page{route: route}
+		if err := p.scanTree(s, base, data); err != nil {
+			return nil, err
+		}
 	}
+	p.css = map[string]cssUse{}
+	var img page
+	for i, st := range p.styles {
+		if u := countCSS(st); u != (cssUse{}) {
+			p.css[fmt.Sprintf("inline style %d", i+1)] = u
+		}
+		img.cssImages(s, base, st, "inline style")
+	}
+	p.styles, p.styleImages = nil, img.refs // what the rules read of them is kept
 	return p, nil
 }
 
