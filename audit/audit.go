@@ -4,6 +4,13 @@
 // practice differs (brotli counts as compression; fingerprinted files
 // need a year and immutable; minification is judged as Lighthouse does).
 // It reads the build output only: nothing is fetched.
+//
+// Grading costs little beside the build it grades: a page is read from
+// its tokens when its tags nest as written (tokens.go), pages that read
+// alike are graded once (graded.go), a build hands over each page as it
+// renders instead of the audit reading it back (scans.go), and a page
+// whose bytes and whatever it uses are as they were keeps its stored
+// grade (stored.go, Report.BuildID).
 package audit
 
 import (
