@@ -11,9 +11,10 @@
 //	go run ./examples/bench/compare [-sizes 1000,10000] [-runs 3]
 //	go run ./examples/bench/compare -sizes 100000 -runs 1 -dir /dev/shm
 //
-// The 100,000-post size takes about 6 minutes a run on 2 cores (Hugo's
-// two builds most of it), plus a minute to prepare; its corpus is 400 MB
-// and each output 300 MB, so give -dir a tmpfs with 3 GB free.
+// The 100,000-post size took 7.7 minutes with -runs 1 on 2 cores: 3.5 to
+// prepare (corpus, Hugo's copy, a warm-up build, the settle wait) and
+// about 4 a run, Hugo's two builds most of it; its corpus is 400 MB and
+// each output 300 MB, so give -dir a tmpfs with 3 GB free.
 package main
 
 import (
