@@ -4,6 +4,13 @@
 // practice differs (brotli counts as compression; fingerprinted files
 // need a year and immutable; minification is judged as Lighthouse does).
 // It reads the build output only: nothing is fetched.
+//
+// Grading costs little beside the build it grades: a page is read from
+// its tokens when its tags nest as written (tokens.go), pages that read
+// alike are graded once (graded.go), a build hands over each page as it
+// renders instead of the audit reading it back (scans.go), and a page
+// whose bytes and whatever it uses are as they were keeps its stored
+// grade (stored.go, Report.BuildID).
 package audit
 
 import (
@@ -19,6 +26,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vergehq/verge/internal/manifest"
 )
@@ -26,15 +34,18 @@ import (
 // Site is a build output to audit: its files and the headers the edge
 // serves them with.
 type Site struct {
-	m         *manifest.Manifest
-	readFile  func(*manifest.File) ([]byte, error)
-	byRoute   map[string]*manifest.File
-	functions []manifest.Function
-	funcs     *http.ServeMux // the functions' patterns; nil when none
-	baseHost  string         // the host of the site's base URL
-	minCache  sync.Map       // file path -> what minifying it saves
-	textCache sync.Map       // stylesheet path -> its text
-	sizeCache sync.Map       // image path -> its size, or nil
+	m          *manifest.Manifest
+	readFile   func(*manifest.File) ([]byte, error)
+	byRoute    map[string]*manifest.File
+	functions  []manifest.Function
+	funcs      *http.ServeMux // the functions' patterns; nil when none
+	baseHost   string         // the host of the site's base URL
+	minCache   sync.Map       // file path -> what minifying it saves
+	textCache  sync.Map       // stylesheet path -> its text
+	sheetCache sync.Map       // stylesheet path and reference -> *sheet
+	gradeCache sync.Map       // page.gradeKey -> *graded
+	scans      *Scans         // pages read as the build made them; nil for none
+	sizeCache  sync.Map       // image path -> its size, or nil
 }
 
 // Open reads the build output in dir (its manifest and files).
@@ -119,13 +130,21 @@ type Report struct {
 	Grades map[string]int `json:"grades"`
 	Score  int            `json:"score"` // the mean of the pages' scores
 	Grade  string         `json:"grade"`
+
+	build string // the manifest's BuildID: the output graded
 }
+
+// BuildID is the ID of the build output the report grades (its
+// manifest's BuildID): a report of the same ID holds for every page.
+func (r *Report) BuildID() string { return r.build }
 
 // PageReport is the audit of one page.
 type PageReport struct {
-	Route string      `json:"route"`
-	Score int         `json:"score"`
-	Grade string      `json:"grade"`
+	Route string `json:"route"`
+	Score int    `json:"score"`
+	Grade string `json:"grade"`
+	// Rules are the page's scores, one per rule; pages graded alike
+	// share them: read them, do not change them.
 	Rules []RuleScore `json:"rules"`
 	// Uses lists the site's paths the page's grade depends on, and Key
 	// hashes them with the page, as served: an audit of a later build
@@ -162,7 +181,16 @@ func (s *Site) Audit() (*Report, error) { return s.AuditReusing(nil) }
 // AuditReusing grades every page of the site, taking from prev (an audit
 // of an earlier build, or nil) the report of each page that, with all it
 // uses, is served as it was.
-func (s *Site) AuditReusing(prev *Report) (*Report, error) {
+func (s *Site) AuditReusing(prev *Report) (*Report, error) { return s.AuditScanned(prev, nil) }
+
+// AuditScanned is AuditReusing taking the pages in sc (nil for none) as
+// they were read while the build made them, rather than from the site's
+// files.
+func (s *Site) AuditScanned(prev *Report, sc *Scans) (*Report, error) {
+	if sc != nil && sc.site.baseHost == s.baseHost {
+		s.scans = sc
+		defer func() { s.scans = nil }()
+	}
 	old := map[string]*PageReport{}
 	if prev != nil {
 		for i := range prev.Pages {
@@ -177,25 +205,15 @@ func (s *Site) AuditReusing(prev *Report) (*Report, error) {
 	}
 	out := make([]PageReport, len(pages))
 	errs := make([]error, len(pages))
+	// A fixed set of workers: a goroutine per page held a stack for each
+	// of 100,000 pages at once.
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, f := range pages {
+	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
-			if op := old[f.Route]; op != nil && op.Key != "" && op.Key == s.key(f, op.Uses) && len(op.Rules) == len(rules) {
-				out[i] = *op
-				return
+			for i := int(next.Add(1) - 1); i < len(pages); i = int(next.Add(1) - 1) {
+				out[i], errs[i] = s.auditPage(pages[i], old[pages[i].Route])
 			}
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			p, err := s.page(f)
-			if err != nil {
-				errs[i] = err
-				return
-			}
-			out[i] = s.grade(p)
-			out[i].Uses = p.uses()
-			out[i].Key = s.key(f, out[i].Uses)
-			out[i].Elements, out[i].Hosts, out[i].Preconnected = p.elements, p.hosts(), p.preconnect
 		})
 	}
 	wg.Wait()
@@ -205,9 +223,26 @@ func (s *Site) AuditReusing(prev *Report) (*Report, error) {
 		}
 	}
 	slices.SortFunc(out, func(a, b PageReport) int { return cmp.Compare(a.Route, b.Route) })
-	r := &Report{Pages: out, Grades: map[string]int{}}
+	r := &Report{Pages: out, Grades: map[string]int{}, build: s.m.BuildID}
 	r.total()
 	return r, nil
+}
+
+// auditPage grades page f, or takes op (its report in an earlier audit,
+// or nil) when f and all it uses are served as they were.
+func (s *Site) auditPage(f *manifest.File, op *PageReport) (PageReport, error) {
+	if op != nil && op.Key != "" && len(op.Rules) == len(rules) && op.Key == s.key(f, op.Uses) {
+		return *op, nil
+	}
+	p, err := s.page(f)
+	if err != nil {
+		return PageReport{}, err
+	}
+	pr := s.grade(p)
+	pr.Uses = p.uses()
+	pr.Key = s.key(f, pr.Uses)
+	pr.Elements, pr.Hosts, pr.Preconnected = p.elements, p.hosts(), p.preconnect
+	return pr, nil
 }
 
 // total fills in the site's grades, score and grade from its pages.
@@ -228,7 +263,7 @@ func (r *Report) total() {
 func (p *page) uses() []string {
 	out := []string{"/favicon.ico"}
 	for _, r := range p.refs {
-		if r.path != "" && r.kind != refLink && !slices.Contains(out, r.path) {
+		if r.path != "" && !slices.Contains(out, r.path) {
 			out = append(out, r.path)
 		}
 	}
@@ -299,16 +334,23 @@ func (r *Report) Worst(n int) []PageReport {
 	return s[:min(n, len(s))]
 }
 
-// grade runs every rule on p and weighs the scores.
+// grade runs every rule on p and weighs the scores; a page that reads
+// as one graded before gets that page's scores (see graded).
 func (s *Site) grade(p *page) PageReport {
-	pr := PageReport{Route: p.route}
+	key := p.gradeKey(s)
+	if v, ok := s.gradeCache.Load(key); ok {
+		g := v.(*graded)
+		return PageReport{Route: p.route, Score: g.score, Grade: g.grade, Rules: g.rules}
+	}
+	g := &graded{}
 	for _, r := range rules {
 		score, offenders := r.check(s, p)
 		score = max(0, min(100, score))
-		pr.Rules = append(pr.Rules, RuleScore{ID: r.id, Name: r.name, Weight: r.weight, Score: score, Offenders: offenders})
+		g.rules = append(g.rules, RuleScore{ID: r.id, Name: r.name, Weight: r.weight, Score: score, Offenders: offenders})
 	}
-	pr.Score, pr.Grade = weigh(pr.Rules)
-	return pr
+	g.score, g.grade = weigh(g.rules)
+	s.gradeCache.Store(key, g)
+	return PageReport{Route: p.route, Score: g.score, Grade: g.grade, Rules: g.rules}
 }
 
 // weigh is a page's score, the weighted mean of its rules', and grade.

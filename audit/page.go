@@ -23,7 +23,10 @@ type page struct {
 	empty    []string          // elements with an empty src or href
 	styles   []string          // inline CSS: <style> bodies and style attributes
 	inline   []string          // inline <script> and <style> blocks, for yexternal
-	css      map[string]string // the CSS the page uses, by where it comes from
+	css      map[string]cssUse // what the CSS the page uses holds, by where it comes from
+	// styleImages are the url()s of the inline styles, which come after
+	// the stylesheets' in refs.
+	styleImages []ref
 	// preconnect are the hosts of <link rel=preconnect> (and dns-prefetch).
 	preconnect []string
 }
@@ -49,7 +52,6 @@ const (
 	refFavicon
 	refCSSImage // a url() in a stylesheet or an inline style
 	refFrame
-	refLink // an <a href>: followed by people, not loaded
 )
 
 // ref is a resource a page references.
@@ -63,18 +65,102 @@ type ref struct {
 	node   *html.Node
 }
 
-// page parses f.
+// page reads f: scanned as the build made it (see Scans), else from the
+// site's files.
 func (s *Site) page(f *manifest.File) (*page, error) {
-	data, err := s.read(f)
-	if err != nil {
-		return nil, fmt.Errorf("audit %s: %w", f.Route, err)
+	p := s.scans.take(f.Route)
+	if p == nil {
+		data, err := s.read(f)
+		if err != nil {
+			return nil, fmt.Errorf("audit %s: %w", f.Route, err)
+		}
+		if p, err = scanPage(s, f.Route, data); err != nil {
+			return nil, fmt.Errorf("audit %s: %w", f.Route, err)
+		}
 	}
+	p.file = f
+	// The stylesheets' CSS, and the images it loads, before the inline
+	// styles' (the order of the rules' offenders).
+	for _, r := range p.refs {
+		if r.kind != refStylesheet || r.path == "" {
+			continue
+		}
+		if cf, _ := s.lookup(r.path); cf != nil {
+			if sh, ok := s.sheet(cf, r.url); ok {
+				if sh.use != (cssUse{}) {
+					p.css[r.url] = sh.use
+				}
+				p.refs = append(p.refs, sh.images...)
+			}
+		}
+	}
+	p.refs = append(p.refs, p.styleImages...)
+	return p, nil
+}
+
+// scanPage reads the page at route from its HTML, all but what its
+// stylesheets hold: for that it needs the site's files.
+func scanPage(s *Site, route string, data []byte) (*page, error) {
+	base, _ := url.Parse(route)
+	p := &page{route: route}
+	if !p.scanTokens(s, base, data) {
+		// Tags that do not nest as written: what the parser makes of them.
+		p = &page{route: route}
+		if err := p.scanTree(s, base, data); err != nil {
+			return nil, err
+		}
+	}
+	p.css = map[string]cssUse{}
+	var img page
+	for i, st := range p.styles {
+		if u := countCSS(st); u != (cssUse{}) {
+			p.css[fmt.Sprintf("inline style %d", i+1)] = u
+		}
+		img.cssImages(s, base, st, "inline style")
+	}
+	p.styles, p.styleImages = nil, img.refs // what the rules read of them is kept
+	return p, nil
+}
+
+// cssUse counts what yexpressions and ynofilter look for in some CSS.
+type cssUse struct{ expressions, filters int }
+
+func countCSS(css string) cssUse {
+	lower := strings.ToLower(css)
+	return cssUse{strings.Count(lower, "expression("), strings.Count(lower, "alphaimageloader")}
+}
+
+// sheet is what the rules read of a stylesheet, referenced as from: the
+// counts, and its url()s as images. Worked out once for all the pages
+// that use it.
+type sheet struct {
+	use    cssUse
+	images []ref
+}
+
+func (s *Site) sheet(f *manifest.File, from string) (*sheet, bool) {
+	key := f.Path + "\x00" + from
+	if v, ok := s.sheetCache.Load(key); ok {
+		return v.(*sheet), true
+	}
+	css, ok := s.text(f)
+	if !ok {
+		return nil, false
+	}
+	var img page
+	cssBase, _ := url.Parse(f.Path)
+	img.cssImages(s, cssBase, css, from)
+	sh := &sheet{use: countCSS(css), images: img.refs}
+	s.sheetCache.Store(key, sh)
+	return sh, true
+}
+
+// scanTree reads the page's elements from its parse tree.
+func (p *page) scanTree(s *Site, base *url.URL, data []byte) error {
 	doc, err := html.Parse(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("audit %s: %w", f.Route, err)
+		return err
 	}
-	p := &page{route: f.Route, file: f}
-	base, _ := url.Parse(f.Route)
 	var walk func(n *html.Node, inHead bool)
 	walk = func(n *html.Node, inHead bool) {
 		if n.Type == html.ElementNode {
@@ -89,27 +175,7 @@ func (s *Site) page(f *manifest.File) (*page, error) {
 		}
 	}
 	walk(doc, false)
-	// The CSS the page uses, and the images it loads.
-	p.css = map[string]string{}
-	for i, st := range p.styles {
-		p.css[fmt.Sprintf("inline style %d", i+1)] = st
-	}
-	for _, r := range p.refs {
-		if r.kind != refStylesheet || r.path == "" {
-			continue
-		}
-		if cf, _ := s.lookup(r.path); cf != nil {
-			if css, ok := s.text(cf); ok {
-				p.css[r.url] = css
-				cssBase, _ := url.Parse(cf.Path)
-				p.cssImages(s, cssBase, css, r.url)
-			}
-		}
-	}
-	for _, st := range p.styles {
-		p.cssImages(s, base, st, "inline style")
-	}
-	return p, nil
+	return nil
 }
 
 // element records what one element references.
@@ -171,10 +237,9 @@ func (p *page) element(s *Site, base *url.URL, n *html.Node, inHead bool) {
 			add(kind, src)
 		}
 	case atom.A:
-		// A link loads nothing with the page: an empty href is no request.
-		if href, ok := attr(n, "href"); ok && strings.TrimSpace(href) != "" && !strings.HasPrefix(href, "#") {
-			add(refLink, href)
-		}
+		// A link loads nothing with the page, and no rule reads links:
+		// they are left out (most of a page's references, and the cost of
+		// resolving each).
 	case atom.Style:
 		if n.FirstChild != nil {
 			p.styles = append(p.styles, n.FirstChild.Data)
@@ -187,6 +252,9 @@ var cssURL = regexp.MustCompile(`url\(\s*['"]?([^'")]+)['"]?\s*\)`)
 
 // cssImages records the url()s of css (from the file at base) as images.
 func (p *page) cssImages(s *Site, base *url.URL, css, from string) {
+	if !strings.Contains(css, "url(") {
+		return // what cssURL needs: most CSS has none
+	}
 	for _, m := range cssURL.FindAllStringSubmatch(css, -1) {
 		u := strings.TrimSpace(m[1])
 		if strings.HasPrefix(u, "data:") || strings.HasPrefix(u, "#") {

@@ -46,16 +46,9 @@ var rules = []rule{
 	{"yfavicon", "Make favicon small and cacheable", 2, favicon},
 }
 
-// components are the refs a browser loads with the page.
-func (p *page) components() []ref {
-	var out []ref
-	for _, r := range p.refs {
-		if r.kind != refLink {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+// components are the refs a browser loads with the page: all of them,
+// links being left out when the page is read.
+func (p *page) components() []ref { return p.refs }
 
 func numRequests(_ *Site, p *page) (int, []Offender) {
 	var js, css, img []ref
@@ -171,7 +164,7 @@ func compress(s *Site, p *page) (int, []Offender) {
 	score := 100
 	var offs []Offender
 	check := func(what string, f *manifest.File) {
-		if f.Size >= 500 && isText(f.ContentType) && !httpcache.Compressible(f.ContentType) {
+		if uncompressed(f) {
 			score -= 11
 			offs = append(offs, Offender{what, fmt.Sprintf("%s is text the edge does not compress: serve it as a text type", f.ContentType)})
 		}
@@ -185,6 +178,12 @@ func compress(s *Site, p *page) (int, []Offender) {
 		}
 	}
 	return score, offs
+}
+
+// uncompressed reports whether f is text large enough to compress that
+// the edge serves as it is.
+func uncompressed(f *manifest.File) bool {
+	return f.Size >= 500 && isText(f.ContentType) && !httpcache.Compressible(f.ContentType)
 }
 
 func isText(ct string) bool {

@@ -41,7 +41,7 @@ func jsBottom(_ *Site, p *page) (int, []Offender) {
 func expressions(s *Site, p *page) (int, []Offender) {
 	var offs []Offender
 	for from, css := range p.css {
-		if n := strings.Count(strings.ToLower(css), "expression("); n > 0 {
+		if n := css.expressions; n > 0 {
 			offs = append(offs, Offender{fmt.Sprintf("%d CSS expression(s) in %s", n, from), "remove expression(): it runs on every mouse move; compute in JavaScript once"})
 		}
 	}
@@ -92,7 +92,7 @@ func noFilter(s *Site, p *page) (int, []Offender) {
 	var offs []Offender
 	n := 0
 	for from, css := range p.css {
-		if k := strings.Count(strings.ToLower(css), "alphaimageloader"); k > 0 {
+		if k := css.filters; k > 0 {
 			n += k
 			offs = append(offs, Offender{fmt.Sprintf("%d AlphaImageLoader filter(s) in %s", k, from), "use PNG alpha, which every browser supports"})
 		}

@@ -3,6 +3,7 @@ package audit
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // stored is a Report as a build keeps it for the next (see
@@ -11,6 +12,7 @@ import (
 // 10,000-page site that is a twentieth of the full report.
 type stored struct {
 	Rules int          `json:"rules"` // how many rules there were: another count, another audit
+	Build string       `json:"build,omitempty"`
 	Pages []storedPage `json:"pages"`
 }
 
@@ -26,7 +28,7 @@ type storedPage struct {
 
 // Encode returns r in the form a build stores it.
 func (r *Report) Encode() ([]byte, error) {
-	st := stored{Rules: len(rules), Pages: make([]storedPage, len(r.Pages))}
+	st := stored{Rules: len(rules), Build: r.build, Pages: make([]storedPage, len(r.Pages))}
 	for i, p := range r.Pages {
 		sp := storedPage{Route: p.Route, Key: p.Key, Uses: p.Uses, Elements: p.Elements, Hosts: p.Hosts, Preconnected: p.Preconnected}
 		for _, rs := range p.Rules {
@@ -50,24 +52,57 @@ func Decode(data []byte) (*Report, error) {
 	if st.Rules != len(rules) {
 		return nil, fmt.Errorf("stored audit has %d rules, not %d", st.Rules, len(rules))
 	}
-	r := &Report{Pages: make([]PageReport, len(st.Pages)), Grades: map[string]int{}}
+	r := &Report{Pages: make([]PageReport, len(st.Pages)), Grades: map[string]int{}, build: st.Build}
+	// Pages that lost the same points share their scores, as in an
+	// audit (see graded): 100,000 pages decode to a handful of lists.
+	alike := map[string]*graded{}
 	for i, sp := range st.Pages {
-		lost := map[string]RuleScore{}
-		for _, rs := range sp.Lost {
-			lost[rs.ID] = rs
-		}
 		p := PageReport{Route: sp.Route, Key: sp.Key, Uses: sp.Uses, Elements: sp.Elements, Hosts: sp.Hosts, Preconnected: sp.Preconnected}
-		for _, rl := range rules {
-			rs, ok := lost[rl.id]
-			if !ok {
-				rs = RuleScore{ID: rl.id, Score: 100}
-			}
-			rs.Name, rs.Weight = rl.name, rl.weight
-			p.Rules = append(p.Rules, rs)
+		key := lostKey(sp.Lost)
+		g := alike[key]
+		if g == nil {
+			g = &graded{rules: expand(sp.Lost)}
+			g.score, g.grade = weigh(g.rules)
+			alike[key] = g
 		}
-		p.Score, p.Grade = weigh(p.Rules)
+		p.Rules, p.Score, p.Grade = g.rules, g.score, g.grade
 		r.Pages[i] = p
 	}
 	r.total()
 	return r, nil
+}
+
+// expand is every rule's score, from those that lost points or found
+// something (lost); the others scored 100.
+func expand(lost []RuleScore) []RuleScore {
+	byID := map[string]RuleScore{}
+	for _, rs := range lost {
+		byID[rs.ID] = rs
+	}
+	out := make([]RuleScore, 0, len(rules))
+	for _, rl := range rules {
+		rs, ok := byID[rl.id]
+		if !ok {
+			rs = RuleScore{ID: rl.id, Score: 100}
+		}
+		rs.Name, rs.Weight = rl.name, rl.weight
+		out = append(out, rs)
+	}
+	return out
+}
+
+// lostKey is lost's content, for telling pages that lost alike.
+func lostKey(lost []RuleScore) string {
+	if len(lost) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, rs := range lost {
+		fmt.Fprintf(&b, "%s\x00%d\x00%d\x01", rs.ID, rs.Score, rs.Weight)
+		for _, o := range rs.Offenders {
+			b.WriteString(o.What + "\x00" + o.Fix + "\x01")
+		}
+		b.WriteString("\x02")
+	}
+	return b.String()
 }

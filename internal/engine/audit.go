@@ -1,7 +1,9 @@
 package engine
 
 // This file holds the optional audit stage of the build to disk: grading
-// the pages before they are written, reusing the grades that still hold.
+// the pages before they are written, reusing the grades that still hold,
+// from what was read of each page as it rendered (pages written anew;
+// the others are read back only when their grade no longer holds).
 
 import (
 	"fmt"
@@ -17,7 +19,7 @@ import (
 // auditBuild grades the build m describes before it is written out: its
 // pages are in the writer's temporary directory, or in the previous
 // output when kept from it; assets and static files in memory.
-func auditBuild(m *manifest.Manifest, files []*outputFile, prev *previous, w *outWriter, out string) (*audit.Report, error) {
+func auditBuild(m *manifest.Manifest, files []*outputFile, prev *previous, w *outWriter, out string, scans *audit.Scans) (*audit.Report, error) {
 	byPath := make(map[string]*outputFile, len(files))
 	for _, f := range files {
 		byPath[f.path] = f
@@ -45,7 +47,33 @@ func auditBuild(m *manifest.Manifest, files []*outputFile, prev *previous, w *ou
 		}
 		return nil, fmt.Errorf("%s: %w", f.Path, fs.ErrNotExist)
 	}
-	return audit.New(m, read).AuditReusing(readAudit(out))
+	return audit.New(m, read).AuditScanned(readAudit(out), scans)
+}
+
+// auditScans holds the pages of a build that audits as they render, so
+// that the audit need not read them back (nil, which takes nothing, when
+// the build does not audit).
+func auditScans(opts BuildOptions, cfg *Config) *audit.Scans {
+	if !opts.Audit && opts.MinGrade == "" {
+		return nil
+	}
+	return audit.NewScans(cfg.BaseURL)
+}
+
+// auditOutput grades the output directory out, whose manifest has the ID
+// build: the stored audit when it graded that very output (nothing to
+// read but it), else an audit reusing what of it still holds (a build
+// that did not audit may have come between).
+func auditOutput(out, build string) (*audit.Report, error) {
+	stored := readAudit(out)
+	if stored != nil && build != "" && stored.BuildID() == build {
+		return stored, nil
+	}
+	as, err := audit.Open(out)
+	if err != nil {
+		return nil, err
+	}
+	return as.AuditReusing(stored)
 }
 
 // readAudit returns the audit stored in an output directory, or nil.

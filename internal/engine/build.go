@@ -139,6 +139,7 @@ type dirTarget struct {
 	w       *outWriter
 	pages   []*renderedPage // by job
 	todoIdx []int           // by page to render: its job
+	scans   *audit.Scans    // pages read for the audit as they render; nil when not auditing
 }
 
 func (d *dirTarget) previous() (*Build, *assets.Result, *ChangeSet, *routeCache) {
@@ -180,13 +181,8 @@ func (d *dirTarget) reuseOutput(sum *buildSummary) error {
 	rep.Assets, rep.Static, rep.Bytes, rep.BuildID = sum.Assets, sum.Static, sum.Bytes, sum.BuildID
 	rep.Phases = append(rep.Phases, d.t.lap("check"))
 	if opts.Audit || opts.MinGrade != "" {
-		// The stored audit may be older than the output (a build that
-		// did not audit came between): reuse only what still holds.
-		as, err := audit.Open(out)
-		if err == nil {
-			rep.Audit, err = as.AuditReusing(readAudit(out))
-		}
-		if err != nil {
+		var err error
+		if rep.Audit, err = auditOutput(out, sum.BuildID); err != nil {
 			return err
 		}
 		if err := belowGrade(rep.Audit, opts.MinGrade); err != nil {
@@ -207,6 +203,7 @@ func (d *dirTarget) plan(b *Build, jobs []PageJob, _ *routeCache, errs *diag.Lis
 	}
 	d.prev = loadPrevious(d.out, d.opts.Force)
 	d.w = newOutWriter(d.out)
+	d.scans = auditScans(d.opts, b.Config)
 	d.pages = make([]*renderedPage, len(jobs))
 	var todo []PageJob
 	for i, j := range jobs {
@@ -243,6 +240,7 @@ func (d *dirTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *
 		if old := d.prev.unchanged(j.Route, f.rec.SHA256); old != nil {
 			p.prev = old
 		} else {
+			d.scans.Add(j.Route, html) // before the writer may drop html
 			d.w.writeAsync(f.path, html)
 			p.file = f
 		}
@@ -269,7 +267,7 @@ func (d *dirTarget) finish(_ context.Context, b *Build, errs *diag.List) error {
 			return fmt.Errorf("write %s: %w", out, err)
 		}
 		var err error
-		if rep.Audit, err = auditBuild(m, files, prev, w, out); err != nil {
+		if rep.Audit, err = auditBuild(m, files, prev, w, out, d.scans); err != nil {
 			return err
 		}
 		if err := belowGrade(rep.Audit, opts.MinGrade); err != nil {
