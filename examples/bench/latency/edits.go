@@ -95,6 +95,9 @@ func goEdit(siteDir string) editKind {
 // server unsettled, only for a developer's pause between two edits. The
 // file is restored afterwards.
 func runEdits(b *browser.Browser, base, ready string, pause func(i int) error, k editKind, n int, res *result) error {
+	if !measured[strings.TrimPrefix(k.name, "unsettled-")] {
+		return nil
+	}
 	orig, err := os.ReadFile(k.file)
 	if err != nil {
 		return err
@@ -217,6 +220,9 @@ func measureVerge(repo, work, corpus string, b *browser.Browser, n int) (*result
 	// for the background render.
 	s.close()
 	for _, k := range []editKind{markdownEdit(vcorpus), cssEdit(vcorpus)} {
+		if !measured[k.name] {
+			continue
+		}
 		if err := measureUnsettled(verge, siteDir, env, b, k, n, res); err != nil {
 			return nil, fmt.Errorf("unsettled %s: %w", k.name, err)
 		}

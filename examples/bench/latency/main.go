@@ -10,7 +10,7 @@
 // edited from its first page on, 0.4-1.2 s apart, as a developer who does
 // not wait for the background render edits.
 //
-//	go run ./examples/bench/latency [-posts 10000] [-edits 20] [-hugo=false]
+//	go run ./examples/bench/latency [-posts 10000] [-edits 20] [-hugo=false] [-kinds markdown,css,template,go]
 package main
 
 import (
@@ -41,13 +41,21 @@ func main() {
 	posts := flag.Int("posts", 10000, "corpus size")
 	edits := flag.Int("edits", 20, "edits of each kind")
 	withHugo := flag.Bool("hugo", true, "measure hugo server too")
+	kinds := flag.String("kinds", "markdown,css,template,go", "the kinds of edit to measure (markdown and css are also measured unsettled)")
 	shared := flag.String("shared", "", "the shared/ directory (default: ../shared beside the repository)")
 	flag.Parse()
+	measured = map[string]bool{}
+	for _, k := range strings.Split(*kinds, ",") {
+		measured[strings.TrimSpace(k)] = true
+	}
 	if err := run(*posts, *edits, *withHugo, *shared); err != nil {
 		fmt.Fprintln(os.Stderr, "latency:", err)
 		os.Exit(1)
 	}
 }
+
+// measured is the kinds of edit to measure (-kinds).
+var measured map[string]bool
 
 // result is one server's figures.
 type result struct {

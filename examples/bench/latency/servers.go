@@ -21,9 +21,10 @@ type server struct {
 	base    string
 	started time.Time
 
-	mu      sync.Mutex
-	peakRSS int64
-	stop    chan struct{}
+	mu       sync.Mutex
+	peakRSS  int64
+	stop     chan struct{}
+	stopOnce sync.Once
 }
 
 // startServer runs cmd, sampling the memory of its process tree, and
@@ -83,7 +84,10 @@ func (s *server) peak() int64 {
 	return s.peakRSS
 }
 
-func (s *server) close() {
+// close stops the server; it may be called more than once.
+func (s *server) close() { s.stopOnce.Do(s.shutdown) }
+
+func (s *server) shutdown() {
 	close(s.stop)
 	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGINT)
 	done := make(chan struct{})
