@@ -42,6 +42,12 @@ func (s *syncBuffer) String() string {
 // dir until the test ends, and returns its base URL once it answers.
 func serveSite(t *testing.T, dir string) string {
 	t.Helper()
+	return serveDeclared(t, declareTestSite(dir))
+}
+
+// serveDeclared serves s as serveSite does.
+func serveDeclared(t *testing.T, s *site.Site) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +58,7 @@ func serveSite(t *testing.T, dir string) string {
 	var out syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- site.Run(ctx, declareTestSite(dir), []string{"serve", "--port", fmt.Sprint(port)}, &out, &out)
+		done <- site.Run(ctx, s, []string{"serve", "--port", fmt.Sprint(port)}, &out, &out)
 	}()
 	t.Cleanup(func() {
 		cancel()

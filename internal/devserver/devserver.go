@@ -93,8 +93,9 @@ func (ds *devServer) errors() []*diag.Diagnostic {
 // rebuild applies ch to the build being served and serves the result: first with the pages that matter now (those open in a browser,
 // or all of them when few changed), then complete. ready, if not nil, is
 // called as soon as the first part serves. Completing gives up when
-// newer reports changes (the next rebuild takes ch with them). rebuild
-// reports whether the build succeeded and completed.
+// newer reports changes: the next rebuild starts from the part served.
+// rebuild reports whether ch was applied: the build succeeded and
+// serves, complete or not (a failed build leaves ch to the next one).
 func (ds *devServer) rebuild(ctx context.Context, ch *engine.ChangeSet, ready func(), newer func() bool) bool {
 	// The build served now is the base, complete or not: an edit made
 	// while pages remain to render costs what it changes, and what the
@@ -112,11 +113,11 @@ func (ds *devServer) rebuild(ctx context.Context, ch *engine.ChangeSet, ready fu
 	if res.Build.Lazy() > 0 {
 		fin := ds.builder.Complete(base, res.Build, res.Rendered, newer)
 		if fin.Stopped {
-			return false
+			return true
 		}
 		if fin.Build == nil {
 			ds.failed(fin)
-			return false
+			return true
 		}
 		// The first build's completion has nothing to announce: nothing
 		// was served before it to differ from.

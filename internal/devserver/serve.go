@@ -135,8 +135,8 @@ func Serve(ctx context.Context, o Options, stdout, stderr io.Writer) int {
 		if pending.Empty() {
 			continue
 		}
-		// pending holds every change since the last completed build
-		// until one completes with them.
+		// pending holds every change since the build being served until
+		// a build that serves has applied them.
 		if ds.rebuild(ctx, pending, nil, newer.Load) {
 			pending = engine.NewChangeSet(false)
 		}
