@@ -138,6 +138,7 @@ func renderPages(ctx context.Context, b *Build, r *render.Renderer, jobs []PageJ
 			return
 		}
 		rec := recs[k]
+		recs[k] = nil // a 100,000-page build must not hold every page's reads
 		rec.readAssets(o.Assets)
 		o.Tags = rec.Tags()
 		each(k, pageOutput{Output: o, facts: rec.Facts()})
