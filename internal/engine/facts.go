@@ -17,7 +17,6 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,21 +58,33 @@ type FactSource interface {
 
 // Hash is the version of a value made of parts: stable across processes
 // and builds, so versions recorded by one build compare with the next's.
+// It is FNV-1a (64 bits) over the parts, each followed by a zero byte,
+// written out so that hashing a title allocates nothing: a 100,000-page
+// build hashes a million values.
 func Hash(parts ...string) uint64 {
-	h := fnv.New64a()
+	h := uint64(fnvOffset)
 	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
+		for i := 0; i < len(p); i++ {
+			h = (h ^ uint64(p[i])) * fnvPrime
+		}
+		h *= fnvPrime // the zero byte: h ^ 0 == h
 	}
-	return h.Sum64()
+	return h
 }
 
-// HashBytes is Hash of one value given as bytes.
+// HashBytes is FNV-1a (64 bits) of p.
 func HashBytes(p []byte) uint64 {
-	h := fnv.New64a()
-	h.Write(p)
-	return h.Sum64()
+	h := uint64(fnvOffset)
+	for _, c := range p {
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	return h
 }
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
 
 // factVersion is the version k has in b, if b can tell: a fact about a
 // whole tag has its tag's version; a part of one is its source's answer.

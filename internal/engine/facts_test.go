@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/vergehq/verge/internal/manifest"
@@ -77,6 +79,26 @@ func TestStillHold(t *testing.T) {
 	} {
 		if got := stillHold(b, tc.facts, was(old), b.now); got != tc.want {
 			t.Errorf("%s: stillHold = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// Hash is FNV-1a as hash/fnv computes it, parts each followed by a zero
+// byte: versions recorded by earlier builds stay comparable.
+func TestHashIsFNV1a(t *testing.T) {
+	for _, parts := range [][]string{nil, {""}, {"a"}, {"a", ""}, {"title", "Hello, 世界"}, {"x", "y", "z"}} {
+		h := fnv.New64a()
+		for _, p := range parts {
+			h.Write([]byte(p))
+			h.Write([]byte{0})
+		}
+		if got := Hash(parts...); got != h.Sum64() {
+			t.Errorf("Hash(%q) = %x, want %x", parts, got, h.Sum64())
+		}
+		b := fnv.New64a()
+		b.Write([]byte(strings.Join(parts, "")))
+		if got := HashBytes([]byte(strings.Join(parts, ""))); got != b.Sum64() {
+			t.Errorf("HashBytes(%q) = %x, want %x", strings.Join(parts, ""), got, b.Sum64())
 		}
 	}
 }
