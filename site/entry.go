@@ -119,10 +119,13 @@ func views[T any](list []*entry[T], rec *engine.Recorder) []*Entry[T] {
 	return out
 }
 
-// read records field at version v, if the view records.
-func (e *Entry[T]) read(field string, v func() uint64) {
+// read records field, at the version fieldVersion gives it, if the view
+// records: the version a page records and the one a later build checks
+// it against come from the same place.
+func (e *Entry[T]) read(field string) {
 	if e.rec != nil {
-		e.rec.ReadFact(e.d.tagName, field, v())
+		v, _ := e.d.fieldVersion(field)
+		e.rec.ReadFact(e.d.tagName, field, v)
 	}
 }
 
@@ -137,43 +140,43 @@ func (e *Entry[T]) File() string { return e.d.file }
 
 // Title is front matter "title".
 func (e *Entry[T]) Title() string {
-	e.read(fieldTitle, func() uint64 { return engine.Hash(e.d.title) })
+	e.read(fieldTitle)
 	return e.d.title
 }
 
 // Date is front matter "date"; zero if absent.
 func (e *Entry[T]) Date() time.Time {
-	e.read(fieldDate, func() uint64 { return hashTime(e.d.date) })
+	e.read(fieldDate)
 	return e.d.date
 }
 
 // Lastmod is front matter "lastmod", else Date.
 func (e *Entry[T]) Lastmod() time.Time {
-	e.read(fieldLastmod, func() uint64 { return hashTime(e.d.lastmod) })
+	e.read(fieldLastmod)
 	return e.d.lastmod
 }
 
 // Draft is front matter "draft".
 func (e *Entry[T]) Draft() bool {
-	e.read(fieldDraft, func() uint64 { return engine.Hash(strconv.FormatBool(e.d.draft)) })
+	e.read(fieldDraft)
 	return e.d.draft
 }
 
 // Tags is front matter "tags". The slice is shared: do not modify it.
 func (e *Entry[T]) Tags() []string {
-	e.read(fieldTags, func() uint64 { return engine.Hash(e.d.tags...) })
+	e.read(fieldTags)
 	return e.d.tags
 }
 
 // Weight is front matter "weight"; lower sorts first among equal dates.
 func (e *Entry[T]) Weight() int {
-	e.read(fieldWeight, func() uint64 { return engine.Hash(strconv.Itoa(e.d.weight)) })
+	e.read(fieldWeight)
 	return e.d.weight
 }
 
 // Slug is front matter "slug", else the file's base name.
 func (e *Entry[T]) Slug() string {
-	e.read(fieldSlug, func() uint64 { return engine.Hash(e.d.slug) })
+	e.read(fieldSlug)
 	return e.d.slug
 }
 
@@ -181,14 +184,14 @@ func (e *Entry[T]) Slug() string {
 // is recorded as one value: a change to a field the type does not have
 // changes nothing.
 func (e *Entry[T]) Meta() T {
-	e.read(fieldMeta, e.d.metaVersion)
+	e.read(fieldMeta)
 	return e.d.meta
 }
 
 // URL is the entry's page URL when the collection has one page per entry
 // (see Each), else "".
 func (e *Entry[T]) URL() string {
-	e.read(fieldURL, func() uint64 { return engine.Hash(e.d.url) })
+	e.read(fieldURL)
 	return e.d.url
 }
 
@@ -205,14 +208,14 @@ func (e *Entry[T]) DateString() string {
 // rendered again only when the summary itself changes.
 func (e *Entry[T]) Summary() string {
 	s := e.d.summaryText()
-	e.read(fieldSummary, func() uint64 { return engine.Hash(s) })
+	e.read(fieldSummary)
 	return s
 }
 
 // WordCount is the number of words of the rendered body's text.
 func (e *Entry[T]) WordCount() int {
 	n := e.d.wordCount()
-	e.read(fieldWordCount, func() uint64 { return engine.Hash(strconv.Itoa(n)) })
+	e.read(fieldWordCount)
 	return n
 }
 
@@ -220,7 +223,7 @@ func (e *Entry[T]) WordCount() int {
 // words a minute as Hugo counts (at least 1 for a body with words).
 func (e *Entry[T]) ReadingTime() int {
 	m := readingMinutes(e.d.wordCount())
-	e.read(fieldReadingTime, func() uint64 { return engine.Hash(strconv.Itoa(m)) })
+	e.read(fieldReadingTime)
 	return m
 }
 
@@ -239,7 +242,7 @@ func readingMinutes(words int) int { return (words + 212) / 213 }
 // that shows it is rendered again only when a heading changes.
 func (e *Entry[T]) TOC() []Heading {
 	_, _ = e.d.render()
-	e.read(fieldTOC, func() uint64 { return engine.Hash(tocVersion(e.d.toc)...) })
+	e.read(fieldTOC)
 	return e.d.toc
 }
 
@@ -325,6 +328,9 @@ func (e *entry[T]) metaVersion() uint64 {
 // whether a page's fact still holds; ok is false for a field entries do
 // not have.
 func (e *entry[T]) fieldVersion(field string) (uint64, bool) {
+	if key, ok := strings.CutPrefix(field, paramPrefix); ok {
+		return paramVersion(e.param(key)), true
+	}
 	switch field {
 	case fieldID:
 		return engine.Hash(e.id), true
@@ -350,8 +356,6 @@ func (e *entry[T]) fieldVersion(field string) (uint64, bool) {
 		return engine.Hash(e.summaryText()), true
 	case fieldBody:
 		return e.bodyVer, true
-	case fieldParam(field):
-		return paramVersion(e.param(strings.TrimPrefix(field, paramPrefix))), true
 	case fieldTOC:
 		_, _ = e.render()
 		return engine.Hash(tocVersion(e.toc)...), true
@@ -361,15 +365,6 @@ func (e *entry[T]) fieldVersion(field string) (uint64, bool) {
 		return engine.Hash(strconv.Itoa(readingMinutes(e.wordCount()))), true
 	}
 	return 0, false
-}
-
-// fieldParam returns field when it names a front-matter key (see Param),
-// so that fieldVersion's switch can match it.
-func fieldParam(field string) string {
-	if strings.HasPrefix(field, paramPrefix) {
-		return field
-	}
-	return "\x00"
 }
 
 func hashTime(t time.Time) uint64 { return engine.Hash(t.Format(time.RFC3339Nano)) }

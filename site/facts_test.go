@@ -178,3 +178,36 @@ func TestTOC(t *testing.T) {
 		t.Errorf("the heading's id is not the TOC's:\n%s", body)
 	}
 }
+
+// --explain says what a page read and why the build rendered it again.
+func TestExplain(t *testing.T) {
+	dir, _ := extractSite(t, "docs")
+	opts := site.BuildOptions{OutDir: filepath.Join(dir, "dist"), BuildKey: "test", Explain: []string{"/docs/guides/deploy/", "/docs/reference/cli/", "/nope/"}}
+	if _, err := declareDocsSite(dir).Build(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "content", "docs", "guides", "install.md")
+	writeFile(t, p, strings.Replace(readOut(t, dir, "content/docs/guides/install.md"), "title: Install", "title: Installation", 1))
+	rep, err := declareDocsSite(dir).Build(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ why, read string }{
+		{"rendered: e:docs/guides/install#title changed", "e:docs/guides/install#title"},
+		{"kept: every value it read has the version it had", "e:docs/reference/cli#body"},
+		{"no page of the site has this route", ""},
+	}
+	if len(rep.Explained) != len(want) {
+		t.Fatalf("explained %d pages, want %d", len(rep.Explained), len(want))
+	}
+	for i, w := range want {
+		e := rep.Explained[i]
+		read := false
+		for _, f := range e.Read {
+			read = read || f.Key == w.read
+		}
+		if e.Why != w.why || (w.read != "") != read {
+			t.Errorf("%s: %q, read %v; want %q, reading %q", e.Route, e.Why, e.Read, w.why, w.read)
+		}
+	}
+}

@@ -23,9 +23,8 @@ const paramPrefix = "param:"
 // match as written, else ignoring case, as Hugo's .Params do. Meta is the
 // typed view of the same front matter, recorded as one value.
 func (e *Entry[T]) Param(key string) any {
-	v := e.d.param(key)
-	e.read(paramPrefix+key, func() uint64 { return paramVersion(v) })
-	return v
+	e.read(paramPrefix + key)
+	return e.d.param(key)
 }
 
 // param looks key up in the front matter, decoded once.

@@ -213,7 +213,7 @@ func (d *dirTarget) plan(b *Build, jobs []PageJob, _ *routeCache, errs *diag.Lis
 				links[k] = render.Link{URL: l, Path: l}
 			}
 			d.pages[i] = &renderedPage{job: j, tags: old.Tags, facts: facts, links: links, prev: old}
-			d.explain.planned(b, d.prev, j.Route, facts.get(), d.opts.Force)
+			d.explain.planned(b, d.prev, j.Route, &facts, d.opts.Force)
 			continue
 		}
 		d.explain.planned(b, d.prev, j.Route, nil, d.opts.Force)

@@ -43,8 +43,9 @@ func newExplainer(routes []string) *explainer {
 }
 
 // planned notes why route is rendered or kept, before rendering: prev is
-// the previous build (nil: none); kept holds the facts of a kept page.
-func (x *explainer) planned(b *Build, prev *previous, route string, kept Facts, force bool) {
+// the previous build (nil: none); kept holds the facts of a kept page
+// (nil: the page is rendered), decoded only for a page asked about.
+func (x *explainer) planned(b *Build, prev *previous, route string, kept *pageFacts, force bool) {
 	if x == nil || !x.want[route] {
 		return
 	}
@@ -52,7 +53,7 @@ func (x *explainer) planned(b *Build, prev *previous, route string, kept Facts, 
 	switch {
 	case kept != nil:
 		e.Why = "kept: every value it read has the version it had"
-		e.Read = factReads(kept)
+		e.Read = factReads(kept.get())
 	case force:
 		e.Why = "rendered: --force"
 	case prev == nil:
