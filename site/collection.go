@@ -1,6 +1,7 @@
 package site
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -277,7 +278,13 @@ func (c *Collection[T]) loadEntry(b *engine.Build, file string) (*entry[T], erro
 		return nil, err
 	}
 	var common commonMeta
-	e := &entry[T]{coll: c.name, file: rel, body: fm.body, md: perBuild(b).md, fmFormat: fm.format, fmRaw: fm.raw}
+	e := &entry[T]{coll: c.name, file: rel, fmFormat: fm.format, fmRaw: fm.raw}
+	e.b, e.body = b, fm.body
+	if b.Streaming {
+		// The front matter's text outlives the file's bytes, which go
+		// once the body is converted.
+		e.fmRaw = bytes.Clone(fm.raw)
+	}
 	if err := decodeFrontMatter(rel, fm, &common, &e.meta); err != nil {
 		return nil, err
 	}

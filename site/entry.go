@@ -8,7 +8,6 @@ package site
 // a value derived from it, such as the summary, that changed).
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,7 +18,6 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
-	"github.com/yuin/goldmark"
 
 	"github.com/vergehq/verge/internal/engine"
 )
@@ -60,21 +58,11 @@ type entry[T any] struct {
 	meta    T
 
 	url     string
-	tagName string // the entry's tag, e:COLLECTION/ID
-	summary string // front matter "summary"; derived from the body when empty
-	version string // content hash of the source file: the tag's version
-	bodyVer uint64 // hash of the body's source
-	body    []byte
-	md      goldmark.Markdown
+	tagName string    // the entry's tag, e:COLLECTION/ID
+	summary string    // front matter "summary"; derived from the body when empty
+	version string    // content hash of the source file: the tag's version
 	bare    *Entry[T] // the entry read by no page (see bareEntries)
-
-	once      sync.Once
-	html      []byte
-	toc       []Heading
-	derived   string // the summary derived from the body
-	renderEr  error
-	wordsOnce sync.Once
-	words     int
+	entryBody
 
 	metaOnce sync.Once
 	metaVer  uint64
@@ -227,12 +215,9 @@ func (e *Entry[T]) ReadingTime() int {
 	return m
 }
 
-// wordCount counts the rendered body's words, once.
+// wordCount is the number of the rendered body's words.
 func (e *entry[T]) wordCount() int {
-	e.wordsOnce.Do(func() {
-		h, _ := e.render()
-		e.words = countWords(h)
-	})
+	_ = e.derive()
 	return e.words
 }
 
@@ -241,7 +226,7 @@ func readingMinutes(words int) int { return (words + 212) / 213 }
 // TOC is the body's headings in order, for a table of contents. A page
 // that shows it is rendered again only when a heading changes.
 func (e *Entry[T]) TOC() []Heading {
-	_, _ = e.d.render()
+	_ = e.d.derive()
 	e.read(fieldTOC)
 	return e.d.toc
 }
@@ -280,34 +265,12 @@ func (e *Entry[T]) readBody(ctx context.Context) {
 	}
 }
 
-// render converts the body once; entries are shared by every page that
-// shows them, so concurrent pages wait for one conversion.
-func (e *entry[T]) render() ([]byte, error) {
-	e.once.Do(func() {
-		var buf bytes.Buffer
-		buf.Grow(len(e.body) * 2)
-		e.toc, e.renderEr = convert(e.md, e.body, &buf)
-		e.html = buf.Bytes()
-		if e.summary == "" {
-			src := e.html
-			if i := bytes.Index(e.body, moreMarker); i >= 0 {
-				var pre bytes.Buffer
-				if e.md.Convert(e.body[:i], &pre) == nil {
-					src = append(pre.Bytes(), moreMarker...)
-				}
-			}
-			e.derived = summarize(src, 70)
-		}
-	})
-	return e.html, e.renderEr
-}
-
 // summaryText is the entry's summary (see Entry.Summary).
 func (e *entry[T]) summaryText() string {
 	if e.summary != "" {
 		return e.summary
 	}
-	_, _ = e.render()
+	_ = e.derive()
 	return e.derived
 }
 

@@ -140,11 +140,19 @@ type dirTarget struct {
 	pages   []*renderedPage // by job
 	todoIdx []int           // by page to render: its job
 	scans   *audit.Scans    // pages read for the audit as they render; nil when not auditing
+	facts   *factsStream    // the facts file, written as pages render
+	served  map[string]bool // every path the build serves, for the links
+	paths   interner        // the paths pages link to
 }
+
+// serves reports whether the build serves path.
+func (d *dirTarget) serves(path string) bool { return d.served[path] }
 
 func (d *dirTarget) previous() (*Build, *assets.Result, *ChangeSet, *routeCache) {
 	return nil, nil, nil, nil
 }
+
+func (d *dirTarget) streaming() bool { return true }
 
 func (d *dirTarget) assets() assetStage { return allAssets{} }
 
@@ -205,14 +213,11 @@ func (d *dirTarget) plan(b *Build, jobs []PageJob, _ *routeCache, errs *diag.Lis
 	d.w = newOutWriter(d.out)
 	d.scans = auditScans(d.opts, b.Config)
 	d.pages = make([]*renderedPage, len(jobs))
+	d.served = servedPaths(b.Assets.Res, jobs)
 	var todo []PageJob
 	for i, j := range jobs {
 		if old, facts := d.prev.reusable(b, j.Route); old != nil {
-			links := make([]render.Link, len(old.Links))
-			for k, l := range old.Links {
-				links[k] = render.Link{URL: l, Path: l}
-			}
-			d.pages[i] = &renderedPage{job: j, tags: old.Tags, facts: facts, links: links, prev: old}
+			d.pages[i] = &renderedPage{job: j, tags: old.Tags, facts: facts, links: old.Links, prev: old}
 			d.explain.planned(b, d.prev, j.Route, &facts, d.opts.Force)
 			continue
 		}
@@ -220,11 +225,22 @@ func (d *dirTarget) plan(b *Build, jobs []PageJob, _ *routeCache, errs *diag.Lis
 		todo = append(todo, j)
 		d.todoIdx = append(d.todoIdx, i)
 	}
+	d.facts = newFactsStream(d.w, d.pages)
 	return todo
 }
 
 // render writes each page out as soon as it is done.
 func (d *dirTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *diag.List) {
+	for _, p := range d.pages {
+		if p != nil {
+			// A kept page's links go somewhere only if their targets stayed.
+			links := make([]render.Link, len(p.links))
+			for k, l := range p.links {
+				links[k] = render.Link{URL: l, Path: l}
+			}
+			checkPageLinks(d.s, b, d.serves, p.job, links, errs)
+		}
+	}
 	d.prog.start("render", len(todo))
 	d.w.startWriters()
 	renderStage(ctx, b, newRenderer(b), todo, d.prog, errs, func(k int, j PageJob, o pageOutput) {
@@ -232,7 +248,9 @@ func (d *dirTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *
 			return // the build fails anyway: spare the writes
 		}
 		html := o.HTML
-		p := &renderedPage{job: j, tags: o.Tags, facts: pageFacts{facts: o.facts}, links: o.Links, rendered: true}
+		checkPageLinks(d.s, b, d.serves, j, o.Links, errs)
+		p := &renderedPage{job: j, tags: o.Tags, links: linkPaths(o.Links, &d.paths), rendered: true}
+		d.facts.add(d.todoIdx[k], j.Route, o.facts)
 		d.explain.rendered(j.Route, o.facts)
 		f := newPageFile(j, html)
 		// Rendered the same bytes as last time (the site program changed,
@@ -255,8 +273,6 @@ func (d *dirTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *
 func (d *dirTarget) finish(_ context.Context, b *Build, errs *diag.List) error {
 	s, rep, opts, out, w, prev, pages := d.s, d.rep, d.opts, d.out, d.w, d.prev, d.pages
 	files := outputFiles(b.Assets.Res, pages, errs)
-	served := servedPaths(files)
-	checkLinks(s, b, func(p string) bool { return served[p] }, pages, errs)
 	if errs.Len() > 0 {
 		return nil
 	}
@@ -277,13 +293,16 @@ func (d *dirTarget) finish(_ context.Context, b *Build, errs *diag.List) error {
 		if err != nil {
 			return err
 		}
-		w.extra = append(w.extra, metaFile{manifest.AuditPath, data})
+		w.extra = append(w.extra, metaFile{path: manifest.AuditPath, data: data})
 		rep.Phases = append(rep.Phases, d.t.lap("audit"))
 	}
 
 	sum := summarise(m, d.input, exactTags(pages, b.versions()))
 	sum.Stamp, sum.Site = d.stamp, d.site
-	unchanged, err := w.commit(m, files, prev, b.versions(), encodeFactsFile(pages), sum)
+	if err := d.facts.close(); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	unchanged, err := w.commit(m, files, prev, b.versions(), sum)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", out, err)
 	}
@@ -321,8 +340,8 @@ func exactTags(pages []*renderedPage, versions map[string]string) bool {
 type renderedPage struct {
 	job      PageJob
 	tags     []string
-	facts    pageFacts
-	links    []render.Link
+	facts    pageFacts // a kept page's, still encoded; a rendered page's are in the facts file
+	links    []string  // the paths its links point to, sorted
 	file     *outputFile
 	prev     *manifest.File
 	rendered bool // the page function ran in this build

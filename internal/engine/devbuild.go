@@ -141,6 +141,9 @@ type memTarget struct {
 	later []PageJob // pages left lazy
 }
 
+// streaming is false: the next build reuses this one's content.
+func (m *memTarget) streaming() bool { return false }
+
 func (m *memTarget) previous() (*Build, *assets.Result, *ChangeSet, *routeCache) {
 	if m.old == nil {
 		return nil, nil, m.ch, nil

@@ -25,17 +25,17 @@ func (d *DevBuilder) checkOutput(old, nb *DevBuild, rendered, removed []string, 
 			}
 		}
 	}
-	var check []*renderedPage
+	var check []pageLinks
 	if sameSet {
 		for _, p := range rendered {
 			pg := nb.pages[p]
 			if op := old.pages[p]; op == nil || !bytes.Equal(op.HTML, pg.HTML) {
-				check = append(check, &renderedPage{job: pg.Job, links: pg.links})
+				check = append(check, pageLinks{pg.Job, pg.links})
 			}
 		}
 	} else {
 		for _, pg := range nb.pages {
-			check = append(check, &renderedPage{job: pg.Job, links: pg.links})
+			check = append(check, pageLinks{pg.Job, pg.links})
 		}
 	}
 	checkLinks(d.s, nb.b, nb.serves, check, errs)

@@ -21,18 +21,43 @@ func TestFactsFileRoundTrip(t *testing.T) {
 		{job: PageJob{Route: "/posts/a b/"}, facts: pageFacts{facts: Facts{{FactKey{"t:tags/go", "slice:0:20:20"}, 7}}}},
 		{job: PageJob{Route: "/empty/"}},
 	}
-	dir := t.TempDir()
-	p := filepath.Join(dir, filepath.FromSlash(manifest.FactsPath))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
+	// writeFile streams pages as a build does: rendered ones as they
+	// finish (here last first), kept ones (raw) in their place. It
+	// returns the directory the file is in, as an output directory.
+	var files [][]byte // each file written, in order
+	writeFile := func(pages []*renderedPage) string {
+		w := newOutWriter(filepath.Join(t.TempDir(), "dist"))
+		t.Cleanup(w.abort)
+		planned := make([]*renderedPage, len(pages))
+		for i, pg := range pages {
+			if !pg.rendered {
+				planned[i] = pg
+			}
+		}
+		s := newFactsStream(w, planned)
+		for i := len(pages) - 1; i >= 0; i-- { // out of order, as workers may finish
+			if pg := pages[i]; pg.rendered {
+				s.add(i, pg.job.Route, pg.facts.facts)
+			}
+		}
+		if err := s.close(); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(w.tmp, filepath.FromSlash(manifest.FactsPath)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, data)
+		return w.tmp
 	}
-	if err := os.WriteFile(p, encodeFactsFile(pages), 0o644); err != nil {
-		t.Fatal(err)
+	for _, pg := range pages {
+		pg.rendered = true
 	}
-	got := readFactsFile(dir)
+	got := readFactsFile(writeFile(pages))
 	if len(got) != len(pages) {
 		t.Fatalf("read %d pages, want %d", len(got), len(pages))
 	}
+	var kept []*renderedPage
 	for _, pg := range pages {
 		raw, ok := got[pg.job.Route]
 		if !ok {
@@ -45,10 +70,14 @@ func TestFactsFileRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(fs, pg.facts.facts) {
 			t.Errorf("%s: read %v, want %v", pg.job.Route, fs, pg.facts.facts)
 		}
-		// A kept page's record is written back as it was read.
-		if again := encodeFactsFile([]*renderedPage{{job: pg.job, facts: pageFacts{raw: raw}}}); string(again) != string(encodeFactsFile([]*renderedPage{pg})) {
-			t.Errorf("%s: re-encoded %q", pg.job.Route, again)
-		}
+		kept = append(kept, &renderedPage{job: pg.job, facts: pageFacts{raw: raw}})
+	}
+	// A kept page's record is written back as it was read, in order.
+	if again := readFactsFile(writeFile(kept)); !reflect.DeepEqual(again, got) {
+		t.Errorf("kept records re-read as %q, want %q", again, got)
+	}
+	if string(files[0]) != string(files[1]) {
+		t.Errorf("the file of kept pages is\n%s\nwant the file they were read from\n%s", files[1], files[0])
 	}
 	for _, bad := range []string{"e:x title", "e:x title zz", "nospaces"} {
 		if _, err := parseFacts([]byte(bad + "\n")); err == nil {

@@ -31,6 +31,10 @@ type Build struct {
 	SiteVersion string
 	// Assets resolves the build's assets.
 	Assets AssetLookup
+	// Streaming is set when no later build reuses what this one loads (a
+	// build to disk): a source may let go of what it has used, such as an
+	// entry's Markdown once converted, and read it again if asked.
+	Streaming bool
 
 	mu      sync.Mutex
 	states  map[any]any // loader -> its loaded state (e.g. a collection's)

@@ -67,11 +67,7 @@ func outputFiles(res *assets.Result, pages []*renderedPage, errs *diag.List) []*
 		}
 		f.rec.Tags = p.tags
 		f.rec.CacheTags = headerTags(f.rec.Route)
-		f.rec.Links = nil
-		for _, l := range p.links {
-			f.rec.Links = append(f.rec.Links, l.Path)
-		}
-		f.rec.Links = sortedUnique(f.rec.Links)
+		f.rec.Links = p.links
 		add(f, describe(p.job))
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].path < files[j].path })

@@ -96,7 +96,7 @@ func (w *outWriter) patch(m *manifest.Manifest, files []*outputFile, prev *previ
 		removeEmptyParents(out, filepath.Dir(p))
 	}
 	for _, mf := range meta {
-		if err := fsatomic.WriteFile(inDir(out, mf.path), mf.data); err != nil {
+		if err := w.put(mf); err != nil {
 			return err
 		}
 	}

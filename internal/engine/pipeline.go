@@ -23,6 +23,9 @@ type target interface {
 	// and assets, what changed on disk since, and how it expanded its
 	// routes (each nil for none: every source loads afresh).
 	previous() (b *Build, res *assets.Result, ch *ChangeSet, routes *routeCache)
+	// streaming reports whether no later build reuses this one's content
+	// (see Build.Streaming).
+	streaming() bool
 	// assets makes the build's assets.
 	assets() assetStage
 	// loaded sees the loaded build before its routes are expanded; done
@@ -48,7 +51,7 @@ type target interface {
 // The load stage's phases go to phases; the target times its own stages.
 func run(ctx context.Context, s *Site, cfg *Config, key string, t target, tm *timer, prog *progress, phases *[]Phase, errs *diag.List) error {
 	oldB, oldAssets, ch, oldRoutes := t.previous()
-	b, loadPhases := loadStage(ctx, s, cfg, key, oldB, oldAssets, ch, t.assets(), tm, prog, errs)
+	b, loadPhases := loadStage(ctx, s, cfg, key, t.streaming(), oldB, oldAssets, ch, t.assets(), tm, prog, errs)
 	*phases = append(*phases, loadPhases...)
 	if errs.Len() > 0 {
 		return nil

@@ -119,8 +119,11 @@ func renderPage(ctx context.Context, b *Build, r *render.Renderer, j PageJob) pa
 func renderPages(ctx context.Context, b *Build, r *render.Renderer, jobs []PageJob, each func(k int, o pageOutput), parallel bool) {
 	recs := make([]*Recorder, len(jobs))
 	pages := make([]render.Page, len(jobs))
-	for i, j := range jobs {
-		pages[i] = render.Page{Route: j.Route, Render: func(ctx context.Context, w io.Writer) ([]string, error) {
+	for i := range jobs {
+		// The closure holds the index, not a copy of the job: there is one
+		// per page.
+		pages[i] = render.Page{Route: jobs[i].Route, Render: func(ctx context.Context, w io.Writer) ([]string, error) {
+			j := &jobs[i]
 			rec := NewRecorder(b, j.Route)
 			recs[i] = rec
 			if err := j.Render(ctx, rec, w); err != nil {

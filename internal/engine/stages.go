@@ -85,12 +85,13 @@ func devAssetOptions(cfg *Config) assets.Options {
 // into old when it can (old nil: none), while the assets build beside it
 // from oldAssets. Problems go to errs; the build is usable only when
 // there are none.
-func loadStage(ctx context.Context, s *Site, cfg *Config, key string, old *Build, oldAssets *assets.Result, ch *ChangeSet,
+func loadStage(ctx context.Context, s *Site, cfg *Config, key string, streaming bool, old *Build, oldAssets *assets.Result, ch *ChangeSet,
 	as assetStage, t *timer, prog *progress, errs *diag.List) (*Build, []Phase) {
 	for _, d := range s.DeclErrs {
 		errs.Add(d)
 	}
 	b := newBuild(s, cfg, key)
+	b.Streaming = streaming
 	// Assets do not depend on content: bundle them while content loads.
 	var res *assets.Result
 	var wg sync.WaitGroup

@@ -4,6 +4,7 @@ package engine
 // written beside the old one and swapped in atomically.
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,6 +38,7 @@ type outWriter struct {
 	extra   []metaFile // more of Verge's own files, written with the manifest
 	errMu   sync.Mutex
 	errs    []error
+	skipped int // writes not tried after one failed
 }
 
 // pendingWrite is a rendered page waiting for a writer.
@@ -57,6 +59,17 @@ func (w *outWriter) startWriters() {
 	for range writers {
 		w.writers.Go(func() {
 			for pw := range w.queue {
+				w.errMu.Lock()
+				failed := len(w.errs) > 0
+				if failed {
+					w.skipped++
+				}
+				w.errMu.Unlock()
+				if failed {
+					// A full disk fails every write alike: one error, and
+					// how many pages it left unwritten.
+					continue
+				}
 				if err := w.write(pw.path, pw.data); err != nil {
 					w.errMu.Lock()
 					w.errs = append(w.errs, fmt.Errorf("write %s: %w", pw.path, err))
@@ -78,6 +91,10 @@ func (w *outWriter) drain() error {
 	close(w.queue)
 	w.writers.Wait()
 	w.queue = nil
+	if w.skipped > 0 {
+		w.errs = append(w.errs, fmt.Errorf("%d more pages were not written", w.skipped))
+		w.skipped = 0
+	}
 	return errors.Join(w.errs...)
 }
 
@@ -140,7 +157,9 @@ func (w *outWriter) abort() {
 // (assets, reused pages, _headers, the manifest) and swaps it in. When the
 // manifest equals the previous build's, the output is left as it is and
 // unchanged is true.
-func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *previous, versions map[string]string, facts []byte, sum buildSummary) (unchanged bool, err error) {
+//
+// The facts file is already in the new tree (see factsStream).
+func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *previous, versions map[string]string, sum buildSummary) (unchanged bool, err error) {
 	vdata, err := json.Marshal(versions)
 	if err != nil {
 		return false, err
@@ -154,25 +173,30 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 		// the same, say) differ. Versions first: a summary must never
 		// vouch for versions that are not on disk.
 		for _, mf := range w.extra {
-			if err := fsatomic.WriteFile(inDir(w.out, mf.path), mf.data); err != nil {
+			if err := w.put(mf); err != nil {
 				return true, err
 			}
 		}
 		if err := fsatomic.WriteFile(inDir(w.out, manifest.VersionsPath), vdata); err != nil {
 			return true, err
 		}
-		if err := fsatomic.WriteFile(inDir(w.out, manifest.FactsPath), facts); err != nil {
+		if err := os.Rename(inDir(w.tmp, manifest.FactsPath), inDir(w.out, manifest.FactsPath)); err != nil {
 			return true, err
 		}
 		return true, fsatomic.WriteFile(inDir(w.out, manifest.StatePath), sdata)
 	}
-	mdata, err := m.Encode()
-	if err != nil {
+	// The manifest and _headers of a 100,000-page site are over 100 MB:
+	// they go to the new tree as they encode.
+	headers := strings.TrimPrefix(manifest.HeadersFile, "/")
+	if err := w.writeStream(headers, func(out io.Writer) error { return m.WriteHeaders(out, "/_assets/") }); err != nil {
+		return false, err
+	}
+	if err := w.writeStream(manifest.Path, m.EncodeTo); err != nil {
 		return false, err
 	}
 	// The summary goes last: it vouches for everything before it.
-	meta := append([]metaFile{{strings.TrimPrefix(manifest.HeadersFile, "/"), m.Headers("/_assets/")}, {manifest.Path, mdata}}, w.extra...)
-	meta = append(meta, metaFile{manifest.VersionsPath, vdata}, metaFile{manifest.FactsPath, facts}, metaFile{manifest.StatePath, sdata})
+	meta := append([]metaFile{{path: headers, inTmp: true}, {path: manifest.Path, inTmp: true}}, w.extra...)
+	meta = append(meta, metaFile{path: manifest.VersionsPath, data: vdata}, metaFile{path: manifest.FactsPath, inTmp: true}, metaFile{path: manifest.StatePath, data: sdata})
 	if err := w.drain(); err != nil {
 		return false, err
 	}
@@ -196,6 +220,9 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 		return false, err
 	}
 	for _, mf := range meta {
+		if mf.inTmp {
+			continue
+		}
 		if err := w.write("/"+mf.path, mf.data); err != nil {
 			return false, err
 		}
@@ -203,10 +230,46 @@ func (w *outWriter) commit(m *manifest.Manifest, files []*outputFile, prev *prev
 	return false, fsatomic.SwapDir(w.tmp, w.out)
 }
 
+// writeStream writes the file at path (relative to the output) in the new
+// tree with encode.
+func (w *outWriter) writeStream(path string, encode func(io.Writer) error) error {
+	p, err := w.dest("/" + path)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(p)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 256<<10)
+	err = encode(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
 // metaFile is one of Verge's own files in the output.
 type metaFile struct {
-	path string // relative to the output directory
-	data []byte
+	path  string // relative to the output directory
+	data  []byte
+	inTmp bool // written already, at path in the new tree (data is nil)
+}
+
+// put writes mf into the output directory itself (a patch), each file
+// replaced by a rename.
+func (w *outWriter) put(mf metaFile) error {
+	dst := inDir(w.out, mf.path)
+	if mf.inTmp {
+		return os.Rename(inDir(w.tmp, mf.path), dst)
+	}
+	return fsatomic.WriteFile(dst, mf.data)
 }
 
 // checkOutDir refuses to replace a directory that is not a Verge output:

@@ -1,6 +1,9 @@
 package manifest
 
 import (
+	"bufio"
+	"bytes"
+	"io"
 	"strings"
 )
 
@@ -9,27 +12,46 @@ import (
 // the manifest gives it: one rule for all fingerprinted assets, and one
 // per page for its CDN lifetime and Cache-Tag.
 func (m *Manifest) Headers(assetPrefix string) []byte {
-	var b strings.Builder
-	b.WriteString("# Written by verge build: cache policy per file. Do not edit.\n")
+	var b bytes.Buffer
+	_ = m.WriteHeaders(&b, assetPrefix)
+	return b.Bytes()
+}
+
+// WriteHeaders writes what Headers returns to w, a file at a time.
+func (m *Manifest) WriteHeaders(w io.Writer, assetPrefix string) error {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("# Written by verge build: cache policy per file. Do not edit.\n")
 	if assetPrefix != "" {
-		b.WriteString(strings.TrimSuffix(assetPrefix, "/") + "/*\n")
-		b.WriteString("  Cache-Control: public, max-age=31536000, immutable\n")
-		b.WriteString("  X-Content-Type-Options: nosniff\n")
+		bw.WriteString(strings.TrimSuffix(assetPrefix, "/") + "/*\n")
+		bw.WriteString("  Cache-Control: public, max-age=31536000, immutable\n")
+		bw.WriteString("  X-Content-Type-Options: nosniff\n")
 	}
-	for _, f := range m.Files {
+	for i := range m.Files {
+		f := &m.Files[i]
 		if f.Kind == KindAsset && assetPrefix != "" && strings.HasPrefix(f.Path, assetPrefix) {
 			continue
 		}
-		b.WriteString(f.URL() + "\n")
-		b.WriteString("  Cache-Control: " + f.CacheControl + "\n")
+		bw.WriteString(f.URL())
+		bw.WriteString("\n  Cache-Control: ")
+		bw.WriteString(f.CacheControl)
+		bw.WriteString("\n")
 		if f.CDNCacheControl != "" {
-			b.WriteString("  CDN-Cache-Control: " + f.CDNCacheControl + "\n")
+			bw.WriteString("  CDN-Cache-Control: ")
+			bw.WriteString(f.CDNCacheControl)
+			bw.WriteString("\n")
 		}
 		if tags := f.HeaderTags(); len(tags) > 0 {
-			b.WriteString("  Cache-Tag: " + strings.Join(tags, ",") + "\n")
+			bw.WriteString("  Cache-Tag: ")
+			for k, t := range tags {
+				if k > 0 {
+					bw.WriteByte(',')
+				}
+				bw.WriteString(t)
+			}
+			bw.WriteString("\n")
 		}
 	}
-	return []byte(b.String())
+	return bw.Flush() // bufio keeps the first error
 }
 
 // URL is the URL path a file is requested at: a page's route (the

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -95,43 +96,65 @@ func (m *Manifest) Lookup(p string) *File {
 	return nil
 }
 
-// Encode writes m as JSON with one file record per line: compact enough to
+// Encode is m as JSON with one file record per line: compact enough to
 // write fast for 10,000 pages, and still readable and diffable. The same
 // manifest always encodes to the same bytes.
 func (m *Manifest) Encode() ([]byte, error) {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	if err := m.EncodeTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// EncodeTo writes what Encode returns to w, a record at a time: the
+// manifest of a 100,000-page site is near 100 MB, which a build need
+// not hold.
+func (m *Manifest) EncodeTo(w io.Writer) error {
+	var rec bytes.Buffer // one value at a time, to trim its newline
+	enc := json.NewEncoder(&rec)
 	enc.SetEscapeHTML(false)
+	var werr error
+	put := func(trim int, after string) {
+		if werr == nil {
+			_, werr = w.Write(rec.Bytes()[:rec.Len()-trim])
+		}
+		if werr == nil {
+			_, werr = io.WriteString(w, after)
+		}
+		rec.Reset()
+	}
 	head := struct {
 		Schema  int      `json:"schema"`
 		BuildID string   `json:"build_id"`
 		Site    SiteInfo `json:"site"`
 	}{m.Schema, m.BuildID, m.Site}
 	if err := enc.Encode(head); err != nil {
-		return nil, err
+		return err
 	}
-	buf.Truncate(buf.Len() - 2) // drop "}\n": the lists continue the object
-	buf.WriteString(",\n\"files\": [\n")
+	put(2, ",\n\"files\": [\n") // drop "}\n": the lists continue the object
 	for i := range m.Files {
-		if i > 0 {
-			buf.WriteString(",\n")
-		}
 		if err := enc.Encode(&m.Files[i]); err != nil {
-			return nil, err
+			return err
 		}
-		buf.Truncate(buf.Len() - 1)
+		sep := ",\n"
+		if i == len(m.Files)-1 {
+			sep = ""
+		}
+		put(1, sep)
 	}
-	buf.WriteString("\n],\n\"functions\": ")
+	if werr == nil {
+		_, werr = io.WriteString(w, "\n],\n\"functions\": ")
+	}
 	fns := m.Functions
 	if fns == nil {
 		fns = []Function{}
 	}
 	if err := enc.Encode(fns); err != nil {
-		return nil, err
+		return err
 	}
-	buf.Truncate(buf.Len() - 1)
-	buf.WriteString("\n}\n")
-	return buf.Bytes(), nil
+	put(1, "\n}\n")
+	return werr
 }
 
 // Read loads the manifest of the output directory dir.
