@@ -54,7 +54,7 @@ func (e *entry[T]) derive() error {
 			src := h
 			if i := bytes.Index(e.body, moreMarker); i >= 0 {
 				var pre bytes.Buffer
-				if perBuild(e.b).md.Convert(e.body[:i], &pre) == nil {
+				if perBuild(e.b).md.Convert(e.body[:i], bufWriter{&pre}) == nil {
 					src = append(pre.Bytes(), moreMarker...)
 				}
 			}
@@ -99,7 +99,7 @@ func (e *entry[T]) keepHTML(h []byte) {
 	e.htmlMu.Unlock()
 }
 
-// convert renders src, sized for the HTML it makes.
+// convert renders src.
 func (e *entry[T]) convert(src []byte) ([]byte, []Heading, error) {
 	var buf bytes.Buffer
 	buf.Grow(len(src) * 2)
@@ -107,7 +107,7 @@ func (e *entry[T]) convert(src []byte) ([]byte, []Heading, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return bytes.Clone(buf.Bytes()), toc, nil
+	return buf.Bytes(), toc, nil
 }
 
 // source is the body's Markdown: kept, or read again from the file.

@@ -96,7 +96,11 @@ func newFactsStream(w *outWriter, planned []*renderedPage) *factsStream {
 // add writes the record of page k, at route, with the facts it read.
 // Safe for concurrent use.
 func (s *factsStream) add(k int, route string, facts Facts) {
-	rec := appendFacts(append(append([]byte("= "), route...), '\n'), facts)
+	n := len(route) + 3
+	for _, f := range facts {
+		n += len(f.Tag) + len(f.Field) + 3 + 16
+	}
+	rec := appendFacts(append(append(append(make([]byte, 0, n), "= "...), route...), '\n'), facts)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.waiting[k] = rec

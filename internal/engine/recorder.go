@@ -11,6 +11,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vergehq/verge/render"
 )
@@ -43,13 +44,37 @@ type Recorder struct {
 // NewRecorder starts the reads of the page or request at route; it
 // depends on the site tag from the start.
 func NewRecorder(b *Build, route string) *Recorder {
-	r := &Recorder{Build: b, Route: route, tags: map[string]struct{}{}, facts: map[FactKey]uint64{}}
+	m := recMapsPool.Get().(*recMaps)
+	r := &Recorder{Build: b, Route: route, tags: m.tags, facts: m.facts}
 	r.Read(SiteTag, b.SiteVersion)
 	return r
 }
 
+// recMaps are a Recorder's maps, reused from page to page: growing two
+// maps for each of 100,000 pages was a twentieth of what a build
+// allocated.
+type recMaps struct {
+	tags  map[string]struct{}
+	facts map[FactKey]uint64
+}
+
+var recMapsPool = sync.Pool{New: func() any {
+	return &recMaps{tags: make(map[string]struct{}, 16), facts: make(map[FactKey]uint64, 32)}
+}}
+
+// release hands r's maps on to the next page once its tags and facts are
+// taken. A read through r after that (a view kept beyond its page's
+// render) panics rather than land in another page's record.
+func (r *Recorder) release() {
+	clear(r.tags)
+	clear(r.facts)
+	recMapsPool.Put(&recMaps{r.tags, r.facts})
+	r.tags, r.facts = nil, nil
+}
+
 // Read records that the whole of what tag names was read, at version.
 func (r *Recorder) Read(tag, version string) {
+	r.live()
 	r.tags[tag] = struct{}{}
 	r.facts[FactKey{tag, ""}] = Hash(version)
 }
@@ -57,6 +82,7 @@ func (r *Recorder) Read(tag, version string) {
 // ReadFact records that field of what tag names was read, with the
 // version of its value (see Hash).
 func (r *Recorder) ReadFact(tag, field string, version uint64) {
+	r.live()
 	r.tags[tag] = struct{}{}
 	r.facts[FactKey{tag, field}] = version
 }
@@ -64,7 +90,17 @@ func (r *Recorder) ReadFact(tag, field string, version uint64) {
 // Tag records that the page is of what tag names (an entry's own page),
 // whether or not it reads any of it: editors purging that content reach
 // the page. It decides nothing about rebuilding.
-func (r *Recorder) Tag(tag string) { r.tags[tag] = struct{}{} }
+func (r *Recorder) Tag(tag string) {
+	r.live()
+	r.tags[tag] = struct{}{}
+}
+
+// live panics when r was released: its page rendered already.
+func (r *Recorder) live() {
+	if r.facts == nil {
+		panic(fmt.Sprintf("verge: content read for page %s after it rendered: an Entry, Term or Ctx was kept beyond the page function's call", r.Route))
+	}
+}
 
 // Tags lists what was read so far, sorted.
 func (r *Recorder) Tags() []string { return slices.Sorted(maps.Keys(r.tags)) }
@@ -144,7 +180,9 @@ func renderPages(ctx context.Context, b *Build, r *render.Renderer, jobs []PageJ
 		recs[k] = nil // a 100,000-page build must not hold every page's reads
 		rec.readAssets(o.Assets)
 		o.Tags = rec.Tags()
-		each(k, pageOutput{Output: o, facts: rec.Facts()})
+		facts := rec.Facts()
+		rec.release()
+		each(k, pageOutput{Output: o, facts: facts})
 	}
 	if !parallel {
 		for k, p := range pages {

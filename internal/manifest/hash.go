@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/zeebo/blake3"
 )
@@ -25,9 +26,19 @@ func AssetHash(urlPath string, data []byte) string {
 	// One allocation and one-shot hashing: this runs for every page of a
 	// build, and streaming base64 through an encoder into the hasher cost
 	// three times as much.
-	buf := make([]byte, base64.StdEncoding.EncodedLen(len(data))+len(ext))
+	n := base64.StdEncoding.EncodedLen(len(data)) + len(ext)
+	bp := hashBufs.Get().(*[]byte)
+	if cap(*bp) < n {
+		*bp = make([]byte, n)
+	}
+	buf := (*bp)[:n]
 	base64.StdEncoding.Encode(buf, data)
 	copy(buf[len(buf)-len(ext):], ext)
 	sum := blake3.Sum256(buf)
+	hashBufs.Put(bp)
 	return hex.EncodeToString(sum[:16])
 }
+
+// hashBufs holds AssetHash's buffers: a build hashes every page, and a
+// buffer each was a tenth of what it allocated.
+var hashBufs = sync.Pool{New: func() any { return new([]byte) }}
