@@ -6,10 +6,13 @@
 // its default build (which grades every page, see package audit) and a
 // no-change rebuild of each, against Hugo's clean build. Speed targets are
 // checked here, not in timed tests, because ratios against a peer in the
-// same run survive a noisy machine.
+// same run survive a noisy machine. With two sizes or more it also prints
+// what each more page costs in peak memory, for both, beside what it adds
+// to the output: the measure of a build that streams.
 //
 //	go run ./examples/bench/compare [-sizes 1000,10000] [-runs 3]
 //	go run ./examples/bench/compare -sizes 100000 -runs 1 -dir /dev/shm
+//	go run ./examples/bench/compare -sizes 10000,100000 -runs 1 -dir /dev/shm
 //
 // The 100,000-post size took 7.7 minutes with -runs 1 on 2 cores: 3.5 to
 // prepare (corpus, Hugo's copy, a warm-up build, the settle wait) and
@@ -20,6 +23,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -97,13 +101,38 @@ func run(sizeList string, runs int, shared, dir string, wait time.Duration) erro
 			return err
 		}
 	}
+	printGrowth(sites)
 	return nil
+}
+
+// printGrowth prints what each more page costs in peak memory, between
+// consecutive sizes, beside the HTML each page adds to the output: a
+// build that streams holds a page's metadata (its entry, its manifest
+// record), not its rendered HTML, so its memory per page stays well
+// under the output's.
+func printGrowth(sites []*benchSite) {
+	if len(sites) < 2 {
+		return
+	}
+	fmt.Printf("\n%-15s %14s %14s %14s %16s\n", "posts", "verge KB/page", "hugo KB/page", "ratio", "output KB/page")
+	for i := 1; i < len(sites); i++ {
+		a, b := sites[i-1], sites[i]
+		pages := float64(b.n - a.n)
+		v := float64(b.vergeRSS-a.vergeRSS) / pages / 1024
+		h := float64(b.hugoRSS-a.hugoRSS) / pages / 1024
+		out := float64(b.outBytes-a.outBytes) / pages / 1024
+		fmt.Printf("%-15s %14.1f %14.1f %13.2fx %16.1f\n", fmt.Sprintf("%d -> %d", a.n, b.n), v, h, v/h, out)
+	}
 }
 
 // benchSite is one corpus, ready for both generators.
 type benchSite struct {
 	repo, work, corpus, hugoSite string
 	n                            int
+
+	// Measured by compare: the clean builds' median peak memory, and the
+	// size of Verge's output.
+	vergeRSS, hugoRSS, outBytes int64
 }
 
 // prepare generates the corpus, gives Hugo its copy with the reference
@@ -173,6 +202,8 @@ func (bs *benchSite) compare(verge, hugo string, runs int) error {
 		}
 		hWarm = append(hWarm, m)
 	}
+	bs.vergeRSS, bs.hugoRSS = median(vCold).rss, median(hCold).rss
+	bs.outBytes = dirBytes(filepath.Join(bs.work, fmt.Sprintf("verge-out-%d-0", bs.n)))
 	printRow(bs.n, "first (clean)", median(vCold), median(hCold), median(hCold))
 	printRow(bs.n, "first, grading", median(gCold), median(hCold), median(hCold))
 	printRow(bs.n, "second (no change)", median(vWarm), median(hWarm), median(hCold))
@@ -254,4 +285,18 @@ func measure(dir string, env []string, name string, args ...string) (measurement
 		rss = ru.Maxrss * 1024
 	}
 	return measurement{wall: wall, rss: rss}, nil
+}
+
+// dirBytes is the size of the files under dir.
+func dirBytes(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }
