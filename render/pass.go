@@ -35,7 +35,7 @@ func (r *Renderer) process(route string, src []byte) (processed, error) {
 		res     processed
 		errs    []error
 		min     = r.opts.Minify
-		out     = make([]byte, 0, len(src)+256)
+		out     = r.outBuf(len(src) + 256)
 		lex     = html.NewLexer(parse.NewInputBytes(src))
 		pos     int    // offset of the current token in src
 		tag     []byte // current start tag, lower case (slices src)

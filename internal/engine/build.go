@@ -242,8 +242,10 @@ func (d *dirTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *
 		}
 	}
 	d.prog.start("render", len(todo))
+	r := newRenderer(b)
+	d.w.recycle = r.Recycle // a written page's buffer serves the next
 	d.w.startWriters()
-	renderStage(ctx, b, newRenderer(b), todo, d.prog, errs, func(k int, j PageJob, o pageOutput) {
+	renderStage(ctx, b, r, todo, d.prog, errs, func(k int, j PageJob, o pageOutput) {
 		if errs.Len() > 0 {
 			return // the build fails anyway: spare the writes
 		}
@@ -257,6 +259,7 @@ func (d *dirTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *
 		// say, but not this page): link the old file rather than write.
 		if old := d.prev.unchanged(j.Route, f.rec.SHA256); old != nil {
 			p.prev = old
+			r.Recycle(html)
 		} else {
 			d.scans.Add(j.Route, html) // before the writer may drop html
 			d.w.writeAsync(f.path, html)

@@ -39,6 +39,8 @@ type outWriter struct {
 	errMu   sync.Mutex
 	errs    []error
 	skipped int // writes not tried after one failed
+	// recycle, if set, takes a page's bytes back once they are written.
+	recycle func([]byte)
 }
 
 // pendingWrite is a rendered page waiting for a writer.
@@ -65,15 +67,17 @@ func (w *outWriter) startWriters() {
 					w.skipped++
 				}
 				w.errMu.Unlock()
-				if failed {
-					// A full disk fails every write alike: one error, and
-					// how many pages it left unwritten.
-					continue
+				// A full disk fails every write alike: after one error, only
+				// how many pages it left unwritten.
+				if !failed {
+					if err := w.write(pw.path, pw.data); err != nil {
+						w.errMu.Lock()
+						w.errs = append(w.errs, fmt.Errorf("write %s: %w", pw.path, err))
+						w.errMu.Unlock()
+					}
 				}
-				if err := w.write(pw.path, pw.data); err != nil {
-					w.errMu.Lock()
-					w.errs = append(w.errs, fmt.Errorf("write %s: %w", pw.path, err))
-					w.errMu.Unlock()
+				if w.recycle != nil {
+					w.recycle(pw.data)
 				}
 			}
 		})
