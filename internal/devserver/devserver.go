@@ -25,22 +25,36 @@ import (
 	"github.com/vergehq/verge/internal/manifest"
 )
 
-//go:embed devclient.js
-var liveClientJS []byte
+var (
+	//go:embed devclient.js
+	liveClientJS []byte
+	//go:embed devmorph.js
+	morphJS []byte
+)
 
-// serveLiveJS serves the live-reload client.
-func serveLiveJS(w http.ResponseWriter) {
+// clientFiles are the live-reload client's modules, by URL path.
+var clientFiles = map[string][]byte{liveJSPath: liveClientJS, morphJSPath: morphJS}
+
+// serveClient serves a module of the live-reload client, reporting
+// whether path is one.
+func serveClient(w http.ResponseWriter, path string) bool {
+	js, ok := clientFiles[path]
+	if !ok {
+		return false
+	}
 	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(liveClientJS)
+	w.Write(js)
+	return true
 }
 
 // The dev server's own routes, under the prefix of Verge's own files so
 // that they never clash with a page.
 const (
-	liveJSPath = manifest.URLPrefix + "live.js" // the live-reload client
-	eventsPath = manifest.URLPrefix + "events"  // its event stream
-	statePath  = manifest.URLPrefix + "state"   // DevState, for tests and scripts
+	liveJSPath  = manifest.URLPrefix + "live.js"  // the live-reload client
+	morphJSPath = manifest.URLPrefix + "morph.js" // its in-place page update
+	eventsPath  = manifest.URLPrefix + "events"   // its event stream
+	statePath   = manifest.URLPrefix + "state"    // DevState, for tests and scripts
 )
 
 // liveScript is what the dev server adds to every HTML page it serves.
@@ -194,7 +208,6 @@ func (ds *devServer) notify(old *engine.DevBuild, res engine.DevResult) {
 	for _, r := range res.Changed {
 		changed["/"+engine.OutputPath(r)] = true
 	}
-	ds.hub.send(func(c *liveClient) bool { return changed["/"+engine.OutputPath(c.path)] }, liveMsg{Type: "reload"})
 	var css, other []string
 	for _, f := range res.Assets {
 		if strings.HasPrefix(f.ContentType, "text/css") {
@@ -203,8 +216,12 @@ func (ds *devServer) notify(old *engine.DevBuild, res engine.DevResult) {
 			other = append(other, f.Path)
 		}
 	}
-	// The client swaps the stylesheets it has and reloads for the other
-	// files it references; pages that reload anyway need neither.
+	// A page whose HTML changed fetches it and updates in place, then
+	// swaps the stylesheets that changed with it; the other pages swap
+	// the stylesheets they have. Either reloads for another changed file
+	// it references.
+	ds.hub.send(func(c *liveClient) bool { return changed["/"+engine.OutputPath(c.path)] },
+		liveMsg{Type: "page", Paths: css, Assets: other, Seq: seq})
 	notChanged := func(c *liveClient) bool { return !changed["/"+engine.OutputPath(c.path)] }
 	if len(css) > 0 {
 		ds.hub.send(notChanged, liveMsg{Type: "css", Paths: css, Seq: seq})
@@ -229,10 +246,10 @@ func (ds *devServer) errorMsg() liveMsg {
 // ServeHTTP serves the live-reload endpoints, the API functions, and the
 // build's pages, assets and static files.
 func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
-	case liveJSPath:
-		serveLiveJS(w)
+	if serveClient(w, r.URL.Path) {
 		return
+	}
+	switch r.URL.Path {
 	case eventsPath:
 		ds.hub.serveEvents(w, r, []liveMsg{{Type: "hello", Instance: ds.instance}, ds.errorMsg()})
 		return
