@@ -7,7 +7,6 @@ package devserver
 import (
 	"bytes"
 	"context"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -24,41 +23,6 @@ import (
 	"github.com/vergehq/verge/internal/engine"
 	"github.com/vergehq/verge/internal/manifest"
 )
-
-var (
-	//go:embed devclient.js
-	liveClientJS []byte
-	//go:embed devmorph.js
-	morphJS []byte
-)
-
-// clientFiles are the live-reload client's modules, by URL path.
-var clientFiles = map[string][]byte{liveJSPath: liveClientJS, morphJSPath: morphJS}
-
-// serveClient serves a module of the live-reload client, reporting
-// whether path is one.
-func serveClient(w http.ResponseWriter, path string) bool {
-	js, ok := clientFiles[path]
-	if !ok {
-		return false
-	}
-	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(js)
-	return true
-}
-
-// The dev server's own routes, under the prefix of Verge's own files so
-// that they never clash with a page.
-const (
-	liveJSPath  = manifest.URLPrefix + "live.js"  // the live-reload client
-	morphJSPath = manifest.URLPrefix + "morph.js" // its in-place page update
-	eventsPath  = manifest.URLPrefix + "events"   // its event stream
-	statePath   = manifest.URLPrefix + "state"    // DevState, for tests and scripts
-)
-
-// liveScript is what the dev server adds to every HTML page it serves.
-const liveScript = `<script type="module" src="` + liveJSPath + `"></script>`
 
 // devServer serves the dev server's current build from memory, with the
 // site's API functions, and keeps open pages current through the hub.
@@ -125,6 +89,9 @@ func (ds *devServer) rebuild(ctx context.Context, ch *engine.ChangeSet, ready fu
 		ready()
 	}
 	if res.Build.Lazy() > 0 {
+		if base != nil {
+			ds.headStart(newer)
+		}
 		fin := ds.builder.Complete(base, res.Build, res.Rendered, newer)
 		if fin.Stopped {
 			return true
@@ -146,6 +113,24 @@ func (ds *devServer) rebuild(ctx context.Context, ch *engine.ChangeSet, ready fu
 		ds.sendErrors() // "ok" when nothing is left to show
 	}
 	return true
+}
+
+// headStartFor is how long the background render waits after a change
+// was announced to open pages.
+const headStartFor = 150 * time.Millisecond
+
+// headStart gives the browsers just told of a change the machine to
+// fetch and apply it before the background render takes it back: on a
+// small machine the render competes with the browser and slows down the
+// very edit the developer waits to see. It returns early when newer
+// changes arrive, and at once when no page is open.
+func (ds *devServer) headStart(newer func() bool) {
+	if len(ds.hub.paths()) == 0 {
+		return
+	}
+	for deadline := time.Now().Add(headStartFor); time.Now().Before(deadline) && !newer(); {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // openPages are the output paths of the pages open in browsers.
@@ -374,17 +359,4 @@ func (ds *devServer) servePage(w http.ResponseWriter, r *http.Request, pg *engin
 
 func isHTMLRoute(route string) bool {
 	return strings.HasSuffix(route, "/") || strings.HasSuffix(route, ".html")
-}
-
-// injectLive adds the live-reload script at the end of <head>, or of the
-// document if it has none.
-func injectLive(page []byte) []byte {
-	i := bytes.Index(page, []byte("</head>"))
-	if i < 0 {
-		i = len(page)
-	}
-	out := make([]byte, 0, len(page)+len(liveScript))
-	out = append(out, page[:i]...)
-	out = append(out, liveScript...)
-	return append(out, page[i:]...)
 }

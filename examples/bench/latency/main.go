@@ -156,21 +156,24 @@ func printStates(v *result) {
 	fmt.Println()
 	fmt.Println("verge serve settled (every page rendered) vs unsettled (edited from its first page on, 0.4-1.2 s apart)")
 	fmt.Println()
-	fmt.Printf("%-12s %8s %8s %8s %9s %-14s | %8s %8s %8s %9s %-14s %s\n", "", "settled", "p90", "p95", "in place", " target (p50)",
-		"unsettl.", "p90", "p95", "in place", " target (p50)", "edits made while pages remained to render")
+	fmt.Printf("%-10s %12s %7s %7s %8s | %14s %7s %7s %8s %8s | %s\n", "", "settled p50", "p90", "p95", "in place",
+		"unsettled p50", "p90", "p95", "in place", "pending", "target (settled; unsettled)")
 	for _, r := range []struct{ kind, label string }{{"markdown", "Markdown"}, {"css", "CSS"}} {
-		var cols []string
-		for _, k := range []string{r.kind, "unsettled-" + r.kind} {
-			vs := v.edits[k]
-			if len(vs) == 0 {
-				cols = append(cols, fmt.Sprintf("%8s %8s %8s %9s %-14s", "-", "-", "-", "-", ""))
-				continue
+		u := "unsettled-" + r.kind
+		col := func(k string) (p50, p90, p95, in string) {
+			if len(v.edits[k]) == 0 {
+				return "-", "-", "-", "-"
 			}
-			cols = append(cols, fmt.Sprintf("%8s %8s %8s %9s %-14s", round(pct(vs, 50)), round(pct(vs, 90)), round(pct(vs, 95)),
-				inPlace(v, k), " "+verdict(v, k)))
+			vs := v.edits[k]
+			return round(pct(vs, 50)), round(pct(vs, 90)), round(pct(vs, 95)), inPlace(v, k)
 		}
-		fmt.Printf("%-12s %s | %s %d of %d\n", r.label, cols[0], cols[1], v.incomplete["unsettled-"+r.kind], len(v.edits["unsettled-"+r.kind]))
+		s50, s90, s95, sin := col(r.kind)
+		u50, u90, u95, uin := col(u)
+		pending := fmt.Sprintf("%d/%d", v.incomplete[u], len(v.edits[u]))
+		fmt.Printf("%-10s %12s %7s %7s %8s | %14s %7s %7s %8s %8s | %s; %s\n", r.label, s50, s90, s95, sin, u50, u90, u95, uin, pending,
+			verdict(v, r.kind), verdict(v, u))
 	}
+	fmt.Println("(pending: unsettled edits made while pages remained to render)")
 }
 
 // inPlace is "n/m": of the m edits of kind measured, n changed the page
