@@ -44,7 +44,8 @@ func inPlaceSite(dir string) *site.Site {
 	}
 	site.Each(s, "/notes/{slug}/", notes, func(c *site.Ctx, e *site.Entry[struct{}]) (templ.Component, error) {
 		h, err := e.HTML(c)
-		return component(e.Title(), e.Summary(), "", "<h1>"+html.EscapeString(e.Title())+"</h1>"+h), err
+		ld := fmt.Sprintf(`<script type="application/ld+json">{"headline": %q}</script>`, e.Title())
+		return component(e.Title(), e.Summary(), ld, "<h1>"+html.EscapeString(e.Title())+"</h1>"+h), err
 	})
 	s.Page("/notes/", func(c *site.Ctx) (templ.Component, error) {
 		var b strings.Builder
@@ -81,6 +82,7 @@ func TestServeUpdatesPageInPlace(t *testing.T) {
 	note := func(title, body string) string { return "---\ntitle: " + title + "\n---\n" + body + "\n" }
 	writeFile(t, filepath.Join(dir, "content", "notes", "a.md"), note("Note A", "First words of A."))
 	writeFile(t, filepath.Join(dir, "content", "notes", "b.md"), note("Note B", "First words of B."))
+	writeFile(t, filepath.Join(dir, "content", "notes", "c.md"), note("Note C", "First words of C."))
 	writeFile(t, filepath.Join(dir, "content", "scripted", "s.md"), note("Scripted", "A page with a script."))
 	writeFile(t, filepath.Join(dir, "content", "widgets", "w.md"), note("Widget", "A page a script adds to."))
 	base := serveDeclared(t, inPlaceSite(dir))
@@ -106,7 +108,7 @@ func TestServeUpdatesPageInPlace(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		name, page, file, edit string
+		name, page, file, edit string // edit "" removes the file
 		setup                  string // JS run on the page before the edit
 		shown                  string // JS: the edit is in the page
 		inPlace                bool
@@ -122,6 +124,9 @@ func TestServeUpdatesPageInPlace(t *testing.T) {
 			"document.activeElement.id": "q",
 			`document.querySelector("meta[name=description]").content`: "New first words of A.",
 			`document.querySelector("h1").textContent`:                 "Note A, renamed",
+			// Structured data follows, without a reload.
+			`JSON.parse(document.querySelector("script[type='application/ld+json']").textContent).headline`: "Note A, renamed",
+			`document.querySelectorAll("script[type='application/ld+json']").length`:                        "1",
 			// Neither the live-reload client nor the stylesheet doubled.
 			`document.querySelectorAll("script[src='/_verge/live.js']").length`: "1",
 			`document.querySelectorAll("link[rel=stylesheet]").length`:          "1",
@@ -130,7 +135,7 @@ func TestServeUpdatesPageInPlace(t *testing.T) {
 	}, {
 		name: "list that shows it", page: "/notes/", file: "notes/b.md", edit: note("Note B, renamed", "First words of B."),
 		shown: `document.body.innerText.includes("Note B, renamed")`, inPlace: true,
-		after: map[string]string{`document.querySelectorAll("li").length`: "2"},
+		after: map[string]string{`document.querySelectorAll("li").length`: "3"},
 	}, {
 		name: "page whose script changed", page: "/scripted/s/", file: "scripted/s.md", edit: note("Scripted, renamed", "A page with a script."),
 		shown: `window.pageTitle === "Scripted, renamed"`,
@@ -138,6 +143,10 @@ func TestServeUpdatesPageInPlace(t *testing.T) {
 		name: "page a script added to", page: "/widgets/w/", file: "widgets/w.md", edit: note("Widget", "A page a script adds to, edited."),
 		shown: `document.body.innerText.includes("adds to, edited.")`,
 		after: map[string]string{`document.querySelectorAll("#widget").length`: "1"},
+	}, {
+		// Its fetch answers 404: the page reloads to show that.
+		name: "page removed", page: "/notes/c/", file: "notes/c.md", edit: "",
+		shown: `document.body.innerText.includes("/notes/c/ is not in the build")`,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := b.Open(base+tc.page, 10*time.Second); err != nil {
@@ -148,7 +157,13 @@ func TestServeUpdatesPageInPlace(t *testing.T) {
 			if tc.setup != "" {
 				eval(t, "(() => { "+tc.setup+" })()")
 			}
-			writeFile(t, filepath.Join(dir, "content", filepath.FromSlash(tc.file)), tc.edit)
+			if p := filepath.Join(dir, "content", filepath.FromSlash(tc.file)); tc.edit == "" {
+				if err := os.Remove(p); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				writeFile(t, p, tc.edit)
+			}
 			wait(t, tc.shown)
 			want := map[bool]string{true: "yes", false: "undefined"}[tc.inPlace]
 			if got := eval(t, "window.__notReloaded"); got != want {

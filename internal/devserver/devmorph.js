@@ -47,9 +47,9 @@ async function fetchDoc() {
 }
 
 // update brings the open page up to date with its HTML as served now, in
-// place when it can. It resolves to "morphed", "same", or "reload" (a
-// full reload has been started).
-export async function update(cssPaths) {
+// place when it can. It resolves to "morphed", or "reload" when a full
+// reload has been started instead.
+export async function update() {
   let next, old;
   try {
     old = await base;
@@ -86,15 +86,23 @@ function reload(why) {
 // unsafe says why the page cannot be morphed from old to next, or "" when
 // it can.
 function unsafe(old, next) {
-  if (!same(document.body, old.body)) return "a script changed the page since it loaded";
+  if (!same(document.body, old.body)) return "the page is not as served (a script changed it, or it changed before its HTML was known)";
   if (!sameList(scripts(old), scripts(next))) return "the page's scripts changed";
   if (!sameList(loadTime(old.head), loadTime(next.head))) return "a <head> element read only at load changed";
   return "";
 }
 
-// scripts are a document's script elements but the live-reload client.
+// scripts are a document's script elements but the live-reload client
+// and structured data.
 function scripts(doc) {
-  return [...doc.querySelectorAll("script")].filter((s) => s.getAttribute("src") !== liveClient).map((s) => s.outerHTML);
+  return [...doc.querySelectorAll("script")].filter((s) => s.getAttribute("src") !== liveClient && !structuredData(s)).map((s) => s.outerHTML);
+}
+
+// structuredData reports whether a script element is JSON-LD, which
+// templates fill with the title and summary for search engines and no
+// script of the page's runs: a change to it is updated in place.
+function structuredData(s) {
+  return (s.getAttribute("type") || "").trim().toLowerCase() === "application/ld+json";
 }
 
 // headKind sorts a <head> child: a stylesheet (swapped in place), the
@@ -106,7 +114,7 @@ function headKind(el) {
   if (tag === "style" || (tag === "link" && rel.includes("stylesheet"))) return "style";
   if (tag === "title") return "title";
   if (tag === "meta" && !el.hasAttribute("charset") && !el.hasAttribute("http-equiv")) return "inert";
-  if (tag === "link") return "inert";
+  if (tag === "link" || (tag === "script" && structuredData(el))) return "inert";
   if (tag === "script") return "script"; // compared with the body's scripts
   return "load";
 }
