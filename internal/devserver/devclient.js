@@ -50,9 +50,11 @@ let updating = null;
 let again = false;
 let cssSince = new Set();
 let seqSince = 0;
+let htmlSince = null;
 
-// pageChanged updates the page whose HTML changed in build m.seq. The
-// stylesheets that changed in the same build (m.paths) are swapped after
+// pageChanged updates the page whose HTML changed in build m.seq to
+// m.html (the server sends it to save a round trip; without it the page
+// is fetched). The stylesheets that changed in the same build (m.paths) are swapped after
 // it; another file it references that changed (m.assets: an image, a
 // script) needs a reload.
 function pageChanged(m) {
@@ -62,14 +64,15 @@ function pageChanged(m) {
   }
   for (const p of m.paths || []) cssSince.add(p);
   seqSince = Math.max(seqSince, m.seq || 0);
+  htmlSince = m.html || null;
   again = true;
   if (updating) return;
   updating = (async () => {
     while (again) {
       again = false;
-      const css = cssSince, seq = seqSince;
+      const css = cssSince, seq = seqSince, html = htmlSince;
       cssSince = new Set();
-      if ((await update()) === "reload") return;
+      if ((await update(html)) === "reload") return;
       if (css.size > 0) swapStylesheets(css, seq);
       root.dataset.vergePage = String(seq);
     }

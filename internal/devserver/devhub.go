@@ -22,6 +22,7 @@ type liveMsg struct {
 	Instance string      `json:"instance,omitempty"` // hello: the server process, to notice restarts
 	Paths    []string    `json:"paths,omitempty"`    // css, assets; page: its stylesheets' URL paths whose bytes changed
 	Assets   []string    `json:"assets,omitempty"`   // page: other files' URL paths whose bytes changed
+	HTML     string      `json:"html,omitempty"`     // page: the page as served now ("": fetch it)
 	Errors   []liveError `json:"errors,omitempty"`   // errors
 	Seq      int         `json:"seq,omitempty"`      // build number, for cache-busting URLs
 }

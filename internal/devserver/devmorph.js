@@ -41,19 +41,23 @@ async function fetchDoc() {
   if (!resp.ok || resp.redirected || !type.startsWith("text/html")) {
     throw new Error(`${url}: ${resp.status} ${type}${resp.redirected ? " (redirected)" : ""}`);
   }
-  const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
-  if (!doc.body || !doc.head) throw new Error(`${url}: no <head> or <body>`);
+  return parse(await resp.text());
+}
+
+function parse(html) {
+  const doc = new DOMParser().parseFromString(html, "text/html");
+  if (!doc.body || !doc.head) throw new Error("the page has no <head> or <body>");
   return doc;
 }
 
-// update brings the open page up to date with its HTML as served now, in
-// place when it can. It resolves to "morphed", or "reload" when a full
-// reload has been started instead.
-export async function update() {
+// update brings the open page up to date with its HTML as served now
+// (html, or fetched when that is null), in place when it can. It resolves
+// to "morphed", or "reload" when a full reload has been started instead.
+export async function update(html) {
   let next, old;
   try {
     old = await base;
-    next = await fetchDoc();
+    next = html ? parse(html) : await fetchDoc();
   } catch (e) {
     return reload(e.message);
   }

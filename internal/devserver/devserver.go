@@ -201,12 +201,16 @@ func (ds *devServer) notify(old *engine.DevBuild, res engine.DevResult) {
 			other = append(other, f.Path)
 		}
 	}
-	// A page whose HTML changed fetches it and updates in place, then
-	// swaps the stylesheets that changed with it; the other pages swap
-	// the stylesheets they have. Either reloads for another changed file
-	// it references.
-	ds.hub.send(func(c *liveClient) bool { return changed["/"+engine.OutputPath(c.path)] },
-		liveMsg{Type: "page", Paths: css, Assets: other, Seq: seq})
+	// A page whose HTML changed gets it (or, if it is not a page's, says
+	// to fetch it) and updates in place, then swaps the stylesheets that
+	// changed with it; the other pages swap the stylesheets they have.
+	// Either reloads for another changed file it references.
+	for p := range ds.hub.paths() {
+		if changed["/"+engine.OutputPath(p)] {
+			ds.hub.send(func(c *liveClient) bool { return c.path == p },
+				liveMsg{Type: "page", HTML: string(servedHTML(res.Build, p)), Paths: css, Assets: other, Seq: seq})
+		}
+	}
 	notChanged := func(c *liveClient) bool { return !changed["/"+engine.OutputPath(c.path)] }
 	if len(css) > 0 {
 		ds.hub.send(notChanged, liveMsg{Type: "css", Paths: css, Seq: seq})
@@ -355,6 +359,17 @@ func (ds *devServer) servePage(w http.ResponseWriter, r *http.Request, pg *engin
 		return
 	}
 	w.Write(pg.HTML)
+}
+
+// servedHTML is what ServeHTTP answers for URL path p when that is a
+// rendered HTML page's, and nil otherwise (a redirect, a file, a 404, a
+// page that fails to render): the live-reload client fetches those.
+func servedHTML(cur *engine.DevBuild, p string) []byte {
+	pg, err := cur.Page("/" + engine.OutputPath(p))
+	if err != nil || pg == nil || !(strings.HasSuffix(p, "/") || pg.Job.Route == p) || !isHTMLRoute(pg.Job.Route) {
+		return nil
+	}
+	return injectLive(pg.HTML)
 }
 
 func isHTMLRoute(route string) bool {
