@@ -80,7 +80,7 @@ func TestServeUpdatesPageInPlace(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "verge.toml"), "title = \"In place\"\n")
 	writeFile(t, filepath.Join(dir, "assets", "css", "site.css"), "main { color: rgb(1, 2, 3); }\n")
 	note := func(title, body string) string { return "---\ntitle: " + title + "\n---\n" + body + "\n" }
-	writeFile(t, filepath.Join(dir, "content", "notes", "a.md"), note("Note A", "First words of A."))
+	writeFile(t, filepath.Join(dir, "content", "notes", "a.md"), note("Note A", "First words of A.\n\nA second paragraph."))
 	writeFile(t, filepath.Join(dir, "content", "notes", "b.md"), note("Note B", "First words of B."))
 	writeFile(t, filepath.Join(dir, "content", "notes", "c.md"), note("Note C", "First words of C."))
 	writeFile(t, filepath.Join(dir, "content", "scripted", "s.md"), note("Scripted", "A page with a script."))
@@ -114,14 +114,16 @@ func TestServeUpdatesPageInPlace(t *testing.T) {
 		inPlace                bool
 		after                  map[string]string // JS expression -> its value after the edit
 	}{{
-		name: "edited page", page: "/notes/a/", file: "notes/a.md", edit: note("Note A, renamed", "New first words of A."),
-		setup: `q.focus(); q.value = "typed"; scrollTo(0, 300)`,
+		name: "edited page", page: "/notes/a/", file: "notes/a.md", edit: note("Note A, renamed", "New first words of A.\n\nA second paragraph."),
+		setup: `q.focus(); q.value = "typed"; scrollTo(0, 300); document.querySelectorAll("main p")[1].kept = "yes"`,
 		shown: `document.body.innerText.includes("New first words of A.")`, inPlace: true,
 		after: map[string]string{
 			"document.title":            "Note A, renamed",
 			"scrollY":                   "300",
 			"q.value":                   "typed",
 			"document.activeElement.id": "q",
+			// The paragraph the edit left as it was is the same node.
+			`document.querySelectorAll("main p")[1].kept`:              "yes",
 			`document.querySelector("meta[name=description]").content`: "New first words of A.",
 			`document.querySelector("h1").textContent`:                 "Note A, renamed",
 			// Structured data follows, without a reload.
