@@ -54,9 +54,9 @@ let htmlSince = null;
 
 // pageChanged updates the page whose HTML changed in build m.seq to
 // m.html (the server sends it to save a round trip; without it the page
-// is fetched). The stylesheets that changed in the same build (m.paths) are swapped after
-// it; another file it references that changed (m.assets: an image, a
-// script) needs a reload.
+// is fetched). The stylesheets that changed in the same build (m.paths)
+// are swapped after it; another file it references that changed
+// (m.assets: an image, a script) needs a reload.
 function pageChanged(m) {
   if (m.assets && references(new Set(m.assets))) {
     location.reload();
