@@ -71,15 +71,15 @@ func TestServeEditWhilePagesRemainToRender(t *testing.T) {
 		for {
 			select {
 			case m := <-msgs:
-				if strings.Contains(m, `"reload"`) {
+				if strings.Contains(m, `"type":"page"`) {
 					break wait
 				}
 			case <-timeout:
-				t.Fatalf("edit %d: the open page was not told to reload within 5 s", i)
+				t.Fatalf("edit %d: the open page was not told it changed within 5 s", i)
 			}
 		}
 		if !strings.Contains(get("/notes/n007/"), text) {
-			t.Fatalf("edit %d: reloaded, but the page does not show it", i)
+			t.Fatalf("edit %d: told, but the page does not show it", i)
 		}
 		if st := devState(t, base); st.Complete {
 			t.Fatalf("edit %d: the server completed its background render first: the test needs a slower site", i)

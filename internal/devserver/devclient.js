@@ -1,8 +1,11 @@
 // Verge's live-reload client, added to every page by `verge serve`.
-// It listens to the dev server's events: reloads the page when its HTML
-// changed, swaps stylesheets in place when only CSS changed (scroll and
-// state survive), shows build errors in an overlay and clears it when they
-// are fixed, and reconnects after the server restarts.
+// It listens to the dev server's events: updates the page in place when
+// its HTML changed (morph.js; a full reload when that is not safe), swaps
+// stylesheets in place when only CSS changed (scroll and state survive),
+// shows build errors in an overlay and clears it when they are fixed, and
+// reconnects after the server restarts.
+import { learnBase, update } from "./morph.js";
+
 const root = document.documentElement;
 let instance = null;
 
@@ -22,6 +25,9 @@ function connect() {
       case "reload":
         location.reload();
         break;
+      case "page":
+        pageChanged(m);
+        break;
       case "css":
         swapStylesheets(new Set(m.paths), m.seq);
         break;
@@ -36,6 +42,45 @@ function connect() {
         break;
     }
   };
+}
+
+// The in-place update under way, and what arrived for the page since it
+// started: updates run one at a time, and the last covers all before it.
+let updating = null;
+let again = false;
+let cssSince = new Set();
+let seqSince = 0;
+let htmlSince = null;
+
+// pageChanged updates the page whose HTML changed in build m.seq to
+// m.html (the server sends it to save a round trip; without it the page
+// is fetched). The stylesheets that changed in the same build (m.paths)
+// are swapped after it; another file it references that changed
+// (m.assets: an image, a script) needs a reload.
+function pageChanged(m) {
+  if (m.assets && references(new Set(m.assets))) {
+    location.reload();
+    return;
+  }
+  for (const p of m.paths || []) cssSince.add(p);
+  seqSince = Math.max(seqSince, m.seq || 0);
+  htmlSince = m.html || null;
+  again = true;
+  if (updating) return;
+  updating = (async () => {
+    while (again) {
+      again = false;
+      const css = cssSince, seq = seqSince, html = htmlSince;
+      cssSince = new Set();
+      if ((await update(html)) === "reload") return;
+      if (css.size > 0) swapStylesheets(css, seq);
+      root.dataset.vergePage = String(seq);
+    }
+  })().catch((e) => {
+    // A bug of the morph's must not leave the page half updated.
+    console.error("[verge] in-place update failed, reloading:", e);
+    location.reload();
+  }).finally(() => { updating = null; });
 }
 
 // swapStylesheets replaces the <link rel=stylesheet> for each of paths by a
@@ -150,4 +195,5 @@ function hideErrors() {
   for (const el of document.querySelectorAll("verge-error-overlay")) el.remove();
 }
 
+learnBase();
 connect();

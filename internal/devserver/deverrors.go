@@ -52,9 +52,10 @@ func (e *ErrorServer) msg() liveMsg {
 // ServeHTTP serves the live-reload client and its events, and for any
 // other path a page that shows the errors.
 func (e *ErrorServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if serveClient(w, r.URL.Path) {
+		return
+	}
 	switch r.URL.Path {
-	case liveJSPath:
-		serveLiveJS(w)
 	case eventsPath:
 		e.hub.serveEvents(w, r, []liveMsg{{Type: "hello", Instance: e.instance}, e.msg()})
 	default:

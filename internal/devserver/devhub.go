@@ -18,9 +18,11 @@ import (
 
 // liveMsg is one message to the browsers' live-reload client.
 type liveMsg struct {
-	Type     string      `json:"type"`               // hello, reload, css, assets, errors, ok
+	Type     string      `json:"type"`               // hello, reload, page, css, assets, errors, ok
 	Instance string      `json:"instance,omitempty"` // hello: the server process, to notice restarts
-	Paths    []string    `json:"paths,omitempty"`    // css, assets: URL paths whose bytes changed
+	Paths    []string    `json:"paths,omitempty"`    // css, assets; page: its stylesheets' URL paths whose bytes changed
+	Assets   []string    `json:"assets,omitempty"`   // page: other files' URL paths whose bytes changed
+	HTML     string      `json:"html,omitempty"`     // page: the page as served now ("": fetch it)
 	Errors   []liveError `json:"errors,omitempty"`   // errors
 	Seq      int         `json:"seq,omitempty"`      // build number, for cache-busting URLs
 }

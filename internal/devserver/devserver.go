@@ -7,7 +7,6 @@ package devserver
 import (
 	"bytes"
 	"context"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -24,27 +23,6 @@ import (
 	"github.com/vergehq/verge/internal/engine"
 	"github.com/vergehq/verge/internal/manifest"
 )
-
-//go:embed devclient.js
-var liveClientJS []byte
-
-// serveLiveJS serves the live-reload client.
-func serveLiveJS(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(liveClientJS)
-}
-
-// The dev server's own routes, under the prefix of Verge's own files so
-// that they never clash with a page.
-const (
-	liveJSPath = manifest.URLPrefix + "live.js" // the live-reload client
-	eventsPath = manifest.URLPrefix + "events"  // its event stream
-	statePath  = manifest.URLPrefix + "state"   // DevState, for tests and scripts
-)
-
-// liveScript is what the dev server adds to every HTML page it serves.
-const liveScript = `<script type="module" src="` + liveJSPath + `"></script>`
 
 // devServer serves the dev server's current build from memory, with the
 // site's API functions, and keeps open pages current through the hub.
@@ -111,6 +89,9 @@ func (ds *devServer) rebuild(ctx context.Context, ch *engine.ChangeSet, ready fu
 		ready()
 	}
 	if res.Build.Lazy() > 0 {
+		if base != nil {
+			ds.headStart(newer)
+		}
 		fin := ds.builder.Complete(base, res.Build, res.Rendered, newer)
 		if fin.Stopped {
 			return true
@@ -132,6 +113,24 @@ func (ds *devServer) rebuild(ctx context.Context, ch *engine.ChangeSet, ready fu
 		ds.sendErrors() // "ok" when nothing is left to show
 	}
 	return true
+}
+
+// headStartFor is how long the background render waits after a change
+// was announced to open pages.
+const headStartFor = 150 * time.Millisecond
+
+// headStart gives the browsers just told of a change the machine to
+// fetch and apply it before the background render takes it back: on a
+// small machine the render competes with the browser and slows down the
+// very edit the developer waits to see. It returns early when newer
+// changes arrive, and at once when no page is open.
+func (ds *devServer) headStart(newer func() bool) {
+	if len(ds.hub.paths()) == 0 {
+		return
+	}
+	for deadline := time.Now().Add(headStartFor); time.Now().Before(deadline) && !newer(); {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // openPages are the output paths of the pages open in browsers.
@@ -194,7 +193,6 @@ func (ds *devServer) notify(old *engine.DevBuild, res engine.DevResult) {
 	for _, r := range res.Changed {
 		changed["/"+engine.OutputPath(r)] = true
 	}
-	ds.hub.send(func(c *liveClient) bool { return changed["/"+engine.OutputPath(c.path)] }, liveMsg{Type: "reload"})
 	var css, other []string
 	for _, f := range res.Assets {
 		if strings.HasPrefix(f.ContentType, "text/css") {
@@ -203,8 +201,16 @@ func (ds *devServer) notify(old *engine.DevBuild, res engine.DevResult) {
 			other = append(other, f.Path)
 		}
 	}
-	// The client swaps the stylesheets it has and reloads for the other
-	// files it references; pages that reload anyway need neither.
+	// A page whose HTML changed gets it (or, if it is not a page's, says
+	// to fetch it) and updates in place, then swaps the stylesheets that
+	// changed with it; the other pages swap the stylesheets they have.
+	// Either reloads for another changed file it references.
+	for p := range ds.hub.paths() {
+		if changed["/"+engine.OutputPath(p)] {
+			ds.hub.send(func(c *liveClient) bool { return c.path == p },
+				liveMsg{Type: "page", HTML: string(servedHTML(res.Build, p)), Paths: css, Assets: other, Seq: seq})
+		}
+	}
 	notChanged := func(c *liveClient) bool { return !changed["/"+engine.OutputPath(c.path)] }
 	if len(css) > 0 {
 		ds.hub.send(notChanged, liveMsg{Type: "css", Paths: css, Seq: seq})
@@ -229,10 +235,10 @@ func (ds *devServer) errorMsg() liveMsg {
 // ServeHTTP serves the live-reload endpoints, the API functions, and the
 // build's pages, assets and static files.
 func (ds *devServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
-	case liveJSPath:
-		serveLiveJS(w)
+	if serveClient(w, r.URL.Path) {
 		return
+	}
+	switch r.URL.Path {
 	case eventsPath:
 		ds.hub.serveEvents(w, r, []liveMsg{{Type: "hello", Instance: ds.instance}, ds.errorMsg()})
 		return
@@ -355,19 +361,17 @@ func (ds *devServer) servePage(w http.ResponseWriter, r *http.Request, pg *engin
 	w.Write(pg.HTML)
 }
 
-func isHTMLRoute(route string) bool {
-	return strings.HasSuffix(route, "/") || strings.HasSuffix(route, ".html")
+// servedHTML is what ServeHTTP answers for URL path p when that is a
+// rendered HTML page's, and nil otherwise (a redirect, a file, a 404, a
+// page that fails to render): the live-reload client fetches those.
+func servedHTML(cur *engine.DevBuild, p string) []byte {
+	pg, err := cur.Page("/" + engine.OutputPath(p))
+	if err != nil || pg == nil || !(strings.HasSuffix(p, "/") || pg.Job.Route == p) || !isHTMLRoute(pg.Job.Route) {
+		return nil
+	}
+	return injectLive(pg.HTML)
 }
 
-// injectLive adds the live-reload script at the end of <head>, or of the
-// document if it has none.
-func injectLive(page []byte) []byte {
-	i := bytes.Index(page, []byte("</head>"))
-	if i < 0 {
-		i = len(page)
-	}
-	out := make([]byte, 0, len(page)+len(liveScript))
-	out = append(out, page[:i]...)
-	out = append(out, liveScript...)
-	return append(out, page[i:]...)
+func isHTMLRoute(route string) bool {
+	return strings.HasSuffix(route, "/") || strings.HasSuffix(route, ".html")
 }

@@ -22,7 +22,8 @@ type server struct {
 	started time.Time
 
 	mu       sync.Mutex
-	peakRSS  int64
+	peakRSS  int64 // of the process tree, sampled
+	peakHWM  int64 // VmHWM of the largest child
 	stop     chan struct{}
 	stopOnce sync.Once
 }
@@ -61,7 +62,8 @@ func startServer(cmd *exec.Cmd, port int) (*server, error) {
 func (s *server) firstPage(at time.Time) time.Duration { return at.Sub(s.started) }
 
 // sample records the largest total resident memory of the server's
-// process group (verge serve runs the site program as a child).
+// process tree: verge serve runs the site program as a child in a process
+// group of its own, and the site program is where the pages are.
 func (s *server) sample() {
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
@@ -71,17 +73,21 @@ func (s *server) sample() {
 			return
 		case <-t.C:
 		}
-		rss := groupRSS(s.cmd.Process.Pid)
+		m := treeMemory(s.cmd.Process.Pid)
 		s.mu.Lock()
-		s.peakRSS = max(s.peakRSS, rss)
+		s.peakRSS = max(s.peakRSS, m.rss)
+		s.peakHWM = max(s.peakHWM, m.childHWM)
 		s.mu.Unlock()
 	}
 }
 
-func (s *server) peak() int64 {
+// peak returns the largest sum of the tree's resident memory sampled,
+// and the largest peak (VmHWM) the kernel recorded for one of the
+// server's children (the site program).
+func (s *server) peak() (tree, child int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.peakRSS
+	return s.peakRSS, s.peakHWM
 }
 
 // close stops the server; it may be called more than once.
@@ -112,31 +118,71 @@ func toolchain(status string) bool {
 	return false
 }
 
-// groupRSS sums VmRSS over the processes of process group pgid, the Go
-// toolchain left out.
-func groupRSS(pgid int) int64 {
+// memory is what one sample of a process tree's memory found.
+type memory struct {
+	rss      int64 // VmRSS summed over the tree
+	childHWM int64 // the largest VmHWM of a process below the root
+}
+
+// treeMemory samples the memory of the process root and its descendants
+// (found through /proc/*/stat's parent pids, whatever their process
+// group), the Go toolchain left out.
+func treeMemory(root int) memory {
 	ents, _ := os.ReadDir("/proc")
-	var total int64
+	children := map[int][]int{}
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		if g, err := syscall.Getpgid(pid); err != nil || g != pgid {
-			continue
+		if ppid, ok := parentPID(pid); ok {
+			children[ppid] = append(children[ppid], pid)
 		}
-		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "status"))
+	}
+	var m memory
+	for queue := []int{root}; len(queue) > 0; queue = queue[1:] {
+		pid := queue[0]
+		queue = append(queue, children[pid]...)
+		data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
 		if err != nil || toolchain(string(data)) {
 			continue
 		}
-		for _, line := range strings.Split(string(data), "\n") {
-			if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-				total += kb * 1024
-			}
+		m.rss += statusKB(string(data), "VmRSS:") * 1024
+		if pid != root {
+			m.childHWM = max(m.childHWM, statusKB(string(data), "VmHWM:")*1024)
 		}
 	}
-	return total
+	return m
+}
+
+// parentPID reads a process's parent from /proc/PID/stat, whose second
+// field (the command name, in parentheses) may hold spaces.
+func parentPID(pid int) (int, bool) {
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, false
+	}
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(data[i+1:])) // state, ppid, ...
+	if len(f) < 2 {
+		return 0, false
+	}
+	ppid, err := strconv.Atoi(f[1])
+	return ppid, err == nil
+}
+
+// statusKB reads a "Key:   123 kB" line of /proc/PID/status.
+func statusKB(status, key string) int64 {
+	for _, line := range strings.Split(status, "\n") {
+		if rest, ok := strings.CutPrefix(line, key); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb
+		}
+	}
+	return 0
 }
 
 // prefixWriter prefixes each line written to w.
