@@ -79,9 +79,10 @@ func runBuild(ctx context.Context, s *Site, args []string, stdout, stderr io.Wri
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	// A build is short and allocation-heavy: collect half as often while
-	// the heap is small, at the default pace once it is large.
-	gcpace.Build(200, 256<<20)
+	// A build is short and allocation-heavy: collect half as often as
+	// the runtime would while the heap is small, a third less often once
+	// it is large.
+	gcpace.Build(200, 150, 256<<20)
 	if *cpuprofile != "" {
 		stop, err := startCPUProfile(*cpuprofile)
 		if err != nil {

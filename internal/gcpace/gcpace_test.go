@@ -32,19 +32,19 @@ func TestPace(t *testing.T) {
 	defer debug.SetGCPercent(percent())
 
 	// A small heap keeps the seldom pace.
-	Build(300, 1<<40)
+	Build(300, 120, 1<<40)
 	if collectUntil(300*time.Millisecond, func() bool { return percent() != 300 }) {
 		t.Fatalf("GOGC is %d under a small heap, want 300", percent())
 	}
 
-	// A heap past the threshold goes back to the default.
-	Build(300, 16<<20)
+	// A heap past the threshold goes to the large heap's pace.
+	Build(300, 120, 16<<20)
 	live := make([][]byte, 64)
 	for i := range live {
 		live[i] = make([]byte, 1<<20)
 	}
-	if !collectUntil(5*time.Second, func() bool { return percent() == DefaultPercent }) {
-		t.Errorf("GOGC is %d with %d MB live, want %d", percent(), len(live), DefaultPercent)
+	if !collectUntil(5*time.Second, func() bool { return percent() == 120 }) {
+		t.Errorf("GOGC is %d with %d MB live, want 120", percent(), len(live))
 	}
 	runtime.KeepAlive(live)
 }
@@ -52,7 +52,7 @@ func TestPace(t *testing.T) {
 func TestGOGCSetIsLeftAlone(t *testing.T) {
 	t.Setenv("GOGC", "50")
 	defer debug.SetGCPercent(debug.SetGCPercent(77))
-	Build(300, 0)
+	Build(300, 120, 0)
 	if p := percent(); p != 77 {
 		t.Errorf("GOGC is %d, want 77: the environment's choice is kept", p)
 	}
