@@ -189,3 +189,19 @@ func toFileStat(st *unix.Stat_t) fileStat {
 	return fileStat{mode: st.Mode & unix.S_IFMT, size: st.Size, mtime: st.Mtim.Nano(), ctime: st.Ctim.Nano(),
 		ino: st.Ino, dev: uint64(st.Dev)}
 }
+
+// fileStatOf is the stat of the file at p, following a symbolic link when
+// follow is set.
+func fileStatOf(p string, follow bool) (fileStat, error) {
+	var st unix.Stat_t
+	var err error
+	if follow {
+		err = unix.Stat(p, &st)
+	} else {
+		err = unix.Lstat(p, &st)
+	}
+	if err != nil {
+		return fileStat{}, err
+	}
+	return toFileStat(&st), nil
+}
