@@ -12,13 +12,7 @@ import (
 // follow is set; mode holds the fs.FileMode type bits.
 func fileStatOf(p string, follow bool) (fileStat, error) {
 	var st unix.Stat_t
-	var err error
-	if follow {
-		err = unix.Stat(p, &st)
-	} else {
-		err = unix.Lstat(p, &st)
-	}
-	if err != nil {
+	if err := statPath(p, follow, &st); err != nil {
 		return fileStat{}, err
 	}
 	mode := fs.FileMode(0)

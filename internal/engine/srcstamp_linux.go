@@ -194,13 +194,7 @@ func toFileStat(st *unix.Stat_t) fileStat {
 // follow is set.
 func fileStatOf(p string, follow bool) (fileStat, error) {
 	var st unix.Stat_t
-	var err error
-	if follow {
-		err = unix.Stat(p, &st)
-	} else {
-		err = unix.Lstat(p, &st)
-	}
-	if err != nil {
+	if err := statPath(p, follow, &st); err != nil {
 		return fileStat{}, err
 	}
 	return toFileStat(&st), nil
