@@ -86,7 +86,7 @@ func ProgramKey(key string) (string, error) {
 	}
 	exe, err := os.Executable()
 	if err == nil {
-		key, err = fileHash(exe)
+		key, err = memoFileHash(exe)
 	}
 	if err != nil {
 		return "", fmt.Errorf("identify site program: %w", err)
