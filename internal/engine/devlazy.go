@@ -41,8 +41,12 @@ type lazyPage struct {
 
 func newLazyPages(ctx context.Context, b *Build, r *render.Renderer, jobs []PageJob, rendered func(p string, pg *DevPage)) *lazyPages {
 	l := &lazyPages{ctx: ctx, b: b, r: r, pages: make(map[string]*lazyPage, len(jobs)), rendered: rendered}
-	for _, j := range jobs {
-		l.pages[j.Out] = &lazyPage{job: j}
+	// One allocation for all: every rebuild while pages remain to render
+	// makes this anew for thousands of pages.
+	lps := make([]lazyPage, len(jobs))
+	for i, j := range jobs {
+		lps[i].job = j
+		l.pages[j.Out] = &lps[i]
 	}
 	return l
 }
