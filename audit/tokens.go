@@ -58,22 +58,48 @@ type tokenScan struct {
 	p     *page
 	s     *Site
 	base  *url.URL
-	z     *html.Tokenizer
+	z     tokens
 	stack []openElem // open elements in <body>, innermost last
 	// raw is the raw-text element (script, style, title, ...) whose text
 	// comes next; rawText collects a script's or style's.
 	raw     *html.Node
 	rawHead bool
 	rawText []byte
-	raws    [][2][]byte // the current tag's attributes, as the tokenizer has them
+	fast    fastTokens
+	slow    slowTokens
 }
 
 // scanTokens reads p's elements from data's tokens, reporting false when
 // the page's tags do not nest as written (p is then partly filled).
 func (p *page) scanTokens(s *Site, base *url.URL, data []byte) bool {
+	ok, unsure := p.scanWith(s, base, data, false)
+	if unsure {
+		*p = page{route: p.route}
+		ok, _ = p.scanWith(s, base, data, true)
+	}
+	return ok
+}
+
+// scanWith is scanTokens reading the tokens in place (see fastTokens),
+// or with html.Tokenizer when slow. unsure reports that fastTokens gave
+// the page up, for the Tokenizer to read it.
+func (p *page) scanWith(s *Site, base *url.URL, data []byte, slow bool) (ok, unsure bool) {
 	t := scanPool.Get().(*tokenScan)
 	defer t.release()
-	t.p, t.s, t.base, t.z = p, s, base, html.NewTokenizer(bytes.NewReader(data))
+	t.p, t.s, t.base = p, s, base
+	if slow {
+		t.slow.z = html.NewTokenizer(bytes.NewReader(data))
+		t.z = &t.slow
+	} else {
+		t.fast.reset(data)
+		t.z = &t.fast
+	}
+	return t.scan(), !slow && t.fast.unsure
+}
+
+// scan reads the page's elements from its tokens (see scanTokens).
+func (t *tokenScan) scan() bool {
+	p := t.p
 	p.elements = 3 // html, head and body: the parser makes them when not written
 	mode := modeInitial
 	for {
@@ -148,30 +174,53 @@ func (p *page) scanTokens(s *Site, base *url.URL, data []byte) bool {
 var scanPool = sync.Pool{New: func() any { return new(tokenScan) }}
 
 func (t *tokenScan) release() {
-	*t = tokenScan{stack: t.stack[:0], rawText: t.rawText[:0], raws: t.raws[:0]}
+	*t = tokenScan{stack: t.stack[:0], rawText: t.rawText[:0],
+		fast: fastTokens{attr: t.fast.attr[:0], buf: t.fast.buf[:0], textBuf: t.fast.textBuf[:0]},
+		slow: slowTokens{raws: t.slow.raws[:0]}}
 	scanPool.Put(t)
+}
+
+// slowTokens are html.Tokenizer's tokens.
+type slowTokens struct {
+	z    *html.Tokenizer
+	raws [][2][]byte // the current tag's attributes, as the tokenizer has them
+}
+
+func (z *slowTokens) Next() html.TokenType    { return z.z.Next() }
+func (z *slowTokens) Err() error              { return z.z.Err() }
+func (z *slowTokens) TagName() ([]byte, bool) { return z.z.TagName() }
+func (z *slowTokens) Text() []byte            { return z.z.Text() }
+func (z *slowTokens) attrs(read bool) []html.Attribute {
+	z.raws = z.raws[:0]
+	styled := false
+	for more := true; more; {
+		var k, v []byte
+		k, v, more = z.z.TagAttr()
+		z.raws = append(z.raws, [2][]byte{k, v})
+		styled = styled || string(k) == "style"
+	}
+	if !styled && !read {
+		return nil
+	}
+	attrs := make([]html.Attribute, len(z.raws))
+	for i, kv := range z.raws {
+		attrs[i] = html.Attribute{Key: atom.String(kv[0]), Val: string(kv[1])}
+	}
+	return attrs
 }
 
 // attrs are the start tag's attributes when it is an element the rules
 // may read (see emit), else nil: most tags are counted and nothing more,
 // and making strings of their attributes was most of the scan's cost.
 func (t *tokenScan) attrs(a atom.Atom, hasAttr bool) []html.Attribute {
-	t.raws = t.raws[:0]
-	styled := false
-	for hasAttr {
-		var k, v []byte
-		k, v, hasAttr = t.z.TagAttr()
-		t.raws = append(t.raws, [2][]byte{k, v})
-		styled = styled || string(k) == "style"
-	}
-	if !styled && !readElement(a) {
+	read := readElement(a)
+	if !hasAttr {
+		if read {
+			return []html.Attribute{}
+		}
 		return nil
 	}
-	attrs := make([]html.Attribute, len(t.raws))
-	for i, kv := range t.raws {
-		attrs[i] = html.Attribute{Key: atom.String(kv[0]), Val: string(kv[1])}
-	}
-	return attrs
+	return t.z.attrs(read)
 }
 
 // readElement reports whether page.element reads an element of kind a
