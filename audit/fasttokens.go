@@ -38,9 +38,11 @@ type tokens interface {
 	TagName() (name []byte, hasAttr bool)
 	Text() []byte
 	// attrs are the start tag's attributes (it has some), lower-cased
-	// and unescaped as the Tokenizer gives them, when read or the tag
-	// has a style attribute; else nil.
-	attrs(read bool) []html.Attribute
+	// and unescaped as the Tokenizer gives them.
+	attrs() []html.Attribute
+	// style is the value of the start tag's style attribute (it has
+	// attributes), as attrs would give it.
+	style() ([]byte, bool)
 }
 
 // errUnsure is fastTokens' error when it gives the page up.
@@ -455,18 +457,25 @@ func (z *fastTokens) Text() []byte {
 	return s
 }
 
-func (z *fastTokens) attrs(read bool) []html.Attribute {
-	if !read {
-		for _, a := range z.attr {
-			if asciiEqualFold(z.data[a.key.start:a.key.end], "style") {
-				read = true
-				break
+func (z *fastTokens) style() ([]byte, bool) {
+	for _, a := range z.attr {
+		if asciiEqualFold(z.data[a.key.start:a.key.end], "style") {
+			raw := z.data[a.val.start:a.val.end]
+			if bytes.IndexByte(raw, '&') < 0 && bytes.IndexByte(raw, '\r') < 0 {
+				return raw, true
 			}
+			v, ok := z.attrVal(a.val)
+			if !ok {
+				z.unsure = true
+				return nil, false
+			}
+			return []byte(v), true
 		}
 	}
-	if !read {
-		return nil
-	}
+	return nil, false
+}
+
+func (z *fastTokens) attrs() []html.Attribute {
 	out := make([]html.Attribute, len(z.attr))
 	for i, a := range z.attr {
 		key := z.data[a.key.start:a.key.end]

@@ -29,7 +29,7 @@ func tokenStream(z tokens) (list []string, ok bool) {
 			name, hasAttr := z.TagName()
 			line += " " + string(name)
 			if hasAttr && tt != html.EndTagToken {
-				line += fmt.Sprintf(" %q", z.attrs(true))
+				line += fmt.Sprintf(" %q", z.attrs())
 			}
 		}
 		list = append(list, line)

@@ -65,6 +65,7 @@ type tokenScan struct {
 	raw     *html.Node
 	rawHead bool
 	rawText []byte
+	hasAttr bool // the current tag has attributes
 	fast    fastTokens
 	slow    slowTokens
 }
@@ -155,6 +156,7 @@ func (t *tokenScan) scan() bool {
 		}
 		// A start tag (self-closing is ignored on HTML elements, as the
 		// parser does).
+		t.hasAttr = hasAttr
 		attrs := t.attrs(a, hasAttr)
 		for {
 			next, done, ok := t.startTag(mode, a, data, attrs)
@@ -190,17 +192,12 @@ func (z *slowTokens) Next() html.TokenType    { return z.z.Next() }
 func (z *slowTokens) Err() error              { return z.z.Err() }
 func (z *slowTokens) TagName() ([]byte, bool) { return z.z.TagName() }
 func (z *slowTokens) Text() []byte            { return z.z.Text() }
-func (z *slowTokens) attrs(read bool) []html.Attribute {
+func (z *slowTokens) attrs() []html.Attribute {
 	z.raws = z.raws[:0]
-	styled := false
 	for more := true; more; {
 		var k, v []byte
 		k, v, more = z.z.TagAttr()
 		z.raws = append(z.raws, [2][]byte{k, v})
-		styled = styled || string(k) == "style"
-	}
-	if !styled && !read {
-		return nil
 	}
 	attrs := make([]html.Attribute, len(z.raws))
 	for i, kv := range z.raws {
@@ -209,18 +206,40 @@ func (z *slowTokens) attrs(read bool) []html.Attribute {
 	return attrs
 }
 
-// attrs are the start tag's attributes when it is an element the rules
-// may read (see emit), else nil: most tags are counted and nothing more,
-// and making strings of their attributes was most of the scan's cost.
-func (t *tokenScan) attrs(a atom.Atom, hasAttr bool) []html.Attribute {
-	read := readElement(a)
-	if !hasAttr {
-		if read {
-			return []html.Attribute{}
+func (z *slowTokens) style() ([]byte, bool) {
+	for more := true; more; {
+		var k, v []byte
+		k, v, more = z.z.TagAttr()
+		if string(k) == "style" {
+			return v, true
 		}
+	}
+	return nil, false
+}
+
+// attrs are the start tag's attributes when it is an element the rules
+// read (see emit), else nil: most tags are counted and nothing more (but
+// for a style attribute), and making strings of their attributes was
+// most of the scan's cost.
+func (t *tokenScan) attrs(a atom.Atom, hasAttr bool) []html.Attribute {
+	if !readElement(a) {
 		return nil
 	}
-	return t.z.attrs(read)
+	if !hasAttr {
+		return []html.Attribute{}
+	}
+	return t.z.attrs()
+}
+
+// style records the style attribute of the current tag, an element the
+// rules read nothing else of.
+func (t *tokenScan) style() {
+	if !t.hasAttr {
+		return
+	}
+	if v, ok := t.z.style(); ok {
+		t.p.style(t.s, t.base, v)
+	}
 }
 
 // readElement reports whether page.element reads an element of kind a
@@ -435,6 +454,9 @@ func (t *tokenScan) push(a atom.Atom, data string, attrs []html.Attribute) bool 
 // startRaw starts an element whose content is raw text.
 func (t *tokenScan) startRaw(a atom.Atom, data string, attrs []html.Attribute, inHead bool) {
 	t.p.elements++
+	if !readElement(a) {
+		t.style()
+	}
 	t.raw = &html.Node{Type: html.ElementNode, DataAtom: a, Data: data, Attr: attrs}
 	t.rawHead, t.rawText = inHead, t.rawText[:0]
 }
@@ -453,8 +475,9 @@ func (t *tokenScan) endRaw() {
 
 // emit records an element, when it may hold anything a rule reads.
 func (t *tokenScan) emit(a atom.Atom, data string, attrs []html.Attribute, inHead bool) {
-	if attrs == nil && !readElement(a) {
-		return // unstyled, and nothing the rules read
+	if !readElement(a) {
+		t.style() // all the rules read of it
+		return
 	}
 	t.p.element(t.s, t.base, &html.Node{Type: html.ElementNode, DataAtom: a, Data: data, Attr: attrs}, inHead)
 }

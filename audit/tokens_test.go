@@ -16,7 +16,10 @@ import (
 // scanned is what the rules read of a page, comparable.
 func scanned(p *page) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "elements %d\nempty %q\nstyles %q\ninline %q\npreconnect %q\n", p.elements, p.empty, p.styles, p.inline, p.preconnect)
+	fmt.Fprintf(&b, "elements %d\nempty %q\nstyles %d %v\ninline %q\npreconnect %q\n", p.elements, p.empty, p.styles, p.css, p.inline, p.preconnect)
+	for _, r := range p.styleImages {
+		fmt.Fprintf(&b, "style image %q %q %q %q\n", r.url, r.path, r.host, r.elem)
+	}
 	for _, r := range p.refs {
 		fmt.Fprintf(&b, "ref %d %q %q %q %q %t", r.kind, r.url, r.path, r.host, r.elem, r.inHead)
 		if r.node != nil {
