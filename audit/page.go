@@ -68,17 +68,22 @@ type ref struct {
 // page reads f: scanned as the build made it (see Scans), else from the
 // site's files.
 func (s *Site) page(f *manifest.File) (*page, error) {
-	p := s.scans.take(f.Route)
-	if p == nil {
-		data, err := s.read(f)
-		if err != nil {
-			return nil, fmt.Errorf("audit %s: %w", f.Route, err)
-		}
-		if p, err = scanPage(s, f.Route, data); err != nil {
-			return nil, fmt.Errorf("audit %s: %w", f.Route, err)
-		}
+	data, err := s.read(f)
+	if err != nil {
+		return nil, fmt.Errorf("audit %s: %w", f.Route, err)
+	}
+	p, err := scanPage(s, f.Route, data)
+	if err != nil {
+		return nil, fmt.Errorf("audit %s: %w", f.Route, err)
 	}
 	p.file = f
+	s.expand(p)
+	return p, nil
+}
+
+// expand adds to p's references the images its stylesheets load, and
+// to its CSS what they hold.
+func (s *Site) expand(p *page) {
 	// The stylesheets' CSS, and the images it loads, before the inline
 	// styles' (the order of the rules' offenders).
 	for _, r := range p.refs {
@@ -95,7 +100,6 @@ func (s *Site) page(f *manifest.File) (*page, error) {
 		}
 	}
 	p.refs = append(p.refs, p.styleImages...)
-	return p, nil
 }
 
 // scanPage reads the page at route from its HTML, all but what its
