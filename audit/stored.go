@@ -137,6 +137,14 @@ func appendJSONString(b []byte, s string) []byte {
 // Decode reads a report Encode wrote. Pages are graded again from their
 // rule scores, as an audit grades them.
 func Decode(data []byte) (*Report, error) {
+	if r, ok := decodeWritten(data); ok {
+		return r, nil
+	}
+	return decodeJSON(data)
+}
+
+// decodeJSON is Decode by json.Unmarshal.
+func decodeJSON(data []byte) (*Report, error) {
 	var st stored
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, err
