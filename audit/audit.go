@@ -48,6 +48,7 @@ type Site struct {
 	gradeCache sync.Map       // page.gradeKey -> *graded
 	kindCache  sync.Map       // a kind's *page -> *kindAudit
 	usesCache  sync.Map       // uses, joined -> usesKey
+	elems      elemMemo       // what elements record, by start tag
 	scans      *Scans         // pages read as the build made them; nil for none
 	sizeCache  sync.Map       // image path -> its size, or nil
 }

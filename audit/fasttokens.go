@@ -55,17 +55,18 @@ type attrSpan struct{ key, val span }
 
 // fastTokens reads a page's tokens in place.
 type fastTokens struct {
-	data    []byte
-	pos     int // the next byte to read
-	tt      html.TokenType
-	name    span
-	text    span
-	textRaw bool       // the text is raw text: no character references
-	rawTag  string     // the raw-text element whose text comes next
-	attr    []attrSpan // the tag's attributes, repeats dropped
-	unsure  bool       // given up: the Tokenizer must read the page
-	buf     []byte     // the lower-cased tag name
-	textBuf []byte     // text with its newlines converted
+	data     []byte
+	pos      int // the next byte to read
+	tt       html.TokenType
+	name     span
+	tagStart int // where the current tag starts
+	text     span
+	textRaw  bool       // the text is raw text: no character references
+	rawTag   string     // the raw-text element whose text comes next
+	attr     []attrSpan // the tag's attributes, repeats dropped
+	unsure   bool       // given up: the Tokenizer must read the page
+	buf      []byte     // the lower-cased tag name
+	textBuf  []byte     // text with its newlines converted
 }
 
 // reset starts reading data, reusing t's buffers.
@@ -136,7 +137,7 @@ func (z *fastTokens) Next() html.TokenType {
 			z.tt = html.TextToken
 			return z.tt
 		}
-		z.pos = lt + 2
+		z.pos, z.tagStart = lt+2, lt
 		switch {
 		case isLetter(c):
 			return z.startTag()

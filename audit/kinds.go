@@ -53,12 +53,14 @@ func (p *page) signature(b []byte) []byte {
 				continue
 			}
 			str(r.node.Data)
-			b = strconv.AppendInt(b, int64(len(r.node.Attr)), 10)
 			for _, a := range r.node.Attr {
-				str(a.Namespace)
-				str(a.Key)
-				str(a.Val)
+				if slimAttr(a.Key) { // what slim keeps
+					str(a.Namespace)
+					str(a.Key)
+					str(a.Val)
+				}
 			}
+			b = append(b, '.')
 		}
 	}
 	refs(p.refs)

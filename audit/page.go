@@ -29,6 +29,8 @@ type page struct {
 	styleImages []ref
 	// preconnect are the hosts of <link rel=preconnect> (and dns-prefetch).
 	preconnect []string
+	// relative is set when a reference resolved against the page's URL.
+	relative bool
 }
 
 // hosts lists the other hosts p loads components from, in order.
@@ -224,6 +226,7 @@ func (p *page) scanTree(s *Site, base *url.URL, data []byte) error {
 func (p *page) element(s *Site, base *url.URL, n *html.Node, inHead bool) {
 	add := func(kind refKind, raw string) {
 		r := resolve(s, base, raw)
+		p.relative = p.relative || !baseFree(raw)
 		r.kind, r.inHead, r.node, r.elem = kind, inHead, n, describe(n)
 		p.refs = append(p.refs, r)
 	}

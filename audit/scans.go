@@ -39,9 +39,6 @@ func (sc *Scans) Add(route string, html []byte) {
 	if err != nil {
 		return
 	}
-	for i := range p.refs {
-		p.refs[i].node = slim(p.refs[i].node)
-	}
 	buf := sigPool.Get().(*[]byte)
 	sig := p.signature((*buf)[:0])
 	sc.mu.Lock()
@@ -49,6 +46,9 @@ func (sc *Scans) Add(route string, html []byte) {
 	if k == nil {
 		k = p
 		p.route = ""
+		for i := range p.refs {
+			p.refs[i].node = slim(p.refs[i].node)
+		}
 		sc.kinds[string(sig)] = k
 	}
 	sc.pages[route] = held{k, p.elements}
@@ -80,10 +80,18 @@ func slim(n *html.Node) *html.Node {
 	}
 	out := &html.Node{Type: n.Type, DataAtom: n.DataAtom, Data: n.Data}
 	for _, a := range n.Attr {
-		switch a.Key {
-		case "defer", "async", "type", "width", "height":
+		if slimAttr(a.Key) {
 			out.Attr = append(out.Attr, a)
 		}
 	}
 	return out
+}
+
+// slimAttr reports whether slim keeps an attribute.
+func slimAttr(key string) bool {
+	switch key {
+	case "defer", "async", "type", "width", "height":
+		return true
+	}
+	return false
 }
