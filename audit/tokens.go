@@ -183,41 +183,6 @@ func (t *tokenScan) release() {
 	scanPool.Put(t)
 }
 
-// slowTokens are html.Tokenizer's tokens.
-type slowTokens struct {
-	z    *html.Tokenizer
-	raws [][2][]byte // the current tag's attributes, as the tokenizer has them
-}
-
-func (z *slowTokens) Next() html.TokenType    { return z.z.Next() }
-func (z *slowTokens) Err() error              { return z.z.Err() }
-func (z *slowTokens) TagName() ([]byte, bool) { return z.z.TagName() }
-func (z *slowTokens) Text() []byte            { return z.z.Text() }
-func (z *slowTokens) attrs() []html.Attribute {
-	z.raws = z.raws[:0]
-	for more := true; more; {
-		var k, v []byte
-		k, v, more = z.z.TagAttr()
-		z.raws = append(z.raws, [2][]byte{k, v})
-	}
-	attrs := make([]html.Attribute, len(z.raws))
-	for i, kv := range z.raws {
-		attrs[i] = html.Attribute{Key: atom.String(kv[0]), Val: string(kv[1])}
-	}
-	return attrs
-}
-
-func (z *slowTokens) style() ([]byte, bool) {
-	for more := true; more; {
-		var k, v []byte
-		k, v, more = z.z.TagAttr()
-		if string(k) == "style" {
-			return v, true
-		}
-	}
-	return nil, false
-}
-
 // attrs are the start tag's attributes, for an element the rules read
 // (see emit): most tags are counted and nothing more (but for a style
 // attribute), and making strings of their attributes was most of the
