@@ -79,26 +79,9 @@ func TestFastTokensMatchTokenizer(t *testing.T) {
 	for i, tc := range tokenCases {
 		check(fmt.Sprintf("token case %d", i), []byte(tc.html))
 	}
-	files, _ := filepath.Glob("testdata/*.txtar")
-	for _, name := range files {
-		ar, err := txtar.ParseFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range ar.Files {
-			if strings.HasSuffix(f.Name, ".html") && !check(name+" "+f.Name, f.Data) {
-				t.Errorf("%s %s: fast tokens gave up", name, f.Name)
-			}
-		}
-	}
-	pages, _ := filepath.Glob("testdata/pages/*.html")
-	for _, name := range pages {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !check(name, data) {
-			t.Errorf("%s: fast tokens gave up on a page a build wrote", name)
+	for _, pg := range testPages(t) {
+		if !check(pg.name, pg.data) {
+			t.Errorf("%s: fast tokens gave up on a page as a build writes it", pg.name)
 		}
 	}
 }
@@ -131,4 +114,35 @@ func FuzzFastTokens(f *testing.F) {
 			t.Errorf("%q\nfast:\n%s\ntokenizer:\n%s", data, g, w)
 		}
 	})
+}
+
+type testPage struct {
+	name string
+	data []byte
+}
+
+// testPages are the fixtures' pages and pages a build wrote.
+func testPages(t *testing.T) []testPage {
+	var out []testPage
+	files, _ := filepath.Glob("testdata/*.txtar")
+	for _, name := range files {
+		ar, err := txtar.ParseFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range ar.Files {
+			if strings.HasSuffix(f.Name, ".html") {
+				out = append(out, testPage{name + " " + f.Name, f.Data})
+			}
+		}
+	}
+	pages, _ := filepath.Glob("testdata/pages/*.html")
+	for _, name := range pages {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, testPage{name, data})
+	}
+	return out
 }

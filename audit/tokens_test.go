@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/tools/txtar"
-
 	"github.com/vergehq/verge/internal/manifest"
 )
 
@@ -98,19 +96,13 @@ func TestTokensMatchTree(t *testing.T) {
 			t.Errorf("case %d: %s\ntokens:\n%s\ntree:\n%s", i, tc.html, fast, tree)
 		}
 	}
-	files, _ := filepath.Glob("testdata/*.txtar")
-	for _, name := range files {
-		ar, err := txtar.ParseFile(name)
-		if err != nil {
-			t.Fatal(err)
+	for _, pg := range testPages(t) {
+		fast, tree, ok := bothWays(t, pg.data)
+		if !ok && strings.HasPrefix(pg.name, "testdata/pages/") {
+			t.Errorf("%s: the token scan gave up on a page a build wrote", pg.name)
 		}
-		for _, f := range ar.Files {
-			if !strings.HasSuffix(f.Name, ".html") {
-				continue
-			}
-			if fast, tree, ok := bothWays(t, f.Data); ok && fast != tree {
-				t.Errorf("%s %s:\ntokens:\n%s\ntree:\n%s", name, f.Name, fast, tree)
-			}
+		if ok && fast != tree {
+			t.Errorf("%s:\ntokens:\n%s\ntree:\n%s", pg.name, fast, tree)
 		}
 	}
 }
