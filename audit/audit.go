@@ -14,6 +14,7 @@
 package audit
 
 import (
+	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -24,6 +25,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +46,9 @@ type Site struct {
 	textCache  sync.Map       // stylesheet path -> its text
 	sheetCache sync.Map       // stylesheet path and reference -> *sheet
 	gradeCache sync.Map       // page.gradeKey -> *graded
+	kindCache  sync.Map       // a kind's *page -> *kindAudit
+	usesCache  sync.Map       // uses, joined -> usesKey
+	elems      elemMemo       // what elements record, by start tag
 	scans      *Scans         // pages read as the build made them; nil for none
 	sizeCache  sync.Map       // image path -> its size, or nil
 }
@@ -234,6 +239,9 @@ func (s *Site) auditPage(f *manifest.File, op *PageReport) (PageReport, error) {
 	if op != nil && op.Key != "" && len(op.Rules) == len(rules) && op.Key == s.key(f, op.Uses) {
 		return *op, nil
 	}
+	if h, ok := s.scans.take(f.Route); ok {
+		return s.auditHeld(f, h), nil
+	}
 	p, err := s.page(f)
 	if err != nil {
 		return PageReport{}, err
@@ -273,20 +281,42 @@ func (p *page) uses() []string {
 // key hashes page f as served, what each of uses resolves to, and the
 // site's functions: what a page's grade depends on.
 func (s *Site) key(f *manifest.File, uses []string) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00", len(rules), f.SHA256, f.CacheControl, f.ContentType)
+	joined := strings.Join(uses, "\x00")
+	v, ok := s.usesCache.Load(joined)
+	if !ok {
+		v, _ = s.usesCache.LoadOrStore(joined, s.usesKey(uses))
+	}
+	return s.keyWith(f, v.([]byte))
+}
+
+// usesKey is what key hashes of uses: what each resolves to, and the
+// site's functions. Pages of a kind share it.
+func (s *Site) usesKey(uses []string) []byte {
+	var b bytes.Buffer
 	for _, u := range uses {
 		uf, redirected := s.lookup(u)
 		if uf == nil {
-			fmt.Fprintf(h, "%s\x00-\x00", u)
+			fmt.Fprintf(&b, "%s\x00-\x00", u)
 			continue
 		}
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%d\x00%v\x00", u, uf.Path, uf.SHA256, uf.CacheControl, uf.Size, redirected)
+		fmt.Fprintf(&b, "%s\x00%s\x00%s\x00%s\x00%d\x00%v\x00", u, uf.Path, uf.SHA256, uf.CacheControl, uf.Size, redirected)
 	}
 	for _, fn := range s.functions {
-		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", fn.Pattern, fn.Policy.EdgeTTL, fn.Policy.BrowserTTL)
+		fmt.Fprintf(&b, "%s\x00%d\x00%d\x00", fn.Pattern, fn.Policy.EdgeTTL, fn.Policy.BrowserTTL)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return b.Bytes()
+}
+
+// keyWith is key, given what its uses resolve to (usesKey).
+func (s *Site) keyWith(f *manifest.File, usesKey []byte) string {
+	var buf [256]byte
+	b := strconv.AppendInt(buf[:0], int64(len(rules)), 10)
+	for _, v := range []string{f.SHA256, f.CacheControl, f.ContentType} {
+		b = append(append(b, 0), v...)
+	}
+	b = append(append(b, 0), usesKey...)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // HostUse is another host pages load from.
@@ -336,8 +366,10 @@ func (r *Report) Worst(n int) []PageReport {
 
 // grade runs every rule on p and weighs the scores; a page that reads
 // as one graded before gets that page's scores (see graded).
-func (s *Site) grade(p *page) PageReport {
-	key := p.gradeKey(s)
+func (s *Site) grade(p *page) PageReport { return s.gradeKeyed(p, p.gradeKey(s)) }
+
+// gradeKeyed is grade, given p's gradeKey.
+func (s *Site) gradeKeyed(p *page, key string) PageReport {
 	if v, ok := s.gradeCache.Load(key); ok {
 		g := v.(*graded)
 		return PageReport{Route: p.route, Score: g.score, Grade: g.grade, Rules: g.rules}

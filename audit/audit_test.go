@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -307,6 +308,9 @@ func TestEncodeDecode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if want, err := r.MarshalStored(); err != nil || !bytes.Equal(data, want) {
+			t.Errorf("%s: Encode wrote\n%s\njson.Marshal\n%s (%v)", name, data, want, err)
+		}
 		d, err := audit.Decode(data)
 		if err != nil {
 			t.Fatal(err)
@@ -320,8 +324,10 @@ func TestEncodeDecode(t *testing.T) {
 // Pages handed over as a build makes them (Scans) grade as the same pages
 // read from the output, which the audit then does not read.
 func TestAuditScanned(t *testing.T) {
-	for _, name := range []string{"report", "hosts", "grade", "yexpressions", "ynofilter", "ynumreq", "yjsbottom"} {
-		ar := fixture(t, name)
+	files, _ := filepath.Glob("testdata/*.txtar")
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
+		ar := site(t, name)
 		dir, s := buildDir(t, ar)
 		want, err := s.Audit()
 		if err != nil {

@@ -21,7 +21,7 @@ type page struct {
 	refs     []ref
 	elements int               // elements in the DOM
 	empty    []string          // elements with an empty src or href
-	styles   []string          // inline CSS: <style> bodies and style attributes
+	styles   int               // inline CSS read: <style> bodies and style attributes
 	inline   []string          // inline <script> and <style> blocks, for yexternal
 	css      map[string]cssUse // what the CSS the page uses holds, by where it comes from
 	// styleImages are the url()s of the inline styles, which come after
@@ -29,6 +29,8 @@ type page struct {
 	styleImages []ref
 	// preconnect are the hosts of <link rel=preconnect> (and dns-prefetch).
 	preconnect []string
+	// relative is set when a reference resolved against the page's URL.
+	relative bool
 }
 
 // hosts lists the other hosts p loads components from, in order.
@@ -68,17 +70,22 @@ type ref struct {
 // page reads f: scanned as the build made it (see Scans), else from the
 // site's files.
 func (s *Site) page(f *manifest.File) (*page, error) {
-	p := s.scans.take(f.Route)
-	if p == nil {
-		data, err := s.read(f)
-		if err != nil {
-			return nil, fmt.Errorf("audit %s: %w", f.Route, err)
-		}
-		if p, err = scanPage(s, f.Route, data); err != nil {
-			return nil, fmt.Errorf("audit %s: %w", f.Route, err)
-		}
+	data, err := s.read(f)
+	if err != nil {
+		return nil, fmt.Errorf("audit %s: %w", f.Route, err)
+	}
+	p, err := scanPage(s, f.Route, data)
+	if err != nil {
+		return nil, fmt.Errorf("audit %s: %w", f.Route, err)
 	}
 	p.file = f
+	s.expand(p)
+	return p, nil
+}
+
+// expand adds to p's references the images its stylesheets load, and
+// to its CSS what they hold.
+func (s *Site) expand(p *page) {
 	// The stylesheets' CSS, and the images it loads, before the inline
 	// styles' (the order of the rules' offenders).
 	for _, r := range p.refs {
@@ -95,7 +102,6 @@ func (s *Site) page(f *manifest.File) (*page, error) {
 		}
 	}
 	p.refs = append(p.refs, p.styleImages...)
-	return p, nil
 }
 
 // scanPage reads the page at route from its HTML, all but what its
@@ -110,20 +116,58 @@ func scanPage(s *Site, route string, data []byte) (*page, error) {
 			return nil, err
 		}
 	}
-	p.css = map[string]cssUse{}
-	var img page
-	for i, st := range p.styles {
-		if u := countCSS(st); u != (cssUse{}) {
-			p.css[fmt.Sprintf("inline style %d", i+1)] = u
-		}
-		img.cssImages(s, base, st, "inline style")
+	if p.css == nil {
+		p.css = map[string]cssUse{}
 	}
-	p.styles, p.styleImages = nil, img.refs // what the rules read of them is kept
 	return p, nil
+}
+
+// style records what the rules read of inline CSS (a <style> body or a
+// style attribute), in the page's order: what it counts, numbered, and
+// the images it loads.
+func (p *page) style(s *Site, base *url.URL, css []byte) {
+	p.styles++
+	if u := countCSSBytes(css); u != (cssUse{}) {
+		if p.css == nil {
+			p.css = map[string]cssUse{}
+		}
+		p.css[fmt.Sprintf("inline style %d", p.styles)] = u
+	}
+	if bytes.Contains(css, []byte("url(")) {
+		var img page
+		img.cssImages(s, base, string(css), "inline style")
+		p.styleImages = append(p.styleImages, img.refs...)
+	}
 }
 
 // cssUse counts what yexpressions and ynofilter look for in some CSS.
 type cssUse struct{ expressions, filters int }
+
+// countCSSBytes is countCSS, allocating nothing for ASCII CSS that has
+// neither (most style attributes).
+func countCSSBytes(css []byte) cssUse {
+	for _, c := range css {
+		if c >= 0x80 {
+			return countCSS(string(css)) // strings.ToLower folds more than ASCII
+		}
+	}
+	return cssUse{countFold(css, "expression("), countFold(css, "alphaimageloader")}
+}
+
+// countFold counts the times lower (lower case ASCII) occurs in ASCII s,
+// ignoring case, without overlaps as strings.Count counts.
+func countFold(s []byte, lower string) int {
+	n := 0
+	for i := 0; i+len(lower) <= len(s); {
+		if asciiEqualFold(s[i:i+len(lower)], lower) {
+			n++
+			i += len(lower)
+			continue
+		}
+		i++
+	}
+	return n
+}
 
 func countCSS(css string) cssUse {
 	lower := strings.ToLower(css)
@@ -182,6 +226,7 @@ func (p *page) scanTree(s *Site, base *url.URL, data []byte) error {
 func (p *page) element(s *Site, base *url.URL, n *html.Node, inHead bool) {
 	add := func(kind refKind, raw string) {
 		r := resolve(s, base, raw)
+		p.relative = p.relative || !baseFree(raw)
 		r.kind, r.inHead, r.node, r.elem = kind, inHead, n, describe(n)
 		p.refs = append(p.refs, r)
 	}
@@ -194,7 +239,7 @@ func (p *page) element(s *Site, base *url.URL, n *html.Node, inHead bool) {
 		return v, ok
 	}
 	if st, ok := attr(n, "style"); ok {
-		p.styles = append(p.styles, st)
+		p.style(s, base, []byte(st))
 	}
 	switch n.DataAtom {
 	case atom.Script:
@@ -242,7 +287,7 @@ func (p *page) element(s *Site, base *url.URL, n *html.Node, inHead bool) {
 		// resolving each).
 	case atom.Style:
 		if n.FirstChild != nil {
-			p.styles = append(p.styles, n.FirstChild.Data)
+			p.style(s, base, []byte(n.FirstChild.Data))
 			p.inline = append(p.inline, fmt.Sprintf("inline <style> of %d bytes", len(n.FirstChild.Data)))
 		}
 	}

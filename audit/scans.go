@@ -3,7 +3,8 @@ package audit
 // This file holds the pages a build hands the audit as it makes them:
 // read while their HTML is in memory, so that grading a build does not
 // read every page back from disk (on a 100,000-page build that was a
-// third of the audit), and kept as the little the rules need of each.
+// third of the audit), and kept as the little the rules need of each:
+// its kind (kinds.go) and its element count.
 
 import (
 	"sync"
@@ -18,12 +19,13 @@ import (
 type Scans struct {
 	site  *Site // resolves references: only its base URL is set
 	mu    sync.Mutex
-	pages map[string]*page // by route
+	kinds map[string]*page // by signature
+	pages map[string]held  // by route
 }
 
 // NewScans holds pages of a site at baseURL.
 func NewScans(baseURL string) *Scans {
-	return &Scans{site: New(&manifest.Manifest{Site: manifest.SiteInfo{BaseURL: baseURL}}, nil), pages: map[string]*page{}}
+	return &Scans{site: New(&manifest.Manifest{Site: manifest.SiteInfo{BaseURL: baseURL}}, nil), kinds: map[string]*page{}, pages: map[string]held{}}
 }
 
 // Add reads the page at route from its HTML, which the caller may reuse
@@ -37,24 +39,36 @@ func (sc *Scans) Add(route string, html []byte) {
 	if err != nil {
 		return
 	}
-	for i := range p.refs {
-		p.refs[i].node = slim(p.refs[i].node)
-	}
+	buf := sigPool.Get().(*[]byte)
+	sig := p.signature((*buf)[:0])
 	sc.mu.Lock()
-	sc.pages[route] = p
+	k := sc.kinds[string(sig)]
+	if k == nil {
+		k = p
+		p.route = ""
+		for i := range p.refs {
+			p.refs[i].node = slim(p.refs[i].node)
+		}
+		sc.kinds[string(sig)] = k
+	}
+	sc.pages[route] = held{k, p.elements}
 	sc.mu.Unlock()
+	*buf = sig
+	sigPool.Put(buf)
 }
 
-// take removes the page at route and returns it, or nil.
-func (sc *Scans) take(route string) *page {
+var sigPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// take removes the page at route and returns it.
+func (sc *Scans) take(route string) (held, bool) {
 	if sc == nil {
-		return nil
+		return held{}, false
 	}
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	p := sc.pages[route]
+	h, ok := sc.pages[route]
 	delete(sc.pages, route)
-	return p
+	return h, ok
 }
 
 // slim keeps of an element what the rules read of it after the page is
@@ -66,10 +80,18 @@ func slim(n *html.Node) *html.Node {
 	}
 	out := &html.Node{Type: n.Type, DataAtom: n.DataAtom, Data: n.Data}
 	for _, a := range n.Attr {
-		switch a.Key {
-		case "defer", "async", "type", "width", "height":
+		if slimAttr(a.Key) {
 			out.Attr = append(out.Attr, a)
 		}
 	}
 	return out
+}
+
+// slimAttr reports whether slim keeps an attribute.
+func slimAttr(key string) bool {
+	switch key {
+	case "defer", "async", "type", "width", "height":
+		return true
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -26,25 +27,124 @@ type storedPage struct {
 	Preconnected []string    `json:"p,omitempty"`
 }
 
-// Encode returns r in the form a build stores it.
+// Encode returns r in the form a build stores it: json.Marshal of its
+// stored form (marshalStored), written out, since pages graded alike
+// share their lists, which are encoded once (on 100,000 pages the
+// reflection was a second).
 func (r *Report) Encode() ([]byte, error) {
+	type listKey struct {
+		first *string
+		n     int
+	}
+	type rulesKey struct {
+		first *RuleScore
+		n     int
+	}
+	lists := map[listKey][]byte{}
+	losts := map[rulesKey][]byte{}
+	var err error
+	list := func(b []byte, name string, l []string) []byte {
+		if len(l) == 0 {
+			return b // omitempty
+		}
+		k := listKey{&l[0], len(l)}
+		enc, ok := lists[k]
+		if !ok {
+			if enc, err = json.Marshal(l); err != nil {
+				return b
+			}
+			lists[k] = enc
+		}
+		return append(append(b, name...), enc...)
+	}
+	// A page is some 350 bytes (route, key, uses): growing the buffer
+	// by copies cost more than encoding into it.
+	b := make([]byte, 0, 64+len(r.Pages)*400)
+	b = append(b, `{"rules":`...)
+	b = strconv.AppendInt(b, int64(len(rules)), 10)
+	if r.build != "" {
+		b = appendJSONString(append(b, `,"build":`...), r.build)
+	}
+	b = append(b, `,"pages":[`...)
+	for i, p := range r.Pages {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(append(b, `{"r":`...), p.Route)
+		b = appendJSONString(append(b, `,"k":`...), p.Key)
+		b = list(b, `,"u":`, p.Uses)
+		if len(p.Rules) > 0 {
+			k := rulesKey{&p.Rules[0], len(p.Rules)}
+			enc, ok := losts[k]
+			if !ok {
+				if lost := lostOf(p.Rules); len(lost) > 0 {
+					if enc, err = json.Marshal(lost); err != nil {
+						return nil, err
+					}
+					enc = append([]byte(`,"l":`), enc...)
+				}
+				losts[k] = enc
+			}
+			b = append(b, enc...)
+		}
+		b = strconv.AppendInt(append(b, `,"e":`...), int64(p.Elements), 10)
+		b = list(b, `,"h":`, p.Hosts)
+		b = list(b, `,"p":`, p.Preconnected)
+		b = append(b, '}')
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append(b, "]}"...), nil
+}
+
+// marshalStored is Encode by reflection, what Encode writes out.
+func (r *Report) marshalStored() ([]byte, error) {
 	st := stored{Rules: len(rules), Build: r.build, Pages: make([]storedPage, len(r.Pages))}
 	for i, p := range r.Pages {
-		sp := storedPage{Route: p.Route, Key: p.Key, Uses: p.Uses, Elements: p.Elements, Hosts: p.Hosts, Preconnected: p.Preconnected}
-		for _, rs := range p.Rules {
-			if rs.Score < 100 || len(rs.Offenders) > 0 {
-				rs.Name = "" // the registry has it
-				sp.Lost = append(sp.Lost, rs)
-			}
-		}
-		st.Pages[i] = sp
+		st.Pages[i] = storedPage{Route: p.Route, Key: p.Key, Uses: p.Uses, Lost: lostOf(p.Rules), Elements: p.Elements, Hosts: p.Hosts, Preconnected: p.Preconnected}
 	}
 	return json.Marshal(st)
+}
+
+// lostOf are the rules of rs that cost points or found something, the
+// others being 100 with nothing to say.
+func lostOf(rs []RuleScore) []RuleScore {
+	var lost []RuleScore
+	for _, r := range rs {
+		if r.Score < 100 || len(r.Offenders) > 0 {
+			r.Name = "" // the registry has it
+			lost = append(lost, r)
+		}
+	}
+	return lost
+}
+
+// appendJSONString appends s as json.Marshal writes it: printable ASCII
+// as it is, anything else by json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			enc, _ := json.Marshal(s)
+			return append(b, enc...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // Decode reads a report Encode wrote. Pages are graded again from their
 // rule scores, as an audit grades them.
 func Decode(data []byte) (*Report, error) {
+	if r, ok := decodeWritten(data); ok {
+		return r, nil
+	}
+	return decodeJSON(data)
+}
+
+// decodeJSON is Decode by json.Unmarshal.
+func decodeJSON(data []byte) (*Report, error) {
 	var st stored
 	if err := json.Unmarshal(data, &st); err != nil {
 		return nil, err

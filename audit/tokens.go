@@ -58,22 +58,51 @@ type tokenScan struct {
 	p     *page
 	s     *Site
 	base  *url.URL
-	z     *html.Tokenizer
+	z     tokens
 	stack []openElem // open elements in <body>, innermost last
 	// raw is the raw-text element (script, style, title, ...) whose text
 	// comes next; rawText collects a script's or style's.
 	raw     *html.Node
 	rawHead bool
 	rawText []byte
-	raws    [][2][]byte // the current tag's attributes, as the tokenizer has them
+	rawTag  []byte      // the raw-text element's start tag, when memoTag gave it
+	rawMemo *elemEffect // what the raw-text element records, when known
+	hasAttr bool        // the current tag has attributes
+	fast    fastTokens
+	slow    slowTokens
 }
 
 // scanTokens reads p's elements from data's tokens, reporting false when
 // the page's tags do not nest as written (p is then partly filled).
 func (p *page) scanTokens(s *Site, base *url.URL, data []byte) bool {
+	ok, unsure := p.scanWith(s, base, data, false)
+	if unsure {
+		*p = page{route: p.route}
+		ok, _ = p.scanWith(s, base, data, true)
+	}
+	return ok
+}
+
+// scanWith is scanTokens reading the tokens in place (see fastTokens),
+// or with html.Tokenizer when slow. unsure reports that fastTokens gave
+// the page up, for the Tokenizer to read it.
+func (p *page) scanWith(s *Site, base *url.URL, data []byte, slow bool) (ok, unsure bool) {
 	t := scanPool.Get().(*tokenScan)
 	defer t.release()
-	t.p, t.s, t.base, t.z = p, s, base, html.NewTokenizer(bytes.NewReader(data))
+	t.p, t.s, t.base = p, s, base
+	if slow {
+		t.slow.z = html.NewTokenizer(bytes.NewReader(data))
+		t.z = &t.slow
+	} else {
+		t.fast.reset(data)
+		t.z = &t.fast
+	}
+	return t.scan(), !slow && t.fast.unsure
+}
+
+// scan reads the page's elements from its tokens (see scanTokens).
+func (t *tokenScan) scan() bool {
+	p := t.p
 	p.elements = 3 // html, head and body: the parser makes them when not written
 	mode := modeInitial
 	for {
@@ -129,9 +158,9 @@ func (p *page) scanTokens(s *Site, base *url.URL, data []byte) bool {
 		}
 		// A start tag (self-closing is ignored on HTML elements, as the
 		// parser does).
-		attrs := t.attrs(a, hasAttr)
+		t.hasAttr = hasAttr
 		for {
-			next, done, ok := t.startTag(mode, a, data, attrs)
+			next, done, ok := t.startTag(mode, a, data)
 			if !ok {
 				return false
 			}
@@ -148,30 +177,32 @@ func (p *page) scanTokens(s *Site, base *url.URL, data []byte) bool {
 var scanPool = sync.Pool{New: func() any { return new(tokenScan) }}
 
 func (t *tokenScan) release() {
-	*t = tokenScan{stack: t.stack[:0], rawText: t.rawText[:0], raws: t.raws[:0]}
+	*t = tokenScan{stack: t.stack[:0], rawText: t.rawText[:0],
+		fast: fastTokens{attr: t.fast.attr[:0], buf: t.fast.buf[:0], textBuf: t.fast.textBuf[:0]},
+		slow: slowTokens{raws: t.slow.raws[:0]}}
 	scanPool.Put(t)
 }
 
-// attrs are the start tag's attributes when it is an element the rules
-// may read (see emit), else nil: most tags are counted and nothing more,
-// and making strings of their attributes was most of the scan's cost.
-func (t *tokenScan) attrs(a atom.Atom, hasAttr bool) []html.Attribute {
-	t.raws = t.raws[:0]
-	styled := false
-	for hasAttr {
-		var k, v []byte
-		k, v, hasAttr = t.z.TagAttr()
-		t.raws = append(t.raws, [2][]byte{k, v})
-		styled = styled || string(k) == "style"
+// attrs are the start tag's attributes, for an element the rules read
+// (see emit): most tags are counted and nothing more (but for a style
+// attribute), and making strings of their attributes was most of the
+// scan's cost. Called once a tag, while it is the current token.
+func (t *tokenScan) attrs() []html.Attribute {
+	if !t.hasAttr {
+		return []html.Attribute{}
 	}
-	if !styled && !readElement(a) {
-		return nil
+	return t.z.attrs()
+}
+
+// style records the style attribute of the current tag, an element the
+// rules read nothing else of.
+func (t *tokenScan) style() {
+	if !t.hasAttr {
+		return
 	}
-	attrs := make([]html.Attribute, len(t.raws))
-	for i, kv := range t.raws {
-		attrs[i] = html.Attribute{Key: atom.String(kv[0]), Val: string(kv[1])}
+	if v, ok := t.z.style(); ok {
+		t.p.style(t.s, t.base, v)
 	}
-	return attrs
 }
 
 // readElement reports whether page.element reads an element of kind a
@@ -207,20 +238,20 @@ func (t *tokenScan) text(mode int) (int, bool) {
 // startTag handles a start tag in mode: the mode it leaves, whether the
 // tag is consumed (else it is handled again in the new mode, as the
 // parser reprocesses it), and false when the tree would differ.
-func (t *tokenScan) startTag(mode int, a atom.Atom, data string, attrs []html.Attribute) (next int, done, ok bool) {
+func (t *tokenScan) startTag(mode int, a atom.Atom, data string) (next int, done, ok bool) {
 	switch mode {
 	case modeInitial:
 		return modeBeforeHTML, false, true
 	case modeBeforeHTML:
 		if a == atom.Html {
-			t.emit(a, data, attrs, false)
+			t.emit(a, data, false)
 			return modeBeforeHead, true, true
 		}
 		return modeBeforeHead, false, true
 	case modeBeforeHead:
 		switch a {
 		case atom.Head:
-			t.emit(a, data, attrs, true)
+			t.emit(a, data, true)
 			return modeInHead, true, true
 		case atom.Html:
 			return mode, true, false
@@ -234,17 +265,17 @@ func (t *tokenScan) startTag(mode int, a atom.Atom, data string, attrs []html.At
 			return mode, true, true // ignored
 		case atom.Base, atom.Basefont, atom.Bgsound, atom.Link, atom.Meta:
 			t.p.elements++
-			t.emit(a, data, attrs, true)
+			t.emit(a, data, true)
 			return mode, true, true
 		case atom.Noscript, atom.Script, atom.Title, atom.Noframes, atom.Style:
 			if a == atom.Noscript && mode == modeAfterHead {
 				break // not one the parser puts back in head
 			}
-			t.startRaw(a, data, attrs, true)
+			t.startRaw(a, data, true)
 			return mode, true, true
 		case atom.Body:
 			if mode == modeAfterHead {
-				t.emit(a, data, attrs, false)
+				t.emit(a, data, false)
 				return modeInBody, true, true
 			}
 		}
@@ -253,22 +284,22 @@ func (t *tokenScan) startTag(mode int, a atom.Atom, data string, attrs []html.At
 		}
 		return modeInBody, false, true // body starts
 	case modeInBody:
-		return mode, true, t.bodyStart(a, data, attrs)
+		return mode, true, t.bodyStart(a, data)
 	}
 	return mode, true, false
 }
 
 // bodyStart handles a start tag in body, or reports false.
-func (t *tokenScan) bodyStart(a atom.Atom, data string, attrs []html.Attribute) bool {
+func (t *tokenScan) bodyStart(a atom.Atom, data string) bool {
 	if t.tableish() {
 		cur := t.top()
 		switch {
 		case a == atom.Style || a == atom.Script:
-			t.startRaw(a, data, attrs, false)
+			t.startRaw(a, data, false)
 		case cur == atom.Table && (a == atom.Tbody || a == atom.Thead || a == atom.Tfoot),
 			(cur == atom.Tbody || cur == atom.Thead || cur == atom.Tfoot) && a == atom.Tr,
 			cur == atom.Tr && (a == atom.Td || a == atom.Th):
-			return t.push(a, data, attrs)
+			return t.push(a, data)
 		default:
 			return false // foster-parented, or implying elements
 		}
@@ -282,23 +313,23 @@ func (t *tokenScan) bodyStart(a atom.Atom, data string, attrs []html.Attribute) 
 	case atom.Base, atom.Basefont, atom.Bgsound, atom.Link, atom.Meta, atom.Area, atom.Br, atom.Embed,
 		atom.Img, atom.Keygen, atom.Wbr, atom.Input, atom.Param, atom.Source, atom.Track:
 		t.p.elements++
-		t.emit(a, data, attrs, false)
+		t.emit(a, data, false)
 		return true
 	case atom.Hr:
 		if t.open(atom.P) {
 			return false
 		}
 		t.p.elements++
-		t.emit(a, data, attrs, false)
+		t.emit(a, data, false)
 		return true
 	case atom.Noframes, atom.Style, atom.Script, atom.Title, atom.Textarea, atom.Iframe, atom.Noembed, atom.Noscript:
-		t.startRaw(a, data, attrs, false)
+		t.startRaw(a, data, false)
 		return true
 	case atom.Xmp:
 		if t.open(atom.P) {
 			return false
 		}
-		t.startRaw(a, data, attrs, false)
+		t.startRaw(a, data, false)
 		return true
 	case atom.Address, atom.Article, atom.Aside, atom.Blockquote, atom.Center, atom.Details, atom.Dialog,
 		atom.Dir, atom.Div, atom.Dl, atom.Fieldset, atom.Figcaption, atom.Figure, atom.Footer, atom.Header,
@@ -333,7 +364,7 @@ func (t *tokenScan) bodyStart(a atom.Atom, data string, attrs []html.Attribute) 
 			return false
 		}
 	}
-	return t.push(a, data, attrs)
+	return t.push(a, data)
 }
 
 // endTag handles an end tag outside raw text.
@@ -373,20 +404,32 @@ func (t *tokenScan) endTag(mode int, a atom.Atom, data string) (int, bool) {
 }
 
 // push opens an element in body.
-func (t *tokenScan) push(a atom.Atom, data string, attrs []html.Attribute) bool {
+func (t *tokenScan) push(a atom.Atom, data string) bool {
 	if len(t.stack) >= maxDepth {
 		return false
 	}
 	t.p.elements++
-	t.emit(a, data, attrs, false)
+	t.emit(a, data, false)
 	t.stack = append(t.stack, openElem{a, data})
 	return true
 }
 
 // startRaw starts an element whose content is raw text.
-func (t *tokenScan) startRaw(a atom.Atom, data string, attrs []html.Attribute, inHead bool) {
+func (t *tokenScan) startRaw(a atom.Atom, data string, inHead bool) {
 	t.p.elements++
-	t.raw = &html.Node{Type: html.ElementNode, DataAtom: a, Data: data, Attr: attrs}
+	t.raw = &html.Node{Type: html.ElementNode, DataAtom: a, Data: data}
+	t.rawMemo, t.rawTag = nil, nil
+	switch {
+	case !readElement(a):
+		t.style()
+	case a == atom.Style:
+		t.raw.Attr = t.attrs()
+	default: // a script or iframe, as like as not the same on every page
+		t.rawTag = t.memoTag()
+		if t.rawMemo = t.s.memo(t.rawTag, inHead); t.rawMemo == nil {
+			t.raw.Attr = t.attrs()
+		}
+	}
 	t.rawHead, t.rawText = inHead, t.rawText[:0]
 }
 
@@ -395,19 +438,30 @@ func (t *tokenScan) endRaw() {
 	if t.raw == nil {
 		return
 	}
+	if t.rawMemo != nil {
+		t.p.apply(t.rawMemo)
+		t.raw = nil
+		return
+	}
 	if len(t.rawText) > 0 {
 		t.raw.FirstChild = &html.Node{Type: html.TextNode, Data: string(t.rawText)}
 	}
-	t.p.element(t.s, t.base, t.raw, t.rawHead)
+	t.elementMemo(t.raw, t.rawHead, t.rawTag)
 	t.raw = nil
 }
 
 // emit records an element, when it may hold anything a rule reads.
-func (t *tokenScan) emit(a atom.Atom, data string, attrs []html.Attribute, inHead bool) {
-	if attrs == nil && !readElement(a) {
-		return // unstyled, and nothing the rules read
+func (t *tokenScan) emit(a atom.Atom, data string, inHead bool) {
+	if !readElement(a) {
+		t.style() // all the rules read of it
+		return
 	}
-	t.p.element(t.s, t.base, &html.Node{Type: html.ElementNode, DataAtom: a, Data: data, Attr: attrs}, inHead)
+	tag := t.memoTag()
+	if e := t.s.memo(tag, inHead); e != nil {
+		t.p.apply(e)
+		return
+	}
+	t.elementMemo(&html.Node{Type: html.ElementNode, DataAtom: a, Data: data, Attr: t.attrs()}, inHead, tag)
 }
 
 // top is the innermost open element in body (body itself when none).
