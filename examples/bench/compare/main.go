@@ -108,8 +108,8 @@ func run(sizeList string, runs int, shared, dir string, wait time.Duration) erro
 // printGrowth prints what each more page costs in peak memory, between
 // consecutive sizes, beside the HTML each page adds to the output: a
 // build that streams holds a page's metadata (its entry, its manifest
-// record), not its rendered HTML, so its memory per page stays well
-// under the output's.
+// record, with the collector's headroom), not its Markdown or HTML, so
+// what a page costs does not grow with its body.
 func printGrowth(sites []*benchSite) {
 	if len(sites) < 2 {
 		return
