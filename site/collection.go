@@ -304,6 +304,7 @@ func (c *Collection[T]) loadEntry(b *engine.Build, file string) (*entry[T], erro
 	if c.permalink != "" {
 		e.url = expandPermalink(c.permalink, e)
 	}
+	e.initVersions()
 	return e, nil
 }
 

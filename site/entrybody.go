@@ -59,6 +59,7 @@ func (e *entry[T]) derive() error {
 				}
 			}
 			e.derived = summarize(src, 70)
+			e.vers.summary = engine.Hash(e.derived)
 		}
 		e.keepHTML(h)
 		if e.b.Streaming {
