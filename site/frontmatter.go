@@ -3,6 +3,7 @@ package site
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -151,6 +152,9 @@ func decodeFrontMatter(file string, fm frontMatter, common *commonMeta, meta any
 		if err := decodeTOMLCommon(file, fm.raw, common); err != nil {
 			return err
 		}
+		if noFields(meta) {
+			return nil
+		}
 		if err := toml.Unmarshal(fm.raw, meta); err != nil {
 			return tomlDiagnostics(file, 1, err, "fix the front matter")
 		}
@@ -169,10 +173,20 @@ func decodeFrontMatter(file string, fm frontMatter, common *commonMeta, meta any
 	if err := node.Decode(common); err != nil {
 		return yamlDiagnostic(file, 1, err, "check the type of the front matter field")
 	}
+	if noFields(meta) {
+		return nil // a collection without a Meta type: nothing to decode into
+	}
 	if err := node.Decode(meta); err != nil {
 		return yamlDiagnostic(file, 1, err, "check the type of the front matter field against the collection's Go type")
 	}
 	return nil
+}
+
+// noFields reports whether meta points to a struct without fields
+// (Markdown[struct{}]), into which decoding reads every node for nothing.
+func noFields(meta any) bool {
+	t := reflect.TypeOf(meta)
+	return t != nil && t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct && t.Elem().NumField() == 0
 }
 
 var yamlLineRE = regexp.MustCompile(`line (\d+): `)
