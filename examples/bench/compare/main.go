@@ -30,7 +30,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"time"
 
@@ -265,26 +264,12 @@ func settle() {
 	}
 }
 
-// measure runs a command and reports its wall time and the peak RSS of
-// the largest process in its tree (Linux folds waited-for descendants'
-// peak into a child's rusage).
+// measure runs a command once the disk has settled and reports its wall
+// time and peak memory (see benchkit.Timed).
 func measure(dir string, env []string, name string, args ...string) (measurement, error) {
 	settle()
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = os.Stderr
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return measurement{}, fmt.Errorf("%s %v: %w", name, args, err)
-	}
-	wall := time.Since(start)
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	var rss int64
-	if ru != nil {
-		rss = ru.Maxrss * 1024
-	}
-	return measurement{wall: wall, rss: rss}, nil
+	u, err := benchkit.Timed(dir, env, name, args...)
+	return measurement{wall: u.Wall, rss: u.RSS}, err
 }
 
 // dirBytes is the size of the files under dir.

@@ -23,12 +23,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/vergehq/verge/examples/bench/internal/benchkit"
@@ -147,19 +145,8 @@ func measure(dir string, env, argv []string, runs int) ([]timing, error) {
 }
 
 func run1(dir string, env, argv []string) (timing, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stderr = os.Stderr
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return timing{}, fmt.Errorf("%v: %w", argv, err)
-	}
-	t := timing{wall: time.Since(start)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		t.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	return t, nil
+	u, err := benchkit.Timed(dir, env, argv[0], argv[1:]...)
+	return timing{wall: u.Wall, cpu: u.CPU}, err
 }
 
 func printRow(n int, name string, ts []timing) {
