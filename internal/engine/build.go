@@ -15,7 +15,6 @@ import (
 	"github.com/vergehq/verge/audit"
 	"github.com/vergehq/verge/internal/diag"
 	"github.com/vergehq/verge/internal/manifest"
-	"github.com/vergehq/verge/render"
 )
 
 // BuildOptions control one build.
@@ -216,12 +215,12 @@ func (d *dirTarget) plan(b *Build, jobs []PageJob, _ *routeCache, errs *diag.Lis
 	d.served = servedPaths(b.Assets.Res, jobs)
 	var todo []PageJob
 	for i, j := range jobs {
-		if old, facts := d.prev.reusable(b, j.Route); old != nil {
-			d.pages[i] = &renderedPage{job: j, tags: old.Tags, facts: facts, links: old.Links, prev: old}
-			d.explain.planned(b, d.prev, j.Route, &facts, d.opts.Force)
+		if old, record := d.prev.reusable(b, j.Route); old != nil {
+			d.pages[i] = &renderedPage{job: j, tags: old.Tags, record: record, links: old.Links, prev: old}
+			d.explain.planned(b, d.prev, j.Route, true, record, d.opts.Force)
 			continue
 		}
-		d.explain.planned(b, d.prev, j.Route, nil, d.opts.Force)
+		d.explain.planned(b, d.prev, j.Route, false, nil, d.opts.Force)
 		todo = append(todo, j)
 		d.todoIdx = append(d.todoIdx, i)
 	}
@@ -234,11 +233,7 @@ func (d *dirTarget) render(ctx context.Context, b *Build, todo []PageJob, errs *
 	for _, p := range d.pages {
 		if p != nil {
 			// A kept page's links go somewhere only if their targets stayed.
-			links := make([]render.Link, len(p.links))
-			for k, l := range p.links {
-				links[k] = render.Link{URL: l, Path: l}
-			}
-			checkPageLinks(d.s, b, d.serves, p.job, links, errs)
+			checkPathLinks(d.s, b, d.serves, p.job, p.links, errs)
 		}
 	}
 	d.prog.start("render", len(todo))
@@ -343,8 +338,8 @@ func exactTags(pages []*renderedPage, versions map[string]string) bool {
 type renderedPage struct {
 	job      PageJob
 	tags     []string
-	facts    pageFacts // a kept page's, still encoded; a rendered page's are in the facts file
-	links    []string  // the paths its links point to, sorted
+	record   []byte   // a kept page's facts, as the facts file held them; a rendered page's went to the file
+	links    []string // the paths its links point to, sorted
 	file     *outputFile
 	prev     *manifest.File
 	rendered bool // the page function ran in this build

@@ -43,17 +43,17 @@ func newExplainer(routes []string) *explainer {
 }
 
 // planned notes why route is rendered or kept, before rendering: prev is
-// the previous build (nil: none); kept holds the facts of a kept page
-// (nil: the page is rendered), decoded only for a page asked about.
-func (x *explainer) planned(b *Build, prev *previous, route string, kept *pageFacts, force bool) {
+// the previous build (nil: none); record is a kept page's record of its
+// facts, decoded only for a page asked about.
+func (x *explainer) planned(b *Build, prev *previous, route string, kept bool, record []byte, force bool) {
 	if x == nil || !x.want[route] {
 		return
 	}
-	e := &Explanation{Route: route, Rendered: kept == nil}
+	e := &Explanation{Route: route, Rendered: !kept}
 	switch {
-	case kept != nil:
+	case kept:
 		e.Why = "kept: every value it read has the version it had"
-		e.Read = factReads(kept.get())
+		e.Read = factReads(decodeRecord(record))
 	case force:
 		e.Why = "rendered: --force"
 	case prev == nil:
@@ -95,7 +95,7 @@ func (p *previous) whyRendered(b *Build, route string) string {
 	if p.byRoute[route] == nil || raw == nil {
 		return "rendered: not in the previous build"
 	}
-	facts := pageFacts{raw: raw}.get()
+	facts := decodeRecord(raw)
 	if facts == nil {
 		return "rendered: its record in the previous build is unreadable"
 	}

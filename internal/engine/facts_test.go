@@ -12,32 +12,31 @@ import (
 )
 
 func TestFactsFileRoundTrip(t *testing.T) {
-	pages := []*renderedPage{
-		{job: PageJob{Route: "/"}, facts: pageFacts{facts: Facts{
+	type page struct {
+		route string
+		facts Facts
+	}
+	pages := []page{
+		{"/", Facts{
 			{FactKey{SiteTag, ""}, 1},
 			{FactKey{"c:posts", "first:5"}, 0xffffffffffffffff},
 			{FactKey{"e:#0123abcd", "title"}, 42}, // a hashed tag holds '#'
-		}}},
-		{job: PageJob{Route: "/posts/a b/"}, facts: pageFacts{facts: Facts{{FactKey{"t:tags/go", "slice:0:20:20"}, 7}}}},
-		{job: PageJob{Route: "/empty/"}},
+		}},
+		{"/posts/a b/", Facts{{FactKey{"t:tags/go", "slice:0:20:20"}, 7}}},
+		{"/empty/", nil},
 	}
-	// writeFile streams pages as a build does: rendered ones as they
-	// finish (here last first), kept ones (raw) in their place. It
-	// returns the directory the file is in, as an output directory.
+	// writeFile streams a build's pages as a build does: those rendered
+	// (facts) as they finish, here last first, and those kept (planned,
+	// with their records) in their place. It returns the directory the
+	// file is in, as an output directory.
 	var files [][]byte // each file written, in order
-	writeFile := func(pages []*renderedPage) string {
+	writeFile := func(rendered []page, planned []*renderedPage) string {
 		w := newOutWriter(filepath.Join(t.TempDir(), "dist"))
 		t.Cleanup(w.abort)
-		planned := make([]*renderedPage, len(pages))
-		for i, pg := range pages {
-			if !pg.rendered {
-				planned[i] = pg
-			}
-		}
 		s := newFactsStream(w, planned)
-		for i := len(pages) - 1; i >= 0; i-- { // out of order, as workers may finish
-			if pg := pages[i]; pg.rendered {
-				s.add(i, pg.job.Route, pg.facts.facts)
+		for i := len(rendered) - 1; i >= 0; i-- { // out of order, as workers may finish
+			if pg := rendered[i]; pg.route != "" {
+				s.add(i, pg.route, pg.facts)
 			}
 		}
 		if err := s.close(); err != nil {
@@ -50,30 +49,27 @@ func TestFactsFileRoundTrip(t *testing.T) {
 		files = append(files, data)
 		return w.tmp
 	}
-	for _, pg := range pages {
-		pg.rendered = true
-	}
-	got := readFactsFile(writeFile(pages))
+	got := readFactsFile(writeFile(pages, make([]*renderedPage, len(pages))))
 	if len(got) != len(pages) {
 		t.Fatalf("read %d pages, want %d", len(got), len(pages))
 	}
 	var kept []*renderedPage
 	for _, pg := range pages {
-		raw, ok := got[pg.job.Route]
+		raw, ok := got[pg.route]
 		if !ok {
-			t.Fatalf("no record of %s", pg.job.Route)
+			t.Fatalf("no record of %s", pg.route)
 		}
 		fs, err := parseFacts(raw)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(fs, pg.facts.facts) {
-			t.Errorf("%s: read %v, want %v", pg.job.Route, fs, pg.facts.facts)
+		if !reflect.DeepEqual(fs, pg.facts) {
+			t.Errorf("%s: read %v, want %v", pg.route, fs, pg.facts)
 		}
-		kept = append(kept, &renderedPage{job: pg.job, facts: pageFacts{raw: raw}})
+		kept = append(kept, &renderedPage{job: PageJob{Route: pg.route}, record: raw})
 	}
 	// A kept page's record is written back as it was read, in order.
-	if again := readFactsFile(writeFile(kept)); !reflect.DeepEqual(again, got) {
+	if again := readFactsFile(writeFile(nil, kept)); !reflect.DeepEqual(again, got) {
 		t.Errorf("kept records re-read as %q, want %q", again, got)
 	}
 	if string(files[0]) != string(files[1]) {

@@ -18,20 +18,10 @@ import (
 	"github.com/vergehq/verge/internal/manifest"
 )
 
-// pageFacts is one page's facts as the facts file holds them: decoded
-// (rendered this build) or still encoded (kept from the previous one).
-type pageFacts struct {
-	facts Facts
-	raw   []byte
-}
-
-// get decodes the facts if they are still encoded; a malformed record
-// is no record (nil): the page is rendered again.
-func (pf pageFacts) get() Facts {
-	if pf.raw == nil {
-		return pf.facts
-	}
-	fs, err := parseFacts(pf.raw)
+// decodeRecord decodes a page's record of the facts file; a malformed
+// record is no record (nil): the page is rendered again.
+func decodeRecord(raw []byte) Facts {
+	fs, err := parseFacts(raw)
 	if err != nil {
 		return nil
 	}
@@ -128,7 +118,7 @@ func (s *factsStream) flush(all bool) {
 	for ; s.next < len(s.kept) && s.err == nil; s.next++ {
 		if p := s.kept[s.next]; p != nil {
 			s.write(append(append(append(s.head[:0], "= "...), p.job.Route...), '\n'))
-			s.write(p.facts.raw)
+			s.write(p.record)
 			continue
 		}
 		rec, ok := s.waiting[s.next]

@@ -69,19 +69,37 @@ func checkPageLinks(s *Site, b *Build, served func(path string) bool, j PageJob,
 			reported = map[string]bool{}
 		}
 		reported[l.Path] = true
-		d := &diag.Diagnostic{File: j.Source, Line: lineOf(b.Root, j.Source, l.URL),
-			Msg: fmt.Sprintf("page %s links to %s, which is not in the build (404)", j.Route, l.URL)}
-		switch {
-		case served(l.Path + "/"):
-			d.Msg = fmt.Sprintf("page %s links to %s, which only exists as %s/ (a redirect)", j.Route, l.URL, l.Path)
-			d.Hint = "link to the canonical URL with the trailing slash"
-		case strings.HasPrefix(l.Path, "/assets/"):
-			d.Hint = "no asset " + strings.TrimPrefix(l.Path, "/") + " exists: add the file or fix the path"
-		default:
-			d.Hint = "fix the link, or add the page or static file it points to"
-		}
-		errs.Add(d)
+		reportLink(b, served, j, l, errs)
 	}
+}
+
+// checkPathLinks is checkPageLinks for a page kept from the previous
+// build, whose links are known only by their paths (sorted, each once).
+func checkPathLinks(s *Site, b *Build, served func(path string) bool, j PageJob, paths []string, errs *diag.List) {
+	if !b.Config.CheckLinks {
+		return
+	}
+	for _, p := range paths {
+		if !served(p) && !s.isFunctionPath(p) {
+			reportLink(b, served, j, render.Link{URL: p, Path: p}, errs)
+		}
+	}
+}
+
+// reportLink reports page j's link l, which resolves to nothing served.
+func reportLink(b *Build, served func(path string) bool, j PageJob, l render.Link, errs *diag.List) {
+	d := &diag.Diagnostic{File: j.Source, Line: lineOf(b.Root, j.Source, l.URL),
+		Msg: fmt.Sprintf("page %s links to %s, which is not in the build (404)", j.Route, l.URL)}
+	switch {
+	case served(l.Path + "/"):
+		d.Msg = fmt.Sprintf("page %s links to %s, which only exists as %s/ (a redirect)", j.Route, l.URL, l.Path)
+		d.Hint = "link to the canonical URL with the trailing slash"
+	case strings.HasPrefix(l.Path, "/assets/"):
+		d.Hint = "no asset " + strings.TrimPrefix(l.Path, "/") + " exists: add the file or fix the path"
+	default:
+		d.Hint = "fix the link, or add the page or static file it points to"
+	}
+	errs.Add(d)
 }
 
 // linkPaths is the set of paths links point to, sorted, each string

@@ -43,23 +43,23 @@ func loadPrevious(out string, force bool) *previous {
 	return p
 }
 
-// reusable returns the previous build's file for route, and the facts it
-// was rendered from, if every fact still has the same version and the
-// file is still on disk as recorded; otherwise nil.
-func (p *previous) reusable(b *Build, route string) (*manifest.File, pageFacts) {
+// reusable returns the previous build's file for route, and its record
+// of the facts it was rendered from (still encoded), if every fact still
+// has the same version and the file is still on disk as recorded;
+// otherwise nil.
+func (p *previous) reusable(b *Build, route string) (*manifest.File, []byte) {
 	if p == nil {
-		return nil, pageFacts{}
+		return nil, nil
 	}
 	f, raw := p.byRoute[route], p.facts[route]
 	if f == nil || raw == nil {
-		return nil, pageFacts{}
+		return nil, nil
 	}
-	pf := pageFacts{raw: raw}
-	facts := pf.get()
+	facts := decodeRecord(raw)
 	if facts == nil || !stillHold(b, facts, p.was, b.now) {
-		return nil, pageFacts{}
+		return nil, nil
 	}
-	return p.onDisk(f), pf
+	return p.onDisk(f), raw
 }
 
 // was is the version a tag had in the previous build.
