@@ -2,22 +2,15 @@ package manifest
 
 import (
 	"bufio"
-	"bytes"
 	"io"
 	"strings"
 )
 
-// Headers renders the _headers file (Cloudflare Pages / Workers Static
-// Assets and Netlify syntax) that serves every file with the cache policy
-// the manifest gives it: one rule for all fingerprinted assets, and one
-// per page for its CDN lifetime and Cache-Tag.
-func (m *Manifest) Headers(assetPrefix string) []byte {
-	var b bytes.Buffer
-	_ = m.WriteHeaders(&b, assetPrefix)
-	return b.Bytes()
-}
-
-// WriteHeaders writes what Headers returns to w, a file at a time.
+// WriteHeaders writes the _headers file (Cloudflare Pages / Workers
+// Static Assets and Netlify syntax) that serves every file with the cache
+// policy the manifest gives it: one rule for all fingerprinted assets, and
+// one per page for its CDN lifetime and Cache-Tag. It goes to w a file at
+// a time: at 100,000 pages it is tens of megabytes.
 func (m *Manifest) WriteHeaders(w io.Writer, assetPrefix string) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("# Written by verge build: cache policy per file. Do not edit.\n")
