@@ -35,7 +35,7 @@ func servedPaths(res *assets.Result, jobs []PageJob) map[string]bool {
 		}
 	}
 	for _, j := range jobs {
-		add("/"+OutputPath(j.Route), j.Route)
+		add(j.Out, j.Route)
 	}
 	return served
 }

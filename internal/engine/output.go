@@ -26,9 +26,10 @@ type outputFile struct {
 	path string         // rec.Path, for brevity
 }
 
-// newPageFile hashes a freshly rendered page.
+// newPageFile hashes a freshly rendered page of an expanded job (whose
+// Out is set).
 func newPageFile(j PageJob, html []byte) *outputFile {
-	p := "/" + OutputPath(j.Route)
+	p := j.Out
 	return &outputFile{path: p, rec: manifest.File{
 		Path: p, Route: j.Route, Kind: manifest.KindPage, ContentType: PageContentType(j.Route),
 		Size: int64(len(html)), SHA256: manifest.SHA256(html), AssetHash: manifest.AssetHash(p, html),
